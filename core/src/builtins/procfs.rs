@@ -1,0 +1,200 @@
+//! procfs virtualisation: the child sees its own processes only.
+//!
+//! When a policy grants `/proc`, Landlock is built *without* it, so the child
+//! itself can open nothing there. This built-in answers every absolute
+//! `/proc` open instead: it checks the path (pids must belong to the
+//! sandbox, a short list of global files is allowed), opens it here with
+//! `openat2` confined beneath `/proc` with no symlinks, and injects the fd.
+//! Any other path gets `Continue`; because Landlock still hides `/proc`, a
+//! path swapped by another thread after the check cannot reach it (no
+//! TOCTOU window). Relative opens into `/proc` therefore fail with `EACCES`.
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::OnceLock;
+
+use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use crate::syscall::number_of;
+
+pub(crate) struct ProcFs;
+
+/// Global `/proc` files that say nothing about other processes.
+const GLOBAL_FILES: &[&str] = &["cpuinfo", "meminfo", "stat", "loadavg", "uptime", "version", "filesystems"];
+
+const RESOLVE_NO_XDEV: u64 = 0x01;
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+const RESOLVE_BENEATH: u64 = 0x08;
+
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+impl Handler for ProcFs {
+    fn handle(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
+        let args = ctx.args();
+        let nr = ctx.syscall_nr() as u32;
+        let (path_addr, flags) = if Some(nr) == number_of("openat2") {
+            let mut how = [0u8; 8];
+            ctx.read_mem(args[2], &mut how)?;
+            (args[1], u64::from_ne_bytes(how))
+        } else if Some(nr) == number_of("openat") {
+            (args[1], args[2])
+        } else {
+            (args[0], args[1])
+        };
+        // A bad pointer is the kernel's to report; Landlock keeps /proc shut.
+        let Ok(path) = ctx.read_cstr_bytes(path_addr, libc::PATH_MAX as usize) else {
+            return Ok(NotifAction::Continue);
+        };
+        let Some(rest) = under_proc(&path) else {
+            return Ok(NotifAction::Continue);
+        };
+        let relative = match rewrite(rest, ctx.pid(), |pid| in_sandbox(pid, ctx.sandbox_pgid())) {
+            Ok(relative) => relative,
+            Err(errno) => return Ok(NotifAction::Errno(errno)),
+        };
+        Ok(match open_beneath_proc(&relative, flags) {
+            Ok(fd) => {
+                let cloexec = flags & libc::O_CLOEXEC as u64 != 0;
+                NotifAction::InjectFdSend { srcfd: fd, newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 } }
+            }
+            Err(errno) => NotifAction::Errno(errno),
+        })
+    }
+
+    fn exception_policy(&self) -> ExceptionPolicy {
+        ExceptionPolicy::DenyEperm
+    }
+}
+
+/// The part after `/proc/` of an absolute path into `/proc`.
+fn under_proc(path: &[u8]) -> Option<&[u8]> {
+    if path == b"/proc" {
+        return Some(b"");
+    }
+    path.strip_prefix(b"/proc/")
+}
+
+fn in_sandbox(pid: u32, sandbox_pgid: i32) -> bool {
+    let Ok(pid) = i32::try_from(pid) else { return false };
+    // SAFETY: getpgid has no memory effects.
+    pid > 0 && unsafe { libc::getpgid(pid) } == sandbox_pgid
+}
+
+/// Map the path below `/proc` to one the supervisor may open, or the errno
+/// to answer: `self` becomes the caller's pid, other pids must be in the
+/// sandbox, `.` and `..` are refused.
+fn rewrite(rest: &[u8], caller: u32, allowed_pid: impl Fn(u32) -> bool) -> Result<String, i32> {
+    let rest = std::str::from_utf8(rest).map_err(|_| libc::EACCES)?;
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.iter().any(|p| *p == "." || *p == "..") {
+        return Err(libc::EACCES);
+    }
+    let Some((first, tail)) = parts.split_first() else {
+        return Ok(".".into());
+    };
+    let head = match *first {
+        "self" => caller.to_string(),
+        "thread-self" => format!("{caller}/task/{caller}"),
+        "net" | "mounts" => format!("{caller}/{first}"),
+        pid if pid.bytes().all(|b| b.is_ascii_digit()) => {
+            let pid: u32 = pid.parse().map_err(|_| libc::ENOENT)?;
+            if !allowed_pid(pid) {
+                return Err(libc::EACCES);
+            }
+            pid.to_string()
+        }
+        name if GLOBAL_FILES.contains(&name) && tail.is_empty() => name.to_string(),
+        _ => return Err(libc::EACCES),
+    };
+    Ok(std::iter::once(head.as_str()).chain(tail.iter().copied()).collect::<Vec<_>>().join("/"))
+}
+
+fn proc_dir() -> Result<&'static OwnedFd, i32> {
+    static PROC: OnceLock<Result<OwnedFd, i32>> = OnceLock::new();
+    PROC.get_or_init(|| {
+        // SAFETY: a static NUL-terminated path.
+        let fd = unsafe { libc::open(c"/proc".as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+        if fd < 0 {
+            // SAFETY: errno is thread-local and always readable.
+            return Err(unsafe { *libc::__errno_location() });
+        }
+        // SAFETY: open returned a new fd that nothing else owns.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    })
+    .as_ref()
+    .map_err(|e| *e)
+}
+
+/// Open read-only beneath `/proc`, following no symlink of any kind.
+fn open_beneath_proc(relative: &str, child_flags: u64) -> Result<OwnedFd, i32> {
+    let accmode = child_flags & libc::O_ACCMODE as u64;
+    let forbidden = (libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND | libc::O_TMPFILE) as u64;
+    if accmode != libc::O_RDONLY as u64 || child_flags & forbidden != 0 {
+        return Err(libc::EACCES);
+    }
+    let kept = (libc::O_DIRECTORY | libc::O_NONBLOCK | libc::O_PATH) as u64;
+    let how = OpenHow {
+        flags: (child_flags & kept) | (libc::O_RDONLY | libc::O_CLOEXEC) as u64,
+        mode: 0,
+        resolve: RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+    };
+    let path = CString::new(relative).map_err(|_| libc::EINVAL)?;
+    let dir = proc_dir()?;
+    // SAFETY: `path` and `how` are valid for the call; the size matches.
+    let fd = unsafe {
+        libc::syscall(libc::SYS_openat2, dir.as_raw_fd(), path.as_ptr(), &how as *const OpenHow, std::mem::size_of::<OpenHow>())
+    };
+    if fd < 0 {
+        // SAFETY: errno is thread-local and always readable.
+        return Err(unsafe { *libc::__errno_location() });
+    }
+    // SAFETY: openat2 returned a new fd that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn only(pid: u32) -> impl Fn(u32) -> bool {
+        move |p| p == pid
+    }
+
+    #[test]
+    fn self_maps_to_the_caller() {
+        assert_eq!(rewrite(b"self/status", 42, only(42)), Ok("42/status".into()));
+        assert_eq!(rewrite(b"thread-self/comm", 42, only(42)), Ok("42/task/42/comm".into()));
+        assert_eq!(rewrite(b"", 42, only(42)), Ok(".".into()));
+    }
+
+    #[test]
+    fn foreign_pids_and_dot_dot_are_refused() {
+        assert_eq!(rewrite(b"1/cmdline", 42, only(42)), Err(libc::EACCES));
+        assert_eq!(rewrite(b"self/../1/cmdline", 42, only(42)), Err(libc::EACCES));
+        assert_eq!(rewrite(b"kallsyms", 42, only(42)), Err(libc::EACCES));
+        assert_eq!(rewrite(b"sys/kernel/hostname", 42, only(42)), Err(libc::EACCES));
+        assert_eq!(rewrite(b"42/cmdline", 42, only(42)), Ok("42/cmdline".into()));
+    }
+
+    #[test]
+    fn only_absolute_proc_paths_are_mediated() {
+        assert_eq!(under_proc(b"/proc/self/stat"), Some(&b"self/stat"[..]));
+        assert_eq!(under_proc(b"/proc"), Some(&b""[..]));
+        assert_eq!(under_proc(b"/procfoo"), None);
+        assert_eq!(under_proc(b"self/stat"), None);
+    }
+
+    #[test]
+    fn writes_and_magic_links_are_refused() {
+        // SAFETY: getpid has no memory effects.
+        let me = unsafe { libc::getpid() };
+        assert_eq!(open_beneath_proc(&format!("{me}/status"), libc::O_WRONLY as u64).err(), Some(libc::EACCES));
+        assert_eq!(open_beneath_proc(&format!("{me}/root/etc/passwd"), 0).err(), Some(libc::ELOOP));
+        assert!(open_beneath_proc(&format!("{me}/status"), 0).is_ok());
+    }
+}

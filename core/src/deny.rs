@@ -1,0 +1,143 @@
+//! The default deny list: syscalls that fail with `EPERM` in every sandbox,
+//! before any handler sees them. `docs/deny-list.md` explains each entry.
+
+/// One syscall of the default deny list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DenyEntry {
+    /// The syscall's name, as in the kernel's syscall table.
+    pub name: &'static str,
+    /// The attack that denying it blocks.
+    pub reason: &'static str,
+}
+
+const fn entry(name: &'static str, reason: &'static str) -> DenyEntry {
+    DenyEntry { name, reason }
+}
+
+/// Syscalls denied by default. Names missing on the native arch (such as
+/// `iopl` on aarch64) are skipped.
+pub const DEFAULT_DENY: &[DenyEntry] = &[
+    entry("mount", "remounting or overmounting paths would escape the Landlock view of the filesystem"),
+    entry("umount2", "unmounting could uncover hidden paths or disturb the host's mounts"),
+    entry("pivot_root", "changing the root mount would escape the filesystem view"),
+    entry("chroot", "a chroot can be combined with open directory fds to break out of path checks"),
+    entry("fsopen", "new mount API: creates filesystem contexts for mounting"),
+    entry("fsconfig", "new mount API: configures a filesystem context to be mounted"),
+    entry("fsmount", "new mount API: turns a filesystem context into a mount"),
+    entry("fspick", "new mount API: reconfigures an existing mount"),
+    entry("move_mount", "new mount API: attaches a mount anywhere in the tree"),
+    entry("open_tree", "new mount API: clones a mount tree to reattach it elsewhere"),
+    entry("open_tree_attr", "new mount API: clones a mount tree with changed attributes"),
+    entry("mount_setattr", "changes mount attributes such as read-only or idmapping"),
+    entry(
+        "ptrace",
+        "a tracer can read and rewrite another process, syscall arguments included after the supervisor checked them",
+    ),
+    entry("process_vm_readv", "reads another process's memory"),
+    entry("process_vm_writev", "writes another process's memory"),
+    entry("kcmp", "compares kernel objects of other processes, leaking kernel pointer order"),
+    entry("pidfd_getfd", "steals a file descriptor from another process"),
+    entry("kexec_load", "loads a new kernel to boot into"),
+    entry("kexec_file_load", "loads a new kernel to boot into"),
+    entry("init_module", "loads code into the kernel"),
+    entry("finit_module", "loads code into the kernel from a file"),
+    entry("delete_module", "unloads kernel modules"),
+    entry("bpf", "loads eBPF programs, a large kernel attack surface"),
+    entry(
+        "perf_event_open",
+        "profiling exposes kernel addresses and side channels, and has a long record of kernel bugs",
+    ),
+    entry("userfaultfd", "pauses the kernel mid-copy on a page fault, widening race windows for exploits"),
+    entry("add_key", "the kernel keyring is shared state outside the sandbox"),
+    entry("request_key", "the kernel keyring is shared state outside the sandbox, and can run a host upcall"),
+    entry("keyctl", "reads and changes keys in the kernel keyring"),
+    entry("io_uring_setup", "io_uring operations bypass seccomp"),
+    entry("io_uring_enter", "io_uring operations bypass seccomp"),
+    entry("io_uring_register", "io_uring operations bypass seccomp"),
+    entry("open_by_handle_at", "opens files by handle, bypassing path-based checks (the Shocker container escape)"),
+    entry("name_to_handle_at", "obtains file handles for open_by_handle_at"),
+    entry("unshare", "new namespaces (user namespaces above all) open kernel attack surface and escape path views"),
+    entry("setns", "joining another namespace escapes the sandbox's view"),
+    entry("personality", "changes the execution domain, e.g. to disable address space randomization"),
+    entry("reboot", "reboots or halts the machine"),
+    entry("swapon", "adds swap devices"),
+    entry("swapoff", "removes swap devices"),
+    entry("settimeofday", "changes the system clock"),
+    entry("clock_settime", "changes the system clock"),
+    entry("clock_adjtime", "changes the system clock"),
+    entry("adjtimex", "changes the system clock"),
+    entry("iopl", "grants direct access to I/O ports"),
+    entry("ioperm", "grants direct access to I/O ports"),
+    entry("modify_ldt", "a rarely used interface with a record of kernel bugs"),
+    entry("acct", "switches process accounting on or off for the whole system"),
+    entry("quotactl", "changes disk quotas"),
+    entry("quotactl_fd", "changes disk quotas"),
+    entry("syslog", "reads or clears the kernel log, which leaks kernel addresses"),
+    entry("vhangup", "hangs up the controlling terminal"),
+    entry("lookup_dcookie", "obsolete profiling interface that resolves kernel directory entries"),
+    entry("nfsservctl", "obsolete NFS server control"),
+    entry("uselib", "obsolete library loader with a record of kernel bugs"),
+    entry("sysfs", "obsolete filesystem type enumeration"),
+    entry("_sysctl", "obsolete interface that changes kernel parameters"),
+    entry("fanotify_init", "watches file access across whole mounts and filesystems"),
+    entry("move_pages", "moves or inspects pages of other processes"),
+    entry("migrate_pages", "moves pages of other processes between NUMA nodes"),
+    entry("setsid", "the sandbox must stay in its process group, so that timeout and kill reach every process"),
+    entry("setpgid", "the sandbox must stay in its process group, so that timeout and kill reach every process"),
+    entry("lsm_set_self_attr", "changes the process's security-module attributes"),
+];
+
+/// Native-arch numbers of [`DEFAULT_DENY`], sorted and de-duplicated.
+pub(crate) fn default_deny_numbers() -> Vec<u32> {
+    let mut nrs: Vec<u32> = DEFAULT_DENY.iter().filter_map(|e| crate::syscall::number_of(e.name)).collect();
+    nrs.sort_unstable();
+    nrs.dedup();
+    nrs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syscall::number_of;
+
+    #[test]
+    fn numbers_cover_the_key_entries_sorted_and_unique() {
+        let nrs = default_deny_numbers();
+        for name in ["mount", "ptrace", "io_uring_setup", "unshare", "setsid", "setpgid"] {
+            let nr = number_of(name).unwrap();
+            assert!(nrs.binary_search(&nr).is_ok(), "{name} missing");
+        }
+        assert!(nrs.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn numbers_skip_only_names_missing_on_this_arch() {
+        let known = DEFAULT_DENY.iter().filter(|e| number_of(e.name).is_some()).count();
+        assert_eq!(default_deny_numbers().len(), known);
+    }
+
+    #[test]
+    fn every_entry_has_a_reason() {
+        for e in DEFAULT_DENY {
+            assert!(!e.reason.trim().is_empty(), "{} has no reason", e.name);
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = DEFAULT_DENY.iter().map(|e| e.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before, "duplicate names in DEFAULT_DENY");
+    }
+
+    #[test]
+    fn every_entry_is_documented_with_its_reason() {
+        let doc = include_str!("../../docs/deny-list.md");
+        for e in DEFAULT_DENY {
+            let row = format!("| `{}` | {} |", e.name, e.reason);
+            assert!(doc.contains(&row), "docs/deny-list.md lacks the row: {row}");
+        }
+    }
+}

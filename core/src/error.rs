@@ -1,0 +1,82 @@
+//! The one error type of the core: every failure names what went wrong and the
+//! offending value, so that an embedder can report it without guessing.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Where in the child's confinement sequence a spawn failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpawnStage {
+    ProcessGroup,
+    Stdio,
+    WorkingDirectory,
+    ResourceLimits,
+    Credentials,
+    Capabilities,
+    NoNewPrivs,
+    Landlock,
+    Seccomp,
+    ListenerHandoff,
+    Exec,
+}
+
+impl std::fmt::Display for SpawnStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            SpawnStage::ProcessGroup => "creating the process group",
+            SpawnStage::Stdio => "setting up stdio",
+            SpawnStage::WorkingDirectory => "changing to the working directory",
+            SpawnStage::ResourceLimits => "setting resource limits",
+            SpawnStage::Credentials => "switching uid/gid",
+            SpawnStage::Capabilities => "dropping capabilities",
+            SpawnStage::NoNewPrivs => "setting no_new_privs",
+            SpawnStage::Landlock => "applying the Landlock ruleset",
+            SpawnStage::Seccomp => "installing the seccomp filter",
+            SpawnStage::ListenerHandoff => "handing the seccomp listener to the supervisor",
+            SpawnStage::Exec => "executing the program",
+        };
+        f.write_str(text)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandlockError {
+    #[error("path {path:?} does not exist or cannot be opened: {source}")]
+    PathNotFound { path: PathBuf, source: io::Error },
+    #[error("port 0 is not a valid TCP port for {rule}")]
+    InvalidPort { rule: &'static str },
+    #[error("unknown syscall {name:?} on this architecture")]
+    UnknownSyscallName { name: String },
+    #[error("syscall number {nr} is not a syscall of this architecture")]
+    UnknownSyscallNumber { nr: i64 },
+    #[error("limit {limit} must be greater than zero")]
+    ZeroLimit { limit: &'static str },
+    #[error("invalid value for {what}: {reason}")]
+    InvalidArgument { what: &'static str, reason: String },
+    #[error("this kernel cannot enforce {feature}: {reason}")]
+    Unsupported { feature: &'static str, reason: String },
+    #[error("a handler on syscall {name} (nr {nr}) would re-open a syscall the policy denies ({list})")]
+    HandlerOnDeniedSyscall { name: &'static str, nr: u32, list: &'static str },
+    #[error("program {program:?} not found")]
+    ExecNotFound { program: String },
+    #[error("spawning the sandboxed child failed while {stage}: {source}")]
+    Spawn { stage: SpawnStage, source: io::Error },
+    #[error("{context}: {source}")]
+    Io { context: &'static str, source: io::Error },
+    #[error("child memory access failed: {0}")]
+    Memory(#[from] crate::mem::MemoryError),
+    #[error("handler failed: {0}")]
+    Handler(String),
+}
+
+impl SandlockError {
+    pub(crate) fn io(context: &'static str, source: io::Error) -> Self {
+        SandlockError::Io { context, source }
+    }
+
+    pub(crate) fn last_os(context: &'static str) -> Self {
+        SandlockError::Io { context, source: io::Error::last_os_error() }
+    }
+}
+
+pub type Result<T, E = SandlockError> = std::result::Result<T, E>;

@@ -1,0 +1,126 @@
+//! The Landlock ruleset of a policy, created in the parent before fork; the
+//! child only calls `landlock_restrict_self` on the resulting fd.
+
+use std::fs;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use landlock::{
+    Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, PathFd, Ruleset,
+    RulesetAttr, RulesetCreatedAttr, Scope, ABI,
+};
+
+use crate::error::{Result, SandlockError};
+use crate::kernel::KernelFeatures;
+use crate::policy::Policy;
+
+/// Build the ruleset fd. With `hide_proc`, `/proc` gets no rule (the procfs
+/// built-in opens `/proc` files on the child's behalf), and a rule on an
+/// ancestor of `/proc` is split into rules on its other entries.
+pub(crate) fn build(policy: &Policy, hide_proc: bool) -> Result<Option<OwnedFd>> {
+    let abi = ABI::from(KernelFeatures::get().landlock_abi);
+    if abi == ABI::Unsupported {
+        return Ok(None);
+    }
+    let err = |e: landlock::RulesetError| SandlockError::Unsupported { feature: "Landlock", reason: e.to_string() };
+    let level = if policy.best_effort { CompatLevel::BestEffort } else { CompatLevel::HardRequirement };
+    let mut ruleset = Ruleset::default().set_compatibility(level).handle_access(AccessFs::from_all(abi)).map_err(err)?;
+    if abi >= ABI::V4 {
+        ruleset = ruleset.handle_access(AccessNet::BindTcp | AccessNet::ConnectTcp).map_err(err)?;
+    }
+    if policy.scope_ipc && abi >= ABI::V6 {
+        ruleset = ruleset.scope(Scope::AbstractUnixSocket | Scope::Signal).map_err(err)?;
+    }
+    let mut created = ruleset.create().map_err(err)?;
+    let read = AccessFs::from_read(abi);
+    let write = AccessFs::from_all(abi);
+    for (paths, access) in [(&policy.fs_read, read), (&policy.fs_write, write)] {
+        for path in rule_paths(paths, hide_proc) {
+            created = add_path_rule(created, &path, access, abi)?;
+        }
+    }
+    if abi >= ABI::V4 {
+        for &port in &policy.net_connect_tcp {
+            created = created.add_rule(NetPort::new(port, AccessNet::ConnectTcp)).map_err(err)?;
+        }
+        for &port in &policy.net_bind_tcp {
+            created = created.add_rule(NetPort::new(port, AccessNet::BindTcp)).map_err(err)?;
+        }
+    }
+    Ok(created.into())
+}
+
+fn add_path_rule(
+    created: landlock::RulesetCreated,
+    path: &Path,
+    access: BitFlags<AccessFs>,
+    abi: ABI,
+) -> Result<landlock::RulesetCreated> {
+    let not_found = |source| SandlockError::PathNotFound { path: path.to_path_buf(), source };
+    let meta = fs::metadata(path).map_err(not_found)?;
+    // Directory-only rights are invalid on a file rule.
+    let access = if meta.is_dir() { access } else { access & AccessFs::from_file(abi) };
+    let fd = PathFd::new(path).map_err(|e| not_found(std::io::Error::other(e.to_string())))?;
+    created
+        .add_rule(PathBeneath::new(fd, access))
+        .map_err(|e| SandlockError::Unsupported { feature: "Landlock path rule", reason: format!("{}: {e}", path.display()) })
+}
+
+/// The paths to grant: `/proc` and its contents are left out when hidden,
+/// and an ancestor of `/proc` is replaced by its entries other than the one
+/// leading to `/proc`.
+fn rule_paths(paths: &[PathBuf], hide_proc: bool) -> Vec<PathBuf> {
+    let proc = Path::new("/proc");
+    let mut out = Vec::new();
+    for path in paths {
+        if !hide_proc {
+            out.push(path.clone());
+        } else if path.starts_with(proc) {
+            continue;
+        } else if proc.starts_with(path) {
+            out.extend(siblings_off_path(path, proc));
+        } else {
+            out.push(path.clone());
+        }
+    }
+    out
+}
+
+/// Entries of `ancestor` (recursively along the way) except those on the
+/// way to `target`.
+fn siblings_off_path(ancestor: &Path, target: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(ancestor) else { return Vec::new() };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path == target {
+            continue;
+        }
+        if target.starts_with(&path) {
+            out.extend(siblings_off_path(&path, target));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_grant_is_split_around_proc() {
+        let paths = rule_paths(&[PathBuf::from("/")], true);
+        assert!(!paths.iter().any(|p| p.starts_with("/proc")));
+        assert!(paths.contains(&PathBuf::from("/usr")));
+        assert!(paths.contains(&PathBuf::from("/etc")));
+    }
+
+    #[test]
+    fn proc_rules_are_dropped_only_when_hidden() {
+        let paths = [PathBuf::from("/proc"), PathBuf::from("/usr")];
+        assert_eq!(rule_paths(&paths, true), vec![PathBuf::from("/usr")]);
+        assert_eq!(rule_paths(&paths, false), paths.to_vec());
+    }
+}

@@ -1,0 +1,41 @@
+//! sandlock-core: run an untrusted program under Landlock and a seccomp
+//! filter, and decide chosen syscalls at run time in handlers.
+//!
+//! ```no_run
+//! use sandlock_core::{Policy, Sandbox};
+//! let policy = Policy::builder().fs_read(["/usr", "/lib", "/etc"]).build()?;
+//! let out = Sandbox::new(policy)?.run(&["/bin/echo", "hello"])?;
+//! assert_eq!(out.stdout, b"hello\n");
+//! # Ok::<(), sandlock_core::SandlockError>(())
+//! ```
+
+mod builtins;
+mod caps;
+mod child;
+pub mod deny;
+mod error;
+mod handler;
+mod kernel;
+mod landlock_rules;
+mod mem;
+mod memfd;
+mod output;
+mod policy;
+mod sandbox;
+mod seccomp;
+mod spawn;
+mod status;
+mod syscall;
+
+pub use child::Child;
+pub use error::{Result, SandlockError, SpawnStage};
+pub use handler::{
+    AsyncHandler, DeferredReply, ExceptionPolicy, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult,
+    InjectFlags, NotifAction, Notification,
+};
+pub use kernel::KernelFeatures;
+pub use mem::MemoryError;
+pub use policy::{check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules, DEFAULT_MAX_OUTPUT};
+pub use sandbox::Sandbox;
+pub use status::{ExitStatus, RunOutput};
+pub use syscall::{Syscall, NATIVE_AUDIT_ARCH};

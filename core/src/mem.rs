@@ -1,0 +1,105 @@
+//! Child memory access that never returns stale data: the notification id is
+//! checked valid before and after each access, so a child that exited (and
+//! whose pid was reused) or that was interrupted yields an error.
+
+use std::io;
+
+use crate::seccomp::listener::Listener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MemoryError {
+    #[error("the notification is no longer valid (the child left the syscall)")]
+    Stale,
+    #[error("cannot access child memory at {addr:#x}: {source}")]
+    Fault { addr: u64, source: io::Error },
+    #[error("no NUL within {max_len} bytes at {addr:#x}")]
+    Unterminated { addr: u64, max_len: usize },
+    #[error("the string at {addr:#x} is not valid UTF-8")]
+    NotUtf8 { addr: u64 },
+}
+
+/// Memory of the process behind one notification.
+pub(crate) struct ChildMemory<'a> {
+    listener: &'a Listener,
+    id: u64,
+    pid: u32,
+}
+
+/// Strings are read in chunks that never cross a page, so that a string that
+/// ends just before an unmapped page is still readable.
+const PAGE: u64 = 4096;
+
+impl<'a> ChildMemory<'a> {
+    pub(crate) fn new(listener: &'a Listener, id: u64, pid: u32) -> Self {
+        ChildMemory { listener, id, pid }
+    }
+
+    fn check_valid(&self) -> Result<(), MemoryError> {
+        if self.listener.id_valid(self.id) {
+            Ok(())
+        } else {
+            Err(MemoryError::Stale)
+        }
+    }
+
+    pub(crate) fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+        self.check_valid()?;
+        self.read_unchecked(addr, buf)?;
+        self.check_valid()
+    }
+
+    pub(crate) fn write(&self, addr: u64, data: &[u8]) -> Result<(), MemoryError> {
+        self.check_valid()?;
+        let local = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
+        let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: data.len() };
+        // SAFETY: `local` describes `data`, which outlives the call and is only
+        // read; `remote` names the child's address space, which the kernel checks.
+        let n = unsafe { libc::process_vm_writev(self.pid as libc::pid_t, &local, 1, &remote, 1, 0) };
+        if n < 0 {
+            return Err(MemoryError::Fault { addr, source: io::Error::last_os_error() });
+        }
+        if n as usize != data.len() {
+            return Err(MemoryError::Fault { addr, source: io::Error::from_raw_os_error(libc::EFAULT) });
+        }
+        self.check_valid()
+    }
+
+    pub(crate) fn read_cstr(&self, addr: u64, max_len: usize) -> Result<Vec<u8>, MemoryError> {
+        self.check_valid()?;
+        let mut out = Vec::new();
+        let mut cursor = addr;
+        // max_len bytes of text plus the terminating NUL.
+        while out.len() <= max_len {
+            let to_page_end = PAGE - (cursor % PAGE);
+            let want = (to_page_end as usize).min(max_len + 1 - out.len());
+            let start = out.len();
+            out.resize(start + want, 0);
+            self.read_unchecked(cursor, &mut out[start..])?;
+            if let Some(nul) = out[start..].iter().position(|&b| b == 0) {
+                out.truncate(start + nul);
+                self.check_valid()?;
+                return Ok(out);
+            }
+            cursor += want as u64;
+        }
+        Err(MemoryError::Unterminated { addr, max_len })
+    }
+
+    fn read_unchecked(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+        let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: buf.len() };
+        // SAFETY: `local` describes `buf`, exclusively borrowed for the call;
+        // the kernel validates the remote range in the child.
+        let n = unsafe { libc::process_vm_readv(self.pid as libc::pid_t, &local, 1, &remote, 1, 0) };
+        if n < 0 {
+            return Err(MemoryError::Fault { addr, source: io::Error::last_os_error() });
+        }
+        if n as usize != buf.len() {
+            return Err(MemoryError::Fault { addr, source: io::Error::from_raw_os_error(libc::EFAULT) });
+        }
+        Ok(())
+    }
+}

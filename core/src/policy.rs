@@ -1,0 +1,387 @@
+//! What a sandboxed program may do: file-system paths, TCP ports, IPC scoping,
+//! syscall rules, limits, environment and working directory.
+//!
+//! The builder validates everything in `build()`, so a `Policy` that exists is
+//! one this kernel can enforce (or one whose caller opted into best effort).
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::{Result, SandlockError};
+use crate::kernel::KernelFeatures;
+use crate::syscall::Syscall;
+
+/// Default bound on each captured output stream of [`crate::Sandbox::run`].
+pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
+/// What the child reads on its standard input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Stdin {
+    /// `/dev/null` (the default).
+    #[default]
+    Null,
+    /// The caller's own standard input.
+    Inherit,
+    /// These bytes, then end of file.
+    Bytes(Vec<u8>),
+}
+
+/// Which syscalls the seccomp filter lets through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyscallRules {
+    /// Everything except the default deny list and these extra syscalls.
+    DenyList(Vec<Syscall>),
+    /// Only these syscalls; everything else fails with `EPERM`. The default
+    /// deny list still applies on top.
+    AllowList(Vec<Syscall>),
+}
+
+/// A validated sandbox policy. Build one with [`Policy::builder`].
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) fs_read: Vec<PathBuf>,
+    pub(crate) fs_write: Vec<PathBuf>,
+    pub(crate) net_bind_tcp: Vec<u16>,
+    pub(crate) net_connect_tcp: Vec<u16>,
+    pub(crate) scope_ipc: bool,
+    pub(crate) syscalls: SyscallRules,
+    pub(crate) allow_netlink: bool,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_memory: Option<u64>,
+    pub(crate) max_open_files: Option<u64>,
+    pub(crate) max_processes: Option<u32>,
+    pub(crate) env: Vec<(OsString, OsString)>,
+    pub(crate) cwd: Option<PathBuf>,
+    pub(crate) stdin: Stdin,
+    pub(crate) uid: Option<u32>,
+    pub(crate) gid: Option<u32>,
+    pub(crate) keep_capabilities: Vec<u32>,
+    pub(crate) max_output: usize,
+    pub(crate) best_effort: bool,
+}
+
+impl Policy {
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    pub fn syscall_rules(&self) -> &SyscallRules {
+        &self.syscalls
+    }
+
+    /// True when the policy lets the child read `/proc` (directly or through
+    /// an ancestor); the procfs built-in then mediates every `/proc` open.
+    pub(crate) fn grants_proc(&self) -> bool {
+        let proc = Path::new("/proc");
+        self.fs_read.iter().chain(&self.fs_write).any(|p| proc.starts_with(p))
+    }
+}
+
+/// Collects a policy; [`PolicyBuilder::build`] validates it.
+#[derive(Debug, Clone)]
+pub struct PolicyBuilder {
+    fs_read: Vec<PathBuf>,
+    fs_write: Vec<PathBuf>,
+    net_bind_tcp: Vec<u16>,
+    net_connect_tcp: Vec<u16>,
+    scope_ipc: bool,
+    deny: Vec<String>,
+    allow: Option<Vec<String>>,
+    allow_netlink: bool,
+    timeout: Option<Duration>,
+    max_memory: Option<u64>,
+    max_open_files: Option<u64>,
+    max_processes: Option<u32>,
+    env: Vec<(OsString, OsString)>,
+    cwd: Option<PathBuf>,
+    stdin: Stdin,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    keep_capabilities: Vec<u32>,
+    max_output: usize,
+    best_effort: bool,
+}
+
+impl Default for PolicyBuilder {
+    fn default() -> Self {
+        PolicyBuilder {
+            fs_read: Vec::new(),
+            fs_write: Vec::new(),
+            net_bind_tcp: Vec::new(),
+            net_connect_tcp: Vec::new(),
+            scope_ipc: true,
+            deny: Vec::new(),
+            allow: None,
+            allow_netlink: false,
+            timeout: None,
+            max_memory: None,
+            max_open_files: None,
+            max_processes: None,
+            env: Vec::new(),
+            cwd: None,
+            stdin: Stdin::Null,
+            uid: None,
+            gid: None,
+            keep_capabilities: Vec::new(),
+            max_output: DEFAULT_MAX_OUTPUT,
+            best_effort: false,
+        }
+    }
+}
+
+impl PolicyBuilder {
+    /// Paths (directories or single files) the child may read and execute.
+    pub fn fs_read<I, P>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<Path>,
+    {
+        self.fs_read.extend(paths.into_iter().map(|p| p.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Paths the child may read, write, create and remove entries in.
+    pub fn fs_write<I, P>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<Path>,
+    {
+        self.fs_write.extend(paths.into_iter().map(|p| p.as_ref().to_path_buf()));
+        self
+    }
+
+    /// TCP ports the child may connect to. Any other port is refused.
+    pub fn net_connect_tcp<I: IntoIterator<Item = u16>>(mut self, ports: I) -> Self {
+        self.net_connect_tcp.extend(ports);
+        self
+    }
+
+    /// TCP ports the child may bind. Any other port is refused.
+    pub fn net_bind_tcp<I: IntoIterator<Item = u16>>(mut self, ports: I) -> Self {
+        self.net_bind_tcp.extend(ports);
+        self
+    }
+
+    /// Keep abstract UNIX sockets and signals from reaching outside the
+    /// sandbox (on by default).
+    pub fn scope_ipc(mut self, on: bool) -> Self {
+        self.scope_ipc = on;
+        self
+    }
+
+    /// Syscalls to deny (by name) on top of the default deny list.
+    pub fn deny_syscalls<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.deny.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Allowlist mode: only these syscalls (by name) may run.
+    pub fn allow_only_syscalls<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allow.get_or_insert_with(Vec::new).extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Let the child open `AF_NETLINK` sockets (denied by default).
+    pub fn allow_netlink(mut self, on: bool) -> Self {
+        self.allow_netlink = on;
+        self
+    }
+
+    /// Wall-clock limit; the whole process group is killed when it expires.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Address-space limit in bytes (`RLIMIT_AS`).
+    pub fn max_memory(mut self, bytes: u64) -> Self {
+        self.max_memory = Some(bytes);
+        self
+    }
+
+    /// Open-file limit (`RLIMIT_NOFILE`).
+    pub fn max_open_files(mut self, n: u64) -> Self {
+        self.max_open_files = Some(n);
+        self
+    }
+
+    /// Most tasks (processes and threads) alive in the sandbox at once.
+    pub fn max_processes(mut self, n: u32) -> Self {
+        self.max_processes = Some(n);
+        self
+    }
+
+    /// Set one environment variable (the environment starts empty).
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        let key = key.as_ref().to_os_string();
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, value.as_ref().to_os_string()));
+        self
+    }
+
+    /// Copy these variables from the caller's environment, when set.
+    pub fn pass_env<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        for key in keys {
+            if let Some(value) = std::env::var_os(key.as_ref()) {
+                self = self.env(key, value);
+            }
+        }
+        self
+    }
+
+    /// Working directory of the child.
+    pub fn cwd(mut self, path: impl AsRef<Path>) -> Self {
+        self.cwd = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    pub fn stdin(mut self, stdin: Stdin) -> Self {
+        self.stdin = stdin;
+        self
+    }
+
+    /// Run the child under this uid (requires a privileged caller).
+    pub fn uid(mut self, uid: u32) -> Self {
+        self.uid = Some(uid);
+        self
+    }
+
+    /// Run the child under this gid, with no supplementary groups.
+    pub fn gid(mut self, gid: u32) -> Self {
+        self.gid = Some(gid);
+        self
+    }
+
+    /// Keep one capability (`CAP_*` number) that would otherwise be dropped.
+    pub fn keep_capability(mut self, cap: u32) -> Self {
+        self.keep_capabilities.push(cap);
+        self
+    }
+
+    /// Bound on each captured output stream; output past it is discarded.
+    pub fn max_output(mut self, bytes: usize) -> Self {
+        self.max_output = bytes;
+        self
+    }
+
+    /// Run with whatever part of the policy this kernel can enforce instead of
+    /// failing. Off by default; see `docs/user-guide.md`.
+    pub fn best_effort(mut self, on: bool) -> Self {
+        self.best_effort = on;
+        self
+    }
+
+    pub fn build(&self) -> Result<Policy> {
+        for path in self.fs_read.iter().chain(&self.fs_write) {
+            check_path(path)?;
+        }
+        for &port in &self.net_connect_tcp {
+            check_port(port, "net_connect_tcp")?;
+        }
+        for &port in &self.net_bind_tcp {
+            check_port(port, "net_bind_tcp")?;
+        }
+        if let Some(cwd) = &self.cwd {
+            check_path(cwd)?;
+        }
+        check_nonzero(self.max_memory, "max_memory")?;
+        check_nonzero(self.max_open_files, "max_open_files")?;
+        check_nonzero(self.max_processes.map(u64::from), "max_processes")?;
+        check_nonzero(Some(self.max_output as u64), "max_output")?;
+        if let Some(timeout) = self.timeout {
+            if timeout.is_zero() {
+                return Err(SandlockError::ZeroLimit { limit: "timeout" });
+            }
+        }
+        for &cap in &self.keep_capabilities {
+            if cap > crate::caps::CAP_LAST_CAP {
+                return Err(SandlockError::InvalidArgument {
+                    what: "keep_capability",
+                    reason: format!("{cap} is not a capability number"),
+                });
+            }
+        }
+        let deny = resolve_names(&self.deny)?;
+        let syscalls = match &self.allow {
+            Some(names) => {
+                if !deny.is_empty() {
+                    return Err(SandlockError::InvalidArgument {
+                        what: "syscall rules",
+                        reason: "a deny list and an allowlist cannot be combined".into(),
+                    });
+                }
+                SyscallRules::AllowList(resolve_names(names)?)
+            }
+            None => SyscallRules::DenyList(deny),
+        };
+        let policy = Policy {
+            fs_read: self.fs_read.clone(),
+            fs_write: self.fs_write.clone(),
+            net_bind_tcp: self.net_bind_tcp.clone(),
+            net_connect_tcp: self.net_connect_tcp.clone(),
+            scope_ipc: self.scope_ipc,
+            syscalls,
+            allow_netlink: self.allow_netlink,
+            timeout: self.timeout,
+            max_memory: self.max_memory,
+            max_open_files: self.max_open_files,
+            max_processes: self.max_processes,
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+            stdin: self.stdin.clone(),
+            uid: self.uid,
+            gid: self.gid,
+            keep_capabilities: self.keep_capabilities.clone(),
+            max_output: self.max_output,
+            best_effort: self.best_effort,
+        };
+        KernelFeatures::get().check_policy(&policy)?;
+        Ok(policy)
+    }
+}
+
+/// A path rule must name something that exists now.
+pub fn check_path(path: &Path) -> Result<()> {
+    std::fs::metadata(path)
+        .map(|_| ())
+        .map_err(|source| SandlockError::PathNotFound { path: path.to_path_buf(), source })
+}
+
+/// Port 0 means "any port" to the kernel, never what a caller meant.
+pub fn check_port(port: u16, rule: &'static str) -> Result<()> {
+    if port == 0 {
+        return Err(SandlockError::InvalidPort { rule });
+    }
+    Ok(())
+}
+
+fn check_nonzero(value: Option<u64>, limit: &'static str) -> Result<()> {
+    match value {
+        Some(0) => Err(SandlockError::ZeroLimit { limit }),
+        _ => Ok(()),
+    }
+}
+
+fn resolve_names(names: &[String]) -> Result<Vec<Syscall>> {
+    let mut out: Vec<Syscall> = names.iter().map(|n| Syscall::from_name(n)).collect::<Result<_>>()?;
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -1,0 +1,224 @@
+//! The sandbox builder: a policy, optional handlers, and the three ways to
+//! run a program — `run` (captured output), `run_interactive` (inherited
+//! stdio) and `spawn` (a [`Child`] handle).
+
+use std::ffi::{OsStr, OsString};
+use std::sync::Arc;
+
+use crate::builtins;
+use crate::child::{Child, Streams};
+use crate::deny::default_deny_numbers;
+use crate::error::{Result, SandlockError};
+use crate::handler::{AsyncAdapter, AsyncHandler, ExceptionPolicy, Handler, WithPolicy};
+use crate::landlock_rules;
+use crate::output::{Capture, Feed};
+use crate::policy::{Policy, Stdin, SyscallRules};
+use crate::seccomp::bpf::{self, FilterSpec};
+use crate::seccomp::dispatch::Dispatch;
+use crate::seccomp::supervisor::{Supervisor, SupervisorConfig};
+use crate::spawn::{self, PlanInput, SpawnPlan, StdioMode};
+use crate::status::{ExitStatus, RunOutput};
+use crate::syscall::Syscall;
+
+/// Receiving threads per sandbox. One keeps the wake-up on the CPU that
+/// answers (see docs/benchmarks.md); raise it when handlers block.
+pub const DEFAULT_RECEIVER_THREADS: usize = 1;
+
+/// A policy plus handlers, ready to run programs. Reusable: each run gets
+/// its own process group and supervisor.
+pub struct Sandbox {
+    policy: Policy,
+    name: Option<String>,
+    handlers: Vec<(Syscall, Arc<dyn Handler>)>,
+    rejected: Option<(Syscall, &'static str)>,
+    receiver_threads: usize,
+    sync_wakeup: bool,
+}
+
+impl Sandbox {
+    pub fn new(policy: Policy) -> Result<Sandbox> {
+        Ok(Sandbox {
+            policy,
+            name: None,
+            handlers: Vec::new(),
+            rejected: None,
+            receiver_threads: DEFAULT_RECEIVER_THREADS,
+            sync_wakeup: true,
+        })
+    }
+
+    /// A label for this sandbox (reported in errors and logs).
+    pub fn with_name(mut self, name: impl Into<String>) -> Sandbox {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Run `handler` on every `syscall` the program makes, after the
+    /// built-ins and the handlers added before it. A handler on a syscall the
+    /// policy denies is refused: the next run fails with
+    /// [`SandlockError::HandlerOnDeniedSyscall`].
+    pub fn add_handler(self, syscall: Syscall, handler: impl Handler) -> Sandbox {
+        self.add_shared_handler(syscall, Arc::new(handler))
+    }
+
+    /// [`Sandbox::add_handler`] with an explicit exception policy.
+    pub fn add_handler_with_policy(self, syscall: Syscall, handler: impl Handler, policy: ExceptionPolicy) -> Sandbox {
+        self.add_handler(syscall, WithPolicy { handler, policy })
+    }
+
+    /// [`Sandbox::add_handler`] for a handler shared with other sandboxes.
+    pub fn add_shared_handler(mut self, syscall: Syscall, handler: Arc<dyn Handler>) -> Sandbox {
+        if self.rejected.is_none() {
+            if let Some(list) = self.blocked_by(syscall) {
+                self.rejected = Some((syscall, list));
+            }
+        }
+        self.handlers.push((syscall, handler));
+        self
+    }
+
+    /// An async handler, driven on `runtime` from the receiving thread.
+    pub fn add_async_handler(self, syscall: Syscall, handler: impl AsyncHandler, runtime: tokio::runtime::Handle) -> Sandbox {
+        self.add_handler(syscall, AsyncAdapter { handler, runtime })
+    }
+
+    /// Number of threads receiving notifications (at least 1).
+    pub fn receiver_threads(mut self, threads: usize) -> Sandbox {
+        self.receiver_threads = threads.max(1);
+        self
+    }
+
+    /// Use `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` where the kernel has it (on
+    /// by default; off only to measure its effect).
+    pub fn sync_wakeup(mut self, on: bool) -> Sandbox {
+        self.sync_wakeup = on;
+        self
+    }
+
+    /// Which list keeps a handler on `syscall` from being honoured, if any.
+    fn blocked_by(&self, syscall: Syscall) -> Option<&'static str> {
+        if syscall.name() == "clone3" {
+            return Some("clone3 always fails with ENOSYS");
+        }
+        if default_deny_numbers().contains(&syscall.nr()) {
+            return Some("default deny list");
+        }
+        match &self.policy.syscalls {
+            SyscallRules::DenyList(denied) if denied.contains(&syscall) => Some("policy deny list"),
+            SyscallRules::AllowList(allowed) if !allowed.contains(&syscall) => Some("not in the policy allowlist"),
+            _ => None,
+        }
+    }
+
+    /// Run to completion, capturing stdout and stderr (each bounded by the
+    /// policy's `max_output`).
+    pub fn run<S: AsRef<OsStr>>(&self, argv: &[S]) -> Result<RunOutput> {
+        let stdin_mode = match &self.policy.stdin {
+            Stdin::Null => StdioMode::Null,
+            Stdin::Inherit => StdioMode::Inherit,
+            Stdin::Bytes(_) => StdioMode::Pipe,
+        };
+        let (child, started) = self.launch(argv, [stdin_mode, StdioMode::Pipe, StdioMode::Pipe])?;
+        let bytes = match &self.policy.stdin {
+            Stdin::Bytes(bytes) => bytes.clone(),
+            _ => Vec::new(),
+        };
+        let streams = Streams {
+            stdin: Feed::new(started.stdin, bytes),
+            stdout: Capture::new(started.stdout, self.policy.max_output),
+            stderr: Capture::new(started.stderr, self.policy.max_output),
+        };
+        child.wait_with_output(streams)
+    }
+
+    /// Run to completion with the caller's stdin, stdout and stderr.
+    pub fn run_interactive<S: AsRef<OsStr>>(&self, argv: &[S]) -> Result<ExitStatus> {
+        let mut child = self.spawn(argv)?;
+        child.wait()
+    }
+
+    /// Start the program with the caller's stdio and return at once.
+    pub fn spawn<S: AsRef<OsStr>>(&self, argv: &[S]) -> Result<Child> {
+        let stdin = if self.policy.stdin == Stdin::Inherit { StdioMode::Inherit } else { StdioMode::Null };
+        let (child, _streams) = self.launch(argv, [stdin, StdioMode::Inherit, StdioMode::Inherit])?;
+        Ok(child)
+    }
+
+    fn launch<S: AsRef<OsStr>>(&self, argv: &[S], stdio: [StdioMode; 3]) -> Result<(Child, Pipes)> {
+        if let Some((syscall, list)) = self.rejected {
+            return Err(SandlockError::HandlerOnDeniedSyscall { name: syscall.name(), nr: syscall.nr(), list });
+        }
+        let argv: Vec<OsString> = argv.iter().map(|a| a.as_ref().to_os_string()).collect();
+        let builtins = builtins::for_policy(&self.policy);
+        let proc_hidden = builtins.proc_hidden;
+        let chain = builtins.handlers.into_iter().chain(self.handlers.iter().map(|(s, h)| (s.nr(), Arc::clone(h))));
+        let dispatch = Arc::new(Dispatch::new(chain.collect()));
+        let notify = !dispatch.is_empty();
+        let spec = self.filter_spec(dispatch.syscalls());
+        let plan = SpawnPlan::new(PlanInput {
+            argv: &argv,
+            env: &self.policy.env,
+            cwd: self.policy.cwd.as_deref(),
+            max_memory: self.policy.max_memory,
+            max_open_files: self.policy.max_open_files,
+            keep_caps: crate::caps::mask(&self.policy.keep_capabilities),
+            uid: self.policy.uid,
+            gid: self.policy.gid,
+            landlock: landlock_rules::build(&self.policy, proc_hidden)?,
+            filter: bpf::assemble(&spec),
+            notify,
+        })?;
+        let mut started = spawn::start(&plan, stdio)?;
+        let supervisor = match started.listener.take() {
+            Some(listener) => {
+                let config = SupervisorConfig { threads: self.receiver_threads, sync_wakeup: self.sync_wakeup };
+                match Supervisor::start(listener, dispatch, started.pid, &config) {
+                    Ok(supervisor) => Some(supervisor),
+                    Err(e) => {
+                        spawn::kill_and_reap(started.pid);
+                        return Err(e);
+                    }
+                }
+            }
+            None => None,
+        };
+        if let Err(e) = started.finish() {
+            if let Some(supervisor) = supervisor {
+                supervisor.stop();
+            }
+            return Err(e);
+        }
+        let pipes = Pipes { stdin: started.stdin.take(), stdout: started.stdout.take(), stderr: started.stderr.take() };
+        let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout);
+        Ok((child, pipes))
+    }
+
+    fn filter_spec(&self, notify: Vec<u32>) -> FilterSpec {
+        let mut deny = default_deny_numbers();
+        let allow_only = match &self.policy.syscalls {
+            SyscallRules::DenyList(extra) => {
+                deny.extend(extra.iter().map(|s| s.nr()));
+                None
+            }
+            SyscallRules::AllowList(allowed) => Some(allowed.iter().map(|s| s.nr()).collect()),
+        };
+        deny.sort_unstable();
+        deny.dedup();
+        FilterSpec { notify, deny, allow_only, allow_netlink: self.policy.allow_netlink }
+    }
+}
+
+/// The parent's ends of the child's stdio pipes.
+struct Pipes {
+    stdin: Option<std::os::fd::OwnedFd>,
+    stdout: Option<std::os::fd::OwnedFd>,
+    stderr: Option<std::os::fd::OwnedFd>,
+}

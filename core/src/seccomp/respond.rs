@@ -1,0 +1,144 @@
+//! Turning a [`NotifAction`] into the kernel's answer, failing closed: a kill
+//! that could reach outside the sandbox is never sent, and an fd to inject is
+//! checked and closed on every path.
+
+use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
+
+use crate::handler::{ExceptionPolicy, NotifAction, Notification};
+use crate::seccomp::listener::{Listener, RESP_FLAG_CONTINUE};
+
+/// The action an exception policy stands for.
+pub(crate) fn exception_action(policy: ExceptionPolicy) -> NotifAction {
+    match policy {
+        ExceptionPolicy::Kill => NotifAction::Kill { signal: libc::SIGKILL, pgid: 0 },
+        ExceptionPolicy::DenyEperm => NotifAction::Errno(libc::EPERM),
+        ExceptionPolicy::Continue => NotifAction::Continue,
+        ExceptionPolicy::DenyEio => NotifAction::Errno(libc::EIO),
+    }
+}
+
+/// Why an action could not be carried out as asked.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    KillTarget,
+    InjectFd,
+    Errno,
+}
+
+/// The process group a kill may target, or `None` when it could reach the
+/// supervisor or anything outside the sandbox.
+pub(crate) fn kill_target(notif_pid: u32, requested_pgid: i32, sandbox_pgid: i32) -> Option<i32> {
+    let pid = i32::try_from(notif_pid).ok().filter(|&p| p > 0)?;
+    let target = if requested_pgid == 0 {
+        // SAFETY: getpgid has no memory effects.
+        let pgid = unsafe { libc::getpgid(pid) };
+        if pgid <= 0 {
+            return None;
+        }
+        pgid
+    } else {
+        requested_pgid
+    };
+    // SAFETY: getpgrp has no memory effects.
+    let own = unsafe { libc::getpgrp() };
+    (target > 0 && target != own && target == sandbox_pgid).then_some(target)
+}
+
+/// Check an action before it is sent; a refused action has already released
+/// what it owned (without closing fds it must not close).
+pub(crate) fn validate(listener: &Listener, notif: &Notification, sandbox_pgid: i32, action: NotifAction) -> Result<NotifAction, Refused> {
+    match action {
+        NotifAction::Kill { signal, pgid } => {
+            if !(1..=64).contains(&signal) {
+                return Err(Refused::KillTarget);
+            }
+            match kill_target(notif.pid, pgid, sandbox_pgid) {
+                Some(target) => Ok(NotifAction::Kill { signal, pgid: target }),
+                None => Err(Refused::KillTarget),
+            }
+        }
+        NotifAction::InjectFdSend { srcfd, newfd_flags } => {
+            let raw = srcfd.as_raw_fd();
+            if raw < 3 || raw == listener.raw() {
+                // Not ours to close: it is stdio or the listener itself.
+                let _ = srcfd.into_raw_fd();
+                return Err(Refused::InjectFd);
+            }
+            if newfd_flags & !(libc::O_CLOEXEC as u32) != 0 {
+                return Err(Refused::InjectFd);
+            }
+            Ok(NotifAction::InjectFdSend { srcfd, newfd_flags })
+        }
+        NotifAction::Errno(e) if e <= 0 || e > 4095 => Err(Refused::Errno),
+        other => Ok(other),
+    }
+}
+
+/// Send `action` (or, if refused, `fallback`'s action, which itself degrades
+/// to `EPERM`). Returns false when the child no longer waits.
+pub(crate) fn respond(listener: &Listener, notif: &Notification, sandbox_pgid: i32, action: NotifAction, fallback: ExceptionPolicy) -> bool {
+    let action = match validate(listener, notif, sandbox_pgid, action) {
+        Ok(action) => action,
+        Err(_) => match validate(listener, notif, sandbox_pgid, exception_action(fallback)) {
+            Ok(action) => action,
+            Err(_) => NotifAction::Errno(libc::EPERM),
+        },
+    };
+    send_validated(listener, notif, action)
+}
+
+fn send_validated(listener: &Listener, notif: &Notification, action: NotifAction) -> bool {
+    let id = notif.id;
+    let sent = match action {
+        NotifAction::Continue => listener.send(id, 0, 0, RESP_FLAG_CONTINUE),
+        NotifAction::Errno(e) => listener.send(id, 0, -e, 0),
+        NotifAction::ReturnValue(v) => listener.send(id, v, 0, 0),
+        NotifAction::Hold => return true,
+        NotifAction::Kill { signal, pgid } => {
+            // SAFETY: killpg has no memory effects; `pgid` was checked to be
+            // the sandbox's own group.
+            unsafe { libc::killpg(pgid, signal) };
+            listener.send(id, 0, -libc::EPERM, 0)
+        }
+        NotifAction::InjectFdSend { srcfd, newfd_flags } => {
+            // `srcfd` is dropped (closed) at the end of this arm either way.
+            match listener.addfd_send(id, srcfd.as_fd(), newfd_flags) {
+                Ok(_) => Ok(()),
+                Err(e) => listener.send(id, 0, -e.raw_os_error().unwrap_or(libc::EBADF), 0),
+            }
+        }
+    };
+    sent.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kill_never_targets_nonpositive_pids() {
+        assert_eq!(kill_target(0, 0, 12345), None);
+        assert_eq!(kill_target(u32::MAX, 0, 12345), None);
+    }
+
+    #[test]
+    fn kill_never_targets_the_supervisor_group() {
+        // SAFETY: getpgrp and getpid have no memory effects.
+        let (own_group, own_pid) = unsafe { (libc::getpgrp(), libc::getpid()) };
+        assert_eq!(kill_target(own_pid as u32, 0, own_group), None);
+        assert_eq!(kill_target(own_pid as u32, own_group, own_group), None);
+    }
+
+    #[test]
+    fn kill_refuses_a_vanished_process() {
+        // pid_max is at most 2^22, so this pid cannot exist: getpgid fails.
+        assert_eq!(kill_target(4_194_304 + 7, 0, 4_194_311), None);
+    }
+
+    #[test]
+    fn kill_refuses_groups_other_than_the_sandbox() {
+        // SAFETY: getpid has no memory effects.
+        let own_pid = unsafe { libc::getpid() } as u32;
+        assert_eq!(kill_target(own_pid, 999_999, 1_000_000), None);
+    }
+}

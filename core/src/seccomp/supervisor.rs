@@ -1,0 +1,86 @@
+//! Receiving threads: each blocks in `SECCOMP_IOCTL_NOTIF_RECV` on the
+//! listener itself and runs the chain inline, so a synchronous handler costs
+//! no thread hop between receive and send.
+
+use std::os::fd::OwnedFd;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::error::{Result, SandlockError};
+use crate::handler::{HandlerCtx, Notification};
+use crate::seccomp::dispatch::Dispatch;
+use crate::seccomp::listener::Listener;
+use crate::seccomp::respond::respond;
+
+/// How long `stop` waits for receivers after the sandbox is gone; a thread
+/// still inside a slow handler then finishes on its own.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+pub(crate) struct Supervisor {
+    threads: Vec<JoinHandle<()>>,
+    exited: mpsc::Receiver<()>,
+}
+
+pub(crate) struct SupervisorConfig {
+    pub threads: usize,
+    pub sync_wakeup: bool,
+}
+
+impl Supervisor {
+    pub(crate) fn start(listener: OwnedFd, dispatch: Arc<Dispatch>, sandbox_pgid: i32, config: &SupervisorConfig) -> Result<Supervisor> {
+        let listener = Arc::new(Listener::new(listener));
+        if config.sync_wakeup {
+            // Linux < 6.6 lacks the flag; the loop works without it, slower.
+            let _ = listener.set_sync_wakeup();
+        }
+        let (tx, exited) = mpsc::channel();
+        let mut threads = Vec::with_capacity(config.threads);
+        for _ in 0..config.threads.max(1) {
+            let listener = Arc::clone(&listener);
+            let dispatch = Arc::clone(&dispatch);
+            let tx = tx.clone();
+            let thread = std::thread::Builder::new()
+                .name("sandlock-recv".into())
+                .spawn(move || {
+                    receive_loop(&listener, &dispatch, sandbox_pgid);
+                    let _ = tx.send(());
+                })
+                .map_err(|e| SandlockError::io("starting a supervisor thread", e))?;
+            threads.push(thread);
+        }
+        Ok(Supervisor { threads, exited })
+    }
+
+    /// Wait for the receivers once every sandboxed process is gone.
+    pub(crate) fn stop(self) {
+        let mut remaining = self.threads.len();
+        while remaining > 0 && self.exited.recv_timeout(STOP_GRACE).is_ok() {
+            remaining -= 1;
+        }
+        if remaining == 0 {
+            for thread in self.threads {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, sandbox_pgid: i32) {
+    let mut notif = Notification::default();
+    loop {
+        if let Err(err) = listener.recv(&mut notif) {
+            match err.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                // The child left the syscall before we received it, or every
+                // sandboxed process is gone (the listener hangs up).
+                Some(libc::ENOENT) if !listener.hung_up() => continue,
+                _ => return,
+            }
+        }
+        let ctx = HandlerCtx { notif: &notif, listener, sandbox_pgid };
+        let (action, fallback) = dispatch.run(&ctx);
+        respond(listener, &notif, sandbox_pgid, action, fallback);
+    }
+}

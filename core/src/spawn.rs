@@ -1,0 +1,499 @@
+//! fork → process group → stdio → limits → credentials and capabilities →
+//! no_new_privs → Landlock → seccomp → exec.
+//!
+//! Everything the child needs is prepared in the parent ([`SpawnPlan`]), so
+//! that between fork and exec the child of a multi-threaded host only makes
+//! raw syscalls: no allocation, no locks. A failure in the child is reported
+//! through a close-on-exec pipe as (stage, errno); EOF means exec succeeded.
+
+use std::ffi::{CString, OsStr, OsString};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
+
+use crate::error::{Result, SandlockError, SpawnStage};
+use crate::seccomp::bpf;
+
+const SECCOMP_FILTER_FLAG_NEW_LISTENER: libc::c_ulong = 1 << 3;
+const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
+const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// How one of the child's standard streams is connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StdioMode {
+    Inherit,
+    Null,
+    Pipe,
+}
+
+/// Everything the child needs, prepared before fork.
+pub(crate) struct SpawnPlan {
+    program: CString,
+    // Keep the strings alive: the pointer arrays point into them.
+    _argv: Vec<CString>,
+    _envp: Vec<CString>,
+    argv_ptrs: Vec<*const libc::c_char>,
+    envp_ptrs: Vec<*const libc::c_char>,
+    cwd: Option<CString>,
+    rlimits: Vec<(libc::__rlimit_resource_t, libc::rlim_t)>,
+    keep_caps: u64,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    landlock: Option<OwnedFd>,
+    filter: Vec<libc::sock_filter>,
+    notify: bool,
+}
+
+pub(crate) struct PlanInput<'a> {
+    pub argv: &'a [OsString],
+    pub env: &'a [(OsString, OsString)],
+    pub cwd: Option<&'a Path>,
+    pub max_memory: Option<u64>,
+    pub max_open_files: Option<u64>,
+    pub keep_caps: u64,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub landlock: Option<OwnedFd>,
+    pub filter: Vec<libc::sock_filter>,
+    pub notify: bool,
+}
+
+fn cstring(what: &'static str, bytes: &[u8]) -> Result<CString> {
+    CString::new(bytes).map_err(|_| SandlockError::InvalidArgument { what, reason: "contains a NUL byte".into() })
+}
+
+impl SpawnPlan {
+    pub(crate) fn new(input: PlanInput<'_>) -> Result<SpawnPlan> {
+        let first = input.argv.first().ok_or(SandlockError::InvalidArgument {
+            what: "argv",
+            reason: "must name a program".into(),
+        })?;
+        let path_var = input.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.as_os_str());
+        let program = resolve_program(first, path_var)?;
+        let argv: Vec<CString> = input.argv.iter().map(|a| cstring("argv", a.as_bytes())).collect::<Result<_>>()?;
+        let envp: Vec<CString> = input
+            .env
+            .iter()
+            .map(|(k, v)| {
+                if k.is_empty() || k.as_bytes().contains(&b'=') {
+                    return Err(SandlockError::InvalidArgument { what: "env", reason: format!("bad variable name {k:?}") });
+                }
+                let mut entry = k.clone().into_vec();
+                entry.push(b'=');
+                entry.extend_from_slice(v.as_bytes());
+                cstring("env", &entry)
+            })
+            .collect::<Result<_>>()?;
+        let argv_ptrs = argv.iter().map(|c| c.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+        let envp_ptrs = envp.iter().map(|c| c.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+        let cwd = input.cwd.map(|p| cstring("cwd", p.as_os_str().as_bytes())).transpose()?;
+        let mut rlimits = vec![(libc::RLIMIT_CORE, 0)];
+        if let Some(bytes) = input.max_memory {
+            rlimits.push((libc::RLIMIT_AS, bytes));
+        }
+        if let Some(n) = input.max_open_files {
+            rlimits.push((libc::RLIMIT_NOFILE, n));
+        }
+        Ok(SpawnPlan {
+            program: cstring("program", program.as_bytes())?,
+            _argv: argv,
+            _envp: envp,
+            argv_ptrs,
+            envp_ptrs,
+            cwd,
+            rlimits,
+            keep_caps: input.keep_caps,
+            uid: input.uid,
+            gid: input.gid,
+            landlock: input.landlock,
+            filter: input.filter,
+            notify: input.notify,
+        })
+    }
+}
+
+/// The path to exec: argv[0] itself when it has a slash, else the first
+/// executable match in the child's PATH (or a default PATH).
+fn resolve_program(name: &OsStr, path_var: Option<&OsStr>) -> Result<OsString> {
+    if name.as_bytes().contains(&b'/') {
+        return Ok(name.to_os_string());
+    }
+    let search = path_var.unwrap_or(OsStr::new(DEFAULT_PATH));
+    for dir in std::env::split_paths(search) {
+        let candidate = dir.join(name);
+        let Ok(c) = CString::new(candidate.as_os_str().as_bytes()) else { continue };
+        // SAFETY: `c` is a valid NUL-terminated path.
+        if unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0 {
+            return Ok(candidate.into_os_string());
+        }
+    }
+    Err(SandlockError::ExecNotFound { program: name.to_string_lossy().into_owned() })
+}
+
+/// A forked child whose exec outcome is not known yet.
+pub(crate) struct Started {
+    pub pid: libc::pid_t,
+    pub pidfd: OwnedFd,
+    pub listener: Option<OwnedFd>,
+    pub stdin: Option<OwnedFd>,
+    pub stdout: Option<OwnedFd>,
+    pub stderr: Option<OwnedFd>,
+    report: OwnedFd,
+}
+
+fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(SandlockError::last_os("creating a pipe"));
+    }
+    // SAFETY: pipe2 returned two new fds that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn dev_null(write: bool) -> Result<OwnedFd> {
+    let flags = if write { libc::O_WRONLY } else { libc::O_RDONLY } | libc::O_CLOEXEC;
+    // SAFETY: a static NUL-terminated path.
+    let fd = unsafe { libc::open(c"/dev/null".as_ptr(), flags) };
+    if fd < 0 {
+        return Err(SandlockError::last_os("opening /dev/null"));
+    }
+    // SAFETY: open returned a new fd that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// For each stream: the child's end and, for a pipe, the parent's end.
+fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
+    match mode {
+        StdioMode::Inherit => Ok((None, None)),
+        StdioMode::Null => Ok((Some(dev_null(!child_reads)?), None)),
+        StdioMode::Pipe if child_reads => {
+            // A socket, so the parent can write with MSG_NOSIGNAL (see output.rs).
+            let (parent, child) = socketpair(libc::SOCK_STREAM)?;
+            Ok((Some(child), Some(parent)))
+        }
+        StdioMode::Pipe => {
+            let (read, write) = pipe()?;
+            Ok(if child_reads { (Some(read), Some(write)) } else { (Some(write), Some(read)) })
+        }
+    }
+}
+
+/// Fork and confine the child. The caller starts the supervisor on
+/// `listener` (the child may already wait on it), then calls [`Started::finish`].
+pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> {
+    let (child_in, parent_in) = stdio_pair(stdio[0], true)?;
+    let (child_out, parent_out) = stdio_pair(stdio[1], false)?;
+    let (child_err, parent_err) = stdio_pair(stdio[2], false)?;
+    let (report_read, report_write) = pipe()?;
+    let handoff = if plan.notify { Some(socketpair(libc::SOCK_SEQPACKET)?) } else { None };
+    let child_fds = ChildFds {
+        stdio: [raw(&child_in), raw(&child_out), raw(&child_err)],
+        report: report_write.as_raw_fd(),
+        handoff: handoff.as_ref().map_or(-1, |(_, child)| child.as_raw_fd()),
+    };
+    // SAFETY: the child runs only `child_main`, which makes raw syscalls on
+    // memory prepared before the fork and never returns.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: io::Error::last_os_error() });
+    }
+    if pid == 0 {
+        child_main(plan, &child_fds);
+    }
+    // The child has its copies; close ours so EOF reaches the right side.
+    drop((child_in, child_out, child_err, report_write));
+    let parent_sock = handoff.map(|(parent, _child)| parent);
+    // SAFETY: setpgid has no memory effects; it may fail once the child has
+    // exec'd, which is fine since the child sets its group itself first.
+    unsafe { libc::setpgid(pid, pid) };
+    // SAFETY: pidfd_open with integer arguments.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as RawFd;
+    if pidfd < 0 {
+        let err = io::Error::last_os_error();
+        kill_and_reap(pid);
+        return Err(SandlockError::io("pidfd_open of the child", err));
+    }
+    // SAFETY: pidfd_open returned a new fd that nothing else owns.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+    let mut started = Started {
+        pid,
+        pidfd,
+        listener: None,
+        stdin: parent_in,
+        stdout: parent_out,
+        stderr: parent_err,
+        report: report_read,
+    };
+    if let Some(sock) = parent_sock {
+        match recv_fd(&sock) {
+            Ok(Some(listener)) => started.listener = Some(listener),
+            // The child failed before handing the listener over: its report says why.
+            Ok(None) => return Err(started.finish().err().unwrap_or_else(|| handoff_error(io::ErrorKind::UnexpectedEof.into()))),
+            Err(e) => {
+                kill_and_reap(pid);
+                return Err(handoff_error(e));
+            }
+        }
+    }
+    Ok(started)
+}
+
+fn handoff_error(source: io::Error) -> SandlockError {
+    SandlockError::Spawn { stage: SpawnStage::ListenerHandoff, source }
+}
+
+fn raw(fd: &Option<OwnedFd>) -> RawFd {
+    fd.as_ref().map_or(-1, |f| f.as_raw_fd())
+}
+
+impl Started {
+    /// Wait for the exec outcome. On failure the child is reaped and the
+    /// typed error returned.
+    pub(crate) fn finish(&self) -> Result<()> {
+        let mut buf = [0u8; 8];
+        let mut got = 0;
+        while got < buf.len() {
+            // SAFETY: reading into the unfilled tail of `buf`.
+            let n = unsafe { libc::read(self.report.as_raw_fd(), buf[got..].as_mut_ptr().cast(), buf.len() - got) };
+            if n < 0 {
+                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                kill_and_reap(self.pid);
+                return Err(SandlockError::last_os("reading the child's spawn report"));
+            }
+            if n == 0 {
+                break;
+            }
+            got += n as usize;
+        }
+        if got == 0 {
+            return Ok(());
+        }
+        kill_and_reap(self.pid);
+        let stage = STAGES.get(u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize).copied();
+        let errno = i32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]);
+        Err(SandlockError::Spawn {
+            stage: stage.unwrap_or(SpawnStage::Exec),
+            source: io::Error::from_raw_os_error(errno),
+        })
+    }
+}
+
+pub(crate) fn kill_and_reap(pid: libc::pid_t) {
+    // SAFETY: signalling and reaping our own child; no memory effects.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        let mut status = 0;
+        while libc::waitpid(pid, &mut status, 0) < 0 && *libc::__errno_location() == libc::EINTR {}
+    }
+}
+
+/// Stage numbers of the spawn report, in report order.
+const STAGES: [SpawnStage; 11] = [
+    SpawnStage::ProcessGroup,
+    SpawnStage::Stdio,
+    SpawnStage::WorkingDirectory,
+    SpawnStage::ResourceLimits,
+    SpawnStage::Credentials,
+    SpawnStage::Capabilities,
+    SpawnStage::NoNewPrivs,
+    SpawnStage::Landlock,
+    SpawnStage::Seccomp,
+    SpawnStage::ListenerHandoff,
+    SpawnStage::Exec,
+];
+
+fn stage_number(stage: SpawnStage) -> u32 {
+    STAGES.iter().position(|s| *s == stage).unwrap_or(STAGES.len() - 1) as u32
+}
+
+struct ChildFds {
+    stdio: [RawFd; 3],
+    report: RawFd,
+    handoff: RawFd,
+}
+
+fn errno() -> i32 {
+    // SAFETY: errno is thread-local and always readable.
+    unsafe { *libc::__errno_location() }
+}
+
+fn check(rc: libc::c_long, stage: SpawnStage) -> Result<(), (SpawnStage, i32)> {
+    if rc < 0 {
+        Err((stage, errno()))
+    } else {
+        Ok(())
+    }
+}
+
+/// The child between fork and exec. Async-signal-safe: raw syscalls only.
+fn child_main(plan: &SpawnPlan, fds: &ChildFds) -> ! {
+    let (stage, err) = match confine_and_exec(plan, fds) {
+        Err(failure) => failure,
+    };
+    let mut report = [0u8; 8];
+    report[..4].copy_from_slice(&stage_number(stage).to_ne_bytes());
+    report[4..].copy_from_slice(&err.to_ne_bytes());
+    // SAFETY: writing a stack buffer to our report pipe, then exiting without
+    // running any of the parent's atexit handlers or destructors.
+    unsafe {
+        libc::write(fds.report, report.as_ptr().cast(), report.len());
+        libc::_exit(127)
+    }
+}
+
+enum Never {}
+
+fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds) -> Result<Never, (SpawnStage, i32)> {
+    use SpawnStage::*;
+    // SAFETY: setpgid has no memory effects.
+    check(unsafe { libc::setpgid(0, 0) } as _, ProcessGroup)?;
+    reset_signals();
+    for (target, &fd) in fds.stdio.iter().enumerate() {
+        if fd >= 0 {
+            // SAFETY: dup2 between descriptors of this process.
+            check(unsafe { libc::dup2(fd, target as RawFd) } as _, Stdio)?;
+        }
+    }
+    // Nothing of the caller's reaches the program: every other fd (ours are
+    // close-on-exec already) is marked close-on-exec.
+    // SAFETY: close_range with integer arguments.
+    check(unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) }, Stdio)?;
+    if let Some(cwd) = &plan.cwd {
+        // SAFETY: `cwd` is a NUL-terminated string prepared before fork.
+        check(unsafe { libc::chdir(cwd.as_ptr()) } as _, WorkingDirectory)?;
+    }
+    for &(resource, value) in &plan.rlimits {
+        let limit = libc::rlimit { rlim_cur: value, rlim_max: value };
+        // SAFETY: `limit` is a valid rlimit on the stack.
+        check(unsafe { libc::setrlimit(resource, &limit) } as _, ResourceLimits)?;
+    }
+    crate::caps::drop_privileges(plan.keep_caps, plan.uid, plan.gid)?;
+    // SAFETY: prctl with integer arguments.
+    check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } as _, NoNewPrivs)?;
+    if let Some(ruleset) = &plan.landlock {
+        // SAFETY: landlock_restrict_self with a ruleset fd and no flags.
+        check(unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0u32) }, Landlock)?;
+    }
+    let listener = install_filter(plan)?;
+    if plan.notify {
+        send_fd(fds.handoff, listener).map_err(|e| (ListenerHandoff, e))?;
+        // SAFETY: closing our copy; the supervisor holds its own.
+        unsafe { libc::close(listener) };
+    }
+    // SAFETY: the program path and both arrays are NUL-terminated and were
+    // prepared before fork.
+    unsafe { libc::execve(plan.program.as_ptr(), plan.argv_ptrs.as_ptr(), plan.envp_ptrs.as_ptr()) };
+    Err((Exec, errno()))
+}
+
+fn install_filter(plan: &SpawnPlan) -> Result<RawFd, (SpawnStage, i32)> {
+    let base = if plan.notify { SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
+    // Once received, only a fatal signal may interrupt the child's wait, so a
+    // handler's side effects are never repeated by a restarted syscall.
+    let preferred = if plan.notify { base | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { base };
+    match bpf::install(&plan.filter, preferred) {
+        Ok(fd) => Ok(fd),
+        Err(e) if preferred != base && e.raw_os_error() == Some(libc::EINVAL) => {
+            bpf::install(&plan.filter, base).map_err(|e| (SpawnStage::Seccomp, e.raw_os_error().unwrap_or(libc::EINVAL)))
+        }
+        Err(e) => Err((SpawnStage::Seccomp, e.raw_os_error().unwrap_or(libc::EINVAL))),
+    }
+}
+
+/// Signals the caller ignores would stay ignored across exec (Rust ignores
+/// SIGPIPE, for one); the program starts with default dispositions and an
+/// empty mask.
+fn reset_signals() {
+    // SAFETY: sigaction/sigprocmask on stack-allocated structures.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = libc::SIG_DFL;
+        for sig in 1..libc::SIGRTMAX() {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::sigaction(sig, &action, std::ptr::null_mut());
+            }
+        }
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+    }
+}
+
+fn socketpair(kind: libc::c_int) -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    if unsafe { libc::socketpair(libc::AF_UNIX, kind | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
+        return Err(SandlockError::last_os("creating a socket pair"));
+    }
+    // SAFETY: socketpair returned two new fds that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Control-message buffer for one fd, aligned for `cmsghdr`.
+#[repr(C, align(8))]
+struct FdCmsg([u8; 24]);
+
+/// Send one fd over a UNIX socket; async-signal-safe.
+fn send_fd(sock: RawFd, fd: RawFd) -> Result<(), i32> {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+    let mut control = FdCmsg([0; 24]);
+    // SAFETY: the msghdr points at stack buffers that outlive the call; the
+    // CMSG macros stay within `control`, which has room for one fd.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.0.as_mut_ptr().cast();
+        msg.msg_controllen = libc::CMSG_SPACE(4) as usize;
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(4) as usize;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), fd);
+        if libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL) < 0 {
+            return Err(errno());
+        }
+    }
+    Ok(())
+}
+
+/// Receive one fd; `None` when the peer closed without sending.
+fn recv_fd(sock: &OwnedFd) -> io::Result<Option<OwnedFd>> {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+    let mut control = FdCmsg([0; 24]);
+    loop {
+        // SAFETY: as in `send_fd`; the kernel writes at most `msg_controllen`
+        // bytes of control data into `control`.
+        let fd = unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.0.as_mut_ptr().cast();
+            msg.msg_controllen = control.0.len();
+            let n = libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC);
+            if n < 0 {
+                let err = io::Error::last_os_error();
+                if err.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(err);
+            }
+            if n == 0 {
+                return Ok(None);
+            }
+            let cmsg = libc::CMSG_FIRSTHDR(&msg);
+            if cmsg.is_null() || (*cmsg).cmsg_type != libc::SCM_RIGHTS {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "no fd in the hand-off message"));
+            }
+            std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>())
+        };
+        // SAFETY: SCM_RIGHTS installed a new fd in this process for us.
+        return Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }));
+    }
+}

@@ -1,0 +1,51 @@
+//! How a sandboxed program ended, and what it printed.
+
+/// Exit status of the sandboxed program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Exited with this code.
+    Exited(i32),
+    /// Killed by this signal.
+    Signaled(i32),
+}
+
+impl ExitStatus {
+    pub(crate) fn from_wait_status(status: libc::c_int) -> ExitStatus {
+        if libc::WIFSIGNALED(status) {
+            ExitStatus::Signaled(libc::WTERMSIG(status))
+        } else {
+            ExitStatus::Exited(libc::WEXITSTATUS(status))
+        }
+    }
+
+    pub fn code(&self) -> Option<i32> {
+        match self {
+            ExitStatus::Exited(code) => Some(*code),
+            ExitStatus::Signaled(_) => None,
+        }
+    }
+
+    pub fn signal(&self) -> Option<i32> {
+        match self {
+            ExitStatus::Exited(_) => None,
+            ExitStatus::Signaled(sig) => Some(*sig),
+        }
+    }
+
+    pub fn success(&self) -> bool {
+        *self == ExitStatus::Exited(0)
+    }
+}
+
+/// Result of [`crate::Sandbox::run`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutput {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// The policy's timeout expired and the process group was killed.
+    pub timed_out: bool,
+    /// Output past the policy's `max_output` bound was discarded.
+    pub stdout_truncated: bool,
+    pub stderr_truncated: bool,
+}

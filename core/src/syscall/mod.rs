@@ -1,0 +1,91 @@
+//! Syscall numbers of the architecture we run on, checked against the
+//! kernel's table so that a handler can never be registered on a number the
+//! filter would never see.
+
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+#[cfg(target_arch = "aarch64")]
+use aarch64::TABLE;
+#[cfg(target_arch = "x86_64")]
+use x86_64::TABLE;
+
+use crate::error::{Result, SandlockError};
+
+/// `AUDIT_ARCH_*` value of the native architecture, as the kernel reports it
+/// in `seccomp_data.arch`.
+#[cfg(target_arch = "x86_64")]
+pub const NATIVE_AUDIT_ARCH: u32 = 0xC000_003E;
+#[cfg(target_arch = "aarch64")]
+pub const NATIVE_AUDIT_ARCH: u32 = 0xC000_00B7;
+
+/// A syscall of the native architecture. Construct it with
+/// [`Syscall::checked`] or [`Syscall::from_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Syscall(u32);
+
+impl Syscall {
+    /// Rejects negative numbers and numbers this architecture does not have.
+    pub fn checked(nr: i64) -> Result<Syscall> {
+        u32::try_from(nr)
+            .ok()
+            .filter(|&n| name_of(n).is_some())
+            .map(Syscall)
+            .ok_or(SandlockError::UnknownSyscallNumber { nr })
+    }
+
+    pub fn from_name(name: &str) -> Result<Syscall> {
+        number_of(name)
+            .map(Syscall)
+            .ok_or_else(|| SandlockError::UnknownSyscallName { name: name.to_string() })
+    }
+
+    pub fn nr(self) -> u32 {
+        self.0
+    }
+
+    pub fn name(self) -> &'static str {
+        // A Syscall is only built from a table entry, so the lookup succeeds.
+        name_of(self.0).unwrap_or("?")
+    }
+}
+
+impl std::fmt::Display for Syscall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.name(), self.0)
+    }
+}
+
+pub(crate) fn number_of(name: &str) -> Option<u32> {
+    TABLE.binary_search_by(|(n, _)| (*n).cmp(name)).ok().map(|i| TABLE[i].1)
+}
+
+pub(crate) fn name_of(nr: u32) -> Option<&'static str> {
+    TABLE.iter().find(|(_, n)| *n == nr).map(|(name, _)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_for_binary_search() {
+        assert!(TABLE.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn checked_rejects_negative_and_unknown_numbers() {
+        assert!(matches!(Syscall::checked(-5), Err(SandlockError::UnknownSyscallNumber { nr: -5 })));
+        assert!(matches!(Syscall::checked(100_000), Err(SandlockError::UnknownSyscallNumber { .. })));
+        assert_eq!(Syscall::checked(libc::SYS_getppid).unwrap().name(), "getppid");
+    }
+
+    #[test]
+    fn names_round_trip_against_libc() {
+        assert_eq!(Syscall::from_name("openat").unwrap().nr() as i64, libc::SYS_openat);
+        assert_eq!(Syscall::from_name("uname").unwrap().nr() as i64, libc::SYS_uname);
+        assert!(matches!(Syscall::from_name("no_such_call"), Err(SandlockError::UnknownSyscallName { .. })));
+    }
+}
