@@ -1,0 +1,119 @@
+//! `make bench` for the core: spawn cost and the handler path, each as a
+//! ratio to a floor measured in the same run (see docs/benchmarks.md).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, Criterion};
+use sandlock_core::{HandlerCtx, HandlerResult, NotifAction, Policy, Sandbox, Syscall};
+
+#[path = "../../benches/floor/harness.rs"]
+mod harness;
+
+const GROUP_SPAWN: &str = "spawn";
+const GROUP_NOTIF: &str = "notif";
+
+fn typical_policy(extra_read: &std::path::Path) -> Policy {
+    let mut read = vec![PathBuf::from("/usr"), PathBuf::from("/lib"), PathBuf::from("/bin"), PathBuf::from("/etc")];
+    if std::path::Path::new("/lib64").exists() {
+        read.push("/lib64".into());
+    }
+    read.push(extra_read.to_path_buf());
+    Policy::builder()
+        .fs_read(read)
+        .fs_write([std::env::temp_dir()])
+        .net_connect_tcp([443])
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("typical policy")
+}
+
+/// Plain fork + execve + waitpid of /bin/true, the floor the issue names.
+fn fork_exec_wait_true() {
+    let path = c"/bin/true";
+    let argv = [path.as_ptr(), std::ptr::null()];
+    let envp = [std::ptr::null()];
+    // SAFETY: the child only calls execve and _exit on memory prepared
+    // before the fork; the parent reaps it.
+    unsafe {
+        let pid = libc::fork();
+        if pid == 0 {
+            libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            libc::_exit(127);
+        }
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        assert_eq!(status, 0);
+    }
+}
+
+fn spawn_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
+    let sandbox = Sandbox::new(typical_policy(&programs.dir)).expect("sandbox");
+    let mut group = c.benchmark_group(GROUP_SPAWN);
+    group.sample_size(50).measurement_time(Duration::from_secs(5));
+    group.bench_function("true_floor", |b| b.iter(fork_exec_wait_true));
+    group.bench_function("true_sandboxed", |b| {
+        b.iter(|| {
+            let out = sandbox.run(&["/bin/true"]).expect("sandboxed /bin/true");
+            assert!(out.status.success());
+        })
+    });
+    group.finish();
+}
+
+/// Time `iters` intercepted getppid calls of a sandboxed child, measured
+/// inside the child (spawn costs excluded).
+fn sandboxed_loop(sandbox: &Sandbox, programs: &harness::FloorPrograms, iters: u64) -> Duration {
+    let out = sandbox.run(&[programs.getppid_loop.as_os_str(), iters.to_string().as_ref()]).expect("getppid loop");
+    assert!(out.status.success(), "getppid_loop failed: {}", String::from_utf8_lossy(&out.stderr));
+    harness::parse_nanos(&out.stdout)
+}
+
+fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
+    let getppid = Syscall::checked(libc::SYS_getppid).expect("getppid");
+    let policy = typical_policy(&programs.dir);
+    let return_value = |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::ReturnValue(4242)) };
+    let keep_going = |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) };
+    let rv = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, return_value);
+    let cont = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, keep_going);
+    let rv_nosync = Sandbox::new(policy).expect("sandbox").add_handler(getppid, return_value).sync_wakeup(false);
+
+    let mut group = c.benchmark_group(GROUP_NOTIF);
+    group.sample_size(20).measurement_time(Duration::from_secs(4));
+    group.bench_function("floor_sync", |b| b.iter_custom(|n| harness::floor_loop(programs, n, true)));
+    group.bench_function("floor_nosync", |b| b.iter_custom(|n| harness::floor_loop(programs, n, false)));
+    group.bench_function("rust_return_value", |b| b.iter_custom(|n| sandboxed_loop(&rv, programs, n)));
+    group.bench_function("rust_continue", |b| b.iter_custom(|n| sandboxed_loop(&cont, programs, n)));
+    group.bench_function("rust_return_value_nosync", |b| b.iter_custom(|n| sandboxed_loop(&rv_nosync, programs, n)));
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let started = Instant::now();
+    let programs = harness::build_floor_programs(&PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("floor"));
+    spawn_benches(c, &programs);
+    notif_benches(c, &programs);
+    eprintln!("benchmarks took {:.0?}", started.elapsed());
+}
+
+criterion_group!(core_benches, benches);
+
+fn main() {
+    core_benches();
+    Criterion::default().configure_from_args().final_summary();
+    harness::print_ratio_table(
+        "Spawn: median per run of /bin/true, against plain fork+exec+wait",
+        GROUP_SPAWN,
+        &[("true_sandboxed", "true_floor", 1.5)],
+    );
+    harness::print_ratio_table(
+        "Handler path: median per intercepted getppid, against a raw C NOTIF_RECV/NOTIF_SEND loop",
+        GROUP_NOTIF,
+        &[
+            ("rust_return_value", "floor_sync", 1.2),
+            ("rust_continue", "floor_sync", 1.2),
+            ("rust_return_value_nosync", "floor_nosync", 1.2),
+            ("floor_nosync", "floor_sync", f64::NAN),
+        ],
+    );
+}

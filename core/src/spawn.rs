@@ -331,9 +331,7 @@ fn check(rc: libc::c_long, stage: SpawnStage) -> Result<(), (SpawnStage, i32)> {
 
 /// The child between fork and exec. Async-signal-safe: raw syscalls only.
 fn child_main(plan: &SpawnPlan, fds: &ChildFds) -> ! {
-    let (stage, err) = match confine_and_exec(plan, fds) {
-        Err(failure) => failure,
-    };
+    let Err((stage, err)) = confine_and_exec(plan, fds);
     let mut report = [0u8; 8];
     report[..4].copy_from_slice(&stage_number(stage).to_ne_bytes());
     report[4..].copy_from_slice(&err.to_ne_bytes());

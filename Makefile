@@ -1,0 +1,52 @@
+# The few commands a person types. See README.md.
+PREFIX ?= /usr/local
+BUILD := $(CURDIR)/build
+STAGE := $(BUILD)/prefix
+CARGO ?= cargo
+export PKG_CONFIG_PATH := $(STAGE)/lib/pkgconfig
+
+.PHONY: all demo test test-rust test-header test-c test-abi bench install stage header clean
+
+all: stage
+
+# Build the release library and install it into build/prefix, the way a
+# C daemon's author would find it through pkg-config.
+stage:
+	$(CARGO) build --release -p sandlock-ffi
+	tools/install.sh $(STAGE)
+
+demo: stage
+	$(MAKE) -C c-examples demo
+
+test: test-rust test-header test-c test-abi
+
+test-rust:
+	$(CARGO) test --workspace
+
+# The committed header must be exactly what cbindgen generates from ffi/.
+header:
+	tools/gen-header.sh include/sandlock.h
+
+test-header:
+	tools/gen-header.sh $(BUILD)/sandlock.h
+	diff -u include/sandlock.h $(BUILD)/sandlock.h
+	tools/check-header-compiles.sh include/sandlock.h
+
+test-c: stage
+	$(MAKE) -C c-examples test
+
+test-abi: stage
+	abi-tests/check-all.sh
+
+bench:
+	$(CARGO) bench -p sandlock-core --bench sandbox
+	$(CARGO) bench -p sandlock-ffi --bench c_handler
+
+install:
+	$(CARGO) build --release -p sandlock-ffi
+	tools/install.sh $(DESTDIR)$(PREFIX)
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)
+	$(MAKE) -C c-examples clean

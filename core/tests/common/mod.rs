@@ -1,0 +1,130 @@
+//! Helpers shared by the integration tests: the C probe programs of
+//! `tests/programs` (compiled once per test process), policies that grant
+//! what they need, and temp dirs that clean up after themselves.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::collections::hash_map::DefaultHasher;
+use std::ffi::OsStr;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use sandlock_core::{ExitStatus, Policy, PolicyBuilder, Sandbox};
+
+/// What a dynamically linked program and the shell tools need to run.
+const SYSTEM_READ_PATHS: [&str; 5] = ["/usr", "/lib", "/lib64", "/bin", "/etc"];
+
+/// The system paths of [`SYSTEM_READ_PATHS`] that exist on this machine.
+pub fn system_read_paths() -> Vec<PathBuf> {
+    SYSTEM_READ_PATHS.iter().map(PathBuf::from).filter(|p| p.exists()).collect()
+}
+
+/// A policy builder that lets the child run system tools and the probes.
+pub fn policy() -> PolicyBuilder {
+    Policy::builder().fs_read(system_read_paths()).fs_read([programs_dir()])
+}
+
+/// Directory holding the compiled probes; built on first use.
+pub fn programs_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(compile_programs)
+}
+
+/// Path of the compiled probe `name` (the stem of its `.c` file).
+pub fn program(name: &str) -> PathBuf {
+    let path = programs_dir().join(name);
+    assert!(path.exists(), "no probe program {name} in tests/programs");
+    path
+}
+
+/// Compiles every `tests/programs/*.c` into a directory named after a hash
+/// of the sources, so that test processes of different source versions
+/// never share a binary. Each binary is renamed into place, so a process
+/// compiling the same sources at the same time never exposes a partial file.
+fn compile_programs() -> PathBuf {
+    let source_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs");
+    let mut files: Vec<PathBuf> = fs::read_dir(&source_dir)
+        .expect("reading tests/programs")
+        .map(|entry| entry.expect("listing tests/programs").path())
+        .collect();
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    for file in &files {
+        file.file_name().hash(&mut hasher);
+        fs::read(file).expect("reading a probe source").hash(&mut hasher);
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sandlock-programs-{:016x}", hasher.finish()));
+    fs::create_dir_all(&dir).expect("creating the programs directory");
+    let sources: Vec<&PathBuf> = files.iter().filter(|f| f.extension() == Some(OsStr::new("c"))).collect();
+    std::thread::scope(|scope| {
+        for source in &sources {
+            let dir = &dir;
+            scope.spawn(move || compile(source, dir));
+        }
+    });
+    dir
+}
+
+fn compile(source: &Path, dir: &Path) {
+    let name = source.file_stem().expect("a probe source has a name");
+    let staging = dir.join(format!("{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let out = Command::new("cc")
+        .args(["-O2", "-Wall", "-Wextra", "-pthread", "-o"])
+        .arg(&staging)
+        .arg(source)
+        .output()
+        .expect("running cc");
+    assert!(out.status.success(), "cc {} failed:\n{}", source.display(), String::from_utf8_lossy(&out.stderr));
+    fs::rename(&staging, dir.join(name)).expect("moving a compiled probe into place");
+}
+
+/// Runs the probe `name` with `args` and returns what it printed. The probe
+/// must exit 0 without writing to stderr (it reports through stdout).
+pub fn probe(sandbox: &Sandbox, name: &str, args: &[&str]) -> String {
+    let mut argv = vec![program(name).into_os_string()];
+    argv.extend(args.iter().map(|a| a.into()));
+    let out = sandbox.run(&argv).unwrap_or_else(|e| panic!("running probe {name} {args:?}: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status, ExitStatus::Exited(0), "probe {name} {args:?} failed; stderr: {stderr}");
+    assert_eq!(stderr, "", "probe {name} {args:?} wrote to stderr");
+    assert!(!out.timed_out, "probe {name} {args:?} timed out");
+    String::from_utf8(out.stdout).expect("probe output is UTF-8")
+}
+
+/// A sandbox for `policy`, which must be valid.
+pub fn sandbox(policy: PolicyBuilder) -> Sandbox {
+    Sandbox::new(policy.build().expect("building the test policy")).expect("creating the sandbox")
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("sandlock-test-{}-{n}", std::process::id()));
+        fs::create_dir(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The path of `name` in this directory, as a probe argument.
+    pub fn file(&self, name: &str) -> String {
+        self.0.join(name).into_os_string().into_string().expect("temp paths are UTF-8")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,0 +1,389 @@
+//! Escape attempts: each test runs a real program under a real policy and
+//! asserts exactly what the program observed (the errno it printed, or how
+//! it ended).
+
+mod common;
+
+use std::fs;
+use std::net::TcpListener;
+use std::os::unix::fs::symlink;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::{policy, probe, program, sandbox, TempDir};
+use sandlock_core::{
+    ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError, SpawnStage, Stdin, Syscall,
+};
+
+const SIGSYS: i32 = 31;
+const SIGKILL: i32 = 9;
+const SIGTERM: &str = "15";
+
+/// A port nothing listens on now: bound to an ephemeral port, then released.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port").local_addr().unwrap().port()
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().expect("an OS error")
+}
+
+/// True once `pid` has exited: it is gone, or a zombie waiting for PID 1
+/// (which reaps orphans lazily on this machine). Waits up to two seconds for
+/// the kernel to finish delivering SIGKILL.
+fn exits_soon(pid: i32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        // SAFETY: signal 0 only checks that the process exists.
+        if unsafe { libc::kill(pid, 0) } < 0 && errno() == libc::ESRCH {
+            return true;
+        }
+        if let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) {
+            let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().chars().next());
+            if state == Some(Some('Z')) {
+                return true;
+            }
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn writes_outside_the_write_set_are_denied() {
+    let writable = TempDir::new();
+    let readable = TempDir::new();
+    let outside = TempDir::new();
+    let sandbox = sandbox(policy().fs_read([readable.path()]).fs_write([writable.path()]));
+    assert_eq!(probe(&sandbox, "fs", &["write", &outside.file("f")]), "EACCES\n");
+    assert_eq!(probe(&sandbox, "fs", &["write", &readable.file("f")]), "EACCES\n");
+    assert_eq!(probe(&sandbox, "fs", &["write", &writable.file("f")]), "ok\n");
+    assert_eq!(fs::read(writable.file("f")).unwrap(), b"x");
+    assert!(!outside.path().join("f").exists());
+    assert!(!readable.path().join("f").exists());
+}
+
+#[test]
+fn reads_outside_the_read_set_are_denied() {
+    let readable = TempDir::new();
+    let outside = TempDir::new();
+    fs::write(readable.file("f"), "visible").unwrap();
+    fs::write(outside.file("f"), "secret").unwrap();
+    let sandbox = sandbox(policy().fs_read([readable.path()]));
+    assert_eq!(probe(&sandbox, "fs", &["read", &outside.file("f")]), "EACCES\n");
+    assert_eq!(probe(&sandbox, "fs", &["read", &readable.file("f")]), "ok\n");
+}
+
+#[test]
+fn symlink_in_the_write_dir_does_not_lead_outside() {
+    let writable = TempDir::new();
+    let outside = TempDir::new();
+    fs::write(outside.file("secret"), "secret").unwrap();
+    symlink(outside.file("secret"), writable.file("escape")).unwrap();
+    let sandbox = sandbox(policy().fs_write([writable.path()]));
+    assert_eq!(probe(&sandbox, "fs", &["read", &writable.file("escape")]), "EACCES\n");
+    assert_eq!(probe(&sandbox, "fs", &["write", &writable.file("escape")]), "EACCES\n");
+    assert_eq!(fs::read_to_string(outside.file("secret")).unwrap(), "secret");
+}
+
+#[test]
+fn hardlink_to_a_file_outside_is_denied() {
+    let writable = TempDir::new();
+    let outside = TempDir::new();
+    fs::write(outside.file("secret"), "secret").unwrap();
+    fs::write(writable.file("own"), "own").unwrap();
+    let sandbox = sandbox(policy().fs_write([writable.path()]));
+    // Landlock refuses a link that would give the file more access than it
+    // has at its source with EXDEV (see landlock's current_check_refer_path).
+    assert_eq!(probe(&sandbox, "fs", &["link", &outside.file("secret"), &writable.file("alias")]), "EXDEV\n");
+    assert!(!writable.path().join("alias").exists());
+    assert_eq!(probe(&sandbox, "fs", &["link", &writable.file("own"), &writable.file("own2")]), "ok\n");
+}
+
+#[test]
+fn tcp_connect_reaches_only_allowed_ports() {
+    let allowed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let denied = TcpListener::bind("127.0.0.1:0").unwrap();
+    let allowed_port = allowed.local_addr().unwrap().port();
+    let denied_port = denied.local_addr().unwrap().port();
+    let sandbox = sandbox(policy().net_connect_tcp([allowed_port]));
+    assert_eq!(probe(&sandbox, "net", &["connect", &denied_port.to_string()]), "EACCES\n");
+    assert_eq!(probe(&sandbox, "net", &["connect", &allowed_port.to_string()]), "ok\n");
+}
+
+#[test]
+fn tcp_bind_takes_only_allowed_ports() {
+    let allowed_port = free_port();
+    let denied_port = free_port();
+    let sandbox = sandbox(policy().net_bind_tcp([allowed_port]));
+    assert_eq!(probe(&sandbox, "net", &["bind", &denied_port.to_string()]), "EACCES\n");
+    assert_eq!(probe(&sandbox, "net", &["bind", &allowed_port.to_string()]), "ok\n");
+}
+
+#[test]
+fn raw_packet_and_netlink_sockets_are_denied() {
+    let sandbox = sandbox(policy());
+    assert_eq!(probe(&sandbox, "net", &["socket", "raw"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "net", &["socket", "packet"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "net", &["socket", "netlink"]), "EPERM\n");
+}
+
+#[test]
+fn netlink_opens_only_when_allowed() {
+    let sandbox = sandbox(policy().allow_netlink(true));
+    assert_eq!(probe(&sandbox, "net", &["socket", "netlink"]), "ok\n");
+    assert_eq!(probe(&sandbox, "net", &["socket", "packet"]), "EPERM\n");
+}
+
+#[test]
+fn mounts_and_user_namespaces_are_denied() {
+    let sandbox = sandbox(policy());
+    assert_eq!(probe(&sandbox, "kernel", &["mount"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "kernel", &["unshare_user"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "kernel", &["clone_newuser"]), "EPERM\n");
+}
+
+#[test]
+fn the_parent_cannot_be_traced_signalled_or_written() {
+    let sandbox = sandbox(policy());
+    assert_eq!(probe(&sandbox, "process", &["ptrace_parent"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "process", &["kill_parent", "0"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "process", &["kill_parent", SIGTERM]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "process", &["process_vm_writev_parent"]), "EPERM\n");
+}
+
+#[test]
+fn signals_reach_only_the_sandbox_group() {
+    // A process of a foreign group that SIGTERM would end.
+    let mut victim = std::process::Command::new("sleep").arg("10").process_group(0).spawn().unwrap();
+    // SAFETY: getpgrp has no memory effects.
+    let own_group = unsafe { libc::getpgrp() };
+    let sandbox = sandbox(policy());
+    assert_eq!(probe(&sandbox, "process", &["kill_group", &own_group.to_string(), "0"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "process", &["kill_group", &victim.id().to_string(), SIGTERM]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "process", &["kill_own_group"]), "ok\n");
+    assert_eq!(victim.try_wait().unwrap(), None, "the foreign group was signalled");
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+}
+
+#[test]
+fn io_uring_and_file_handles_are_denied() {
+    let sandbox = sandbox(policy());
+    assert_eq!(probe(&sandbox, "kernel", &["io_uring_setup"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "kernel", &["open_by_handle_at"]), "EPERM\n");
+}
+
+#[test]
+fn parent_memory_cannot_be_opened_through_proc() {
+    let sandbox = sandbox(policy().fs_read(["/proc"]));
+    assert_eq!(probe(&sandbox, "process", &["parent_mem"]), "EACCES\n");
+}
+
+#[test]
+fn fork_bomb_is_bounded_by_max_processes() {
+    let sandbox = sandbox(policy().max_processes(16).timeout(Duration::from_secs(10)));
+    let started = Instant::now();
+    let out = sandbox.run(&[program("fork_bomb")]).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "EAGAIN\n");
+    assert_eq!(out.status, ExitStatus::Exited(0));
+    assert!(!out.timed_out);
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    // The host can still start processes.
+    assert!(std::process::Command::new("true").status().unwrap().success());
+}
+
+#[test]
+fn timeout_kills_a_sleeping_program() {
+    let sandbox = sandbox(policy().timeout(Duration::from_millis(300)));
+    let started = Instant::now();
+    let out = sandbox.run(&["sleep", "30"]).unwrap();
+    let elapsed = started.elapsed();
+    assert!(out.timed_out);
+    assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
+    assert!(elapsed >= Duration::from_millis(300), "returned after {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "returned after {elapsed:?}");
+}
+
+#[test]
+fn timeout_kills_the_whole_process_group() {
+    let sandbox = sandbox(policy().timeout(Duration::from_millis(300)));
+    let out = sandbox.run(&[program("orphan")]).unwrap();
+    assert!(out.timed_out);
+    assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let grandchild: i32 = stdout.trim_end().parse().unwrap_or_else(|_| panic!("no pid in {stdout:?}"));
+    assert!(exits_soon(grandchild), "grandchild {grandchild} survived the timeout");
+}
+
+#[test]
+fn terminal_injection_ioctls_are_denied() {
+    let sandbox = sandbox(policy());
+    assert_eq!(probe(&sandbox, "kernel", &["tiocsti"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "kernel", &["tiocsti_high"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "kernel", &["tioclinux"]), "EPERM\n");
+    // Other ioctls reach the kernel, which finds no terminal on /dev/null.
+    assert_eq!(probe(&sandbox, "kernel", &["tcgets"]), "ENOTTY\n");
+}
+
+#[test]
+fn foreign_abi_syscalls_are_killed_with_sigsys() {
+    let sandbox = sandbox(policy());
+    for abi in ["int80", "x32"] {
+        let out = sandbox.run(&[program("abi").into_os_string(), abi.into()]).unwrap();
+        assert_eq!(out.status, ExitStatus::Signaled(SIGSYS), "{abi}");
+        assert_eq!(out.stdout, b"", "{abi}");
+    }
+}
+
+#[test]
+fn clone3_fails_with_enosys_and_fork_and_threads_fall_back() {
+    let sandbox = sandbox(policy());
+    assert_eq!(probe(&sandbox, "abi", &["clone3"]), "ENOSYS\n");
+    assert_eq!(probe(&sandbox, "abi", &["fork"]), "ok\n");
+    assert_eq!(probe(&sandbox, "abi", &["thread"]), "ok\n");
+}
+
+#[test]
+fn no_descriptor_of_the_caller_reaches_the_child() {
+    let continue_getppid = |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) };
+    let plain = sandbox(policy());
+    // A handler means a seccomp listener lives in this process.
+    let with_handler = sandbox(policy()).add_handler(Syscall::from_name("getppid").unwrap(), continue_getppid);
+    // The procfs built-in keeps a /proc descriptor open in this process.
+    let with_proc = sandbox(policy().fs_read(["/proc"]).max_processes(8));
+    for sandbox in [&plain, &with_handler, &with_proc] {
+        assert_eq!(probe(sandbox, "fds", &[]), "done\n");
+    }
+}
+
+#[test]
+fn a_root_child_has_no_privileges() {
+    let writable = TempDir::new();
+    fs::write(writable.file("own"), "own").unwrap();
+    let sandbox = sandbox(policy().fs_write([writable.path()]));
+    assert_eq!(probe(&sandbox, "fs", &["mknod", &writable.file("null")]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "fs", &["chown", &writable.file("own"), "1000"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "kernel", &["sethostname"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "net", &["socket", "raw"]), "EPERM\n");
+    assert!(!writable.path().join("null").exists());
+}
+
+#[test]
+fn uid_and_gid_switch_to_the_policy_values() {
+    let sandbox = sandbox(policy().uid(65534).gid(65534));
+    let out = sandbox.run(&["sh", "-c", "id -u; id -g; id -G"]).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status, ExitStatus::Exited(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "65534\n65534\n65534\n");
+}
+
+#[test]
+fn every_capability_set_is_empty() {
+    let sandbox = sandbox(policy().fs_read(["/proc"]));
+    let out = sandbox.run(&["cat", "/proc/self/status"]).unwrap();
+    assert_eq!(out.status, ExitStatus::Exited(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let status = String::from_utf8(out.stdout).unwrap();
+    let caps: Vec<&str> = status.lines().filter(|l| l.starts_with("Cap")).collect();
+    assert_eq!(
+        caps,
+        [
+            "CapInh:\t0000000000000000",
+            "CapPrm:\t0000000000000000",
+            "CapEff:\t0000000000000000",
+            "CapBnd:\t0000000000000000",
+            "CapAmb:\t0000000000000000",
+        ]
+    );
+}
+
+#[test]
+fn a_program_missing_from_path_is_exec_not_found() {
+    match sandbox(policy()).run(&["sandlock-no-such-program"]) {
+        Err(SandlockError::ExecNotFound { program }) => assert_eq!(program, "sandlock-no-such-program"),
+        other => panic!("expected ExecNotFound, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_program_path_is_exec_not_found() {
+    let missing = "/nonexistent/sandlock-no-such-program";
+    match sandbox(policy()).run(&[missing]) {
+        Err(SandlockError::ExecNotFound { program }) => assert_eq!(program, missing),
+        other => panic!("expected ExecNotFound, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_program_outside_fs_read_fails_at_exec_with_eacces() {
+    let hidden = TempDir::new();
+    let copy = PathBuf::from(hidden.file("fds"));
+    fs::copy(program("fds"), &copy).unwrap();
+    match sandbox(policy()).run(&[&copy]) {
+        Err(SandlockError::Spawn { stage: SpawnStage::Exec, source }) => {
+            assert_eq!(source.raw_os_error(), Some(libc::EACCES));
+        }
+        other => panic!("expected an exec failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn invalid_policies_fail_to_build_with_typed_errors() {
+    let missing = PathBuf::from("/nonexistent/sandlock-test-path");
+    match Policy::builder().fs_read([&missing]).build() {
+        Err(SandlockError::PathNotFound { path, source }) => {
+            assert_eq!(path, missing);
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        }
+        other => panic!("expected PathNotFound, got {other:?}"),
+    }
+    match Policy::builder().net_connect_tcp([0]).build() {
+        Err(SandlockError::InvalidPort { rule }) => assert_eq!(rule, "net_connect_tcp"),
+        other => panic!("expected InvalidPort, got {other:?}"),
+    }
+    match Policy::builder().net_bind_tcp([0]).build() {
+        Err(SandlockError::InvalidPort { rule }) => assert_eq!(rule, "net_bind_tcp"),
+        other => panic!("expected InvalidPort, got {other:?}"),
+    }
+    match Policy::builder().deny_syscalls(["no_such_syscall"]).build() {
+        Err(SandlockError::UnknownSyscallName { name }) => assert_eq!(name, "no_such_syscall"),
+        other => panic!("expected UnknownSyscallName, got {other:?}"),
+    }
+    match Policy::builder().max_processes(0).build() {
+        Err(SandlockError::ZeroLimit { limit }) => assert_eq!(limit, "max_processes"),
+        other => panic!("expected ZeroLimit, got {other:?}"),
+    }
+}
+
+#[test]
+fn captured_output_is_bounded() {
+    let hundred_bytes: String = (b'a'..=b'z').cycle().take(100).map(char::from).collect();
+    let sandbox = sandbox(policy().max_output(10));
+    let out = sandbox.run(&["printf", "%s", &hundred_bytes]).unwrap();
+    assert_eq!(out.status, ExitStatus::Exited(0));
+    assert_eq!(out.stdout, b"abcdefghij");
+    assert!(out.stdout_truncated);
+    assert!(!out.stderr_truncated);
+}
+
+#[test]
+fn stdin_bytes_reach_the_program() {
+    let input = b"first line\n\0binary\xff tail".to_vec();
+    let sandbox = sandbox(policy().stdin(Stdin::Bytes(input.clone())));
+    let out = sandbox.run(&["cat"]).unwrap();
+    assert_eq!(out.status, ExitStatus::Exited(0));
+    assert_eq!(out.stdout, input);
+}
+
+#[test]
+fn the_environment_holds_only_what_the_policy_sets() {
+    let empty = sandbox(policy()).run(&["env"]).unwrap();
+    assert_eq!(empty.status, ExitStatus::Exited(0));
+    assert_eq!(String::from_utf8_lossy(&empty.stdout), "");
+    let one = sandbox(policy().env("A", "1")).run(&["env"]).unwrap();
+    assert_eq!(one.status, ExitStatus::Exited(0));
+    assert_eq!(String::from_utf8_lossy(&one.stdout), "A=1\n");
+}

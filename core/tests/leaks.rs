@@ -1,0 +1,97 @@
+//! Nothing of a run outlives it in the caller: no descriptor, no child
+//! process, no thread. A test binary of its own, so that no test running in
+//! parallel changes the counts.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{policy, program, sandbox, TempDir};
+use sandlock_core::{ExitStatus, HandlerCtx, HandlerResult, NotifAction, SandlockError, SpawnStage, Syscall};
+
+const SIGKILL: i32 = 9;
+
+fn entries(dir: &str) -> usize {
+    fs::read_dir(dir).unwrap_or_else(|e| panic!("listing {dir}: {e}")).count()
+}
+
+/// True when this process has no child at all, running or zombie.
+fn has_no_children() -> bool {
+    // SAFETY: waitpid with a null status pointer and WNOHANG only queries.
+    let rc = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
+    rc == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD)
+}
+
+fn continue_getppid(_: &HandlerCtx) -> HandlerResult {
+    Ok(NotifAction::Continue)
+}
+
+fn expect_exec_eacces(result: sandlock_core::Result<sandlock_core::RunOutput>) {
+    match result {
+        Err(SandlockError::Spawn { stage: SpawnStage::Exec, source }) => {
+            assert_eq!(source.raw_os_error(), Some(libc::EACCES));
+        }
+        other => panic!("expected an exec failure, got {other:?}"),
+    }
+}
+
+/// Ten runs that end in every way a run can end; `hidden_program` is a
+/// probe copied where the policy grants nothing.
+fn one_round(hidden_program: &Path) {
+    let getppid = Syscall::from_name("getppid").unwrap();
+    let plain = sandbox(policy());
+    let with_handler = sandbox(policy()).add_handler(getppid, continue_getppid);
+    let with_builtins = sandbox(policy().fs_read(["/proc"]).max_processes(8));
+    let timed = sandbox(policy().timeout(Duration::from_millis(200)));
+
+    let out = plain.run(&[program("fds")]).unwrap();
+    assert_eq!((out.status, out.stdout), (ExitStatus::Exited(0), b"done\n".to_vec()));
+
+    let out = with_handler.run(&[program("fds")]).unwrap();
+    assert_eq!((out.status, out.stdout), (ExitStatus::Exited(0), b"done\n".to_vec()));
+
+    let out = with_builtins.run(&["head", "-c", "3", "/proc/self/status"]).unwrap();
+    assert_eq!((out.status, out.stdout), (ExitStatus::Exited(0), b"Nam".to_vec()));
+
+    match plain.run(&["sandlock-no-such-program"]) {
+        Err(SandlockError::ExecNotFound { program }) => assert_eq!(program, "sandlock-no-such-program"),
+        other => panic!("expected ExecNotFound, got {other:?}"),
+    }
+
+    expect_exec_eacces(plain.run(&[hidden_program]));
+    // The listener was already handed to a supervisor when exec failed.
+    expect_exec_eacces(with_handler.run(&[hidden_program]));
+
+    let out = timed.run(&["sleep", "30"]).unwrap();
+    assert!(out.timed_out);
+    assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
+
+    let out = timed.run(&[program("orphan")]).unwrap();
+    assert!(out.timed_out);
+    assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
+
+    let mut child = with_handler.spawn(&["sleep", "30"]).unwrap();
+    child.kill().unwrap();
+    assert_eq!(child.wait().unwrap(), ExitStatus::Signaled(SIGKILL));
+
+    drop(with_builtins.spawn(&["sleep", "30"]).unwrap());
+}
+
+#[test]
+fn runs_leave_no_descriptors_children_or_threads_behind() {
+    let hidden = TempDir::new();
+    let hidden_program = PathBuf::from(hidden.file("fds"));
+    fs::copy(program("fds"), &hidden_program).unwrap();
+    // The first round also creates what lives once per process: the
+    // compiled probes and the procfs built-in's /proc descriptor.
+    one_round(&hidden_program);
+    let fds_before = entries("/proc/self/fd");
+    let threads_before = entries("/proc/self/task");
+    one_round(&hidden_program);
+    one_round(&hidden_program);
+    assert_eq!(entries("/proc/self/fd"), fds_before, "descriptors leaked");
+    assert_eq!(entries("/proc/self/task"), threads_before, "threads leaked");
+    assert!(has_no_children(), "a child process was left behind");
+}

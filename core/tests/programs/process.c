@@ -1,0 +1,57 @@
+/* Reaching other processes: process ptrace_parent|process_vm_writev_parent|
+ * parent_mem|kill_own_group, process kill_parent SIG,
+ * process kill_group PGID SIG. */
+#include "probe.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static long write_parent_memory(void) {
+    char byte = 0;
+    struct iovec local = {.iov_base = &byte, .iov_len = 1};
+    /* Any address: the call must be refused before it is looked at. */
+    struct iovec remote = {.iov_base = &byte, .iov_len = 1};
+    return process_vm_writev(getppid(), &local, 1, &remote, 1, 0);
+}
+
+static long open_parent_mem(void) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", (int)getppid());
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+    }
+    return fd;
+}
+
+/* kill(0, ...) reaches the caller's process group, which must be the
+ * sandbox's own; SIGTERM is ignored so that the probe survives it. */
+static long kill_own_group(void) {
+    signal(SIGTERM, SIG_IGN);
+    return kill(0, SIGTERM);
+}
+
+int main(int argc, char **argv) {
+    if (is_probe(argc, argv, "ptrace_parent", 0)) {
+        return report(ptrace(PTRACE_ATTACH, getppid(), NULL, NULL));
+    }
+    if (is_probe(argc, argv, "process_vm_writev_parent", 0)) {
+        return report(write_parent_memory());
+    }
+    if (is_probe(argc, argv, "parent_mem", 0)) {
+        return report(open_parent_mem());
+    }
+    if (is_probe(argc, argv, "kill_own_group", 0)) {
+        return report(kill_own_group());
+    }
+    if (is_probe(argc, argv, "kill_parent", 1)) {
+        return report(kill(getppid(), atoi(argv[2])));
+    }
+    if (is_probe(argc, argv, "kill_group", 2)) {
+        return report(kill(-atoi(argv[2]), atoi(argv[3])));
+    }
+    return usage(argv[0]);
+}
