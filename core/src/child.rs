@@ -3,6 +3,8 @@
 //! output.
 
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::error::{Result, SandlockError};
@@ -23,6 +25,59 @@ pub struct Child {
     deadline: Option<Instant>,
     status: Option<ExitStatus>,
     timed_out: bool,
+    watchdog: Option<Watchdog>,
+}
+
+/// Enforces the timeout of a spawned child nobody is waiting on. It shares
+/// a lock with `reap`, so it never signals a group whose leader was reaped
+/// (whose id could then belong to someone else).
+struct Watchdog {
+    state: Arc<WatchdogState>,
+    thread: JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct WatchdogState {
+    /// (reaped, fired)
+    flags: Mutex<(bool, bool)>,
+    wake: Condvar,
+}
+
+impl Watchdog {
+    fn start(pid: libc::pid_t, deadline: Instant) -> Result<Watchdog> {
+        let state = Arc::new(WatchdogState::default());
+        let shared = Arc::clone(&state);
+        let thread = std::thread::Builder::new()
+            .name("sandlock-timeout".into())
+            .spawn(move || {
+                let mut flags = shared.flags.lock().unwrap_or_else(|e| e.into_inner());
+                while !flags.0 {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        // SAFETY: killpg has no memory effects; the leader is
+                        // not reaped (checked under the lock), so the group is ours.
+                        unsafe { libc::killpg(pid, libc::SIGKILL) };
+                        flags.1 = true;
+                        return;
+                    }
+                    flags = shared.wake.wait_timeout(flags, left).unwrap_or_else(|e| e.into_inner()).0;
+                }
+            })
+            .map_err(|e| SandlockError::io("starting the timeout thread", e))?;
+        Ok(Watchdog { state, thread })
+    }
+
+    /// Mark the leader as about to be reaped; returns whether the timeout fired.
+    fn disarm(self) -> bool {
+        let fired = {
+            let mut flags = self.state.flags.lock().unwrap_or_else(|e| e.into_inner());
+            flags.0 = true;
+            flags.1
+        };
+        self.state.wake.notify_all();
+        let _ = self.thread.join();
+        fired
+    }
 }
 
 /// Pipes of a captured run.
@@ -33,8 +88,22 @@ pub(crate) struct Streams {
 }
 
 impl Child {
-    pub(crate) fn new(pid: libc::pid_t, pidfd: OwnedFd, supervisor: Option<Supervisor>, timeout: Option<Duration>) -> Child {
-        Child { pid, pidfd, supervisor, deadline: timeout.map(|t| Instant::now() + t), status: None, timed_out: false }
+    /// With `watchdog`, a thread enforces the timeout even if nobody waits
+    /// (for `spawn`); otherwise the waiting loop does.
+    pub(crate) fn new(
+        pid: libc::pid_t,
+        pidfd: OwnedFd,
+        supervisor: Option<Supervisor>,
+        timeout: Option<Duration>,
+        watchdog: bool,
+    ) -> Result<Child> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut child = Child { pid, pidfd, supervisor, deadline, status: None, timed_out: false, watchdog: None };
+        if let (Some(deadline), true) = (deadline, watchdog) {
+            // On failure `child` is dropped, which kills and reaps the sandbox.
+            child.watchdog = Some(Watchdog::start(pid, deadline)?);
+        }
+        Ok(child)
     }
 
     /// Process id of the sandboxed program, which is also its process group.
@@ -145,6 +214,9 @@ impl Child {
     /// Kill what is left of the group while the leader's pid is still held
     /// by its zombie, then reap the leader and stop the supervisor.
     fn reap(&mut self) -> Result<ExitStatus> {
+        if let Some(watchdog) = self.watchdog.take() {
+            self.timed_out |= watchdog.disarm();
+        }
         // SAFETY: the leader is a zombie, so the group id is still ours.
         unsafe { libc::killpg(self.pid, libc::SIGKILL) };
         let mut raw = 0;

@@ -126,7 +126,7 @@ impl Sandbox {
             Stdin::Inherit => StdioMode::Inherit,
             Stdin::Bytes(_) => StdioMode::Pipe,
         };
-        let (child, started) = self.launch(argv, [stdin_mode, StdioMode::Pipe, StdioMode::Pipe])?;
+        let (child, started) = self.launch(argv, [stdin_mode, StdioMode::Pipe, StdioMode::Pipe], false)?;
         let bytes = match &self.policy.stdin {
             Stdin::Bytes(bytes) => bytes.clone(),
             _ => Vec::new(),
@@ -139,20 +139,33 @@ impl Sandbox {
         child.wait_with_output(streams)
     }
 
-    /// Run to completion with the caller's stdin, stdout and stderr.
+    /// Run to completion with the caller's stdin, stdout and stderr (the
+    /// policy's `stdin` setting is for `run` and `spawn`).
     pub fn run_interactive<S: AsRef<OsStr>>(&self, argv: &[S]) -> Result<ExitStatus> {
-        let mut child = self.spawn(argv)?;
+        let (mut child, _pipes) = self.launch(argv, [StdioMode::Inherit; 3], false)?;
         child.wait()
     }
 
-    /// Start the program with the caller's stdio and return at once.
+    /// Start the program with the caller's stdout and stderr and return at
+    /// once; stdin is `/dev/null` or inherited, as the policy says.
     pub fn spawn<S: AsRef<OsStr>>(&self, argv: &[S]) -> Result<Child> {
-        let stdin = if self.policy.stdin == Stdin::Inherit { StdioMode::Inherit } else { StdioMode::Null };
-        let (child, _streams) = self.launch(argv, [stdin, StdioMode::Inherit, StdioMode::Inherit])?;
+        let stdin = match &self.policy.stdin {
+            Stdin::Null => StdioMode::Null,
+            Stdin::Inherit => StdioMode::Inherit,
+            Stdin::Bytes(_) => {
+                return Err(SandlockError::InvalidArgument {
+                    what: "stdin",
+                    reason: "Stdin::Bytes is fed by run(); spawn() takes Null or Inherit".into(),
+                })
+            }
+        };
+        let (child, _pipes) = self.launch(argv, [stdin, StdioMode::Inherit, StdioMode::Inherit], true)?;
         Ok(child)
     }
 
-    fn launch<S: AsRef<OsStr>>(&self, argv: &[S], stdio: [StdioMode; 3]) -> Result<(Child, Pipes)> {
+    /// Start the program; `watchdog` enforces the timeout from a thread (for
+    /// children nobody may be waiting on).
+    fn launch<S: AsRef<OsStr>>(&self, argv: &[S], stdio: [StdioMode; 3], watchdog: bool) -> Result<(Child, Pipes)> {
         if let Some((syscall, list)) = self.rejected {
             return Err(SandlockError::HandlerOnDeniedSyscall { name: syscall.name(), nr: syscall.nr(), list });
         }
@@ -197,7 +210,7 @@ impl Sandbox {
             return Err(e);
         }
         let pipes = Pipes { stdin: started.stdin.take(), stdout: started.stdout.take(), stderr: started.stderr.take() };
-        let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout);
+        let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout, watchdog)?;
         Ok((child, pipes))
     }
 

@@ -117,7 +117,15 @@ impl SpawnPlan {
 /// executable match in the child's PATH (or a default PATH).
 fn resolve_program(name: &OsStr, path_var: Option<&OsStr>) -> Result<OsString> {
     if name.as_bytes().contains(&b'/') {
-        return Ok(name.to_os_string());
+        // A program that does not exist at all is the caller's mistake;
+        // anything else (hidden by Landlock, missing interpreter) is
+        // reported by exec in the child.
+        return match std::fs::symlink_metadata(name) {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
+                Err(SandlockError::ExecNotFound { program: name.to_string_lossy().into_owned() })
+            }
+            _ => Ok(name.to_os_string()),
+        };
     }
     let search = path_var.unwrap_or(OsStr::new(DEFAULT_PATH));
     for dir in std::env::split_paths(search) {
