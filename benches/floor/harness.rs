@@ -62,19 +62,20 @@ fn median_ns(group: &str, name: &str) -> Option<f64> {
 }
 
 /// One line per (measured, floor) pair: median per iteration and the ratio.
-pub fn print_ratio_table(title: &str, group: &str, rows: &[(&str, &str, f64)]) {
+pub fn print_ratio_table(title: &str, group: &str, rows: &[(&str, &str, Option<f64>)]) {
     println!("\n{title}");
     println!("{:<34} {:>14} {:>14} {:>8} {:>8}", "path", "median", "floor", "ratio", "target");
     for (name, floor, target) in rows {
         match (median_ns(group, name), median_ns(group, floor)) {
-            (Some(m), Some(f)) => println!(
-                "{:<34} {:>11.0} ns {:>11.0} ns {:>7.2}x {:>7.2}x",
-                name,
-                m,
-                f,
-                m / f,
-                target
-            ),
+            (Some(m), Some(f)) => {
+                let verdict = match target.map(|t| m / f <= t) {
+                    Some(true) => "ok",
+                    Some(false) => "MISSED",
+                    None => "",
+                };
+                let target = target.map_or("-".to_string(), |t| format!("{t:.2}x"));
+                println!("{name:<34} {m:>11.0} ns {f:>11.0} ns {:>7.2}x {target:>8} {verdict}", m / f)
+            }
             _ => println!("{name:<34} (no criterion estimate; was the benchmark filtered out?)"),
         }
     }

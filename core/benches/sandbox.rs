@@ -76,7 +76,8 @@ fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     let keep_going = |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) };
     let rv = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, return_value);
     let cont = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, keep_going);
-    let rv_nosync = Sandbox::new(policy).expect("sandbox").add_handler(getppid, return_value).sync_wakeup(false);
+    let rv_nosync = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, return_value).sync_wakeup(false);
+    let rv_two = Sandbox::new(policy).expect("sandbox").add_handler(getppid, return_value).receiver_threads(2);
 
     let mut group = c.benchmark_group(GROUP_NOTIF);
     group.sample_size(20).measurement_time(Duration::from_secs(4));
@@ -85,6 +86,7 @@ fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     group.bench_function("rust_return_value", |b| b.iter_custom(|n| sandboxed_loop(&rv, programs, n)));
     group.bench_function("rust_continue", |b| b.iter_custom(|n| sandboxed_loop(&cont, programs, n)));
     group.bench_function("rust_return_value_nosync", |b| b.iter_custom(|n| sandboxed_loop(&rv_nosync, programs, n)));
+    group.bench_function("rust_return_value_2_receivers", |b| b.iter_custom(|n| sandboxed_loop(&rv_two, programs, n)));
     group.finish();
 }
 
@@ -104,16 +106,17 @@ fn main() {
     harness::print_ratio_table(
         "Spawn: median per run of /bin/true, against plain fork+exec+wait",
         GROUP_SPAWN,
-        &[("true_sandboxed", "true_floor", 1.5)],
+        &[("true_sandboxed", "true_floor", Some(1.5))],
     );
     harness::print_ratio_table(
         "Handler path: median per intercepted getppid, against a raw C NOTIF_RECV/NOTIF_SEND loop",
         GROUP_NOTIF,
         &[
-            ("rust_return_value", "floor_sync", 1.2),
-            ("rust_continue", "floor_sync", 1.2),
-            ("rust_return_value_nosync", "floor_nosync", 1.2),
-            ("floor_nosync", "floor_sync", f64::NAN),
+            ("rust_return_value", "floor_sync", Some(1.2)),
+            ("rust_continue", "floor_sync", Some(1.2)),
+            ("rust_return_value_nosync", "floor_nosync", Some(1.2)),
+            ("rust_return_value_2_receivers", "floor_sync", Some(1.2)),
+            ("floor_nosync", "floor_sync", None),
         ],
     );
 }

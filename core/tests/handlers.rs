@@ -407,6 +407,21 @@ fn memory_access_after_the_child_left_the_syscall_is_stale() {
 }
 
 #[test]
+fn memory_access_after_the_call_was_answered_is_stale() {
+    let observed = Arc::new(Mutex::new(None));
+    let record = Arc::clone(&observed);
+    let sandbox = sandbox(policy()).add_handler(syscall("uname"), move |ctx: &HandlerCtx| -> HandlerResult {
+        // Answer first through a deferred reply, then touch the child's memory.
+        let replied = ctx.defer().reply(NotifAction::Errno(libc::EACCES));
+        let read = ctx.read_mem(ctx.args()[0], &mut [0; 8]);
+        *record.lock().unwrap() = Some((replied, ctx.is_valid(), matches!(read, Err(MemoryError::Stale))));
+        Ok(NotifAction::Hold)
+    });
+    assert_printed(&run(&sandbox, "uname_sysname", &[]), "EACCES\n");
+    assert_eq!(*observed.lock().unwrap(), Some((true, false, true)));
+}
+
+#[test]
 fn deferred_reply_after_the_child_died_returns_false() {
     let held: Arc<Mutex<Option<(u64, bool, DeferredReply)>>> = Arc::new(Mutex::new(None));
     let keep = Arc::clone(&held);
