@@ -52,13 +52,18 @@ pub(crate) fn drop_privileges(keep: u64, uid: Option<u32>, gid: Option<u32>) -> 
     use crate::error::SpawnStage::{Capabilities, Credentials};
     let caps = current_caps().map_err(|e| (Capabilities, e))?;
     if has_effective(&caps, CAP_SETPCAP) {
+        // Capabilities are numbered without gaps: EINVAL marks the first one
+        // past what this kernel knows.
         for cap in 0..64u32 {
             if keep & (1 << cap) != 0 {
                 continue;
             }
             // SAFETY: prctl with integer arguments only.
             let rc = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
-            if rc < 0 && errno() != libc::EINVAL {
+            if rc < 0 {
+                if errno() == libc::EINVAL {
+                    break;
+                }
                 return Err((Capabilities, errno()));
             }
         }

@@ -15,6 +15,7 @@ mod child;
 pub mod deny;
 mod error;
 mod handler;
+mod handoff;
 mod kernel;
 mod landlock_rules;
 mod mem;

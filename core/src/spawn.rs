@@ -13,6 +13,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 use crate::error::{Result, SandlockError, SpawnStage};
+use crate::handoff::Handoff;
 use crate::seccomp::bpf;
 
 const SECCOMP_FILTER_FLAG_NEW_LISTENER: libc::c_ulong = 1 << 3;
@@ -195,24 +196,16 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     let (child_out, parent_out) = stdio_pair(stdio[1], false)?;
     let (child_err, parent_err) = stdio_pair(stdio[2], false)?;
     let (report_read, report_write) = pipe()?;
-    let handoff = if plan.notify { Some(socketpair(libc::SOCK_SEQPACKET)?) } else { None };
+    let handoff = if plan.notify { Some(Handoff::new()?) } else { None };
     let child_fds = ChildFds {
         stdio: [raw(&child_in), raw(&child_out), raw(&child_err)],
         report: report_write.as_raw_fd(),
-        handoff: handoff.as_ref().map_or(-1, |(_, child)| child.as_raw_fd()),
+        handoff: handoff.as_ref(),
     };
-    // SAFETY: the child runs only `child_main`, which makes raw syscalls on
-    // memory prepared before the fork and never returns.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: io::Error::last_os_error() });
-    }
-    if pid == 0 {
-        child_main(plan, &child_fds);
-    }
+    // The hand-off needs the parent running while the child waits for it.
+    let pid = if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds)? };
     // The child has its copies; close ours so EOF reaches the right side.
     drop((child_in, child_out, child_err, report_write));
-    let parent_sock = handoff.map(|(parent, _child)| parent);
     // SAFETY: setpgid has no memory effects; it may fail once the child has
     // exec'd, which is fine since the child sets its group itself first.
     unsafe { libc::setpgid(pid, pid) };
@@ -234,18 +227,114 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
         stderr: parent_err,
         report: report_read,
     };
-    if let Some(sock) = parent_sock {
-        match recv_fd(&sock) {
+    if let Some(handoff) = &handoff {
+        match handoff.take(&started.pidfd, started.report.as_raw_fd()) {
             Ok(Some(listener)) => started.listener = Some(listener),
-            // The child failed before handing the listener over: its report says why.
-            Ok(None) => return Err(started.finish().err().unwrap_or_else(|| handoff_error(io::ErrorKind::UnexpectedEof.into()))),
+            // The child failed before installing its filter: its report says why.
+            Ok(None) => {
+                return Err(started.finish().err().unwrap_or_else(|| {
+                    handoff_error(io::Error::new(io::ErrorKind::UnexpectedEof, "the child exited before exec"))
+                }))
+            }
             Err(e) => {
                 kill_and_reap(pid);
-                return Err(handoff_error(e));
+                return Err(e);
             }
         }
     }
     Ok(started)
+}
+
+/// Stack of a `vfork_child` child: its frames are small (raw syscalls), the
+/// rest is margin; a guard page below catches an overflow.
+const CHILD_STACK: usize = 256 * 1024;
+const GUARD: usize = 4096;
+
+/// What the clone callback needs; lives on the parent's stack, which the
+/// suspended parent does not touch until the child has exec'd or exited.
+struct CloneArgs<'a> {
+    plan: &'a SpawnPlan,
+    fds: &'a ChildFds<'a>,
+}
+
+extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the `CloneArgs` that `vfork_child` passed to clone;
+    // with CLONE_VM|CLONE_VFORK it stays alive and unchanged until exec.
+    let args = unsafe { &*(arg as *const CloneArgs<'_>) };
+    child_main(args.plan, args.fds)
+}
+
+/// Start the child like posix_spawn: `CLONE_VM | CLONE_VFORK`, so no page
+/// table is copied and the parent's memory takes no copy-on-write faults —
+/// what makes fork costly in a large host. The child runs on its own stack in
+/// our address space until exec; the calling thread waits for that, and all
+/// signals stay blocked meanwhile so no handler of ours runs in the child.
+fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<libc::pid_t> {
+    // SAFETY: a fresh anonymous private mapping; checked below.
+    let stack = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            CHILD_STACK + GUARD,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if stack == libc::MAP_FAILED {
+        return Err(SandlockError::last_os("mapping the child's stack"));
+    }
+    // SAFETY: the first page of our own mapping becomes the guard.
+    unsafe { libc::mprotect(stack, GUARD, libc::PROT_NONE) };
+    let args = CloneArgs { plan, fds };
+    // SAFETY: sigset operations on stack values; the old mask is restored
+    // right after clone returns.
+    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe {
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+    }
+    // SAFETY: the stack top is inside our mapping (stacks grow down);
+    // `clone_entry` only runs `child_main`, which never returns and only
+    // makes raw syscalls on memory prepared before this call.
+    let pid = unsafe {
+        let top = (stack as *mut u8).add(CHILD_STACK + GUARD);
+        libc::clone(
+            clone_entry,
+            top.cast(),
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            &args as *const CloneArgs<'_> as *mut libc::c_void,
+        )
+    };
+    let err = io::Error::last_os_error();
+    // SAFETY: restoring the mask saved above; unmapping the stack, which the
+    // child no longer uses (it exec'd or exited before clone returned).
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        libc::munmap(stack, CHILD_STACK + GUARD);
+    }
+    if pid < 0 {
+        return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: err });
+    }
+    Ok(pid)
+}
+
+/// Start the child with a plain fork; used when the sandbox has handlers,
+/// because the child then waits for the parent to take its listener.
+fn fork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<libc::pid_t> {
+    // SAFETY: the child runs only `child_main`, which makes raw syscalls on
+    // memory prepared before the fork and never returns.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: io::Error::last_os_error() });
+    }
+    if pid == 0 {
+        child_main(plan, fds);
+    }
+    Ok(pid)
 }
 
 fn handoff_error(source: io::Error) -> SandlockError {
@@ -318,10 +407,10 @@ fn stage_number(stage: SpawnStage) -> u32 {
     STAGES.iter().position(|s| *s == stage).unwrap_or(STAGES.len() - 1) as u32
 }
 
-struct ChildFds {
+struct ChildFds<'a> {
     stdio: [RawFd; 3],
     report: RawFd,
-    handoff: RawFd,
+    handoff: Option<&'a Handoff>,
 }
 
 fn errno() -> i32 {
@@ -338,7 +427,7 @@ fn check(rc: libc::c_long, stage: SpawnStage) -> Result<(), (SpawnStage, i32)> {
 }
 
 /// The child between fork and exec. Async-signal-safe: raw syscalls only.
-fn child_main(plan: &SpawnPlan, fds: &ChildFds) -> ! {
+fn child_main(plan: &SpawnPlan, fds: &ChildFds<'_>) -> ! {
     let Err((stage, err)) = confine_and_exec(plan, fds);
     let mut report = [0u8; 8];
     report[..4].copy_from_slice(&stage_number(stage).to_ne_bytes());
@@ -353,7 +442,7 @@ fn child_main(plan: &SpawnPlan, fds: &ChildFds) -> ! {
 
 enum Never {}
 
-fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds) -> Result<Never, (SpawnStage, i32)> {
+fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<Never, (SpawnStage, i32)> {
     use SpawnStage::*;
     // SAFETY: setpgid has no memory effects.
     check(unsafe { libc::setpgid(0, 0) } as _, ProcessGroup)?;
@@ -386,7 +475,9 @@ fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds) -> Result<Never, (SpawnSta
     }
     let listener = install_filter(plan)?;
     if plan.notify {
-        send_fd(fds.handoff, listener).map_err(|e| (ListenerHandoff, e))?;
+        if let Some(handoff) = fds.handoff {
+            handoff.publish_and_wait(listener);
+        }
         // SAFETY: closing our copy; the supervisor holds its own.
         unsafe { libc::close(listener) };
     }
@@ -437,69 +528,4 @@ fn socketpair(kind: libc::c_int) -> Result<(OwnedFd, OwnedFd)> {
     }
     // SAFETY: socketpair returned two new fds that nothing else owns.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
-/// Control-message buffer for one fd, aligned for `cmsghdr`.
-#[repr(C, align(8))]
-struct FdCmsg([u8; 24]);
-
-/// Send one fd over a UNIX socket; async-signal-safe.
-fn send_fd(sock: RawFd, fd: RawFd) -> Result<(), i32> {
-    let mut byte = [0u8; 1];
-    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
-    let mut control = FdCmsg([0; 24]);
-    // SAFETY: the msghdr points at stack buffers that outlive the call; the
-    // CMSG macros stay within `control`, which has room for one fd.
-    unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = libc::CMSG_SPACE(4) as usize;
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        (*cmsg).cmsg_level = libc::SOL_SOCKET;
-        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(4) as usize;
-        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), fd);
-        if libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL) < 0 {
-            return Err(errno());
-        }
-    }
-    Ok(())
-}
-
-/// Receive one fd; `None` when the peer closed without sending.
-fn recv_fd(sock: &OwnedFd) -> io::Result<Option<OwnedFd>> {
-    let mut byte = [0u8; 1];
-    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
-    let mut control = FdCmsg([0; 24]);
-    loop {
-        // SAFETY: as in `send_fd`; the kernel writes at most `msg_controllen`
-        // bytes of control data into `control`.
-        let fd = unsafe {
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = &mut iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = control.0.as_mut_ptr().cast();
-            msg.msg_controllen = control.0.len();
-            let n = libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC);
-            if n < 0 {
-                let err = io::Error::last_os_error();
-                if err.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(err);
-            }
-            if n == 0 {
-                return Ok(None);
-            }
-            let cmsg = libc::CMSG_FIRSTHDR(&msg);
-            if cmsg.is_null() || (*cmsg).cmsg_type != libc::SCM_RIGHTS {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "no fd in the hand-off message"));
-            }
-            std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>())
-        };
-        // SAFETY: SCM_RIGHTS installed a new fd in this process for us.
-        return Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }));
-    }
 }

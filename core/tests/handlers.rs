@@ -610,3 +610,53 @@ fn context_describes_the_trapped_call() {
     assert_eq!(i64::from(pid), i64::from(sandbox_pgid));
     assert_ne!(notif.instruction_pointer, 0);
 }
+
+/// A handler on execve must answer before the program starts, so the child
+/// is started with a plain fork (the supervisor runs before the exec).
+#[test]
+fn exec_handler_sees_the_program_path_and_can_deny_it() {
+    let target = program("getppid_print");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let audit = Sandbox::new(policy().build().expect("policy")).expect("sandbox").add_handler(
+        syscall("execve"),
+        move |ctx: &HandlerCtx| -> HandlerResult {
+            record.lock().unwrap().push(ctx.read_cstr(ctx.args()[0], PATH_MAX)?);
+            Ok(NotifAction::Continue)
+        },
+    );
+    let out = audit.run(&[target.as_os_str()]).expect("run");
+    assert_eq!(*seen.lock().unwrap(), vec![target.to_str().unwrap().to_string()]);
+    assert_eq!(out.status, ExitStatus::Exited(0));
+
+    let deny = Sandbox::new(policy().build().expect("policy"))
+        .expect("sandbox")
+        .add_handler(syscall("execve"), |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Errno(libc::EACCES)) });
+    match deny.run(&[target.as_os_str()]) {
+        Err(SandlockError::Spawn { stage: sandlock_core::SpawnStage::Exec, source }) => {
+            assert_eq!(source.raw_os_error(), Some(libc::EACCES))
+        }
+        other => panic!("expected an exec failure, got {other:?}"),
+    }
+}
+
+/// Handlers on every syscall the child makes after its filter is installed
+/// (the listener hand-off, close, exec) must not deadlock the spawn.
+#[test]
+fn handlers_on_the_spawn_sequence_syscalls_do_not_deadlock() {
+    let seen: Arc<Mutex<Vec<&'static str>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut sandbox = sandbox(policy());
+    for name in ["sendmsg", "close", "sched_yield", "execve"] {
+        let record = Arc::clone(&seen);
+        sandbox = sandbox.add_handler(syscall(name), move |_: &HandlerCtx| -> HandlerResult {
+            record.lock().unwrap().push(name);
+            Ok(NotifAction::Continue)
+        });
+    }
+    let out = run(&sandbox, "sendmsg_pair", &[]);
+    assert_printed(&out, "received x\n");
+    let seen = seen.lock().unwrap();
+    let count = |name| seen.iter().filter(|n| **n == name).count();
+    // The program's own calls only: the listener hand-off makes no syscall.
+    assert_eq!((count("sendmsg"), count("execve")), (1, 1), "trapped: {seen:?}");
+}

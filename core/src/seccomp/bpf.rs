@@ -27,6 +27,8 @@ pub(crate) struct FilterSpec {
 const LD_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
 const JEQ: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
 const JSET: u16 = (libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K) as u16;
+const JGE: u16 = (libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K) as u16;
+const JA: u16 = (libc::BPF_JMP | libc::BPF_JA) as u16;
 const AND: u16 = (libc::BPF_ALU | libc::BPF_AND | libc::BPF_K) as u16;
 const RET: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
 
@@ -70,23 +72,18 @@ const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
     libc::sock_filter { code, jt, jf, k }
 }
 
-/// `if nr == k { return ret }`, with `nr` in the accumulator.
-fn on_nr(prog: &mut Vec<libc::sock_filter>, nr: u32, ret: u32) {
-    prog.push(jump(JEQ, nr, 0, 1));
-    prog.push(stmt(RET, ret));
+/// What the filter does with one syscall number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Return this action.
+    Ret(u32),
+    /// Run this syscall's argument checks (which may return `EPERM`), then
+    /// return the action.
+    CheckArgs(u32),
 }
 
-/// Runs `body` only for syscall `nr`, then reloads `nr`, which the body
-/// clobbered, so that the later checks see it whether or not the body ran.
-fn arg_block(prog: &mut Vec<libc::sock_filter>, nr: u32, body: &[libc::sock_filter]) {
-    let skip = u8::try_from(body.len()).expect("argument blocks are a handful of instructions");
-    prog.push(jump(JEQ, nr, 0, skip));
-    prog.extend_from_slice(body);
-    prog.push(stmt(LD_ABS, OFF_NR));
-}
-
-/// Jump-if-true offset from instruction `at` to the `RET` closing a body of
-/// `len` instructions.
+/// Jump-if-true offset from instruction `at` to the `RET EPERM` closing an
+/// argument-check body of `len` instructions.
 fn to_ret(at: usize, len: usize) -> u8 {
     u8::try_from(len - at - 2).expect("argument blocks are a handful of instructions")
 }
@@ -126,12 +123,103 @@ fn clone_body() -> Vec<libc::sock_filter> {
     vec![stmt(LD_ABS, arg_lo(0)), jump(JSET, CLONE_NS_FLAGS, 0, 1), stmt(RET, EPERM)]
 }
 
-/// Builds the seccomp program for the native arch. The caller installs it;
-/// a spec too large for the kernel's 4096-instruction limit is refused there
-/// with `EINVAL`.
+/// The argument checks of `nr`, ending in `RET EPERM` when they match and
+/// falling through otherwise; empty for syscalls without any.
+fn arg_checks(nr: u32, spec: &FilterSpec) -> Vec<libc::sock_filter> {
+    match i64::from(nr) {
+        libc::SYS_ioctl => ioctl_body(),
+        libc::SYS_socket => socket_body(spec.allow_netlink),
+        libc::SYS_clone => clone_body(),
+        _ => Vec::new(),
+    }
+}
+
+/// The verdict of every syscall that is not simply the default, sorted by
+/// number. Precedence: clone3, deny, argument checks, notify, allowlist.
+fn verdicts(spec: &FilterSpec) -> (Vec<(u32, Verdict)>, u32) {
+    let default = if spec.allow_only.is_some() { EPERM } else { libc::SECCOMP_RET_ALLOW };
+    let allowed = |nr: u32| spec.allow_only.as_ref().map_or(true, |list| list.contains(&nr));
+    let mut nrs: Vec<u32> = [libc::SYS_clone3, libc::SYS_ioctl, libc::SYS_socket, libc::SYS_clone]
+        .iter()
+        .map(|&n| n as u32)
+        .chain(spec.deny.iter().copied())
+        .chain(spec.notify.iter().copied())
+        .chain(spec.allow_only.iter().flatten().copied())
+        .collect();
+    nrs.sort_unstable();
+    nrs.dedup();
+    let table = nrs
+        .into_iter()
+        .map(|nr| {
+            let after = if spec.notify.contains(&nr) {
+                libc::SECCOMP_RET_USER_NOTIF
+            } else if allowed(nr) {
+                libc::SECCOMP_RET_ALLOW
+            } else {
+                EPERM
+            };
+            let verdict = if i64::from(nr) == libc::SYS_clone3 {
+                // clone3 passes its flags in memory, out of the filter's
+                // reach; ENOSYS makes libc fall back to clone, whose flags
+                // are checked.
+                Verdict::Ret(ENOSYS)
+            } else if spec.deny.contains(&nr) {
+                Verdict::Ret(EPERM)
+            } else if !arg_checks(nr, spec).is_empty() {
+                Verdict::CheckArgs(after)
+            } else {
+                Verdict::Ret(after)
+            };
+            (nr, verdict)
+        })
+        .filter(|&(_, verdict)| verdict != Verdict::Ret(default))
+        .collect();
+    (table, default)
+}
+
+/// Leaves of the search tree hold at most this many syscalls, checked one
+/// by one.
+const LEAF: usize = 4;
+
+/// A binary search over `table` (sorted), with `nr` in the accumulator;
+/// every path ends in a `RET`, so no jump ever leaves the subtree and every
+/// offset is local: `JGE`/`JA` pairs whose `JA` carries the long offset.
+fn search_tree(table: &[(u32, Verdict)], default: u32, spec: &FilterSpec, prog: &mut Vec<libc::sock_filter>) {
+    if table.len() <= LEAF {
+        for &(nr, verdict) in table {
+            let mut body = match verdict {
+                Verdict::Ret(ret) => vec![stmt(RET, ret)],
+                Verdict::CheckArgs(after) => {
+                    let mut body = arg_checks(nr, spec);
+                    body.push(stmt(RET, after));
+                    body
+                }
+            };
+            let skip = u8::try_from(body.len()).expect("a verdict is a handful of instructions");
+            prog.push(jump(JEQ, nr, 0, skip));
+            prog.append(&mut body);
+        }
+        prog.push(stmt(RET, default));
+        return;
+    }
+    let (low, high) = table.split_at(table.len() / 2);
+    let mut left = Vec::new();
+    search_tree(low, default, spec, &mut left);
+    prog.push(jump(JGE, high[0].0, 0, 1));
+    prog.push(stmt(JA, left.len() as u32));
+    prog.append(&mut left);
+    search_tree(high, default, spec, prog);
+}
+
+/// Builds the seccomp program for the native arch. Syscalls are found by
+/// binary search, so both the per-syscall cost and the kernel's action-cache
+/// preparation at install (which evaluates the program for every syscall
+/// number) grow with the logarithm of the lists, not their length. The
+/// caller installs it; a spec too large for the kernel's 4096-instruction
+/// limit is refused there with `EINVAL`.
 pub(crate) fn assemble(spec: &FilterSpec) -> Vec<libc::sock_filter> {
-    let allow_len = spec.allow_only.as_ref().map_or(0, Vec::len);
-    let mut prog = Vec::with_capacity(32 + 2 * (spec.deny.len() + spec.notify.len() + allow_len));
+    let (table, default) = verdicts(spec);
+    let mut prog = Vec::with_capacity(16 + 3 * table.len());
 
     // A foreign arch (i386 via `int $0x80`) has other numbers for everything.
     prog.push(stmt(LD_ABS, OFF_ARCH));
@@ -144,32 +232,7 @@ pub(crate) fn assemble(spec: &FilterSpec) -> Vec<libc::sock_filter> {
         prog.push(jump(JSET, X32_SYSCALL_BIT, 0, 1));
         prog.push(stmt(RET, KILL));
     }
-
-    // clone3 passes its flags in memory, out of the filter's reach; ENOSYS
-    // makes libc fall back to clone, whose flags are checked below.
-    on_nr(&mut prog, libc::SYS_clone3 as u32, ENOSYS);
-
-    for &nr in &spec.deny {
-        on_nr(&mut prog, nr, EPERM);
-    }
-
-    arg_block(&mut prog, libc::SYS_ioctl as u32, &ioctl_body());
-    arg_block(&mut prog, libc::SYS_socket as u32, &socket_body(spec.allow_netlink));
-    arg_block(&mut prog, libc::SYS_clone as u32, &clone_body());
-
-    for &nr in &spec.notify {
-        on_nr(&mut prog, nr, libc::SECCOMP_RET_USER_NOTIF);
-    }
-
-    match &spec.allow_only {
-        Some(allowed) => {
-            for &nr in allowed {
-                on_nr(&mut prog, nr, libc::SECCOMP_RET_ALLOW);
-            }
-            prog.push(stmt(RET, EPERM));
-        }
-        None => prog.push(stmt(RET, libc::SECCOMP_RET_ALLOW)),
-    }
+    search_tree(&table, default, spec, &mut prog);
     prog
 }
 
@@ -234,10 +297,15 @@ mod tests {
     /// what the kernel's verifier checks: aligned in-bounds loads and jumps
     /// that stay inside the program.
     fn run(prog: &[libc::sock_filter], d: &[u8; 64]) -> u32 {
+        run_counting(prog, d).0
+    }
+
+    /// The verdict and how many instructions ran to reach it.
+    fn run_counting(prog: &[libc::sock_filter], d: &[u8; 64]) -> (u32, usize) {
         assert!(prog.len() <= MAX_INSNS, "program of {} instructions", prog.len());
         let mut acc: u32 = 0;
         let mut pc = 0usize;
-        loop {
+        for steps in 1.. {
             let insn = prog.get(pc).unwrap_or_else(|| panic!("fell off the program at {pc}"));
             let k = insn.k;
             pc += 1;
@@ -248,15 +316,24 @@ mod tests {
                     acc = u32::from_ne_bytes(d[off..off + 4].try_into().unwrap());
                 }
                 AND => acc &= k,
-                RET => return k,
-                JEQ | JSET => {
-                    let taken = if insn.code == JEQ { acc == k } else { acc & k != 0 };
+                RET => return (k, steps),
+                JA => {
+                    pc += k as usize;
+                    assert!(pc < prog.len(), "jump out of the program");
+                }
+                JEQ | JSET | JGE => {
+                    let taken = match insn.code {
+                        JEQ => acc == k,
+                        JGE => acc >= k,
+                        _ => acc & k != 0,
+                    };
                     pc += usize::from(if taken { insn.jt } else { insn.jf });
                     assert!(pc < prog.len(), "jump out of the program");
                 }
                 code => panic!("unexpected instruction {code:#x}"),
             }
         }
+        unreachable!("the step counter is unbounded")
     }
 
     fn verdict(spec: &FilterSpec, nr: u32, args: [u64; 6]) -> u32 {
@@ -273,6 +350,19 @@ mod tests {
 
     fn clone(spec: &FilterSpec, flags: u64) -> u32 {
         verdict(spec, nr("clone"), [flags, 0, 0, 0, 0, 0])
+    }
+
+    #[test]
+    fn every_syscall_is_decided_in_a_logarithmic_number_of_steps() {
+        let spec = FilterSpec {
+            deny: crate::deny::default_deny_numbers(),
+            notify: (0..400).step_by(8).collect(),
+            ..FilterSpec::default()
+        };
+        let prog = assemble(&spec);
+        let longest = (0..1024).map(|n| run_counting(&prog, &data(n, NATIVE_AUDIT_ARCH, [0; 6])).1).max().unwrap();
+        // ~120 special syscalls: a linear chain would run ~240 instructions.
+        assert!(longest <= 40, "longest path {longest}");
     }
 
     #[test]

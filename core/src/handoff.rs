@@ -1,0 +1,130 @@
+//! Handing the seccomp listener from the child to the supervisor without
+//! the child making a syscall: once the filter is installed, any syscall of
+//! the child may be one a handler traps, and a trapped hand-off would wait
+//! for a supervisor that cannot start without it.
+//!
+//! The child stores the listener's fd number in a shared page; the parent
+//! copies the fd with `pidfd_getfd` and then releases the child, which
+//! meanwhile only yields (a trapped `sched_yield` is answered once the
+//! supervisor runs, so even that cannot deadlock).
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::{Result, SandlockError, SpawnStage};
+
+/// How long the parent waits for the child to publish its listener.
+const PUBLISH_LIMIT: Duration = Duration::from_secs(10);
+/// Pause between the parent's looks at the shared page.
+const POLL_PAUSE: Duration = Duration::from_micros(20);
+
+#[repr(C)]
+struct Shared {
+    listener: AtomicI32,
+    released: AtomicU32,
+}
+
+/// A page shared by parent and child across fork.
+pub(crate) struct Handoff {
+    page: *mut Shared,
+}
+
+// SAFETY: the page holds only atomics, and the mapping lives until drop.
+unsafe impl Send for Handoff {}
+// SAFETY: as above; all access goes through atomic operations.
+unsafe impl Sync for Handoff {}
+
+const PAGE: usize = 4096;
+
+impl Handoff {
+    pub(crate) fn new() -> Result<Handoff> {
+        // SAFETY: a fresh anonymous shared mapping, checked below.
+        let page = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if page == libc::MAP_FAILED {
+            return Err(SandlockError::last_os("mapping the listener hand-off page"));
+        }
+        let page = page.cast::<Shared>();
+        // SAFETY: the mapping is page-aligned, writable and large enough.
+        unsafe { page.write(Shared { listener: AtomicI32::new(-1), released: AtomicU32::new(0) }) };
+        Ok(Handoff { page })
+    }
+
+    fn shared(&self) -> &Shared {
+        // SAFETY: initialised in `new`, mapped until drop.
+        unsafe { &*self.page }
+    }
+
+    /// Child side: publish the listener and wait until the parent holds a
+    /// copy. Async-signal-safe.
+    pub(crate) fn publish_and_wait(&self, listener: RawFd) {
+        let shared = self.shared();
+        shared.listener.store(listener, Ordering::Release);
+        while shared.released.load(Ordering::Acquire) == 0 {
+            // SAFETY: sched_yield has no memory effects.
+            unsafe { libc::sched_yield() };
+        }
+    }
+
+    /// Parent side: copy the child's listener. `None` when the child failed
+    /// before publishing it (its report, readable on `report`, says why).
+    pub(crate) fn take(&self, pidfd: &OwnedFd, report: RawFd) -> Result<Option<OwnedFd>> {
+        let shared = self.shared();
+        let deadline = Instant::now() + PUBLISH_LIMIT;
+        let fd = loop {
+            let fd = shared.listener.load(Ordering::Acquire);
+            if fd >= 0 {
+                break fd;
+            }
+            if child_reported(report) {
+                return Ok(None);
+            }
+            if Instant::now() > deadline {
+                return Err(SandlockError::Spawn {
+                    stage: SpawnStage::ListenerHandoff,
+                    source: io::Error::new(io::ErrorKind::TimedOut, "the child never published its listener"),
+                });
+            }
+            std::thread::sleep(POLL_PAUSE);
+        };
+        // SAFETY: pidfd_getfd with integer arguments.
+        let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0u32) };
+        shared.released.store(1, Ordering::Release);
+        if copy < 0 {
+            return Err(SandlockError::Spawn {
+                stage: SpawnStage::ListenerHandoff,
+                source: io::Error::other(format!(
+                    "pidfd_getfd of the seccomp listener failed ({}); the supervisor needs ptrace access to \
+                     its own child (Linux 5.6+, Yama ptrace_scope at most 2)",
+                    io::Error::last_os_error()
+                )),
+            });
+        }
+        // SAFETY: pidfd_getfd returned a new fd (close-on-exec) that we own.
+        Ok(Some(unsafe { OwnedFd::from_raw_fd(copy as RawFd) }))
+    }
+}
+
+/// True when the child wrote its failure report or closed the pipe.
+fn child_reported(report: RawFd) -> bool {
+    let mut pfd = libc::pollfd { fd: report, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, zero timeout.
+    unsafe { libc::poll(&mut pfd, 1, 0) > 0 }
+}
+
+impl Drop for Handoff {
+    fn drop(&mut self) {
+        // SAFETY: unmapping our own mapping; no reference outlives `self`.
+        unsafe { libc::munmap(self.page.cast(), PAGE) };
+    }
+}
