@@ -88,11 +88,14 @@ pub const DEFAULT_DENY: &[DenyEntry] = &[
 ];
 
 /// Native-arch numbers of [`DEFAULT_DENY`], sorted and de-duplicated.
-pub(crate) fn default_deny_numbers() -> Vec<u32> {
-    let mut nrs: Vec<u32> = DEFAULT_DENY.iter().filter_map(|e| crate::syscall::number_of(e.name)).collect();
-    nrs.sort_unstable();
-    nrs.dedup();
-    nrs
+pub(crate) fn default_deny_numbers() -> &'static [u32] {
+    static NUMBERS: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    NUMBERS.get_or_init(|| {
+        let mut nrs: Vec<u32> = DEFAULT_DENY.iter().filter_map(|e| crate::syscall::number_of(e.name)).collect();
+        nrs.sort_unstable();
+        nrs.dedup();
+        nrs
+    })
 }
 
 #[cfg(test)]

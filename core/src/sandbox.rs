@@ -215,7 +215,7 @@ impl Sandbox {
     }
 
     fn filter_spec(&self, notify: Vec<u32>) -> FilterSpec {
-        let mut deny = default_deny_numbers();
+        let mut deny = default_deny_numbers().to_vec();
         let allow_only = match &self.policy.syscalls {
             SyscallRules::DenyList(extra) => {
                 deny.extend(extra.iter().map(|s| s.nr()));

@@ -179,27 +179,50 @@ fn verdicts(spec: &FilterSpec) -> (Vec<(u32, Verdict)>, u32) {
 
 /// Leaves of the search tree hold at most this many syscalls, checked one
 /// by one.
-const LEAF: usize = 4;
+const LEAF: usize = 8;
+
+/// A leaf: one `JEQ` per syscall jumping to its verdict, the default `RET`,
+/// then the verdicts, each `RET` shared by every syscall of the leaf that
+/// returns it (the program's length is what the kernel pays to JIT it).
+fn leaf(table: &[(u32, Verdict)], default: u32, spec: &FilterSpec, prog: &mut Vec<libc::sock_filter>) {
+    let mut code: Vec<libc::sock_filter> = Vec::new();
+    let mut targets = Vec::with_capacity(table.len());
+    let mut shared_rets: Vec<(u32, usize)> = Vec::new();
+    for &(nr, verdict) in table {
+        let at = match verdict {
+            Verdict::Ret(ret) => match shared_rets.iter().find(|(r, _)| *r == ret) {
+                Some(&(_, at)) => at,
+                None => {
+                    shared_rets.push((ret, code.len()));
+                    code.push(stmt(RET, ret));
+                    code.len() - 1
+                }
+            },
+            Verdict::CheckArgs(after) => {
+                let at = code.len();
+                code.extend(arg_checks(nr, spec));
+                code.push(stmt(RET, after));
+                at
+            }
+        };
+        targets.push(at);
+    }
+    let jumps = table.len();
+    for (i, (&(nr, _), &at)) in table.iter().zip(&targets).enumerate() {
+        // From JEQ i, past the remaining JEQs and the default RET, to `at`.
+        let offset = (jumps - i - 1) + 1 + at;
+        prog.push(jump(JEQ, nr, u8::try_from(offset).expect("a leaf is a few dozen instructions"), 0));
+    }
+    prog.push(stmt(RET, default));
+    prog.append(&mut code);
+}
 
 /// A binary search over `table` (sorted), with `nr` in the accumulator;
 /// every path ends in a `RET`, so no jump ever leaves the subtree and every
 /// offset is local: `JGE`/`JA` pairs whose `JA` carries the long offset.
 fn search_tree(table: &[(u32, Verdict)], default: u32, spec: &FilterSpec, prog: &mut Vec<libc::sock_filter>) {
     if table.len() <= LEAF {
-        for &(nr, verdict) in table {
-            let mut body = match verdict {
-                Verdict::Ret(ret) => vec![stmt(RET, ret)],
-                Verdict::CheckArgs(after) => {
-                    let mut body = arg_checks(nr, spec);
-                    body.push(stmt(RET, after));
-                    body
-                }
-            };
-            let skip = u8::try_from(body.len()).expect("a verdict is a handful of instructions");
-            prog.push(jump(JEQ, nr, 0, skip));
-            prog.append(&mut body);
-        }
-        prog.push(stmt(RET, default));
+        leaf(table, default, spec, prog);
         return;
     }
     let (low, high) = table.split_at(table.len() / 2);
@@ -353,9 +376,19 @@ mod tests {
     }
 
     #[test]
+    fn the_default_program_is_compact() {
+        // Install (JIT and action-cache preparation) costs grow with length:
+        // one JEQ per special syscall plus a few shared RETs and tree nodes.
+        let spec = FilterSpec { deny: crate::deny::default_deny_numbers().to_vec(), ..FilterSpec::default() };
+        let special = spec.deny.len() + 4;
+        let len = assemble(&spec).len();
+        assert!(len <= special + special / 2 + 30, "{len} instructions for {special} special syscalls");
+    }
+
+    #[test]
     fn every_syscall_is_decided_in_a_logarithmic_number_of_steps() {
         let spec = FilterSpec {
-            deny: crate::deny::default_deny_numbers(),
+            deny: crate::deny::default_deny_numbers().to_vec(),
             notify: (0..400).step_by(8).collect(),
             ..FilterSpec::default()
         };
@@ -575,7 +608,7 @@ mod tests {
     fn kernel_accepts_and_enforces_the_program() {
         let spec = FilterSpec {
             notify: vec![nr("getppid")],
-            deny: crate::deny::default_deny_numbers(),
+            deny: crate::deny::default_deny_numbers().to_vec(),
             allow_only: None,
             allow_netlink: false,
         };
