@@ -38,9 +38,13 @@ test-c: stage
 test-abi: stage
 	abi-tests/check-all.sh
 
-bench:
-	$(CARGO) bench -p sandlock-core --bench sandbox
-	$(CARGO) bench -p sandlock-ffi --bench c_handler
+# Criterion underneath; every figure is printed as a ratio to a floor
+# measured in the same run. The C-callback row uses a real C handler built
+# against the staged library.
+bench: stage
+	cc -O2 -Wall -Wextra -o $(BUILD)/c_handler_bench benches/floor/c_handler_bench.c \
+		$$(pkg-config --cflags --libs sandlock) -Wl,-rpath,$$(pkg-config --variable=libdir sandlock)
+	SANDLOCK_C_HANDLER_BENCH=$(BUILD)/c_handler_bench $(CARGO) bench -p sandlock-core --bench sandbox
 
 install:
 	$(CARGO) build --release -p sandlock-ffi

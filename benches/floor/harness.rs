@@ -30,6 +30,21 @@ pub fn build_floor_programs(out: &Path) -> FloorPrograms {
     FloorPrograms { dir: out.to_path_buf(), getppid_loop: compile("getppid_loop"), notif_floor: compile("notif_floor") }
 }
 
+/// The C-callback bench program (`make bench` builds it with pkg-config
+/// against the staged library and names it in this variable).
+pub const C_HANDLER_BENCH_ENV: &str = "SANDLOCK_C_HANDLER_BENCH";
+
+/// `iters` getppid calls answered by a C handler through libsandlock.
+pub fn c_handler_loop(program: &Path, programs: &FloorPrograms, iters: u64) -> Duration {
+    let out = Command::new(program)
+        .arg(iters.to_string())
+        .arg(&programs.getppid_loop)
+        .output()
+        .expect("running the C handler bench");
+    assert!(out.status.success(), "c_handler_bench failed: {}", String::from_utf8_lossy(&out.stderr));
+    parse_nanos(&out.stdout)
+}
+
 /// Parse the nanoseconds a floor program printed.
 pub fn parse_nanos(stdout: &[u8]) -> Duration {
     let text = String::from_utf8_lossy(stdout);
@@ -48,11 +63,16 @@ pub fn floor_loop(programs: &FloorPrograms, iters: u64, sync: bool) -> Duration 
     parse_nanos(&out.stdout)
 }
 
-fn median_ns(group: &str, name: &str) -> Option<f64> {
+/// Criterion's median for `group/name`, if it was measured after `since`
+/// (older estimates on disk belong to another run and must not be mixed in).
+fn median_ns(group: &str, name: &str, since: std::time::SystemTime) -> Option<f64> {
     let dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
     });
     let path = dir.join("criterion").join(group).join(name).join("new/estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
     let text = std::fs::read_to_string(path).ok()?;
     let at = text.find("\"median\"")?;
     let rest = &text[at..];
@@ -62,11 +82,11 @@ fn median_ns(group: &str, name: &str) -> Option<f64> {
 }
 
 /// One line per (measured, floor) pair: median per iteration and the ratio.
-pub fn print_ratio_table(title: &str, group: &str, rows: &[(&str, &str, Option<f64>)]) {
+pub fn print_ratio_table(title: &str, group: &str, since: std::time::SystemTime, rows: &[(&str, &str, Option<f64>)]) {
     println!("\n{title}");
     println!("{:<34} {:>14} {:>14} {:>8} {:>8}", "path", "median", "floor", "ratio", "target");
     for (name, floor, target) in rows {
-        match (median_ns(group, name), median_ns(group, floor)) {
+        match (median_ns(group, name, since), median_ns(group, floor, since)) {
             (Some(m), Some(f)) => {
                 let verdict = match target.map(|t| m / f <= t) {
                     Some(true) => "ok",
@@ -76,7 +96,7 @@ pub fn print_ratio_table(title: &str, group: &str, rows: &[(&str, &str, Option<f
                 let target = target.map_or("-".to_string(), |t| format!("{t:.2}x"));
                 println!("{name:<34} {m:>11.0} ns {f:>11.0} ns {:>7.2}x {target:>8} {verdict}", m / f)
             }
-            _ => println!("{name:<34} (no criterion estimate; was the benchmark filtered out?)"),
+            _ => println!("{name:<34} (not measured in this run)"),
         }
     }
 }

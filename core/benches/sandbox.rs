@@ -87,6 +87,10 @@ fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     group.bench_function("rust_continue", |b| b.iter_custom(|n| sandboxed_loop(&cont, programs, n)));
     group.bench_function("rust_return_value_nosync", |b| b.iter_custom(|n| sandboxed_loop(&rv_nosync, programs, n)));
     group.bench_function("rust_return_value_2_receivers", |b| b.iter_custom(|n| sandboxed_loop(&rv_two, programs, n)));
+    if let Some(c_bench) = std::env::var_os(harness::C_HANDLER_BENCH_ENV) {
+        let c_bench = PathBuf::from(c_bench);
+        group.bench_function("c_return_value", |b| b.iter_custom(|n| harness::c_handler_loop(&c_bench, programs, n)));
+    }
     group.finish();
 }
 
@@ -101,21 +105,25 @@ fn benches(c: &mut Criterion) {
 criterion_group!(core_benches, benches);
 
 fn main() {
+    let started = std::time::SystemTime::now();
     core_benches();
     Criterion::default().configure_from_args().final_summary();
     harness::print_ratio_table(
         "Spawn: median per run of /bin/true, against plain fork+exec+wait",
         GROUP_SPAWN,
+        started,
         &[("true_sandboxed", "true_floor", Some(1.5))],
     );
     harness::print_ratio_table(
         "Handler path: median per intercepted getppid, against a raw C NOTIF_RECV/NOTIF_SEND loop",
         GROUP_NOTIF,
+        started,
         &[
             ("rust_return_value", "floor_sync", Some(1.2)),
             ("rust_continue", "floor_sync", Some(1.2)),
             ("rust_return_value_nosync", "floor_nosync", Some(1.2)),
             ("rust_return_value_2_receivers", "floor_sync", Some(1.2)),
+            ("c_return_value", "floor_sync", Some(1.3)),
             ("floor_nosync", "floor_sync", None),
         ],
     );
