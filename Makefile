@@ -5,7 +5,7 @@ STAGE := $(BUILD)/prefix
 CARGO ?= cargo
 export PKG_CONFIG_PATH := $(STAGE)/lib/pkgconfig
 
-.PHONY: all demo test test-rust test-header test-c test-abi bench install stage header clean
+.PHONY: all demo test test-rust test-lint test-header test-c test-abi bench install stage header clean
 
 all: stage
 
@@ -18,7 +18,11 @@ stage:
 demo: stage
 	$(MAKE) -C c-examples demo
 
-test: test-rust test-header test-c test-abi
+test: test-lint test-rust test-header test-c test-abi
+
+# Clippy carries the project's unsafe rules (every unsafe block documented).
+test-lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:
 	$(CARGO) test --workspace
