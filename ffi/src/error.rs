@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
-use sandlock_core::SandlockError;
+use sandlock_core::{MemoryError, SandlockError};
 
 /// Result of a call. `SANDLOCK_OK` and `SANDLOCK_STILL_RUNNING` are not
 /// failures; every negative value is, and `sandlock_last_error()` then says
@@ -74,31 +74,58 @@ impl From<SandlockError> for FfiError {
     }
 }
 
-thread_local! {
-    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+impl From<MemoryError> for FfiError {
+    fn from(error: MemoryError) -> FfiError {
+        SandlockError::Memory(error).into()
+    }
 }
 
-/// Forget the previous call's error (every export starts with this).
+/// The last error of this thread: its status (none after a success) and
+/// message.
+#[derive(Default)]
+struct LastError {
+    status: Option<sandlock_status_t>,
+    message: CString,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<LastError> = RefCell::default();
+}
+
+/// Forget the previous call's error (every export that can fail starts
+/// with this).
 pub(crate) fn clear() {
-    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = CString::default());
+    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = LastError::default());
 }
 
 pub(crate) fn set(error: &FfiError) {
     // A C string cannot hold NUL; show it instead of truncating the message.
     let text = error.message.replace('\0', "\\0");
     let message = CString::new(text).unwrap_or_default();
-    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = message);
+    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = LastError { status: Some(error.status), message });
 }
 
 /// Message of the last failed call on this thread.
 ///
 /// Returns a NUL-terminated UTF-8 string, never NULL: the empty string when
-/// the most recent `sandlock_*` call on this thread succeeded. The string is
-/// owned by the library and stays valid until the next `sandlock_*` call on
-/// the same thread; copy it to keep it. Thread-safe: each thread has its own
-/// last error, so errors of other threads never show here.
+/// the most recent call on this thread succeeded (calls that cannot fail,
+/// `sandlock_version` and `sandlock_last_*`, leave it as it is). The string
+/// is owned by the library and stays valid until the next call on the same
+/// thread; copy it to keep it. Thread-safe: each thread has its own last
+/// error, so errors of other threads never show here.
 #[no_mangle]
 pub extern "C" fn sandlock_last_error() -> *const c_char {
-    LAST_ERROR.try_with(|last| last.borrow().as_ptr()).unwrap_or(c"".as_ptr())
+    LAST_ERROR.try_with(|last| last.borrow().message.as_ptr()).unwrap_or(c"".as_ptr())
 }
 versioned!(sandlock_last_error);
+
+/// Status of the last failed call on this thread (a negative
+/// `sandlock_status_t`), or `SANDLOCK_OK` when the most recent call
+/// succeeded; it goes with `sandlock_last_error()` and is most useful after
+/// a function that reports failure as NULL. Thread-safe, per thread.
+#[no_mangle]
+pub extern "C" fn sandlock_last_status() -> i32 {
+    let status = LAST_ERROR.try_with(|last| last.borrow().status).ok().flatten();
+    status.unwrap_or(SANDLOCK_OK) as i32
+}
+versioned!(sandlock_last_status);

@@ -7,17 +7,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{self, sandlock_status_t, FfiError};
-
-/// Most arguments a program may be given, and most handlers one run takes:
-/// a bound that keeps a wrong count from walking over unrelated memory.
-pub(crate) const MAX_ARGC: u32 = 4096;
-pub(crate) const MAX_REGISTRATIONS: usize = 4096;
+use crate::run::SANDLOCK_MAX_ARGC;
 
 /// Run the body of an export: clear the thread's last error, catch any
 /// panic, and on failure record the message and return the status.
 pub(crate) fn call<T>(body: impl FnOnce() -> Result<T, FfiError>) -> Result<T, sandlock_status_t> {
     error::clear();
-    let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| Err(panic_error("the library", &*payload)));
+    let outcome =
+        catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| Err(panic_error("the library", &*payload)));
     outcome.map_err(|e| {
         error::set(&e);
         e.status
@@ -91,7 +88,7 @@ pub(crate) unsafe fn os_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a Os
     unsafe { c_str(ptr, what) }.map(|s| OsStr::from_bytes(s.to_bytes()))
 }
 
-/// The program's argument vector: `argc` in `1..=MAX_ARGC`, no NULL entry.
+/// The program's argument vector: `argc` in `1..=SANDLOCK_MAX_ARGC`, no NULL entry.
 ///
 /// # Safety
 /// A non-NULL `argv` must point to `argc` pointers, each NULL or a
@@ -100,8 +97,8 @@ pub(crate) unsafe fn argv<'a>(argv: *const *const c_char, argc: u32) -> Result<V
     if argv.is_null() {
         return Err(FfiError::invalid("argv must not be NULL"));
     }
-    if argc == 0 || argc > MAX_ARGC {
-        return Err(FfiError::invalid(format!("argc must be between 1 and {MAX_ARGC}, got {argc}")));
+    if argc == 0 || argc > SANDLOCK_MAX_ARGC {
+        return Err(FfiError::invalid(format!("argc must be between 1 and {SANDLOCK_MAX_ARGC}, got {argc}")));
     }
     // SAFETY: the caller guarantees `argc` readable entries; argc is bounded.
     let entries = unsafe { std::slice::from_raw_parts(argv, argc as usize) };

@@ -3,10 +3,12 @@
 /// Bind an export to the `SANDLOCK_1.0` node of `sandlock.map`. rustc passes
 /// the linker its own export list, which overrides the version script's
 /// patterns, so each symbol names its version itself; `tests/symbols.rs`
-/// fails when one is missing.
+/// fails when one is missing. `@@@` renames the symbol instead of adding a
+/// second name for it, which GNU ld would reject as a duplicate definition
+/// when a program links the static library.
 macro_rules! versioned {
     ($name:ident) => {
-        std::arch::global_asm!(concat!(".symver ", stringify!($name), ", ", stringify!($name), "@@SANDLOCK_1.0"));
+        std::arch::global_asm!(concat!(".symver ", stringify!($name), ", ", stringify!($name), "@@@SANDLOCK_1.0"));
     };
 }
 

@@ -1,0 +1,309 @@
+//! The policy handle: a `PolicyBuilder` whose every setter validates its
+//! argument at once, so a mistake is reported by the call that made it.
+
+use std::ffi::{c_char, c_int};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::time::Duration;
+
+use sandlock_core::{check_path, check_port, Policy, PolicyBuilder, SandlockError, Syscall};
+
+use crate::error::FfiError;
+use crate::guard;
+
+/// A sandbox policy under construction (opaque). Create it with
+/// `sandlock_policy_new`, free it with `sandlock_policy_free`.
+#[derive(Default)]
+pub struct sandlock_policy_t {
+    builder: PolicyBuilder,
+}
+
+impl sandlock_policy_t {
+    /// Validate the whole policy against this kernel; done at each run.
+    pub(crate) fn build(&self) -> Result<Policy, FfiError> {
+        Ok(self.builder.build()?)
+    }
+
+    fn update(&mut self, change: impl FnOnce(PolicyBuilder) -> PolicyBuilder) {
+        self.builder = change(std::mem::take(&mut self.builder));
+    }
+}
+
+/// Apply `change` to the policy behind `policy` after `check` passed.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy not used by another thread.
+unsafe fn set(
+    policy: *mut sandlock_policy_t,
+    change: impl FnOnce(&mut sandlock_policy_t) -> Result<(), FfiError>,
+) -> c_int {
+    guard::status(|| {
+        // SAFETY: NULL or a live, unshared policy (caller's contract).
+        let policy = unsafe { guard::mutable(policy, "policy") }?;
+        change(policy)
+    })
+}
+
+/// A path argument that must exist now.
+///
+/// # Safety
+/// `path` must be NULL or a NUL-terminated string.
+unsafe fn existing_path<'a>(path: *const c_char) -> Result<&'a Path, FfiError> {
+    // SAFETY: forwarded from the caller.
+    let path = Path::new(unsafe { guard::os_str(path, "path") }?);
+    check_path(path)?;
+    Ok(path)
+}
+
+/// A new, empty policy: nothing readable or writable, no ports, the default
+/// syscall deny list, an empty environment.
+///
+/// Returns an owned handle (never NULL); free it with
+/// `sandlock_policy_free`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn sandlock_policy_new() -> *mut sandlock_policy_t {
+    guard::call(|| Ok(Box::into_raw(Box::default()))).unwrap_or(std::ptr::null_mut())
+}
+versioned!(sandlock_policy_new);
+
+/// Let the child read and execute `path` (a directory and everything under
+/// it, or one file).
+///
+/// Returns `SANDLOCK_OK`, `SANDLOCK_E_INVALID` for a NULL argument, or
+/// `SANDLOCK_E_NOT_FOUND` when `path` does not exist now (the policy is then
+/// unchanged). `path` is copied. Not thread-safe on one policy: setters
+/// must not run concurrently with other calls on the same policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `path` NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_fs_read(policy: *mut sandlock_policy_t, path: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            let path = existing_path(path)?;
+            p.update(|b| b.fs_read([path]));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_fs_read);
+
+/// Let the child read, write, create and remove entries under `path`.
+///
+/// Returns `SANDLOCK_OK`, `SANDLOCK_E_INVALID` for a NULL argument, or
+/// `SANDLOCK_E_NOT_FOUND` when `path` does not exist now (the policy is then
+/// unchanged). `path` is copied. Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `path` NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_fs_write(policy: *mut sandlock_policy_t, path: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            let path = existing_path(path)?;
+            p.update(|b| b.fs_write([path]));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_fs_write);
+
+/// Let the child connect to TCP `port`; every other port is refused.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or port
+/// 0. Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_net_connect_tcp(policy: *mut sandlock_policy_t, port: u16) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            check_port(port, "net_connect_tcp")?;
+            p.update(|b| b.net_connect_tcp([port]));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_net_connect_tcp);
+
+/// Let the child bind TCP `port`; every other port is refused.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or port
+/// 0. Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_net_bind_tcp(policy: *mut sandlock_policy_t, port: u16) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            check_port(port, "net_bind_tcp")?;
+            p.update(|b| b.net_bind_tcp([port]));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_net_bind_tcp);
+
+/// Make syscall `name` (e.g. `"ptrace"`) fail with `EPERM`, on top of the
+/// default deny list.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL argument or a
+/// name this architecture does not have. `name` is copied. Not thread-safe
+/// on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `name` NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_deny_syscall(policy: *mut sandlock_policy_t, name: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            let name = guard::utf8(name, "syscall name")?;
+            Syscall::from_name(name)?;
+            p.update(|b| b.deny_syscalls([name]));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_deny_syscall);
+
+/// Kill the whole sandbox `ms` milliseconds after it starts.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or 0.
+/// Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_timeout_ms(policy: *mut sandlock_policy_t, ms: u64) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            if ms == 0 {
+                return Err(SandlockError::ZeroLimit { limit: "timeout_ms" }.into());
+            }
+            p.update(|b| b.timeout(Duration::from_millis(ms)));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_timeout_ms);
+
+/// Allow at most `n` tasks (processes and threads) alive in the sandbox.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or 0.
+/// Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_max_processes(policy: *mut sandlock_policy_t, n: u32) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            if n == 0 {
+                return Err(SandlockError::ZeroLimit { limit: "max_processes" }.into());
+            }
+            p.update(|b| b.max_processes(n));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_max_processes);
+
+/// Limit the child's address space to `bytes` (`RLIMIT_AS`).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or 0.
+/// Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_max_memory(policy: *mut sandlock_policy_t, bytes: u64) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            if bytes == 0 {
+                return Err(SandlockError::ZeroLimit { limit: "max_memory" }.into());
+            }
+            p.update(|b| b.max_memory(bytes));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_max_memory);
+
+/// Set environment variable `key` to `value` in the child (the environment
+/// starts empty; a second call with the same key replaces the value).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL argument or a
+/// key that is empty or contains `=`. Both strings are copied. Not
+/// thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `key` and `value` NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_env(
+    policy: *mut sandlock_policy_t,
+    key: *const c_char,
+    value: *const c_char,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            let key = guard::os_str(key, "key")?;
+            let value = guard::os_str(value, "value")?;
+            if key.is_empty() || key.as_bytes().contains(&b'=') {
+                return Err(FfiError::invalid(format!("environment key {key:?} must be non-empty and contain no '='")));
+            }
+            p.update(|b| b.env(key, value));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_env);
+
+/// Run the child in directory `path`.
+///
+/// Returns `SANDLOCK_OK`, `SANDLOCK_E_INVALID` for a NULL argument, or
+/// `SANDLOCK_E_NOT_FOUND` when `path` does not exist now. `path` is copied.
+/// Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `path` NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_cwd(policy: *mut sandlock_policy_t, path: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            let path = existing_path(path)?;
+            p.update(|b| b.cwd(path));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_cwd);
+
+/// Free a policy. NULL is a no-op. Runs already started keep their own
+/// copy, so the policy may be freed while children it started still run.
+/// Must not race with other calls on the same policy.
+///
+/// # Safety
+/// `policy` must be NULL or a policy from `sandlock_policy_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_free(policy: *mut sandlock_policy_t) {
+    let _ = guard::call(|| {
+        if !policy.is_null() {
+            // SAFETY: a live policy from sandlock_policy_new, freed once.
+            drop(unsafe { Box::from_raw(policy) });
+        }
+        Ok(())
+    });
+}
+versioned!(sandlock_policy_free);
