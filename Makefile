@@ -52,7 +52,7 @@ bench: stage
 
 install:
 	$(CARGO) build --release -p sandlock-ffi
-	tools/install.sh $(DESTDIR)$(PREFIX)
+	DESTDIR=$(DESTDIR) tools/install.sh $(PREFIX)
 
 clean:
 	$(CARGO) clean

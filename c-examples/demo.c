@@ -114,7 +114,7 @@ static const char script[] =
     "}\n"
     "connect() {\n"
     "    if [ -n \"$tcp_helper\" ]; then \"$tcp_helper\" 127.0.0.1 \"$1\"\n"
-    "    else bash -c 'exec 3<>\"/dev/tcp/127.0.0.1/$0\"' \"$1\"; fi\n"
+    "    else bash -c 'exec 3<>\"/dev/tcp/127.0.0.1/$1\"' bash \"$1\"; fi\n"
     "}\n"
     "scratch=$1 secret=$2 allowed_port=$3 other_port=$4 tcp_helper=$5\n"
     "attempt read-hostname cat /etc/hostname\n"
@@ -319,8 +319,8 @@ int main(void)
 
     /* The handlers: C callbacks the supervisor calls for each trapped syscall. */
     struct audit_log audit = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    sandlock_handler_t *audit_handler = sandlock_handler_new(audit_openat, &audit, NULL, SANDLOCK_EXCEPTION_POLICY_CONTINUE);
-    sandlock_handler_t *uname_handler = sandlock_handler_new(deny_uname, NULL, NULL, SANDLOCK_EXCEPTION_POLICY_DENY_EPERM);
+    sandlock_handler_t *audit_handler = sandlock_handler_new(audit_openat, &audit, NULL, SANDLOCK_EXCEPTION_CONTINUE);
+    sandlock_handler_t *uname_handler = sandlock_handler_new(deny_uname, NULL, NULL, SANDLOCK_EXCEPTION_DENY_EPERM);
     if (audit_handler == NULL || uname_handler == NULL) {
         die("sandlock_handler_new");
     }

@@ -28,19 +28,14 @@ void check_failed(const char *file, int line, const char *fmt, ...) __attribute_
         }                                                                                                              \
     } while (0)
 
-#define CHECK_STR_EQ(actual, expected) check_str_eq(__FILE__, __LINE__, #actual, (actual), (expected))
-#define CHECK_BYTES_EQ(data, len, expected) check_bytes_eq(__FILE__, __LINE__, #data, (data), (len), (expected))
 #define CHECK_STDOUT(result, expected) check_stream(__FILE__, __LINE__, (result), "stdout", (expected))
 #define CHECK_STDERR(result, expected) check_stream(__FILE__, __LINE__, (result), "stderr", (expected))
-/* The last error is a message, never empty after a failed call. */
-#define CHECK_LAST_ERROR_SET() check_last_error_set(__FILE__, __LINE__)
+/* The status and message the last failed call left on this thread. */
+#define CHECK_LAST_ERROR(status, message) check_last_error(__FILE__, __LINE__, (status), (message))
 
-void check_str_eq(const char *file, int line, const char *what, const char *actual, const char *expected);
-void check_bytes_eq(const char *file, int line, const char *what, const uint8_t *data, size_t len,
-                    const char *expected);
 void check_stream(const char *file, int line, const sandlock_result_t *result, const char *stream,
                   const char *expected);
-void check_last_error_set(const char *file, int line);
+void check_last_error(const char *file, int line, int32_t status, const char *message);
 
 /* ---- fixtures ----------------------------------------------------------- */
 
@@ -52,12 +47,14 @@ sandlock_policy_t *base_policy(void);
 
 /* Run the probe with `args` under `policy` and these handlers (consumed). */
 sandlock_result_t *run_probe(const sandlock_policy_t *policy, const char *const *args, uint32_t nargs,
-                             sandlock_handler_registration_t *registrations, size_t count);
+                             const sandlock_handler_registration_t *registrations, size_t count);
 
 /* A fresh directory under /tmp, removed with remove_temp_dir. */
 void make_temp_dir(char *path, size_t size);
 void remove_temp_dir(const char *path);
 void write_file(const char *path, const char *content);
+/* dir/name into out (checked: never truncated). */
+void join_path(char *out, size_t size, const char *dir, const char *name);
 
 int64_t syscall_nr(const char *name);
 

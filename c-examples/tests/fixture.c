@@ -39,14 +39,11 @@ static void print_escaped(const uint8_t *data, size_t len)
     fputc('"', stderr);
 }
 
-void check_bytes_eq(const char *file, int line, const char *what, const uint8_t *data, size_t len,
-                    const char *expected)
+static void check_bytes_eq(const char *file, int line, const char *what, const uint8_t *data, size_t len,
+                           const char *expected)
 {
     size_t expected_len = strlen(expected);
     if (data != NULL && len == expected_len && memcmp(data, expected, len) == 0) {
-        return;
-    }
-    if (data == NULL && expected_len == 0 && len == 0) {
         return;
     }
     fprintf(stderr, "%s:%d: %s is ", file, line, what);
@@ -61,7 +58,7 @@ void check_bytes_eq(const char *file, int line, const char *what, const uint8_t 
     exit(1);
 }
 
-void check_str_eq(const char *file, int line, const char *what, const char *actual, const char *expected)
+static void check_str_eq(const char *file, int line, const char *what, const char *actual, const char *expected)
 {
     check_bytes_eq(file, line, what, (const uint8_t *)actual, actual != NULL ? strlen(actual) : 0, expected);
 }
@@ -78,12 +75,14 @@ void check_stream(const char *file, int line, const sandlock_result_t *result, c
     check_bytes_eq(file, line, stream, data, len, expected);
 }
 
-void check_last_error_set(const char *file, int line)
+void check_last_error(const char *file, int line, int32_t status, const char *message)
 {
-    const char *message = sandlock_last_error();
-    if (message == NULL || message[0] == '\0') {
-        check_failed(file, line, "sandlock_last_error() is empty after a failed call");
+    int32_t last_status = sandlock_last_status();
+    if (last_status != status) {
+        check_failed(file, line, "sandlock_last_status() is %d, expected %d (last error: %s)", last_status, status,
+                     sandlock_last_error());
     }
+    check_str_eq(file, line, "sandlock_last_error()", sandlock_last_error(), message);
 }
 
 const char *probe_path(void)
@@ -97,7 +96,7 @@ const char *probe_path(void)
         char *slash = strrchr(self, '/');
         CHECK(slash != NULL);
         *slash = '\0';
-        snprintf(path, sizeof path, "%s/probe", self);
+        join_path(path, sizeof path, self, "probe");
     }
     return path;
 }
@@ -119,7 +118,7 @@ sandlock_policy_t *base_policy(void)
 }
 
 sandlock_result_t *run_probe(const sandlock_policy_t *policy, const char *const *args, uint32_t nargs,
-                             sandlock_handler_registration_t *registrations, size_t count)
+                             const sandlock_handler_registration_t *registrations, size_t count)
 {
     const char *argv[8];
     CHECK(nargs < sizeof argv / sizeof argv[0]);
@@ -150,6 +149,16 @@ static int remove_entry(const char *path, const struct stat *info, int type, str
 void remove_temp_dir(const char *path)
 {
     CHECK_INT_EQ(nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+void join_path(char *out, size_t size, const char *dir, const char *name)
+{
+    size_t dir_len = strlen(dir);
+    size_t name_len = strlen(name);
+    CHECK(dir_len + 1 + name_len < size);
+    memcpy(out, dir, dir_len);
+    out[dir_len] = '/';
+    memcpy(out + dir_len + 1, name, name_len + 1);
 }
 
 void write_file(const char *path, const char *content)

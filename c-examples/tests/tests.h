@@ -30,6 +30,8 @@ struct test_case {
     X(zero_argc_consumes_every_handler)                                                                                \
     X(null_handler_in_array_consumes_the_others)                                                                       \
     X(handler_new_rejects_invalid_exception_policy)                                                                    \
+    X(failed_spawn_consumes_every_handler)                                                                             \
+    X(child_free_runs_ud_drop_once)                                                                                    \
     X(version_matches_header_macros)                                                                                   \
     X(last_error_describes_a_failed_call)                                                                              \
     X(syscall_nr_resolves_names)
