@@ -37,7 +37,7 @@ fn expect_exec_eacces(result: sandlock_core::Result<sandlock_core::RunOutput>) {
     }
 }
 
-/// Ten runs that end in every way a run can end; `hidden_program` is a
+/// Eleven runs that end in every way a run can end; `hidden_program` is a
 /// probe copied where the policy grants nothing.
 fn one_round(hidden_program: &Path) {
     let getppid = Syscall::from_name("getppid").unwrap();
@@ -45,6 +45,7 @@ fn one_round(hidden_program: &Path) {
     let with_handler = sandbox(policy()).add_handler(getppid, continue_getppid);
     let with_builtins = sandbox(policy().fs_read(["/proc"]).max_processes(8));
     let timed = sandbox(policy().timeout(Duration::from_millis(200)));
+    let timed_with_handler = sandbox(policy().timeout(Duration::from_millis(200))).add_handler(getppid, continue_getppid);
 
     let out = plain.run(&[program("fds")]).unwrap();
     assert_eq!((out.status, out.stdout), (ExitStatus::Exited(0), b"done\n".to_vec()));
@@ -69,6 +70,12 @@ fn one_round(hidden_program: &Path) {
     assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
 
     let out = timed.run(&[program("orphan")]).unwrap();
+    assert!(out.timed_out);
+    assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
+
+    // Its killed grandchild is reaped by PID 1, whenever PID 1 gets to it;
+    // the supervisor must end without waiting for that.
+    let out = timed_with_handler.run(&[program("orphan")]).unwrap();
     assert!(out.timed_out);
     assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
 

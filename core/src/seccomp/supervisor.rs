@@ -1,6 +1,12 @@
 //! Receiving threads: each blocks in `SECCOMP_IOCTL_NOTIF_RECV` on the
 //! listener itself and runs the chain inline, so a synchronous handler costs
 //! no thread hop between receive and send.
+//!
+//! They end when the listener hangs up, which the kernel does when the last
+//! task under the filter exits (zombies do not hold it; see
+//! `core/tests/unreaped_orphans.rs`). A `poll` on the listener plus a stop
+//! eventfd would not need that, but costs a syscall per notification:
+//! measured 1.21x the raw loop instead of 1.04x (docs/benchmarks.md).
 
 use std::os::fd::OwnedFd;
 use std::sync::mpsc;

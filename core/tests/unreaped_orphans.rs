@@ -1,0 +1,49 @@
+//! A sandbox's killed orphans are reaped by whoever adopts them (PID 1, or a
+//! subreaper), maybe late, maybe never — a service running as PID 1 in a
+//! container never reaps children it does not know. The supervisor must end
+//! with the run anyway. This binary makes itself the subreaper and reaps
+//! nothing until the end, the worst case, so a supervisor waiting for the
+//! orphans to be reaped would leave its threads behind.
+
+mod common;
+
+use std::fs;
+use std::time::Duration;
+
+use common::{policy, program, sandbox};
+use sandlock_core::{ExitStatus, HandlerCtx, HandlerResult, NotifAction, Syscall};
+
+fn threads() -> usize {
+    fs::read_dir("/proc/self/task").expect("listing /proc/self/task").count()
+}
+
+/// Reap every child adopted by this process; returns how many there were.
+fn reap_adopted() -> usize {
+    let mut reaped = 0;
+    // SAFETY: waitpid with a null status pointer reaps any child.
+    while unsafe { libc::waitpid(-1, std::ptr::null_mut(), 0) } > 0 {
+        reaped += 1;
+    }
+    reaped
+}
+
+#[test]
+fn supervisor_threads_end_with_the_run_even_if_orphans_stay_unreaped() {
+    // SAFETY: prctl with integer arguments; affects only this test process.
+    assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
+    let handled = sandbox(policy().timeout(Duration::from_millis(200))).add_handler(
+        Syscall::from_name("getppid").unwrap(),
+        |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) },
+    );
+    // Warm up what lives once per process (compiled probes) with a run that
+    // leaves no orphan.
+    assert_eq!(handled.run(&[program("fds")]).unwrap().stdout, b"done\n");
+    let before = threads();
+    let out = handled.run(&[program("orphan")]).unwrap();
+    assert!(out.timed_out);
+    assert_eq!(out.status, ExitStatus::Signaled(libc::SIGKILL));
+    assert_eq!(threads(), before, "a receiving thread outlived the run");
+    // The grandchild, killed with its group, was adopted by us: proof that
+    // it was still unreaped while the run returned.
+    assert_eq!(reap_adopted(), 1);
+}
