@@ -122,7 +122,7 @@ fn main() {
             ("rust_return_value", "floor_sync", Some(1.2)),
             ("rust_continue", "floor_sync", Some(1.2)),
             ("rust_return_value_nosync", "floor_nosync", Some(1.2)),
-            ("rust_return_value_2_receivers", "floor_sync", Some(1.2)),
+            ("rust_return_value_2_receivers", "floor_sync", None),
             ("c_return_value", "floor_sync", Some(1.3)),
             ("floor_nosync", "floor_sync", None),
         ],
