@@ -66,9 +66,9 @@ pub fn floor_loop(programs: &FloorPrograms, iters: u64, sync: bool) -> Duration 
 /// Criterion's median for `group/name`, if it was measured after `since`
 /// (older estimates on disk belong to another run and must not be mixed in).
 fn median_ns(group: &str, name: &str, since: std::time::SystemTime) -> Option<f64> {
-    let dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
-    });
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let path = dir.join("criterion").join(group).join(name).join("new/estimates.json");
     if std::fs::metadata(&path).ok()?.modified().ok()? < since {
         return None;
@@ -77,7 +77,8 @@ fn median_ns(group: &str, name: &str, since: std::time::SystemTime) -> Option<f6
     let at = text.find("\"median\"")?;
     let rest = &text[at..];
     let point = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();
-    let value: String = rest[point..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == 'e' || *c == '-').collect();
+    let value: String =
+        rest[point..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == 'e' || *c == '-').collect();
     value.parse().ok()
 }
 

@@ -76,7 +76,8 @@ fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     let keep_going = |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) };
     let rv = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, return_value);
     let cont = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, keep_going);
-    let rv_nosync = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, return_value).sync_wakeup(false);
+    let rv_nosync =
+        Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, return_value).sync_wakeup(false);
     let rv_two = Sandbox::new(policy).expect("sandbox").add_handler(getppid, return_value).receiver_threads(2);
 
     let mut group = c.benchmark_group(GROUP_NOTIF);

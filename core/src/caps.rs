@@ -48,7 +48,11 @@ fn has_effective(data: &[CapData; 2], cap: u32) -> bool {
 
 /// Switch to `gid`/`uid` (when set) and keep only the capabilities in `keep`,
 /// in every set; errors are errno values for the spawn-error report.
-pub(crate) fn drop_privileges(keep: u64, uid: Option<u32>, gid: Option<u32>) -> Result<(), (crate::error::SpawnStage, i32)> {
+pub(crate) fn drop_privileges(
+    keep: u64,
+    uid: Option<u32>,
+    gid: Option<u32>,
+) -> Result<(), (crate::error::SpawnStage, i32)> {
     use crate::error::SpawnStage::{Capabilities, Credentials};
     let caps = current_caps().map_err(|e| (Capabilities, e))?;
     if has_effective(&caps, CAP_SETPCAP) {
@@ -107,7 +111,13 @@ pub(crate) fn drop_privileges(keep: u64, uid: Option<u32>, gid: Option<u32>) -> 
         if keep & (1 << cap) != 0 {
             // SAFETY: prctl with integer arguments only.
             let rc = unsafe {
-                libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong, cap as libc::c_ulong, 0, 0)
+                libc::prctl(
+                    libc::PR_CAP_AMBIENT,
+                    libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                    cap as libc::c_ulong,
+                    0,
+                    0,
+                )
             };
             if rc < 0 {
                 return Err((Capabilities, errno()));

@@ -203,7 +203,9 @@ impl Child {
         // SAFETY: a zeroed siginfo_t is a valid output buffer for waitid.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: waitid writes into `info`; WNOWAIT leaves the zombie in place.
-        let rc = unsafe { libc::waitid(libc::P_PID, self.pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) };
+        let rc = unsafe {
+            libc::waitid(libc::P_PID, self.pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
+        };
         if rc < 0 {
             return Err(SandlockError::last_os("waiting for the sandboxed program"));
         }
@@ -255,7 +257,8 @@ fn remaining_ms(until: Option<Instant>) -> i32 {
         Some(t) => {
             let left = t.saturating_duration_since(Instant::now());
             // Round up so a poll never returns just before the deadline.
-            left.as_millis().saturating_add(u128::from(left.subsec_nanos() % 1_000_000 != 0)).min(i32::MAX as u128) as i32
+            left.as_millis().saturating_add(u128::from(left.subsec_nanos() % 1_000_000 != 0)).min(i32::MAX as u128)
+                as i32
         }
     }
 }

@@ -275,6 +275,12 @@ impl DeferredReply {
             NotifAction::Hold => return true,
             other => other,
         };
-        crate::seccomp::respond::respond(&self.listener, &self.notif, self.sandbox_pgid, action, ExceptionPolicy::DenyEperm)
+        crate::seccomp::respond::respond(
+            &self.listener,
+            &self.notif,
+            self.sandbox_pgid,
+            action,
+            ExceptionPolicy::DenyEperm,
+        )
     }
 }

@@ -30,13 +30,17 @@ impl KernelFeatures {
         // SAFETY: with a NULL attr, size 0 and the VERSION flag, the syscall
         // only returns the ABI version.
         let abi = unsafe {
-            libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0usize, LANDLOCK_CREATE_RULESET_VERSION)
+            libc::syscall(
+                libc::SYS_landlock_create_ruleset,
+                std::ptr::null::<u8>(),
+                0usize,
+                LANDLOCK_CREATE_RULESET_VERSION,
+            )
         };
         let action: u32 = libc::SECCOMP_RET_USER_NOTIF;
         // SAFETY: GET_ACTION_AVAIL reads one u32 from a valid pointer.
-        let notif = unsafe {
-            libc::syscall(libc::SYS_seccomp, libc::SECCOMP_GET_ACTION_AVAIL, 0, &action as *const u32)
-        };
+        let notif =
+            unsafe { libc::syscall(libc::SYS_seccomp, libc::SECCOMP_GET_ACTION_AVAIL, 0, &action as *const u32) };
         KernelFeatures { landlock_abi: abi.max(0) as i32, seccomp_user_notif: notif == 0 }
     }
 

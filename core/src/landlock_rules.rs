@@ -6,8 +6,8 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 use landlock::{
-    Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, PathFd, Ruleset,
-    RulesetAttr, RulesetCreatedAttr, Scope, ABI,
+    Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, PathFd, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, Scope, ABI,
 };
 
 use crate::error::{Result, SandlockError};
@@ -24,7 +24,8 @@ pub(crate) fn build(policy: &Policy, hide_proc: bool) -> Result<Option<OwnedFd>>
     }
     let err = |e: landlock::RulesetError| SandlockError::Unsupported { feature: "Landlock", reason: e.to_string() };
     let level = if policy.best_effort { CompatLevel::BestEffort } else { CompatLevel::HardRequirement };
-    let mut ruleset = Ruleset::default().set_compatibility(level).handle_access(AccessFs::from_all(abi)).map_err(err)?;
+    let mut ruleset =
+        Ruleset::default().set_compatibility(level).handle_access(AccessFs::from_all(abi)).map_err(err)?;
     if abi >= ABI::V4 {
         ruleset = ruleset.handle_access(AccessNet::BindTcp | AccessNet::ConnectTcp).map_err(err)?;
     }
@@ -61,9 +62,10 @@ fn add_path_rule(
     // Directory-only rights are invalid on a file rule.
     let access = if meta.is_dir() { access } else { access & AccessFs::from_file(abi) };
     let fd = PathFd::new(path).map_err(|e| not_found(std::io::Error::other(e.to_string())))?;
-    created
-        .add_rule(PathBeneath::new(fd, access))
-        .map_err(|e| SandlockError::Unsupported { feature: "Landlock path rule", reason: format!("{}: {e}", path.display()) })
+    created.add_rule(PathBeneath::new(fd, access)).map_err(|e| SandlockError::Unsupported {
+        feature: "Landlock path rule",
+        reason: format!("{}: {e}", path.display()),
+    })
 }
 
 /// The paths to grant: `/proc` and its contents are left out when hidden,

@@ -86,7 +86,12 @@ impl Sandbox {
     }
 
     /// An async handler, driven on `runtime` from the receiving thread.
-    pub fn add_async_handler(self, syscall: Syscall, handler: impl AsyncHandler, runtime: tokio::runtime::Handle) -> Sandbox {
+    pub fn add_async_handler(
+        self,
+        syscall: Syscall,
+        handler: impl AsyncHandler,
+        runtime: tokio::runtime::Handle,
+    ) -> Sandbox {
         self.add_handler(syscall, AsyncAdapter { handler, runtime })
     }
 

@@ -66,10 +66,10 @@ fn cstring(what: &'static str, bytes: &[u8]) -> Result<CString> {
 
 impl SpawnPlan {
     pub(crate) fn new(input: PlanInput<'_>) -> Result<SpawnPlan> {
-        let first = input.argv.first().ok_or(SandlockError::InvalidArgument {
-            what: "argv",
-            reason: "must name a program".into(),
-        })?;
+        let first = input
+            .argv
+            .first()
+            .ok_or(SandlockError::InvalidArgument { what: "argv", reason: "must name a program".into() })?;
         let path_var = input.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.as_os_str());
         let program = resolve_program(first, path_var)?;
         let argv: Vec<CString> = input.argv.iter().map(|a| cstring("argv", a.as_bytes())).collect::<Result<_>>()?;
@@ -78,7 +78,10 @@ impl SpawnPlan {
             .iter()
             .map(|(k, v)| {
                 if k.is_empty() || k.as_bytes().contains(&b'=') {
-                    return Err(SandlockError::InvalidArgument { what: "env", reason: format!("bad variable name {k:?}") });
+                    return Err(SandlockError::InvalidArgument {
+                        what: "env",
+                        reason: format!("bad variable name {k:?}"),
+                    });
                 }
                 let mut entry = k.clone().into_vec();
                 entry.push(b'=');
@@ -494,9 +497,8 @@ fn install_filter(plan: &SpawnPlan) -> Result<RawFd, (SpawnStage, i32)> {
     let preferred = if plan.notify { base | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { base };
     match bpf::install(&plan.filter, preferred) {
         Ok(fd) => Ok(fd),
-        Err(e) if preferred != base && e.raw_os_error() == Some(libc::EINVAL) => {
-            bpf::install(&plan.filter, base).map_err(|e| (SpawnStage::Seccomp, e.raw_os_error().unwrap_or(libc::EINVAL)))
-        }
+        Err(e) if preferred != base && e.raw_os_error() == Some(libc::EINVAL) => bpf::install(&plan.filter, base)
+            .map_err(|e| (SpawnStage::Seccomp, e.raw_os_error().unwrap_or(libc::EINVAL))),
         Err(e) => Err((SpawnStage::Seccomp, e.raw_os_error().unwrap_or(libc::EINVAL))),
     }
 }

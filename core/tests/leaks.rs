@@ -45,7 +45,8 @@ fn one_round(hidden_program: &Path) {
     let with_handler = sandbox(policy()).add_handler(getppid, continue_getppid);
     let with_builtins = sandbox(policy().fs_read(["/proc"]).max_processes(8));
     let timed = sandbox(policy().timeout(Duration::from_millis(200)));
-    let timed_with_handler = sandbox(policy().timeout(Duration::from_millis(200))).add_handler(getppid, continue_getppid);
+    let timed_with_handler =
+        sandbox(policy().timeout(Duration::from_millis(200))).add_handler(getppid, continue_getppid);
 
     let out = plain.run(&[program("fds")]).unwrap();
     assert_eq!((out.status, out.stdout), (ExitStatus::Exited(0), b"done\n".to_vec()));

@@ -31,10 +31,10 @@ fn reap_adopted() -> usize {
 fn supervisor_threads_end_with_the_run_even_if_orphans_stay_unreaped() {
     // SAFETY: prctl with integer arguments; affects only this test process.
     assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
-    let handled = sandbox(policy().timeout(Duration::from_millis(200))).add_handler(
-        Syscall::from_name("getppid").unwrap(),
-        |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) },
-    );
+    let handled = sandbox(policy().timeout(Duration::from_millis(200)))
+        .add_handler(Syscall::from_name("getppid").unwrap(), |_: &HandlerCtx| -> HandlerResult {
+            Ok(NotifAction::Continue)
+        });
     // Warm up what lives once per process (compiled probes) with a run that
     // leaves no orphan.
     assert_eq!(handled.run(&[program("fds")]).unwrap().stdout, b"done\n");

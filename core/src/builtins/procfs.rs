@@ -147,7 +147,13 @@ fn open_beneath_proc(relative: &str, child_flags: u64) -> Result<OwnedFd, i32> {
     let dir = proc_dir()?;
     // SAFETY: `path` and `how` are valid for the call; the size matches.
     let fd = unsafe {
-        libc::syscall(libc::SYS_openat2, dir.as_raw_fd(), path.as_ptr(), &how as *const OpenHow, std::mem::size_of::<OpenHow>())
+        libc::syscall(
+            libc::SYS_openat2,
+            dir.as_raw_fd(),
+            path.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
     };
     if fd < 0 {
         // SAFETY: errno is thread-local and always readable.

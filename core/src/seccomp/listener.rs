@@ -111,13 +111,7 @@ impl Listener {
     /// Install `srcfd` in the child and answer notification `id` with the new
     /// fd number.
     pub(crate) fn addfd_send(&self, id: u64, srcfd: BorrowedFd<'_>, newfd_flags: u32) -> io::Result<i32> {
-        let req = RawAddFd {
-            id,
-            flags: ADDFD_FLAG_SEND,
-            srcfd: srcfd.as_raw_fd() as u32,
-            newfd: 0,
-            newfd_flags,
-        };
+        let req = RawAddFd { id, flags: ADDFD_FLAG_SEND, srcfd: srcfd.as_raw_fd() as u32, newfd: 0, newfd_flags };
         // SAFETY: `req` is a readable `struct seccomp_notif_addfd` of the size
         // the ioctl number encodes; `srcfd` is open for the whole call.
         let rc = unsafe { libc::ioctl(self.raw(), NOTIF_ADDFD, &req as *const RawAddFd) };

@@ -46,7 +46,12 @@ pub(crate) fn kill_target(notif_pid: u32, requested_pgid: i32, sandbox_pgid: i32
 
 /// Check an action before it is sent; a refused action has already released
 /// what it owned (without closing fds it must not close).
-pub(crate) fn validate(listener: &Listener, notif: &Notification, sandbox_pgid: i32, action: NotifAction) -> Result<NotifAction, Refused> {
+pub(crate) fn validate(
+    listener: &Listener,
+    notif: &Notification,
+    sandbox_pgid: i32,
+    action: NotifAction,
+) -> Result<NotifAction, Refused> {
     match action {
         NotifAction::Kill { signal, pgid } => {
             if !(1..=64).contains(&signal) {
@@ -76,7 +81,13 @@ pub(crate) fn validate(listener: &Listener, notif: &Notification, sandbox_pgid: 
 
 /// Send `action` (or, if refused, `fallback`'s action, which itself degrades
 /// to `EPERM`). Returns false when the child no longer waits.
-pub(crate) fn respond(listener: &Listener, notif: &Notification, sandbox_pgid: i32, action: NotifAction, fallback: ExceptionPolicy) -> bool {
+pub(crate) fn respond(
+    listener: &Listener,
+    notif: &Notification,
+    sandbox_pgid: i32,
+    action: NotifAction,
+    fallback: ExceptionPolicy,
+) -> bool {
     let action = match validate(listener, notif, sandbox_pgid, action) {
         Ok(action) => action,
         Err(_) => match validate(listener, notif, sandbox_pgid, exception_action(fallback)) {

@@ -35,7 +35,12 @@ pub(crate) struct SupervisorConfig {
 }
 
 impl Supervisor {
-    pub(crate) fn start(listener: OwnedFd, dispatch: Arc<Dispatch>, sandbox_pgid: i32, config: &SupervisorConfig) -> Result<Supervisor> {
+    pub(crate) fn start(
+        listener: OwnedFd,
+        dispatch: Arc<Dispatch>,
+        sandbox_pgid: i32,
+        config: &SupervisorConfig,
+    ) -> Result<Supervisor> {
         let listener = Arc::new(Listener::new(listener));
         if config.sync_wakeup {
             // Linux < 6.6 lacks the flag; the loop works without it, slower.

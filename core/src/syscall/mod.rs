@@ -37,9 +37,7 @@ impl Syscall {
     }
 
     pub fn from_name(name: &str) -> Result<Syscall> {
-        number_of(name)
-            .map(Syscall)
-            .ok_or_else(|| SandlockError::UnknownSyscallName { name: name.to_string() })
+        number_of(name).map(Syscall).ok_or_else(|| SandlockError::UnknownSyscallName { name: name.to_string() })
     }
 
     pub fn nr(self) -> u32 {
