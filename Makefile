@@ -22,6 +22,7 @@ test: test-lint test-rust test-header test-c test-abi
 
 # Clippy carries the project's unsafe rules (every unsafe block documented).
 test-lint:
+	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:

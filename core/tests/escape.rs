@@ -387,3 +387,41 @@ fn the_environment_holds_only_what_the_policy_sets() {
     assert_eq!(one.status, ExitStatus::Exited(0));
     assert_eq!(String::from_utf8_lossy(&one.stdout), "A=1\n");
 }
+
+/// What a dynamic C program needs to start, print and exit (glibc's loader
+/// and stdio), plus `extra`.
+fn startup_allowlist(extra: &[&str]) -> Vec<String> {
+    let base = [
+        "execve",
+        "brk",
+        "arch_prctl",
+        "set_tid_address",
+        "set_robust_list",
+        "rseq",
+        "prlimit64",
+        "mprotect",
+        "mmap",
+        "munmap",
+        "access",
+        "openat",
+        "newfstatat",
+        "fstat",
+        "read",
+        "pread64",
+        "close",
+        "write",
+        "getrandom",
+        "readlink",
+        "exit_group",
+        "exit",
+    ];
+    base.iter().chain(extra).filter(|name| Syscall::from_name(name).is_ok()).map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn allowlist_mode_runs_only_the_listed_syscalls() {
+    let without = sandbox(policy().allow_only_syscalls(startup_allowlist(&[])));
+    assert_eq!(probe(&without, "allowlisted", &[]), "getppid: EPERM\n");
+    let with = sandbox(policy().allow_only_syscalls(startup_allowlist(&["getppid"])));
+    assert_eq!(probe(&with, "allowlisted", &[]), "getppid: allowed\n");
+}
