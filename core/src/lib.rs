@@ -9,6 +9,8 @@
 //! # Ok::<(), sandlock_core::SandlockError>(())
 //! ```
 
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod builtins;
 mod caps;
 mod child;

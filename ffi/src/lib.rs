@@ -5,6 +5,8 @@
 //! thread-local message (`error`), and binds its symbol to a version node
 //! (`versioned!`). The header is generated from these sources by cbindgen.
 
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 // The exported types carry their C names (`sandlock_policy_t`, ...).
 #![allow(non_camel_case_types)]
 
