@@ -12,7 +12,7 @@ use landlock::{
 
 use crate::error::{Result, SandlockError};
 use crate::kernel::KernelFeatures;
-use crate::policy::Policy;
+use crate::policy::{proc_relation, Policy, ProcRelation};
 
 /// Build the ruleset fd. With `hide_proc`, `/proc` gets no rule (the procfs
 /// built-in opens `/proc` files on the child's behalf), and a rule on an
@@ -68,21 +68,20 @@ fn add_path_rule(
     })
 }
 
-/// The paths to grant: `/proc` and its contents are left out when hidden,
-/// and an ancestor of `/proc` is replaced by its entries other than the one
-/// leading to `/proc`.
+/// The paths to grant: when `/proc` is hidden, anything resolving into it is
+/// left out and an ancestor of `/proc` is replaced by its entries other than
+/// the one leading to `/proc`.
 fn rule_paths(paths: &[PathBuf], hide_proc: bool) -> Vec<PathBuf> {
-    let proc = Path::new("/proc");
     let mut out = Vec::new();
     for path in paths {
         if !hide_proc {
             out.push(path.clone());
-        } else if path.starts_with(proc) {
             continue;
-        } else if proc.starts_with(path) {
-            out.extend(siblings_off_path(path, proc));
-        } else {
-            out.push(path.clone());
+        }
+        match proc_relation(path) {
+            ProcRelation::Inside => {}
+            ProcRelation::Ancestor => out.extend(siblings_off_path(path, Path::new("/proc"))),
+            ProcRelation::Unrelated => out.push(path.clone()),
         }
     }
     out
@@ -117,6 +116,12 @@ mod tests {
         assert!(!paths.iter().any(|p| p.starts_with("/proc")));
         assert!(paths.contains(&PathBuf::from("/usr")));
         assert!(paths.contains(&PathBuf::from("/etc")));
+    }
+
+    #[test]
+    fn paths_resolving_into_proc_are_dropped_when_hidden() {
+        let paths = [PathBuf::from("/proc/self"), PathBuf::from("/usr")];
+        assert_eq!(rule_paths(&paths, true), vec![PathBuf::from("/usr")]);
     }
 
     #[test]

@@ -74,11 +74,36 @@ impl Policy {
         &self.syscalls
     }
 
-    /// True when the policy lets the child read `/proc` (directly or through
-    /// an ancestor); the procfs built-in then mediates every `/proc` open.
+    /// True when a grant reaches into `/proc`: `/proc` itself, a path below
+    /// it, a symlink into it, or an ancestor. The procfs built-in then
+    /// mediates every `/proc` open and Landlock gets no `/proc` rule.
     pub(crate) fn grants_proc(&self) -> bool {
-        let proc = Path::new("/proc");
-        self.fs_read.iter().chain(&self.fs_write).any(|p| proc.starts_with(p))
+        self.fs_read.iter().chain(&self.fs_write).any(|p| proc_relation(p) != ProcRelation::Unrelated)
+    }
+}
+
+/// How a granted path stands to `/proc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProcRelation {
+    /// `/proc` or below, once symlinks are resolved.
+    Inside,
+    /// An ancestor of `/proc`, such as `/`.
+    Ancestor,
+    Unrelated,
+}
+
+/// Where `path` resolves relative to `/proc`. Rules are resolved in the
+/// caller's process, where `/proc/self` (or `/dev/fd`) names the caller, so
+/// the decision is made on the canonical path.
+pub(crate) fn proc_relation(path: &Path) -> ProcRelation {
+    let proc = Path::new("/proc");
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if canonical.starts_with(proc) {
+        ProcRelation::Inside
+    } else if proc.starts_with(&canonical) {
+        ProcRelation::Ancestor
+    } else {
+        ProcRelation::Unrelated
     }
 }
 

@@ -233,10 +233,13 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     if let Some(handoff) = &handoff {
         match handoff.take(&started.pidfd, started.report.as_raw_fd()) {
             Ok(Some(listener)) => started.listener = Some(listener),
-            // The child failed before installing its filter: its report says why.
+            // The child failed before installing its filter: its report says
+            // why (and `finish` reaps it). No report means it died without
+            // one (a signal from outside); reap it here.
             Ok(None) => {
                 return Err(started.finish().err().unwrap_or_else(|| {
-                    handoff_error(io::Error::new(io::ErrorKind::UnexpectedEof, "the child exited before exec"))
+                    kill_and_reap(pid);
+                    handoff_error(io::Error::new(io::ErrorKind::UnexpectedEof, "the child died before exec"))
                 }))
             }
             Err(e) => {

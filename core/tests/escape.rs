@@ -425,3 +425,23 @@ fn allowlist_mode_runs_only_the_listed_syscalls() {
     let with = sandbox(policy().allow_only_syscalls(startup_allowlist(&["getppid"])));
     assert_eq!(probe(&with, "allowlisted", &[]), "getppid: allowed\n");
 }
+
+/// A grant below `/proc`, or of a symlink into it (`/dev/fd`), resolves
+/// when the ruleset is built — in the caller's process, so `/proc/self`
+/// would name the caller. Such grants go to the procfs built-in instead,
+/// which serves the child's own entries and none of the caller's.
+#[test]
+fn proc_subpath_grants_never_expose_the_caller() {
+    // cmdline and status need no ptrace access, so only the rules keep
+    // them from the child.
+    let caller_cmdline = format!("/proc/{}/cmdline", std::process::id());
+    let mut grants = vec!["/proc/self".to_string(), format!("/proc/{}", std::process::id())];
+    if std::path::Path::new("/dev/fd").exists() {
+        grants.push("/dev/fd".into());
+    }
+    for grant in grants {
+        let sandbox = sandbox(policy().fs_read([&grant]));
+        assert_eq!(probe(&sandbox, "fs", &["read", &caller_cmdline]), "EACCES\n", "with {grant} granted");
+        assert_eq!(probe(&sandbox, "fs", &["read", "/proc/self/status"]), "ok\n", "with {grant} granted");
+    }
+}
