@@ -445,3 +445,18 @@ fn proc_subpath_grants_never_expose_the_caller() {
         assert_eq!(probe(&sandbox, "fs", &["read", "/proc/self/status"]), "ok\n", "with {grant} granted");
     }
 }
+
+/// Directories under `/proc` open for the child like files: `ls` of its own
+/// fd directory shows exactly stdio and the directory's own fd.
+#[test]
+fn proc_directories_of_the_child_can_be_listed() {
+    let sandbox = sandbox(policy().fs_read(["/proc"]));
+    let out = sandbox.run(&["ls", "/proc/self/fd"]).unwrap();
+    assert_eq!(
+        std::str::from_utf8(&out.stdout).unwrap(),
+        "0\n1\n2\n3\n",
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status, ExitStatus::Exited(0));
+}

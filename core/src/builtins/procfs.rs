@@ -133,8 +133,10 @@ fn proc_dir() -> Result<&'static OwnedFd, i32> {
 /// Open read-only beneath `/proc`, following no symlink of any kind.
 fn open_beneath_proc(relative: &str, child_flags: u64) -> Result<OwnedFd, i32> {
     let accmode = child_flags & libc::O_ACCMODE as u64;
-    let forbidden = (libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND | libc::O_TMPFILE) as u64;
-    if accmode != libc::O_RDONLY as u64 || child_flags & forbidden != 0 {
+    let forbidden = (libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as u64;
+    // O_TMPFILE includes the O_DIRECTORY bit: test it as a whole.
+    let tmpfile = libc::O_TMPFILE as u64;
+    if accmode != libc::O_RDONLY as u64 || child_flags & forbidden != 0 || child_flags & tmpfile == tmpfile {
         return Err(libc::EACCES);
     }
     let kept = (libc::O_DIRECTORY | libc::O_NONBLOCK | libc::O_PATH) as u64;
@@ -202,5 +204,15 @@ mod tests {
         assert_eq!(open_beneath_proc(&format!("{me}/status"), libc::O_WRONLY as u64).err(), Some(libc::EACCES));
         assert_eq!(open_beneath_proc(&format!("{me}/root/etc/passwd"), 0).err(), Some(libc::ELOOP));
         assert!(open_beneath_proc(&format!("{me}/status"), 0).is_ok());
+        assert_eq!(open_beneath_proc(".", libc::O_TMPFILE as u64).err(), Some(libc::EACCES));
+    }
+
+    #[test]
+    fn directories_open_like_files() {
+        let flags = (libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NONBLOCK | libc::O_CLOEXEC) as u64;
+        assert!(open_beneath_proc(".", flags).is_ok());
+        // SAFETY: getpid has no memory effects.
+        let me = unsafe { libc::getpid() };
+        assert!(open_beneath_proc(&format!("{me}/task"), flags).is_ok());
     }
 }
