@@ -47,6 +47,7 @@ pub struct Policy {
     pub(crate) scope_ipc: bool,
     pub(crate) syscalls: SyscallRules,
     pub(crate) allow_netlink: bool,
+    pub(crate) allow_unix_sockets: bool,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_memory: Option<u64>,
     pub(crate) max_open_files: Option<u64>,
@@ -118,6 +119,7 @@ pub struct PolicyBuilder {
     deny: Vec<String>,
     allow: Option<Vec<String>>,
     allow_netlink: bool,
+    allow_unix_sockets: bool,
     timeout: Option<Duration>,
     max_memory: Option<u64>,
     max_open_files: Option<u64>,
@@ -143,6 +145,7 @@ impl Default for PolicyBuilder {
             deny: Vec::new(),
             allow: None,
             allow_netlink: false,
+            allow_unix_sockets: false,
             timeout: None,
             max_memory: None,
             max_open_files: None,
@@ -222,6 +225,16 @@ impl PolicyBuilder {
     /// Let the child open `AF_NETLINK` sockets (denied by default).
     pub fn allow_netlink(mut self, on: bool) -> Self {
         self.allow_netlink = on;
+        self
+    }
+
+    /// Let the child create `AF_UNIX` sockets (denied by default;
+    /// `socketpair` is always allowed). Landlock does not mediate connecting
+    /// to a pathname socket, and a child running as uid 0 passes the owner
+    /// check of root-owned sockets such as `/run/docker.sock`: allow them
+    /// together with an unprivileged [`PolicyBuilder::uid`].
+    pub fn allow_unix_sockets(mut self, on: bool) -> Self {
+        self.allow_unix_sockets = on;
         self
     }
 
@@ -364,6 +377,7 @@ impl PolicyBuilder {
             scope_ipc: self.scope_ipc,
             syscalls,
             allow_netlink: self.allow_netlink,
+            allow_unix_sockets: self.allow_unix_sockets,
             timeout: self.timeout,
             max_memory: self.max_memory,
             max_open_files: self.max_open_files,

@@ -230,7 +230,13 @@ impl Sandbox {
         };
         deny.sort_unstable();
         deny.dedup();
-        FilterSpec { notify, deny, allow_only, allow_netlink: self.policy.allow_netlink }
+        FilterSpec {
+            notify,
+            deny,
+            allow_only,
+            allow_netlink: self.policy.allow_netlink,
+            allow_unix: self.policy.allow_unix_sockets,
+        }
     }
 }
 

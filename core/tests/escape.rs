@@ -460,3 +460,29 @@ fn proc_directories_of_the_child_can_be_listed() {
     );
     assert_eq!(out.status, ExitStatus::Exited(0));
 }
+
+/// Landlock does not mediate connecting to a pathname UNIX socket, and a
+/// uid-0 child passes the owner check of a root-owned 0660 socket (the shape
+/// of /run/docker.sock or the system D-Bus), capabilities or not. So
+/// `socket(AF_UNIX)` is denied unless the policy allows UNIX sockets — and
+/// then only an unprivileged uid keeps such a socket out of reach.
+#[test]
+fn root_owned_unix_sockets_are_out_of_reach() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new();
+    let path = dir.file("daemon.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o660)).unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let path = path.as_str();
+    let base = || policy().fs_read([dir.path()]);
+
+    assert_eq!(probe(&sandbox(base()), "net", &["unix_connect", path]), "EPERM\n");
+    let unprivileged = sandbox(base().allow_unix_sockets(true).uid(65534).gid(65534));
+    assert_eq!(probe(&unprivileged, "net", &["unix_connect", path]), "EACCES\n");
+    // What the default protects against: uid 0 with UNIX sockets allowed.
+    let as_root = sandbox(base().allow_unix_sockets(true));
+    assert_eq!(probe(&as_root, "net", &["unix_connect", path]), "ok\n");
+    // A connected pair has no path to reach anything: always allowed.
+    assert_eq!(probe(&sandbox(base()), "net", &["socket", "pair"]), "ok\n");
+}

@@ -22,6 +22,8 @@ pub(crate) struct FilterSpec {
     pub allow_only: Option<Vec<u32>>,
     /// Let `socket(AF_NETLINK, ...)` through.
     pub allow_netlink: bool,
+    /// Let `socket(AF_UNIX, ...)` through (`socketpair` always is).
+    pub allow_unix: bool,
 }
 
 const LD_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
@@ -98,10 +100,16 @@ fn ioctl_body() -> Vec<libc::sock_filter> {
     ]
 }
 
-fn socket_body(allow_netlink: bool) -> Vec<libc::sock_filter> {
+fn socket_body(spec: &FilterSpec) -> Vec<libc::sock_filter> {
     let mut domains = vec![libc::AF_PACKET as u32];
-    if !allow_netlink {
+    if !spec.allow_netlink {
         domains.push(libc::AF_NETLINK as u32);
+    }
+    // Landlock cannot stop a connect to a pathname UNIX socket (a uid-0
+    // child passes the owner check of a root-owned one), so the sockets
+    // themselves are denied unless asked for.
+    if !spec.allow_unix {
+        domains.push(libc::AF_UNIX as u32);
     }
     // LD domain, one JEQ per domain, LD type, AND, JEQ raw, RET.
     let len = 1 + domains.len() + 4;
@@ -128,7 +136,7 @@ fn clone_body() -> Vec<libc::sock_filter> {
 fn arg_checks(nr: u32, spec: &FilterSpec) -> Vec<libc::sock_filter> {
     match i64::from(nr) {
         libc::SYS_ioctl => ioctl_body(),
-        libc::SYS_socket => socket_body(spec.allow_netlink),
+        libc::SYS_socket => socket_body(spec),
         libc::SYS_clone => clone_body(),
         _ => Vec::new(),
     }
@@ -457,10 +465,17 @@ mod tests {
         assert_eq!(socket(&spec, libc::AF_INET6, libc::SOCK_RAW | libc::SOCK_CLOEXEC), EPERM);
         assert_eq!(socket(&spec, libc::AF_NETLINK, libc::SOCK_DGRAM), EPERM);
         assert_eq!(socket(&spec, libc::AF_INET, libc::SOCK_STREAM), ALLOW);
-        assert_eq!(socket(&spec, libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_NONBLOCK), ALLOW);
+        assert_eq!(socket(&spec, libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_NONBLOCK), EPERM);
         // The kernel reads the domain as an int: high bits do not hide it.
         let high = verdict(&spec, nr("socket"), [0x1_0000_0000 | libc::AF_PACKET as u64, 2, 0, 0, 0, 0]);
         assert_eq!(high, EPERM);
+    }
+
+    #[test]
+    fn unix_sockets_can_be_allowed() {
+        let spec = FilterSpec { allow_unix: true, ..FilterSpec::default() };
+        assert_eq!(socket(&spec, libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_NONBLOCK), ALLOW);
+        assert_eq!(socket(&spec, libc::AF_PACKET, libc::SOCK_DGRAM), EPERM);
     }
 
     #[test]
@@ -497,6 +512,7 @@ mod tests {
             deny: vec![nr("mount")],
             allow_only: Some(vec![nr("read"), nr("write"), nr("mount")]),
             allow_netlink: false,
+            allow_unix: false,
         };
         assert_eq!(verdict(&spec, nr("read"), [0; 6]), ALLOW);
         assert_eq!(verdict(&spec, nr("write"), [0; 6]), ALLOW);
@@ -524,6 +540,7 @@ mod tests {
             deny: every.clone(),
             allow_only: Some(every.clone()),
             allow_netlink: false,
+            allow_unix: false,
         };
         let prog = assemble(&spec);
         assert!(prog.len() <= MAX_INSNS, "{} instructions", prog.len());
@@ -611,6 +628,7 @@ mod tests {
             deny: crate::deny::default_deny_numbers().to_vec(),
             allow_only: None,
             allow_netlink: false,
+            allow_unix: false,
         };
         // Assembled before fork: the child must not allocate.
         let prog = assemble(&spec);

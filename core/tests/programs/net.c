@@ -1,11 +1,12 @@
 /* Network probes on 127.0.0.1: net connect|bind PORT,
- * net socket raw|packet|netlink. */
+ * net socket raw|packet|netlink|pair, net unix_connect PATH. */
 #include "probe.h"
 
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static struct sockaddr_in loopback(const char *port) {
@@ -39,6 +40,13 @@ static long open_socket(const char *kind) {
         fd = socket(AF_PACKET, SOCK_DGRAM, 0);
     } else if (strcmp(kind, "netlink") == 0) {
         fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE);
+    } else if (strcmp(kind, "pair") == 0) {
+        int pair[2];
+        fd = socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+        if (fd == 0) {
+            close(pair[1]);
+            fd = pair[0];
+        }
     } else {
         errno = EINVAL;
         return -1;
@@ -49,12 +57,31 @@ static long open_socket(const char *kind) {
     return fd;
 }
 
+static long unix_connect(const char *path) {
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    long rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (is_probe(argc, argv, "connect", 1)) {
         return report(tcp(argv[2], 1));
     }
     if (is_probe(argc, argv, "bind", 1)) {
         return report(tcp(argv[2], 0));
+    }
+    if (is_probe(argc, argv, "unix_connect", 1)) {
+        return report(unix_connect(argv[2]));
     }
     if (is_probe(argc, argv, "socket", 1)) {
         return report(open_socket(argv[2]));
