@@ -88,14 +88,32 @@ pub const DEFAULT_DENY: &[DenyEntry] = &[
 ];
 
 /// Native-arch numbers of [`DEFAULT_DENY`], sorted and de-duplicated.
+/// Denied too when the child runs as uid 0: Landlock has no right for file
+/// modes, `chmod` needs only ownership, and a uid-0 child owns every
+/// root-owned file on the host.
+pub const ROOT_CHILD_DENY: &[DenyEntry] = &[
+    entry("chmod", "a uid-0 child owns every root-owned file: it could make host files setuid or world-writable"),
+    entry("fchmod", "as chmod, through an fd"),
+    entry("fchmodat", "as chmod, relative to a directory fd"),
+    entry("fchmodat2", "as chmod, with flags"),
+];
+
+/// Native numbers of `entries` that exist on this arch, sorted.
+fn numbers(entries: &[DenyEntry]) -> Vec<u32> {
+    let mut nrs: Vec<u32> = entries.iter().filter_map(|e| crate::syscall::number_of(e.name)).collect();
+    nrs.sort_unstable();
+    nrs.dedup();
+    nrs
+}
+
 pub(crate) fn default_deny_numbers() -> &'static [u32] {
     static NUMBERS: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
-    NUMBERS.get_or_init(|| {
-        let mut nrs: Vec<u32> = DEFAULT_DENY.iter().filter_map(|e| crate::syscall::number_of(e.name)).collect();
-        nrs.sort_unstable();
-        nrs.dedup();
-        nrs
-    })
+    NUMBERS.get_or_init(|| numbers(DEFAULT_DENY))
+}
+
+pub(crate) fn root_child_deny_numbers() -> &'static [u32] {
+    static NUMBERS: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    NUMBERS.get_or_init(|| numbers(ROOT_CHILD_DENY))
 }
 
 #[cfg(test)]
@@ -121,7 +139,7 @@ mod tests {
 
     #[test]
     fn every_entry_has_a_reason() {
-        for e in DEFAULT_DENY {
+        for e in DEFAULT_DENY.iter().chain(ROOT_CHILD_DENY) {
             assert!(!e.reason.trim().is_empty(), "{} has no reason", e.name);
         }
     }
@@ -138,7 +156,7 @@ mod tests {
     #[test]
     fn every_entry_is_documented_with_its_reason() {
         let doc = include_str!("../../docs/deny-list.md");
-        for e in DEFAULT_DENY {
+        for e in DEFAULT_DENY.iter().chain(ROOT_CHILD_DENY) {
             let row = format!("| `{}` | {} |", e.name, e.reason);
             assert!(doc.contains(&row), "docs/deny-list.md lacks the row: {row}");
         }

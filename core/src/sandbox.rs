@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::builtins;
 use crate::child::{Child, Streams};
-use crate::deny::default_deny_numbers;
+use crate::deny::{default_deny_numbers, root_child_deny_numbers};
 use crate::error::{Result, SandlockError};
 use crate::handler::{AsyncAdapter, AsyncHandler, ExceptionPolicy, Handler, WithPolicy};
 use crate::landlock_rules;
@@ -116,6 +116,9 @@ impl Sandbox {
         if default_deny_numbers().contains(&syscall.nr()) {
             return Some("default deny list");
         }
+        if self.child_is_root() && root_child_deny_numbers().contains(&syscall.nr()) {
+            return Some("denied to a uid-0 child");
+        }
         match &self.policy.syscalls {
             SyscallRules::DenyList(denied) if denied.contains(&syscall) => Some("policy deny list"),
             SyscallRules::AllowList(allowed) if !allowed.contains(&syscall) => Some("not in the policy allowlist"),
@@ -219,8 +222,17 @@ impl Sandbox {
         Ok((child, pipes))
     }
 
+    /// The child keeps uid 0 (the caller is root and the policy sets no uid).
+    fn child_is_root(&self) -> bool {
+        // SAFETY: geteuid has no memory effects.
+        self.policy.uid.unwrap_or_else(|| unsafe { libc::geteuid() }) == 0
+    }
+
     fn filter_spec(&self, notify: Vec<u32>) -> FilterSpec {
         let mut deny = default_deny_numbers().to_vec();
+        if self.child_is_root() {
+            deny.extend_from_slice(root_child_deny_numbers());
+        }
         let allow_only = match &self.policy.syscalls {
             SyscallRules::DenyList(extra) => {
                 deny.extend(extra.iter().map(|s| s.nr()));

@@ -486,3 +486,31 @@ fn root_owned_unix_sockets_are_out_of_reach() {
     // A connected pair has no path to reach anything: always allowed.
     assert_eq!(probe(&sandbox(base()), "net", &["socket", "pair"]), "ok\n");
 }
+
+/// Landlock has no right for changing file modes, and `chmod` needs only
+/// ownership: a uid-0 child owns every root-owned file. So the chmod family
+/// is denied for a uid-0 child; an unprivileged uid may chmod only what it
+/// owns.
+#[test]
+fn a_root_child_cannot_change_modes_of_host_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let outside = TempDir::new();
+    let host_file = outside.file("setuid-me");
+    fs::write(&host_file, "x").unwrap();
+    fs::set_permissions(&host_file, fs::Permissions::from_mode(0o755)).unwrap();
+    let work = TempDir::new();
+    fs::set_permissions(work.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let own_file = work.file("mine");
+
+    let as_root = sandbox(policy().fs_read([outside.path()]).fs_write([work.path()]));
+    assert_eq!(probe(&as_root, "fs", &["chmod", &host_file, "4755"]), "EPERM\n");
+    assert_eq!(probe(&as_root, "fs", &["write", &own_file]), "ok\n");
+    assert_eq!(probe(&as_root, "fs", &["chmod", &own_file, "700"]), "EPERM\n");
+    assert_eq!(fs::metadata(&host_file).unwrap().permissions().mode() & 0o7777, 0o755);
+
+    let unprivileged = sandbox(policy().fs_read([outside.path()]).fs_write([work.path()]).uid(65534).gid(65534));
+    assert_eq!(probe(&unprivileged, "fs", &["chmod", &host_file, "4755"]), "EPERM\n");
+    let nobody_file = work.file("nobody");
+    assert_eq!(probe(&unprivileged, "fs", &["write", &nobody_file]), "ok\n");
+    assert_eq!(probe(&unprivileged, "fs", &["chmod", &nobody_file, "700"]), "ok\n");
+}

@@ -244,6 +244,14 @@ fn handler_outside_the_allowlist_is_refused() {
 }
 
 #[test]
+fn handler_on_chmod_is_refused_for_a_uid0_child_only() {
+    let as_root = sandbox(policy()).add_handler(syscall("fchmodat"), continue_handler);
+    assert_eq!(refusal(as_root), ("fchmodat", libc::SYS_fchmodat as u32, "denied to a uid-0 child"));
+    let unprivileged = sandbox(policy().uid(65534).gid(65534)).add_handler(syscall("fchmodat"), continue_handler);
+    assert_printed(&run(&unprivileged, "getppid_print", &[]), &format!("{}\n", std::process::id()));
+}
+
+#[test]
 fn handler_on_clone3_is_refused() {
     let sandbox = sandbox(policy()).add_handler(syscall("clone3"), continue_handler);
     assert_eq!(refusal(sandbox), ("clone3", libc::SYS_clone3 as u32, "clone3 always fails with ENOSYS"));

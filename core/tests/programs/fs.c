@@ -1,4 +1,5 @@
 /* File-system probes: fs write|read PATH, fs link SRC DST, fs chown PATH UID,
+ * fs chmod PATH OCTAL-MODE,
  * fs mknod PATH. */
 #include "probe.h"
 
@@ -41,6 +42,9 @@ int main(int argc, char **argv) {
     if (is_probe(argc, argv, "chown", 2)) {
         uid_t uid = (uid_t)strtoul(argv[3], NULL, 10);
         return report(chown(argv[2], uid, uid));
+    }
+    if (is_probe(argc, argv, "chmod", 2)) {
+        return report(chmod(argv[2], (mode_t)strtoul(argv[3], NULL, 8)));
     }
     if (is_probe(argc, argv, "mknod", 1)) {
         /* The same device as /dev/null. */
