@@ -153,6 +153,9 @@ fn the_parent_cannot_be_traced_signalled_or_written() {
     assert_eq!(probe(&sandbox, "process", &["kill_parent", "0"]), "EPERM\n");
     assert_eq!(probe(&sandbox, "process", &["kill_parent", SIGTERM]), "EPERM\n");
     assert_eq!(probe(&sandbox, "process", &["process_vm_writev_parent"]), "EPERM\n");
+    // prlimit on another process needs only matching uids (no capability,
+    // no Landlock hook): RLIMIT_CPU on the parent would kill it.
+    assert_eq!(probe(&sandbox, "process", &["prlimit_parent"]), "EPERM\n");
 }
 
 #[test]

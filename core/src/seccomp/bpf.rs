@@ -125,6 +125,13 @@ fn socket_body(spec: &FilterSpec) -> Vec<libc::sock_filter> {
     body
 }
 
+/// `prlimit64` on another process needs only matching uids — no capability,
+/// no Landlock hook — and RLIMIT_CPU would kill it: only pid 0 (self), which
+/// glibc's getrlimit/setrlimit pass, is let through.
+fn prlimit_body() -> Vec<libc::sock_filter> {
+    vec![stmt(LD_ABS, arg_lo(0)), jump(JEQ, 0, 1, 0), stmt(RET, EPERM)]
+}
+
 fn clone_body() -> Vec<libc::sock_filter> {
     // Flags are args[0] on both x86_64 and aarch64, and the kernel takes
     // only their low 32 bits.
@@ -138,6 +145,7 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Vec<libc::sock_filter> {
         libc::SYS_ioctl => ioctl_body(),
         libc::SYS_socket => socket_body(spec),
         libc::SYS_clone => clone_body(),
+        libc::SYS_prlimit64 => prlimit_body(),
         _ => Vec::new(),
     }
 }
@@ -147,7 +155,7 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Vec<libc::sock_filter> {
 fn verdicts(spec: &FilterSpec) -> (Vec<(u32, Verdict)>, u32) {
     let default = if spec.allow_only.is_some() { EPERM } else { libc::SECCOMP_RET_ALLOW };
     let allowed = |nr: u32| spec.allow_only.as_ref().map_or(true, |list| list.contains(&nr));
-    let mut nrs: Vec<u32> = [libc::SYS_clone3, libc::SYS_ioctl, libc::SYS_socket, libc::SYS_clone]
+    let mut nrs: Vec<u32> = [libc::SYS_clone3, libc::SYS_ioctl, libc::SYS_socket, libc::SYS_clone, libc::SYS_prlimit64]
         .iter()
         .map(|&n| n as u32)
         .chain(spec.deny.iter().copied())
@@ -388,9 +396,11 @@ mod tests {
         // Install (JIT and action-cache preparation) costs grow with length:
         // one JEQ per special syscall plus a few shared RETs and tree nodes.
         let spec = FilterSpec { deny: crate::deny::default_deny_numbers().to_vec(), ..FilterSpec::default() };
-        let special = spec.deny.len() + 4;
+        let special = spec.deny.len() + 5;
         let len = assemble(&spec).len();
-        assert!(len <= special + special / 2 + 30, "{len} instructions for {special} special syscalls");
+        // A RET per syscall (the layout this replaced) would need 2 * special
+        // plus the same tree, argument checks and prologue (~50).
+        assert!(len <= special + special / 2 + 40, "{len} instructions for {special} special syscalls");
     }
 
     #[test]
@@ -484,6 +494,16 @@ mod tests {
         assert_eq!(socket(&spec, libc::AF_NETLINK, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC), ALLOW);
         assert_eq!(socket(&spec, libc::AF_NETLINK, libc::SOCK_RAW), EPERM);
         assert_eq!(socket(&spec, libc::AF_PACKET, libc::SOCK_DGRAM), EPERM);
+    }
+
+    #[test]
+    fn prlimit_reaches_only_the_caller() {
+        let spec = FilterSpec::default();
+        let prlimit = |pid: u64| verdict(&spec, nr("prlimit64"), [pid, libc::RLIMIT_CPU as u64, 0, 0, 0, 0]);
+        assert_eq!(prlimit(0), ALLOW);
+        assert_eq!(prlimit(1), EPERM);
+        // The kernel reads pid as an int: high bits do not make it zero.
+        assert_eq!(prlimit(0x1_0000_0000 | 1), EPERM);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 /* Reaching other processes: process ptrace_parent|process_vm_writev_parent|
- * parent_mem|kill_own_group, process kill_parent SIG,
+ * parent_mem|kill_own_group|prlimit_parent, process kill_parent SIG,
  * process kill_group PGID SIG. */
 #include "probe.h"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -40,6 +42,12 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "process_vm_writev_parent", 0)) {
         return report(write_parent_memory());
+    }
+    if (is_probe(argc, argv, "prlimit_parent", 0)) {
+        /* Only reads the limit: the permission check is the same as for
+         * setting one (say RLIMIT_CPU, which would kill the parent). */
+        struct rlimit old;
+        return report(syscall(SYS_prlimit64, getppid(), RLIMIT_NOFILE, NULL, &old));
     }
     if (is_probe(argc, argv, "parent_mem", 0)) {
         return report(open_parent_mem());
