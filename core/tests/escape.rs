@@ -156,6 +156,7 @@ fn the_parent_cannot_be_traced_signalled_or_written() {
     // prlimit on another process needs only matching uids (no capability,
     // no Landlock hook): RLIMIT_CPU on the parent would kill it.
     assert_eq!(probe(&sandbox, "process", &["prlimit_parent"]), "EPERM\n");
+    assert_eq!(probe(&sandbox, "process", &["pidfd_kill_parent"]), "EPERM\n");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 /* Reaching other processes: process ptrace_parent|process_vm_writev_parent|
- * parent_mem|kill_own_group|prlimit_parent, process kill_parent SIG,
+ * parent_mem|kill_own_group|prlimit_parent|pidfd_kill_parent,
+ * process kill_parent SIG,
  * process kill_group PGID SIG. */
 #include "probe.h"
 
@@ -42,6 +43,13 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "process_vm_writev_parent", 0)) {
         return report(write_parent_memory());
+    }
+    if (is_probe(argc, argv, "pidfd_kill_parent", 0)) {
+        long fd = syscall(SYS_pidfd_open, getppid(), 0);
+        if (fd < 0) {
+            return report(fd);
+        }
+        return report(syscall(SYS_pidfd_send_signal, (int)fd, 0, NULL, 0));
     }
     if (is_probe(argc, argv, "prlimit_parent", 0)) {
         /* Only reads the limit: the permission check is the same as for
