@@ -598,6 +598,19 @@ int32_t sandlock_mem_write(const struct sandlock_mem_handle_t *handle,
                            size_t len);
 
 /**
+ * Let the child create `AF_UNIX` sockets (denied by default; `socketpair`
+ * always works). Landlock does not mediate connecting to a pathname
+ * socket, so allow them only together with an unprivileged uid.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
+ * Not thread-safe on one policy.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy.
+ */
+int sandlock_policy_allow_unix_sockets(struct sandlock_policy_t *policy, bool allow);
+
+/**
  * Run the child in directory `path`.
  *
  * Returns `SANDLOCK_OK`, `SANDLOCK_E_INVALID` for a NULL argument, or
@@ -672,6 +685,18 @@ int sandlock_policy_fs_read(struct sandlock_policy_t *policy, const char *path);
 int sandlock_policy_fs_write(struct sandlock_policy_t *policy, const char *path);
 
 /**
+ * Run the child under `gid`, with no supplementary groups (switching
+ * needs a privileged caller).
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
+ * Not thread-safe on one policy.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy.
+ */
+int sandlock_policy_gid(struct sandlock_policy_t *policy, uint32_t gid);
+
+/**
  * Limit the child's address space to `bytes` (`RLIMIT_AS`).
  *
  * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or 0.
@@ -734,6 +759,20 @@ struct sandlock_policy_t *sandlock_policy_new(void);
  * `policy` must be NULL or a live policy.
  */
 int sandlock_policy_timeout_ms(struct sandlock_policy_t *policy, uint64_t ms);
+
+/**
+ * Run the child under `uid` (switching needs a privileged caller). A root
+ * service should give untrusted code an unprivileged uid: a child that
+ * keeps uid 0 passes the kernel's owner checks on every root-owned file
+ * and socket where Landlock does not look (see docs/user-guide.md).
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
+ * Not thread-safe on one policy.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy.
+ */
+int sandlock_policy_uid(struct sandlock_policy_t *policy, uint32_t uid);
 
 /**
  * Exit code of the child, or -1 when a signal killed it (see

@@ -123,6 +123,9 @@ ASSERT_PROTOTYPE(sandlock_policy_max_processes, int (*)(sandlock_policy_t *, uin
 ASSERT_PROTOTYPE(sandlock_policy_max_memory, int (*)(sandlock_policy_t *, uint64_t));
 ASSERT_PROTOTYPE(sandlock_policy_env, int (*)(sandlock_policy_t *, const char *, const char *));
 ASSERT_PROTOTYPE(sandlock_policy_cwd, int (*)(sandlock_policy_t *, const char *));
+ASSERT_PROTOTYPE(sandlock_policy_uid, int (*)(sandlock_policy_t *, uint32_t));
+ASSERT_PROTOTYPE(sandlock_policy_gid, int (*)(sandlock_policy_t *, uint32_t));
+ASSERT_PROTOTYPE(sandlock_policy_allow_unix_sockets, int (*)(sandlock_policy_t *, bool));
 ASSERT_PROTOTYPE(sandlock_policy_free, void (*)(sandlock_policy_t *));
 
 ASSERT_PROTOTYPE(sandlock_run,

@@ -6,7 +6,6 @@
 //! (`versioned!`). The header is generated from these sources by cbindgen.
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
-
 // The exported types carry their C names (`sandlock_policy_t`, ...).
 #![allow(non_camel_case_types)]
 

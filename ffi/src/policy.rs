@@ -290,6 +290,69 @@ pub unsafe extern "C" fn sandlock_policy_cwd(policy: *mut sandlock_policy_t, pat
 }
 versioned!(sandlock_policy_cwd);
 
+/// Run the child under `uid` (switching needs a privileged caller). A root
+/// service should give untrusted code an unprivileged uid: a child that
+/// keeps uid 0 passes the kernel's owner checks on every root-owned file
+/// and socket where Landlock does not look (see docs/user-guide.md).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
+/// Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_uid(policy: *mut sandlock_policy_t, uid: u32) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            p.update(|b| b.uid(uid));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_uid);
+
+/// Run the child under `gid`, with no supplementary groups (switching
+/// needs a privileged caller).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
+/// Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_gid(policy: *mut sandlock_policy_t, gid: u32) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            p.update(|b| b.gid(gid));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_gid);
+
+/// Let the child create `AF_UNIX` sockets (denied by default; `socketpair`
+/// always works). Landlock does not mediate connecting to a pathname
+/// socket, so allow them only together with an unprivileged uid.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
+/// Not thread-safe on one policy.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_allow_unix_sockets(policy: *mut sandlock_policy_t, allow: bool) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(policy, |p| {
+            p.update(|b| b.allow_unix_sockets(allow));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_allow_unix_sockets);
+
 /// Free a policy. NULL is a no-op. Runs already started keep their own
 /// copy, so the policy may be freed while children it started still run.
 /// Must not race with other calls on the same policy.

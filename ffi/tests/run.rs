@@ -191,3 +191,57 @@ fn result_accessors_reject_null() {
         assert_eq!(last_error(), "");
     }
 }
+
+/// Run `args` under `policy`, freeing the policy.
+fn run_and_free(policy: *mut sandlock_policy_t, args: &[&str]) -> Outcome {
+    let argv = Argv::new(args);
+    // SAFETY: live policy and argv; the policy is freed once afterwards.
+    let result = unsafe { sandlock_run(policy, ptr::null(), argv.ptr(), argv.argc()) };
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+    outcome(result)
+}
+
+#[test]
+fn uid_and_gid_switch_the_child() {
+    let policy = system_policy();
+    // SAFETY: a live policy.
+    unsafe {
+        assert_eq!(sandlock_policy_uid(policy, 65534), SANDLOCK_OK as i32);
+        assert_eq!(sandlock_policy_gid(policy, 65534), SANDLOCK_OK as i32);
+    }
+    let out = run_and_free(policy, &["/bin/sh", "-c", "id -u; id -g"]);
+    assert_eq!(out, Outcome { exit_code: 0, signal: 0, stdout: "65534\n65534\n".into(), stderr: String::new() });
+}
+
+/// The system policy plus `/dev/null`, which perl opens at startup.
+fn perl_policy() -> *mut sandlock_policy_t {
+    let policy = system_policy();
+    // SAFETY: a live policy and a C string.
+    let status = unsafe { sandlock_policy_fs_read(policy, cstring("/dev/null").as_ptr()) };
+    assert_eq!(status, SANDLOCK_OK as i32, "{}", last_error());
+    policy
+}
+
+#[test]
+fn unix_sockets_are_denied_until_allowed() {
+    let script = "use Socket; socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die \"$!\\n\"; print \"ok\\n\"";
+    let denied = run_and_free(perl_policy(), &["/usr/bin/perl", "-e", script]);
+    assert_eq!((denied.stdout.as_str(), denied.stderr.as_str()), ("", "Operation not permitted\n"));
+    let policy = perl_policy();
+    // SAFETY: a live policy.
+    assert_eq!(unsafe { sandlock_policy_allow_unix_sockets(policy, true) }, SANDLOCK_OK as i32);
+    let allowed = run_and_free(policy, &["/usr/bin/perl", "-e", script]);
+    assert_eq!(allowed, Outcome { exit_code: 0, signal: 0, stdout: "ok\n".into(), stderr: String::new() });
+}
+
+#[test]
+fn identity_setters_reject_a_null_policy() {
+    // SAFETY: NULL is rejected before any use.
+    unsafe {
+        assert_eq!(sandlock_policy_uid(ptr::null_mut(), 1), SANDLOCK_E_INVALID as i32);
+        assert_eq!(sandlock_policy_gid(ptr::null_mut(), 1), SANDLOCK_E_INVALID as i32);
+        assert_eq!(sandlock_policy_allow_unix_sockets(ptr::null_mut(), true), SANDLOCK_E_INVALID as i32);
+    }
+    assert_eq!(last_error(), "policy must not be NULL");
+}
