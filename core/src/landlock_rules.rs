@@ -2,7 +2,7 @@
 //! child only calls `landlock_restrict_self` on the resulting fd.
 
 use std::fs;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use landlock::{
@@ -14,10 +14,8 @@ use crate::error::{Result, SandlockError};
 use crate::kernel::KernelFeatures;
 use crate::policy::{proc_relation, Policy, ProcRelation};
 
-/// Build the ruleset fd. With `hide_proc`, `/proc` gets no rule (the procfs
-/// built-in opens `/proc` files on the child's behalf), and a rule on an
-/// ancestor of `/proc` is split into rules on its other entries.
-pub(crate) fn build(policy: &Policy, hide_proc: bool) -> Result<Option<OwnedFd>> {
+/// Build the ruleset fd from the policy's rule paths (see [`rule_paths`]).
+pub(crate) fn build(policy: &Policy) -> Result<Option<OwnedFd>> {
     let abi = ABI::from(KernelFeatures::get().landlock_abi);
     if abi == ABI::Unsupported {
         return Ok(None);
@@ -35,9 +33,9 @@ pub(crate) fn build(policy: &Policy, hide_proc: bool) -> Result<Option<OwnedFd>>
     let mut created = ruleset.create().map_err(err)?;
     let read = AccessFs::from_read(abi);
     let write = AccessFs::from_all(abi);
-    for (paths, access) in [(&policy.fs_read, read), (&policy.fs_write, write)] {
-        for path in rule_paths(paths, hide_proc) {
-            created = add_path_rule(created, &path, access, abi)?;
+    for (paths, access) in [(&policy.read_rules, read), (&policy.write_rules, write)] {
+        for path in paths {
+            created = add_path_rule(created, path, access, abi)?;
         }
     }
     if abi >= ABI::V4 {
@@ -58,20 +56,38 @@ fn add_path_rule(
     abi: ABI,
 ) -> Result<landlock::RulesetCreated> {
     let not_found = |source| SandlockError::PathNotFound { path: path.to_path_buf(), source };
-    let meta = fs::metadata(path).map_err(not_found)?;
-    // Directory-only rights are invalid on a file rule.
-    let access = if meta.is_dir() { access } else { access & AccessFs::from_file(abi) };
     let fd = PathFd::new(path).map_err(|e| not_found(std::io::Error::other(e.to_string())))?;
+    let (is_dir, on_procfs) = inspect(fd.as_fd()).map_err(not_found)?;
+    // The rule is what this fd names, resolved in the caller's process:
+    // on procfs that is the caller's /proc (`/proc/self`, `/dev/fd`), so
+    // procfs is never granted through Landlock, whatever the path became
+    // since the policy was built. The procfs built-in serves it instead.
+    if on_procfs {
+        return Ok(created);
+    }
+    // Directory-only rights are invalid on a file rule.
+    let access = if is_dir { access } else { access & AccessFs::from_file(abi) };
     created.add_rule(PathBeneath::new(fd, access)).map_err(|e| SandlockError::Unsupported {
         feature: "Landlock path rule",
         reason: format!("{}: {e}", path.display()),
     })
 }
 
+/// (is a directory, is on procfs) of an open fd.
+fn inspect(fd: BorrowedFd<'_>) -> std::io::Result<(bool, bool)> {
+    // SAFETY: zeroed stat/statfs are valid output buffers for the calls below.
+    let (mut st, mut sfs): (libc::stat, libc::statfs) = unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
+    // SAFETY: fstat and fstatfs write into the local buffers; `fd` is open.
+    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } < 0 || unsafe { libc::fstatfs(fd.as_raw_fd(), &mut sfs) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((st.st_mode & libc::S_IFMT == libc::S_IFDIR, sfs.f_type == libc::PROC_SUPER_MAGIC))
+}
+
 /// The paths to grant: when `/proc` is hidden, anything resolving into it is
 /// left out and an ancestor of `/proc` is replaced by its entries other than
-/// the one leading to `/proc`.
-fn rule_paths(paths: &[PathBuf], hide_proc: bool) -> Vec<PathBuf> {
+/// the one leading to `/proc`. Computed once, when the policy is built.
+pub(crate) fn rule_paths(paths: &[PathBuf], hide_proc: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for path in paths {
         if !hide_proc {
@@ -109,6 +125,14 @@ fn siblings_off_path(ancestor: &Path, target: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn procfs_fds_are_recognised_whatever_the_path() {
+        for (path, procfs) in [("/proc/self", true), ("/proc", true), ("/usr", false)] {
+            let fd = PathFd::new(path).unwrap();
+            assert_eq!(inspect(fd.as_fd()).unwrap(), (true, procfs), "{path}");
+        }
+    }
 
     #[test]
     fn root_grant_is_split_around_proc() {

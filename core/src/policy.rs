@@ -40,8 +40,13 @@ pub enum SyscallRules {
 /// A validated sandbox policy. Build one with [`Policy::builder`].
 #[derive(Debug, Clone)]
 pub struct Policy {
-    pub(crate) fs_read: Vec<PathBuf>,
-    pub(crate) fs_write: Vec<PathBuf>,
+    /// What Landlock is given for `fs_read` and `fs_write`, decided once in
+    /// `build`: grants into `/proc` left out, ancestors of `/proc` split (see
+    /// `landlock_rules`).
+    pub(crate) read_rules: Vec<PathBuf>,
+    pub(crate) write_rules: Vec<PathBuf>,
+    /// Some grant reaches into `/proc`: the procfs built-in runs.
+    pub(crate) proc_granted: bool,
     pub(crate) net_bind_tcp: Vec<u16>,
     pub(crate) net_connect_tcp: Vec<u16>,
     pub(crate) scope_ipc: bool,
@@ -79,7 +84,7 @@ impl Policy {
     /// it, a symlink into it, or an ancestor. The procfs built-in then
     /// mediates every `/proc` open and Landlock gets no `/proc` rule.
     pub(crate) fn grants_proc(&self) -> bool {
-        self.fs_read.iter().chain(&self.fs_write).any(|p| proc_relation(p) != ProcRelation::Unrelated)
+        self.proc_granted
     }
 }
 
@@ -369,9 +374,12 @@ impl PolicyBuilder {
             }
             None => SyscallRules::DenyList(deny),
         };
+        let proc_granted =
+            self.fs_read.iter().chain(&self.fs_write).any(|p| proc_relation(p) != ProcRelation::Unrelated);
         let policy = Policy {
-            fs_read: self.fs_read.clone(),
-            fs_write: self.fs_write.clone(),
+            read_rules: crate::landlock_rules::rule_paths(&self.fs_read, proc_granted),
+            write_rules: crate::landlock_rules::rule_paths(&self.fs_write, proc_granted),
+            proc_granted,
             net_bind_tcp: self.net_bind_tcp.clone(),
             net_connect_tcp: self.net_connect_tcp.clone(),
             scope_ipc: self.scope_ipc,

@@ -179,8 +179,7 @@ impl Sandbox {
         }
         let argv: Vec<OsString> = argv.iter().map(|a| a.as_ref().to_os_string()).collect();
         let builtins = builtins::for_policy(&self.policy);
-        let proc_hidden = builtins.proc_hidden;
-        let chain = builtins.handlers.into_iter().chain(self.handlers.iter().map(|(s, h)| (s.nr(), Arc::clone(h))));
+        let chain = builtins.into_iter().chain(self.handlers.iter().map(|(s, h)| (s.nr(), Arc::clone(h))));
         let dispatch = Arc::new(Dispatch::new(chain.collect()));
         let notify = !dispatch.is_empty();
         let spec = self.filter_spec(dispatch.syscalls());
@@ -193,7 +192,7 @@ impl Sandbox {
             keep_caps: crate::caps::mask(&self.policy.keep_capabilities),
             uid: self.policy.uid,
             gid: self.policy.gid,
-            landlock: landlock_rules::build(&self.policy, proc_hidden)?,
+            landlock: landlock_rules::build(&self.policy)?,
             filter: bpf::assemble(&spec),
             notify,
         })?;

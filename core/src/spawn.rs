@@ -276,22 +276,60 @@ extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
 /// our address space until exec; the calling thread waits for that, and all
 /// signals stay blocked meanwhile so no handler of ours runs in the child.
 fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<libc::pid_t> {
-    // SAFETY: a fresh anonymous private mapping; checked below.
-    let stack = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            CHILD_STACK + GUARD,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
-            -1,
-            0,
-        )
-    };
-    if stack == libc::MAP_FAILED {
-        return Err(SandlockError::last_os("mapping the child's stack"));
+    CHILD_STACK_OF_THREAD.with(|stack| {
+        let top = stack.top()?;
+        clone_vfork(plan, fds, top)
+    })
+}
+
+/// A child stack per spawning thread, mapped once: unmapping one after
+/// every spawn costs TLB-shootdown IPIs, and CLONE_VFORK suspends only the
+/// calling thread, so its stack serves one child at a time.
+struct ChildStack(std::cell::Cell<*mut libc::c_void>);
+
+thread_local! {
+    static CHILD_STACK_OF_THREAD: ChildStack = const { ChildStack(std::cell::Cell::new(std::ptr::null_mut())) };
+}
+
+impl ChildStack {
+    /// The top of the stack (stacks grow down), mapping it on first use.
+    fn top(&self) -> Result<*mut libc::c_void> {
+        if self.0.get().is_null() {
+            // SAFETY: a fresh anonymous private mapping; checked below.
+            let base = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    CHILD_STACK + GUARD,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+                    -1,
+                    0,
+                )
+            };
+            if base == libc::MAP_FAILED {
+                return Err(SandlockError::last_os("mapping the child's stack"));
+            }
+            // SAFETY: the first page of our own mapping becomes the guard.
+            unsafe { libc::mprotect(base, GUARD, libc::PROT_NONE) };
+            self.0.set(base);
+        }
+        // SAFETY: one past the end of our mapping.
+        Ok(unsafe { self.0.get().cast::<u8>().add(CHILD_STACK + GUARD) }.cast())
     }
-    // SAFETY: the first page of our own mapping becomes the guard.
-    unsafe { libc::mprotect(stack, GUARD, libc::PROT_NONE) };
+}
+
+impl Drop for ChildStack {
+    fn drop(&mut self) {
+        if !self.0.get().is_null() {
+            // SAFETY: our mapping; no child uses it once its thread ends.
+            unsafe { libc::munmap(self.0.get(), CHILD_STACK + GUARD) };
+        }
+    }
+}
+
+/// Start the child with `clone(CLONE_VM | CLONE_VFORK)` on the stack that
+/// ends at `top`; the calling thread resumes once the child exec'd or exited.
+fn clone_vfork(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<libc::pid_t> {
     let args = CloneArgs { plan, fds };
     // SAFETY: sigset operations on stack values; the old mask is restored
     // right after clone returns.
@@ -303,25 +341,21 @@ fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<libc::pid_t> {
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
     }
-    // SAFETY: the stack top is inside our mapping (stacks grow down);
-    // `clone_entry` only runs `child_main`, which never returns and only
-    // makes raw syscalls on memory prepared before this call.
+    // SAFETY: `top` ends a stack mapping of this thread that no other
+    // child uses (the caller is suspended until exec); `clone_entry` only
+    // runs `child_main`, which never returns and only makes raw syscalls on
+    // memory prepared before this call.
     let pid = unsafe {
-        let top = (stack as *mut u8).add(CHILD_STACK + GUARD);
         libc::clone(
             clone_entry,
-            top.cast(),
+            top,
             libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
             &args as *const CloneArgs<'_> as *mut libc::c_void,
         )
     };
     let err = io::Error::last_os_error();
-    // SAFETY: restoring the mask saved above; unmapping the stack, which the
-    // child no longer uses (it exec'd or exited before clone returned).
-    unsafe {
-        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        libc::munmap(stack, CHILD_STACK + GUARD);
-    }
+    // SAFETY: restoring the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
     if pid < 0 {
         return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: err });
     }

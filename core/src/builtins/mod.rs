@@ -9,17 +9,12 @@ use crate::handler::Handler;
 use crate::policy::Policy;
 use crate::syscall::number_of;
 
-pub(crate) struct Builtins {
-    pub handlers: Vec<(u32, Arc<dyn Handler>)>,
-    /// `/proc` is left out of the Landlock rules: the procfs built-in opens
-    /// it on the child's behalf.
-    pub proc_hidden: bool,
-}
-
-pub(crate) fn for_policy(policy: &Policy) -> Builtins {
+/// The built-in handlers a policy needs, in chain order. When the policy
+/// grants `/proc`, Landlock gets no `/proc` rule and the procfs built-in
+/// opens it on the child's behalf.
+pub(crate) fn for_policy(policy: &Policy) -> Vec<(u32, Arc<dyn Handler>)> {
     let mut handlers: Vec<(u32, Arc<dyn Handler>)> = Vec::new();
-    let proc_hidden = policy.grants_proc();
-    if proc_hidden {
+    if policy.grants_proc() {
         let procfs: Arc<dyn Handler> = Arc::new(procfs::ProcFs);
         for name in ["open", "openat", "openat2"] {
             if let Some(nr) = number_of(name) {
@@ -35,5 +30,5 @@ pub(crate) fn for_policy(policy: &Policy) -> Builtins {
             }
         }
     }
-    Builtins { handlers, proc_hidden }
+    handlers
 }
