@@ -108,22 +108,37 @@ impl Sandbox {
         self
     }
 
-    /// Which list keeps a handler on `syscall` from being honoured, if any.
+    /// Which list keeps a handler on `syscall` from being honoured, if any:
+    /// the filter's deny lists (the same source it is built from), the
+    /// allowlist, or clone3's fixed ENOSYS.
     fn blocked_by(&self, syscall: Syscall) -> Option<&'static str> {
         if syscall.name() == "clone3" {
             return Some("clone3 always fails with ENOSYS");
         }
-        if default_deny_numbers().contains(&syscall.nr()) {
-            return Some("default deny list");
-        }
-        if self.child_is_root() && root_child_deny_numbers().contains(&syscall.nr()) {
-            return Some("denied to a uid-0 child");
+        if let Some((_, list)) = self.deny_lists().find(|(nrs, _)| nrs.contains(&syscall.nr())) {
+            return Some(list);
         }
         match &self.policy.syscalls {
-            SyscallRules::DenyList(denied) if denied.contains(&syscall) => Some("policy deny list"),
             SyscallRules::AllowList(allowed) if !allowed.contains(&syscall) => Some("not in the policy allowlist"),
             _ => None,
         }
+    }
+
+    /// Every list of syscalls the filter denies for this sandbox, with its
+    /// name; the filter and the registration check both read it, so a
+    /// handler can never sit on a syscall the filter answers first.
+    fn deny_lists(&self) -> impl Iterator<Item = (Vec<u32>, &'static str)> + '_ {
+        let policy_list = match &self.policy.syscalls {
+            SyscallRules::DenyList(extra) => extra.iter().map(|s| s.nr()).collect(),
+            SyscallRules::AllowList(_) => Vec::new(),
+        };
+        let root_list = if self.child_is_root() { root_child_deny_numbers().to_vec() } else { Vec::new() };
+        [
+            (default_deny_numbers().to_vec(), "default deny list"),
+            (root_list, "denied to a uid-0 child"),
+            (policy_list, "policy deny list"),
+        ]
+        .into_iter()
     }
 
     /// Run to completion, capturing stdout and stderr (each bounded by the
@@ -228,19 +243,13 @@ impl Sandbox {
     }
 
     fn filter_spec(&self, notify: Vec<u32>) -> FilterSpec {
-        let mut deny = default_deny_numbers().to_vec();
-        if self.child_is_root() {
-            deny.extend_from_slice(root_child_deny_numbers());
-        }
-        let allow_only = match &self.policy.syscalls {
-            SyscallRules::DenyList(extra) => {
-                deny.extend(extra.iter().map(|s| s.nr()));
-                None
-            }
-            SyscallRules::AllowList(allowed) => Some(allowed.iter().map(|s| s.nr()).collect()),
-        };
+        let mut deny: Vec<u32> = self.deny_lists().flat_map(|(nrs, _)| nrs).collect();
         deny.sort_unstable();
         deny.dedup();
+        let allow_only = match &self.policy.syscalls {
+            SyscallRules::AllowList(allowed) => Some(allowed.iter().map(|s| s.nr()).collect()),
+            SyscallRules::DenyList(_) => None,
+        };
         FilterSpec {
             notify,
             deny,
