@@ -15,10 +15,14 @@ stage:
 	$(CARGO) build --release -p sandlock-ffi
 	tools/install.sh $(STAGE)
 
-demo: stage
+demo:
+	tools/ensure-prereqs.sh demo
+	$(MAKE) stage
 	$(MAKE) -C c-examples demo
 
-test: test-lint test-rust test-header test-c test-abi
+test:
+	tools/ensure-prereqs.sh test
+	$(MAKE) test-lint test-rust test-header test-c test-abi
 
 # Clippy carries the project's unsafe rules (every unsafe block documented).
 test-lint:
@@ -46,7 +50,9 @@ test-abi: stage
 # Criterion underneath; every figure is printed as a ratio to a floor
 # measured in the same run. The C-callback row uses a real C handler built
 # against the staged library.
-bench: stage
+bench:
+	tools/ensure-prereqs.sh demo
+	$(MAKE) stage
 	cc -O2 -Wall -Wextra -o $(BUILD)/c_handler_bench benches/floor/c_handler_bench.c \
 		$$(pkg-config --cflags --libs sandlock) -Wl,-rpath,$$(pkg-config --variable=libdir sandlock)
 	SANDLOCK_C_HANDLER_BENCH=$(BUILD)/c_handler_bench $(CARGO) bench -p sandlock-core --bench sandbox
