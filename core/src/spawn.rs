@@ -1,9 +1,12 @@
 //! fork → process group → stdio → limits → credentials and capabilities →
 //! no_new_privs → Landlock → seccomp → exec.
 //!
-//! Everything the child needs is prepared in the parent ([`SpawnPlan`]), so
-//! that between fork and exec the child of a multi-threaded host only makes
-//! raw syscalls: no allocation, no locks. A failure in the child is reported
+//! The child is started with `clone(CLONE_VM | CLONE_VFORK)` like
+//! posix_spawn, or with a plain fork when the sandbox has handlers (the
+//! child then waits for the supervisor to take its listener, see `handoff`).
+//! Everything it needs is prepared in the parent ([`SpawnPlan`]), so that
+//! between fork and exec the child of a multi-threaded host only makes raw
+//! syscalls: no allocation, no locks. A failure in the child is reported
 //! through a close-on-exec pipe as (stage, errno); EOF means exec succeeded.
 
 use std::ffi::{CString, OsStr, OsString};
