@@ -8,6 +8,16 @@ use common::*;
 use sandlock::sandlock_status_t::*;
 use sandlock::*;
 
+/// Run `args` under `policy`, freeing the policy.
+fn run_and_free(policy: *mut sandlock_policy_t, args: &[&str]) -> Outcome {
+    let argv = Argv::new(args);
+    // SAFETY: live policy and argv; the policy is freed once afterwards.
+    let result = unsafe { sandlock_run(policy, ptr::null(), argv.ptr(), argv.argc()) };
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+    outcome(result)
+}
+
 #[test]
 fn policy_only_run_captures_exact_output() {
     let policy = system_policy();
@@ -24,24 +34,14 @@ fn policy_only_run_captures_exact_output() {
 
 #[test]
 fn exit_code_and_stderr_of_a_failing_program() {
-    let policy = system_policy();
-    let argv = Argv::new(&["/bin/sh", "-c", "echo oops >&2; exit 3"]);
-    // SAFETY: live policy and argv; NULL name is allowed.
-    let result = unsafe { sandlock_run(policy, ptr::null(), argv.ptr(), argv.argc()) };
-    // SAFETY: freed once.
-    unsafe { sandlock_policy_free(policy) };
-    assert_eq!(outcome(result), Outcome { exit_code: 3, signal: 0, stdout: String::new(), stderr: "oops\n".into() });
+    let out = run_and_free(system_policy(), &["/bin/sh", "-c", "echo oops >&2; exit 3"]);
+    assert_eq!(out, Outcome { exit_code: 3, signal: 0, stdout: String::new(), stderr: "oops\n".into() });
 }
 
 #[test]
 fn a_killed_child_reports_its_signal_and_exit_code_minus_one() {
-    let policy = system_policy();
-    let argv = Argv::new(&["/bin/sh", "-c", "kill -9 $$"]);
-    // SAFETY: live policy and argv.
-    let result = unsafe { sandlock_run(policy, ptr::null(), argv.ptr(), argv.argc()) };
-    // SAFETY: freed once.
-    unsafe { sandlock_policy_free(policy) };
-    assert_eq!(outcome(result), Outcome { exit_code: -1, signal: 9, stdout: String::new(), stderr: String::new() });
+    let out = run_and_free(system_policy(), &["/bin/sh", "-c", "kill -9 $$"]);
+    assert_eq!(out, Outcome { exit_code: -1, signal: 9, stdout: String::new(), stderr: String::new() });
 }
 
 #[test]
@@ -52,12 +52,7 @@ fn environment_and_cwd_reach_the_child() {
         assert_eq!(sandlock_policy_env(policy, cstring("GREETING").as_ptr(), cstring("hello").as_ptr()), 0);
         assert_eq!(sandlock_policy_cwd(policy, cstring("/usr").as_ptr()), 0);
     }
-    let argv = Argv::new(&["/bin/sh", "-c", "echo $GREETING; pwd"]);
-    // SAFETY: live policy and argv.
-    let result = unsafe { sandlock_run(policy, ptr::null(), argv.ptr(), argv.argc()) };
-    // SAFETY: freed once.
-    unsafe { sandlock_policy_free(policy) };
-    assert_eq!(outcome(result).stdout, "hello\n/usr\n");
+    assert_eq!(run_and_free(policy, &["/bin/sh", "-c", "echo $GREETING; pwd"]).stdout, "hello\n/usr\n");
 }
 
 #[test]
@@ -65,13 +60,8 @@ fn a_denied_syscall_fails_with_eperm_in_the_child() {
     let policy = system_policy();
     // SAFETY: live policy and a C string.
     assert_eq!(unsafe { sandlock_policy_deny_syscall(policy, cstring("uname").as_ptr()) }, 0);
-    let argv = Argv::new(&["uname"]);
-    // SAFETY: live policy and argv.
-    let result = unsafe { sandlock_run(policy, ptr::null(), argv.ptr(), argv.argc()) };
-    // SAFETY: freed once.
-    unsafe { sandlock_policy_free(policy) };
     assert_eq!(
-        outcome(result),
+        run_and_free(policy, &["uname"]),
         Outcome {
             exit_code: 1,
             signal: 0,
@@ -190,16 +180,6 @@ fn result_accessors_reject_null() {
         sandlock_result_free(ptr::null_mut());
         assert_eq!(last_error(), "");
     }
-}
-
-/// Run `args` under `policy`, freeing the policy.
-fn run_and_free(policy: *mut sandlock_policy_t, args: &[&str]) -> Outcome {
-    let argv = Argv::new(args);
-    // SAFETY: live policy and argv; the policy is freed once afterwards.
-    let result = unsafe { sandlock_run(policy, ptr::null(), argv.ptr(), argv.argc()) };
-    // SAFETY: freed once.
-    unsafe { sandlock_policy_free(policy) };
-    outcome(result)
 }
 
 #[test]
