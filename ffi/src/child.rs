@@ -50,7 +50,7 @@ pub unsafe extern "C" fn sandlock_spawn_with_handlers(
     })
     .unwrap_or(std::ptr::null_mut())
 }
-versioned!(sandlock_spawn_with_handlers);
+versioned!(sandlock_spawn_with_handlers, "SANDLOCK_1.0");
 
 /// Process id of the child, which is also its process group. Returns -1
 /// with `SANDLOCK_E_INVALID` for a NULL child. Borrows `child`; must not
@@ -67,7 +67,7 @@ pub unsafe extern "C" fn sandlock_child_pid(child: *const sandlock_child_t) -> i
     })
     .unwrap_or(-1)
 }
-versioned!(sandlock_child_pid);
+versioned!(sandlock_child_pid, "SANDLOCK_1.0");
 
 /// Wait for the child to end, at most `timeout_ms` milliseconds (negative:
 /// without limit; 0: just check). The policy's own timeout still applies.
@@ -116,7 +116,7 @@ pub unsafe extern "C" fn sandlock_child_wait(
     })
     .unwrap_or_else(|status| status) as c_int
 }
-versioned!(sandlock_child_wait);
+versioned!(sandlock_child_wait, "SANDLOCK_1.0");
 
 /// Kill every process of the sandbox (`SIGKILL` to its process group); a
 /// later `sandlock_child_wait` collects the status. Killing a child that
@@ -134,7 +134,7 @@ pub unsafe extern "C" fn sandlock_child_kill(child: *mut sandlock_child_t) -> c_
         Ok(child.child.kill()?)
     })
 }
-versioned!(sandlock_child_kill);
+versioned!(sandlock_child_kill, "SANDLOCK_1.0");
 
 /// Free a child: kill it if it still runs, reap it, then free its handlers
 /// (each `ud_drop` runs once; a panic in one is caught, the others still
@@ -156,4 +156,4 @@ pub unsafe extern "C" fn sandlock_child_free(child: *mut sandlock_child_t) {
         handlers.release()
     });
 }
-versioned!(sandlock_child_free);
+versioned!(sandlock_child_free, "SANDLOCK_1.0");

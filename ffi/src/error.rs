@@ -117,7 +117,7 @@ pub(crate) fn set(error: &FfiError) {
 pub extern "C" fn sandlock_last_error() -> *const c_char {
     LAST_ERROR.try_with(|last| last.borrow().message.as_ptr()).unwrap_or(c"".as_ptr())
 }
-versioned!(sandlock_last_error);
+versioned!(sandlock_last_error, "SANDLOCK_1.0");
 
 /// Status of the last failed call on this thread (a negative
 /// `sandlock_status_t`), or `SANDLOCK_OK` when the most recent call
@@ -128,4 +128,4 @@ pub extern "C" fn sandlock_last_status() -> i32 {
     let status = LAST_ERROR.try_with(|last| last.borrow().status).ok().flatten();
     status.unwrap_or(SANDLOCK_OK) as i32
 }
-versioned!(sandlock_last_status);
+versioned!(sandlock_last_status, "SANDLOCK_1.0");

@@ -64,7 +64,7 @@ unsafe fn existing_path<'a>(path: *const c_char) -> Result<&'a Path, FfiError> {
 pub extern "C" fn sandlock_policy_new() -> *mut sandlock_policy_t {
     guard::call(|| Ok(Box::into_raw(Box::default()))).unwrap_or(std::ptr::null_mut())
 }
-versioned!(sandlock_policy_new);
+versioned!(sandlock_policy_new, "SANDLOCK_1.0");
 
 /// Let the child read and execute `path` (a directory and everything under
 /// it, or one file).
@@ -87,7 +87,7 @@ pub unsafe extern "C" fn sandlock_policy_fs_read(policy: *mut sandlock_policy_t,
         })
     }
 }
-versioned!(sandlock_policy_fs_read);
+versioned!(sandlock_policy_fs_read, "SANDLOCK_1.0");
 
 /// Let the child read, write, create and remove entries under `path`.
 ///
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn sandlock_policy_fs_write(policy: *mut sandlock_policy_t
         })
     }
 }
-versioned!(sandlock_policy_fs_write);
+versioned!(sandlock_policy_fs_write, "SANDLOCK_1.0");
 
 /// Let the child connect to TCP `port`; every other port is refused.
 ///
@@ -128,7 +128,7 @@ pub unsafe extern "C" fn sandlock_policy_net_connect_tcp(policy: *mut sandlock_p
         })
     }
 }
-versioned!(sandlock_policy_net_connect_tcp);
+versioned!(sandlock_policy_net_connect_tcp, "SANDLOCK_1.0");
 
 /// Let the child bind TCP `port`; every other port is refused.
 ///
@@ -148,7 +148,7 @@ pub unsafe extern "C" fn sandlock_policy_net_bind_tcp(policy: *mut sandlock_poli
         })
     }
 }
-versioned!(sandlock_policy_net_bind_tcp);
+versioned!(sandlock_policy_net_bind_tcp, "SANDLOCK_1.0");
 
 /// Make syscall `name` (e.g. `"ptrace"`) fail with `EPERM`, on top of the
 /// default deny list.
@@ -171,7 +171,7 @@ pub unsafe extern "C" fn sandlock_policy_deny_syscall(policy: *mut sandlock_poli
         })
     }
 }
-versioned!(sandlock_policy_deny_syscall);
+versioned!(sandlock_policy_deny_syscall, "SANDLOCK_1.0");
 
 /// Kill the whole sandbox `ms` milliseconds after it starts.
 ///
@@ -193,7 +193,7 @@ pub unsafe extern "C" fn sandlock_policy_timeout_ms(policy: *mut sandlock_policy
         })
     }
 }
-versioned!(sandlock_policy_timeout_ms);
+versioned!(sandlock_policy_timeout_ms, "SANDLOCK_1.0");
 
 /// Allow at most `n` tasks (processes and threads) alive in the sandbox.
 ///
@@ -215,7 +215,7 @@ pub unsafe extern "C" fn sandlock_policy_max_processes(policy: *mut sandlock_pol
         })
     }
 }
-versioned!(sandlock_policy_max_processes);
+versioned!(sandlock_policy_max_processes, "SANDLOCK_1.0");
 
 /// Limit the child's address space to `bytes` (`RLIMIT_AS`).
 ///
@@ -237,7 +237,7 @@ pub unsafe extern "C" fn sandlock_policy_max_memory(policy: *mut sandlock_policy
         })
     }
 }
-versioned!(sandlock_policy_max_memory);
+versioned!(sandlock_policy_max_memory, "SANDLOCK_1.0");
 
 /// Set environment variable `key` to `value` in the child (the environment
 /// starts empty; a second call with the same key replaces the value).
@@ -267,7 +267,7 @@ pub unsafe extern "C" fn sandlock_policy_env(
         })
     }
 }
-versioned!(sandlock_policy_env);
+versioned!(sandlock_policy_env, "SANDLOCK_1.0");
 
 /// Run the child in directory `path`.
 ///
@@ -288,7 +288,7 @@ pub unsafe extern "C" fn sandlock_policy_cwd(policy: *mut sandlock_policy_t, pat
         })
     }
 }
-versioned!(sandlock_policy_cwd);
+versioned!(sandlock_policy_cwd, "SANDLOCK_1.0");
 
 /// Run the child under `uid` (switching needs a privileged caller). A root
 /// service should give untrusted code an unprivileged uid: a child that
@@ -310,7 +310,7 @@ pub unsafe extern "C" fn sandlock_policy_uid(policy: *mut sandlock_policy_t, uid
         })
     }
 }
-versioned!(sandlock_policy_uid);
+versioned!(sandlock_policy_uid, "SANDLOCK_1.0");
 
 /// Run the child under `gid`, with no supplementary groups (switching
 /// needs a privileged caller).
@@ -330,7 +330,7 @@ pub unsafe extern "C" fn sandlock_policy_gid(policy: *mut sandlock_policy_t, gid
         })
     }
 }
-versioned!(sandlock_policy_gid);
+versioned!(sandlock_policy_gid, "SANDLOCK_1.0");
 
 /// Let the child create `AF_UNIX` sockets (denied by default; `socketpair`
 /// always works). Landlock does not mediate connecting to a pathname
@@ -351,7 +351,7 @@ pub unsafe extern "C" fn sandlock_policy_allow_unix_sockets(policy: *mut sandloc
         })
     }
 }
-versioned!(sandlock_policy_allow_unix_sockets);
+versioned!(sandlock_policy_allow_unix_sockets, "SANDLOCK_1.0");
 
 /// Free a policy. NULL is a no-op. Runs already started keep their own
 /// copy, so the policy may be freed while children it started still run.
@@ -369,4 +369,4 @@ pub unsafe extern "C" fn sandlock_policy_free(policy: *mut sandlock_policy_t) {
         Ok(())
     });
 }
-versioned!(sandlock_policy_free);
+versioned!(sandlock_policy_free, "SANDLOCK_1.0");

@@ -29,7 +29,7 @@ pub unsafe extern "C" fn sandlock_result_exit_code(result: *const sandlock_resul
     })
     .unwrap_or(-1)
 }
-versioned!(sandlock_result_exit_code);
+versioned!(sandlock_result_exit_code, "SANDLOCK_1.0");
 
 /// Signal that killed the child, or 0 when it exited by itself. Returns -1
 /// with `SANDLOCK_E_INVALID` for a NULL result. Borrows `result`;
@@ -49,7 +49,7 @@ pub unsafe extern "C" fn sandlock_result_signal(result: *const sandlock_result_t
     })
     .unwrap_or(-1)
 }
-versioned!(sandlock_result_signal);
+versioned!(sandlock_result_signal, "SANDLOCK_1.0");
 
 /// The bytes of one captured stream, with their count in `*len`.
 ///
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn sandlock_result_stdout(result: *const sandlock_result_t
     // SAFETY: forwarded from the caller.
     unsafe { stream(result, len, |output| &output.stdout) }
 }
-versioned!(sandlock_result_stdout);
+versioned!(sandlock_result_stdout, "SANDLOCK_1.0");
 
 /// What the child wrote to standard error; as `sandlock_result_stdout`.
 ///
@@ -94,7 +94,7 @@ pub unsafe extern "C" fn sandlock_result_stderr(result: *const sandlock_result_t
     // SAFETY: forwarded from the caller.
     unsafe { stream(result, len, |output| &output.stderr) }
 }
-versioned!(sandlock_result_stderr);
+versioned!(sandlock_result_stderr, "SANDLOCK_1.0");
 
 /// Free a result and the output it owns. NULL is a no-op. Must not race with
 /// other calls on the same result.
@@ -111,4 +111,4 @@ pub unsafe extern "C" fn sandlock_result_free(result: *mut sandlock_result_t) {
         Ok(())
     });
 }
-versioned!(sandlock_result_free);
+versioned!(sandlock_result_free, "SANDLOCK_1.0");

@@ -106,7 +106,7 @@ pub unsafe extern "C" fn sandlock_run(
     })
     .unwrap_or(ptr::null_mut())
 }
-versioned!(sandlock_run);
+versioned!(sandlock_run, "SANDLOCK_1.0");
 
 /// Run a program to completion with the caller's stdin, stdout and
 /// stderr. Arguments as for `sandlock_run`. Returns the
@@ -130,4 +130,4 @@ pub unsafe extern "C" fn sandlock_run_interactive(
     })
     .unwrap_or_else(|status| status as c_int)
 }
-versioned!(sandlock_run_interactive);
+versioned!(sandlock_run_interactive, "SANDLOCK_1.0");

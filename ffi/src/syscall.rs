@@ -25,4 +25,4 @@ pub unsafe extern "C" fn sandlock_syscall_nr(name: *const c_char) -> i64 {
     })
     .unwrap_or(-1)
 }
-versioned!(sandlock_syscall_nr);
+versioned!(sandlock_syscall_nr, "SANDLOCK_1.0");

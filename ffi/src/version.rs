@@ -1,14 +1,15 @@
 //! Library version, and the symbol version every export is bound to.
 
-/// Bind an export to the `SANDLOCK_1.0` node of `sandlock.map`. rustc passes
-/// the linker its own export list, which overrides the version script's
-/// patterns, so each symbol names its version itself; `tests/symbols.rs`
-/// fails when one is missing. `@@@` renames the symbol instead of adding a
-/// second name for it, which GNU ld would reject as a duplicate definition
-/// when a program links the static library.
+/// Bind an export to a version node of `sandlock.map` (`"SANDLOCK_1.0"`,
+/// `"SANDLOCK_1.1"`, ...: the node of the release that added it). rustc
+/// passes the linker its own export list, which overrides the version
+/// script's patterns, so each symbol names its version itself;
+/// `tests/symbols.rs` fails when one is missing. `@@@` renames the symbol
+/// instead of adding a second name for it, which GNU ld would reject as a
+/// duplicate definition when a program links the static library.
 macro_rules! versioned {
-    ($name:ident) => {
-        std::arch::global_asm!(concat!(".symver ", stringify!($name), ", ", stringify!($name), "@@@SANDLOCK_1.0"));
+    ($name:ident, $node:literal) => {
+        std::arch::global_asm!(concat!(".symver ", stringify!($name), ", ", stringify!($name), "@@@", $node));
     };
 }
 
@@ -24,4 +25,4 @@ pub const SANDLOCK_VERSION_PATCH: u32 = 0;
 pub extern "C" fn sandlock_version() -> u32 {
     SANDLOCK_VERSION_MAJOR << 16 | SANDLOCK_VERSION_MINOR << 8 | SANDLOCK_VERSION_PATCH
 }
-versioned!(sandlock_version);
+versioned!(sandlock_version, "SANDLOCK_1.0");

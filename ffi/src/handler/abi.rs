@@ -215,7 +215,7 @@ pub unsafe extern "C" fn sandlock_action_set_continue(out: *mut sandlock_action_
     // SAFETY: forwarded from the caller.
     unsafe { set_action(out, sandlock_action_kind_t::SANDLOCK_ACTION_CONTINUE, |_| Ok(())) }
 }
-versioned!(sandlock_action_set_continue);
+versioned!(sandlock_action_set_continue, "SANDLOCK_1.0");
 
 /// Fail the syscall with `errno_value` (1..=4095, e.g. `EACCES`).
 ///
@@ -238,7 +238,7 @@ pub unsafe extern "C" fn sandlock_action_set_errno(out: *mut sandlock_action_out
         })
     }
 }
-versioned!(sandlock_action_set_errno);
+versioned!(sandlock_action_set_errno, "SANDLOCK_1.0");
 
 /// Skip the syscall and make it return `value`.
 ///
@@ -257,7 +257,7 @@ pub unsafe extern "C" fn sandlock_action_set_return_value(out: *mut sandlock_act
         })
     }
 }
-versioned!(sandlock_action_set_return_value);
+versioned!(sandlock_action_set_return_value, "SANDLOCK_1.0");
 
 /// Answer the syscall with a new fd in the child that refers to the same
 /// file as the supervisor's `srcfd`; `newfd_flags` is 0 or `O_CLOEXEC`.
@@ -287,7 +287,7 @@ pub unsafe extern "C" fn sandlock_action_set_inject_fd_send(
         })
     }
 }
-versioned!(sandlock_action_set_inject_fd_send);
+versioned!(sandlock_action_set_inject_fd_send, "SANDLOCK_1.0");
 
 /// Answer the syscall with a new fd in the child whose content is a copy of
 /// the `len` bytes at `data`: a sealed memfd (a virtual file), read-only and
@@ -344,7 +344,7 @@ pub unsafe extern "C" fn sandlock_action_set_inject_bytes(
     // SAFETY: `out` is NULL or writable (caller's contract).
     unsafe { set_action(out, sandlock_action_kind_t::SANDLOCK_ACTION_INJECT_FD_SEND, fill) }
 }
-versioned!(sandlock_action_set_inject_bytes);
+versioned!(sandlock_action_set_inject_bytes, "SANDLOCK_1.0");
 
 /// Leave the child blocked in the syscall; it stays there until the sandbox
 /// ends (timeout, kill or exit). Sets only `kind`; the payload is left as it
@@ -360,7 +360,7 @@ pub unsafe extern "C" fn sandlock_action_set_hold(out: *mut sandlock_action_out_
     // SAFETY: forwarded from the caller.
     unsafe { set_action(out, sandlock_action_kind_t::SANDLOCK_ACTION_HOLD, |_| Ok(())) }
 }
-versioned!(sandlock_action_set_hold);
+versioned!(sandlock_action_set_hold, "SANDLOCK_1.0");
 
 /// Send signal `sig` (1..=64) to process group `pgid` and fail the syscall
 /// with `EPERM`. `pgid` 0 means the child's own group. The library never
@@ -389,4 +389,4 @@ pub unsafe extern "C" fn sandlock_action_set_kill(out: *mut sandlock_action_out_
         })
     }
 }
-versioned!(sandlock_action_set_kill);
+versioned!(sandlock_action_set_kill, "SANDLOCK_1.0");

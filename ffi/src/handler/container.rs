@@ -95,7 +95,7 @@ pub unsafe extern "C" fn sandlock_handler_new(
     })
     .unwrap_or(std::ptr::null_mut())
 }
-versioned!(sandlock_handler_new);
+versioned!(sandlock_handler_new, "SANDLOCK_1.0");
 
 /// Free a handler that was not passed to a run entry point; calls its
 /// `ud_drop` exactly once. NULL is a no-op. A panic in `ud_drop` is caught:
@@ -116,4 +116,4 @@ pub unsafe extern "C" fn sandlock_handler_free(handler: *mut sandlock_handler_t)
         handler.release()
     });
 }
-versioned!(sandlock_handler_free);
+versioned!(sandlock_handler_free, "SANDLOCK_1.0");

@@ -102,7 +102,7 @@ pub unsafe extern "C" fn sandlock_mem_read_cstr(
         Ok(())
     })
 }
-versioned!(sandlock_mem_read_cstr);
+versioned!(sandlock_mem_read_cstr, "SANDLOCK_1.0");
 
 /// Read exactly `len` bytes at `addr` in the child into `buf`, entirely or
 /// not at all; `*out_len` (when not NULL) is set to `len` on success.
@@ -137,7 +137,7 @@ pub unsafe extern "C" fn sandlock_mem_read(
         Ok(())
     })
 }
-versioned!(sandlock_mem_read);
+versioned!(sandlock_mem_read, "SANDLOCK_1.0");
 
 /// Write the `len` bytes at `buf` into the child at `addr`.
 ///
@@ -170,4 +170,4 @@ pub unsafe extern "C" fn sandlock_mem_write(
         Ok(())
     })
 }
-versioned!(sandlock_mem_write);
+versioned!(sandlock_mem_write, "SANDLOCK_1.0");

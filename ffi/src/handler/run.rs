@@ -143,7 +143,7 @@ pub unsafe extern "C" fn sandlock_run_with_handlers(
     })
     .unwrap_or(std::ptr::null_mut())
 }
-versioned!(sandlock_run_with_handlers);
+versioned!(sandlock_run_with_handlers, "SANDLOCK_1.0");
 
 /// As `sandlock_run_with_handlers`, but the child uses the caller's stdin,
 /// stdout and stderr. Returns the child's exit code,
@@ -170,4 +170,4 @@ pub unsafe extern "C" fn sandlock_run_interactive_with_handlers(
     })
     .unwrap_or_else(|status| status as c_int)
 }
-versioned!(sandlock_run_interactive_with_handlers);
+versioned!(sandlock_run_interactive_with_handlers, "SANDLOCK_1.0");
