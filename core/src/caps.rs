@@ -1,10 +1,14 @@
 //! Dropping capabilities and switching credentials in the child, between fork
-//! and exec: only raw syscalls, nothing that allocates or locks.
+//! and exec: only raw syscalls, nothing that allocates or locks. glibc's
+//! `setgroups`/`setresgid`/`setresuid` wrappers are not raw: they signal
+//! every thread of the process to change its credentials too (in a
+//! `CLONE_VM` child those are the parent's threads) and take glibc locks.
 
 /// Highest capability number the kernel knows today (CAP_CHECKPOINT_RESTORE).
 pub(crate) const CAP_LAST_CAP: u32 = 40;
 
 const CAP_SETPCAP: u32 = 8;
+pub(crate) const CAP_SYS_ADMIN: u32 = 21;
 const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
 #[repr(C)]
@@ -24,6 +28,12 @@ struct CapData {
 /// A capability mask from a list of `CAP_*` numbers (each ≤ CAP_LAST_CAP).
 pub(crate) fn mask(caps: &[u32]) -> u64 {
     caps.iter().fold(0u64, |m, &c| m | (1u64 << c))
+}
+
+/// `prctl` as a raw syscall with integer arguments.
+fn prctl(option: libc::c_int, arg2: libc::c_ulong, arg3: libc::c_ulong) -> libc::c_long {
+    // SAFETY: every prctl option used here takes integers only.
+    unsafe { libc::syscall(libc::SYS_prctl, option, arg2, arg3, 0 as libc::c_ulong, 0 as libc::c_ulong) }
 }
 
 fn errno() -> i32 {
@@ -46,6 +56,37 @@ fn has_effective(data: &[CapData; 2], cap: u32) -> bool {
     data[(cap / 32) as usize].effective & (1 << (cap % 32)) != 0
 }
 
+/// Run `call` with this thread's effective capabilities reduced to `keep`
+/// (capabilities are per thread), then restore them: for calls the
+/// supervisor makes on the child's behalf, so the kernel's capability checks
+/// see what the child has. Fails with the errno of capget/capset, without
+/// running `call`, when the set cannot be reduced.
+pub(crate) fn with_effective<T>(keep: u64, call: impl FnOnce() -> T) -> Result<T, i32> {
+    let saved = current_caps()?;
+    let mut reduced = saved;
+    reduced[0].effective &= keep as u32;
+    reduced[1].effective &= (keep >> 32) as u32;
+    set_caps(&reduced)?;
+    let out = call();
+    // Restoring needs only the permitted set, which was not touched.
+    set_caps(&saved).expect("raising effective capabilities back within the permitted set");
+    Ok(out)
+}
+
+fn set_caps(data: &[CapData; 2]) -> Result<(), i32> {
+    let mut header = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
+    // SAFETY: header and a two-element data array, as capset v3 expects.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut header as *mut CapHeader, data.as_ptr()) } < 0 {
+        return Err(errno());
+    }
+    Ok(())
+}
+
+/// True when the calling thread has `cap` in its effective set.
+pub(crate) fn caller_has(cap: u32) -> bool {
+    current_caps().is_ok_and(|caps| has_effective(&caps, cap))
+}
+
 /// Switch to `gid`/`uid` (when set) and keep only the capabilities in `keep`,
 /// in every set; errors are errno values for the spawn-error report.
 pub(crate) fn drop_privileges(
@@ -62,8 +103,7 @@ pub(crate) fn drop_privileges(
             if keep & (1 << cap) != 0 {
                 continue;
             }
-            // SAFETY: prctl with integer arguments only.
-            let rc = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
+            let rc = prctl(libc::PR_CAPBSET_DROP, libc::c_ulong::from(cap), 0);
             if rc < 0 {
                 if errno() == libc::EINVAL {
                     break;
@@ -72,29 +112,43 @@ pub(crate) fn drop_privileges(
             }
         }
     }
-    // SAFETY: prctl with integer arguments only.
-    if unsafe { libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong, 0, 0, 0) } < 0 {
+    if prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong, 0) < 0 {
         return Err((Capabilities, errno()));
     }
-    if keep != 0 && uid.is_some() {
-        // SAFETY: prctl with integer arguments only.
-        if unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) } < 0 {
-            return Err((Capabilities, errno()));
-        }
+    if keep != 0 && uid.is_some() && prctl(libc::PR_SET_KEEPCAPS, 1, 0) < 0 {
+        return Err((Capabilities, errno()));
     }
     if let Some(gid) = gid {
-        // SAFETY: setgroups with an empty list reads no memory.
-        if unsafe { libc::setgroups(0, std::ptr::null()) } < 0 {
+        // SAFETY: the raw syscall with a count of 0 reads no list; it changes
+        // only this task's credentials (no glibc set-ID broadcast).
+        if unsafe { libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<libc::gid_t>()) } < 0 {
             return Err((Credentials, errno()));
         }
-        // SAFETY: setresgid has no memory effects.
-        if unsafe { libc::setresgid(gid, gid, gid) } < 0 {
+        // SAFETY: the raw syscall takes three integers and changes only this
+        // task's credentials.
+        if unsafe {
+            libc::syscall(
+                libc::SYS_setresgid,
+                libc::c_ulong::from(gid),
+                libc::c_ulong::from(gid),
+                libc::c_ulong::from(gid),
+            )
+        } < 0
+        {
             return Err((Credentials, errno()));
         }
     }
     if let Some(uid) = uid {
-        // SAFETY: setresuid has no memory effects.
-        if unsafe { libc::setresuid(uid, uid, uid) } < 0 {
+        // SAFETY: as for setresgid above.
+        if unsafe {
+            libc::syscall(
+                libc::SYS_setresuid,
+                libc::c_ulong::from(uid),
+                libc::c_ulong::from(uid),
+                libc::c_ulong::from(uid),
+            )
+        } < 0
+        {
             return Err((Credentials, errno()));
         }
     }
@@ -109,16 +163,7 @@ pub(crate) fn drop_privileges(
     }
     for cap in 0..=CAP_LAST_CAP {
         if keep & (1 << cap) != 0 {
-            // SAFETY: prctl with integer arguments only.
-            let rc = unsafe {
-                libc::prctl(
-                    libc::PR_CAP_AMBIENT,
-                    libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
-                    cap as libc::c_ulong,
-                    0,
-                    0,
-                )
-            };
+            let rc = prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong, libc::c_ulong::from(cap));
             if rc < 0 {
                 return Err((Capabilities, errno()));
             }

@@ -18,6 +18,7 @@ pub enum SpawnStage {
     Seccomp,
     ListenerHandoff,
     Exec,
+    Namespaces,
 }
 
 impl std::fmt::Display for SpawnStage {
@@ -34,6 +35,7 @@ impl std::fmt::Display for SpawnStage {
             SpawnStage::Seccomp => "installing the seccomp filter",
             SpawnStage::ListenerHandoff => "handing the seccomp listener to the supervisor",
             SpawnStage::Exec => "executing the program",
+            SpawnStage::Namespaces => "creating the private namespaces",
         };
         f.write_str(text)
     }
@@ -43,6 +45,12 @@ impl std::fmt::Display for SpawnStage {
 pub enum SandlockError {
     #[error("path {path:?} does not exist or cannot be opened: {source}")]
     PathNotFound { path: PathBuf, source: io::Error },
+    #[error("path {path:?} must be absolute (policy paths are never resolved against the caller's directory)")]
+    RelativePath { path: PathBuf },
+    #[error("a path of {len} bytes is longer than PATH_MAX (4096): {start:?}...")]
+    PathTooLong { len: usize, start: String },
+    #[error("working directory {path:?} is not a directory")]
+    NotADirectory { path: PathBuf },
     #[error("port 0 is not a valid TCP port for {rule}")]
     InvalidPort { rule: &'static str },
     #[error("unknown syscall {name:?} on this architecture")]

@@ -222,6 +222,21 @@ impl<'a> HandlerCtx<'a> {
         self.listener.id_valid(self.notif.id)
     }
 
+    /// A copy of the trapped task's file descriptor `fd`, taken with
+    /// `pidfd_getfd`: the same open file or socket, which the child cannot
+    /// swap for another while the handler acts on it (as it can swap what
+    /// the number `fd` means, or memory the kernel would read again after
+    /// `Continue`). Close-on-exec; closing it does not affect the child.
+    pub fn child_fd(&self, fd: i32) -> std::io::Result<OwnedFd> {
+        let pidfd = crate::pidfd::open_task(self.notif.pid)?;
+        // The task was still waiting after its pidfd was opened: the pidfd
+        // names it, not a task that reused its id.
+        if !self.is_valid() {
+            return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+        }
+        crate::pidfd::get_fd(&pidfd, fd)
+    }
+
     fn memory(&self) -> ChildMemory<'_> {
         ChildMemory::new(self.listener, self.notif.id, self.notif.pid)
     }

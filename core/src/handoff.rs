@@ -71,8 +71,8 @@ impl Handoff {
         let shared = self.shared();
         shared.listener.store(listener, Ordering::Release);
         while shared.released.load(Ordering::Acquire) == 0 {
-            // SAFETY: sched_yield has no memory effects.
-            unsafe { libc::sched_yield() };
+            // SAFETY: the raw sched_yield takes no arguments and touches no memory.
+            unsafe { libc::syscall(libc::SYS_sched_yield) };
         }
     }
 

@@ -23,6 +23,7 @@ mod landlock_rules;
 mod mem;
 mod memfd;
 mod output;
+mod pidfd;
 mod policy;
 mod sandbox;
 mod seccomp;
@@ -38,7 +39,10 @@ pub use handler::{
 };
 pub use kernel::KernelFeatures;
 pub use mem::MemoryError;
-pub use policy::{check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules, DEFAULT_MAX_OUTPUT};
+pub use policy::{
+    check_directory, check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules, DEFAULT_HANDLER_GRACE,
+    DEFAULT_MAX_OUTPUT,
+};
 pub use sandbox::Sandbox;
 pub use status::{ExitStatus, RunOutput};
 pub use syscall::{Syscall, NATIVE_AUDIT_ARCH};

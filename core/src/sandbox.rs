@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::builtins;
 use crate::child::{Child, Streams};
-use crate::deny::{default_deny_numbers, root_child_deny_numbers};
+use crate::deny::{default_deny_numbers, host_ipc_deny_numbers, root_child_deny_numbers};
 use crate::error::{Result, SandlockError};
 use crate::handler::{AsyncAdapter, AsyncHandler, ExceptionPolicy, Handler, WithPolicy};
 use crate::landlock_rules;
@@ -115,8 +115,8 @@ impl Sandbox {
         if syscall.name() == "clone3" {
             return Some("clone3 always fails with ENOSYS");
         }
-        if let Some((_, list)) = self.deny_lists().find(|(nrs, _)| nrs.contains(&syscall.nr())) {
-            return Some(list);
+        if let Some(list) = self.deny_lists().find(|list| list.numbers.contains(&syscall.nr())) {
+            return Some(list.name);
         }
         match &self.policy.syscalls {
             SyscallRules::AllowList(allowed) if !allowed.contains(&syscall) => Some("not in the policy allowlist"),
@@ -124,19 +124,39 @@ impl Sandbox {
         }
     }
 
-    /// Every list of syscalls the filter denies for this sandbox, with its
-    /// name; the filter and the registration check both read it, so a
-    /// handler can never sit on a syscall the filter answers first.
-    fn deny_lists(&self) -> impl Iterator<Item = (Vec<u32>, &'static str)> + '_ {
-        let policy_list = match &self.policy.syscalls {
+    /// Every list of syscalls the filter denies for this sandbox; the filter
+    /// and the registration check both read it, so a handler can never sit
+    /// on a syscall the filter answers first.
+    fn deny_lists(&self) -> impl Iterator<Item = DenyList> + '_ {
+        let policy = &self.policy;
+        let policy_list = match &policy.syscalls {
             SyscallRules::DenyList(extra) => extra.iter().map(|s| s.nr()).collect(),
             SyscallRules::AllowList(_) => Vec::new(),
         };
         let root_list = if self.child_is_root() { root_child_deny_numbers().to_vec() } else { Vec::new() };
+        let ipc_list = if policy.private_ipc { Vec::new() } else { host_ipc_deny_numbers().to_vec() };
+        // Without a bind grant no socket the child can create may be bound
+        // (Landlock refuses every TCP port, and pair ends must not take
+        // abstract names), so bind fails with Landlock's errno without asking
+        // anyone; listen too, which binds a TCP port implicitly (netlink
+        // sockets cannot listen).
+        let mut net_list = Vec::new();
+        if !policy.grants_tcp_bind() && !policy.allow_unix_sockets {
+            if !policy.allow_netlink {
+                net_list.push(libc::SYS_bind as u32);
+            }
+            net_list.push(libc::SYS_listen as u32);
+        }
         [
-            (default_deny_numbers().to_vec(), "default deny list"),
-            (root_list, "denied to a uid-0 child"),
-            (policy_list, "policy deny list"),
+            DenyList { numbers: default_deny_numbers().to_vec(), errno: libc::EPERM, name: "default deny list" },
+            DenyList { numbers: root_list, errno: libc::EPERM, name: "denied to a uid-0 child" },
+            DenyList { numbers: ipc_list, errno: libc::EPERM, name: "host IPC, denied without private_ipc" },
+            DenyList {
+                numbers: net_list,
+                errno: libc::EACCES,
+                name: "no bind grant (net_bind_tcp, allow_unix_sockets or allow_netlink)",
+            },
+            DenyList { numbers: policy_list, errno: libc::EPERM, name: "policy deny list" },
         ]
         .into_iter()
     }
@@ -194,7 +214,8 @@ impl Sandbox {
         }
         let argv: Vec<OsString> = argv.iter().map(|a| a.as_ref().to_os_string()).collect();
         let builtins = builtins::for_policy(&self.policy);
-        let chain = builtins.into_iter().chain(self.handlers.iter().map(|(s, h)| (s.nr(), Arc::clone(h))));
+        let user = self.handlers.iter().map(|(s, h)| (s.nr(), Arc::clone(h)));
+        let chain = builtins.first.into_iter().chain(user).chain(builtins.last);
         let dispatch = Arc::new(Dispatch::new(chain.collect()));
         let notify = !dispatch.is_empty();
         let spec = self.filter_spec(dispatch.syscalls());
@@ -210,11 +231,16 @@ impl Sandbox {
             landlock: landlock_rules::build(&self.policy)?,
             filter: bpf::assemble(&spec),
             notify,
+            namespaces: self.namespace_flags(),
         })?;
         let mut started = spawn::start(&plan, stdio)?;
         let supervisor = match started.listener.take() {
             Some(listener) => {
-                let config = SupervisorConfig { threads: self.receiver_threads, sync_wakeup: self.sync_wakeup };
+                let config = SupervisorConfig {
+                    threads: self.receiver_threads,
+                    sync_wakeup: self.sync_wakeup,
+                    grace: self.policy.handler_grace,
+                };
                 match Supervisor::start(listener, dispatch, started.pid, &config) {
                     Ok(supervisor) => Some(supervisor),
                     Err(e) => {
@@ -242,10 +268,18 @@ impl Sandbox {
         self.policy.uid.unwrap_or_else(|| unsafe { libc::geteuid() }) == 0
     }
 
+    fn namespace_flags(&self) -> libc::c_int {
+        let ipc = if self.policy.private_ipc { libc::CLONE_NEWIPC } else { 0 };
+        let net = if self.policy.private_network { libc::CLONE_NEWNET } else { 0 };
+        ipc | net
+    }
+
     fn filter_spec(&self, notify: Vec<u32>) -> FilterSpec {
-        let mut deny: Vec<u32> = self.deny_lists().flat_map(|(nrs, _)| nrs).collect();
-        deny.sort_unstable();
-        deny.dedup();
+        let mut deny: Vec<(u32, i32)> =
+            self.deny_lists().flat_map(|list| list.numbers.into_iter().map(move |nr| (nr, list.errno))).collect();
+        // The first list naming a syscall decides its errno.
+        deny.sort_by_key(|&(nr, _)| nr);
+        deny.dedup_by_key(|&mut (nr, _)| nr);
         let allow_only = match &self.policy.syscalls {
             SyscallRules::AllowList(allowed) => Some(allowed.iter().map(|s| s.nr()).collect()),
             SyscallRules::DenyList(_) => None,
@@ -254,10 +288,19 @@ impl Sandbox {
             notify,
             deny,
             allow_only,
+            unknown: crate::syscall::unknown_ranges().to_vec(),
             allow_netlink: self.policy.allow_netlink,
             allow_unix: self.policy.allow_unix_sockets,
+            child_is_root: self.child_is_root(),
         }
     }
+}
+
+/// One list of syscalls the filter fails with `errno`, named for errors.
+struct DenyList {
+    numbers: Vec<u32>,
+    errno: i32,
+    name: &'static str,
 }
 
 /// The parent's ends of the child's stdio pipes.

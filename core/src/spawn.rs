@@ -1,13 +1,16 @@
-//! fork → process group → stdio → limits → credentials and capabilities →
-//! no_new_privs → Landlock → seccomp → exec.
+//! fork → process group → stdio → private namespaces → limits → credentials
+//! and capabilities → no_new_privs → Landlock → seccomp → exec.
 //!
 //! The child is started with `clone(CLONE_VM | CLONE_VFORK)` like
 //! posix_spawn, or with a plain fork when the sandbox has handlers (the
 //! child then waits for the supervisor to take its listener, see `handoff`).
 //! Everything it needs is prepared in the parent ([`SpawnPlan`]), so that
 //! between fork and exec the child of a multi-threaded host only makes raw
-//! syscalls: no allocation, no locks. A failure in the child is reported
-//! through a close-on-exec pipe as (stage, errno); EOF means exec succeeded.
+//! syscalls through `libc::syscall`: no allocation, no locks, and none of
+//! glibc's wrappers that do more than the syscall (the set-ID ones signal
+//! every thread of the process, which in a `CLONE_VM` child are the
+//! parent's). A failure in the child is reported through a close-on-exec
+//! pipe as (stage, errno); EOF means exec succeeded.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
@@ -47,6 +50,8 @@ pub(crate) struct SpawnPlan {
     landlock: Option<OwnedFd>,
     filter: Vec<libc::sock_filter>,
     notify: bool,
+    /// `CLONE_NEW*` flags to unshare (needs CAP_SYS_ADMIN, kept until then).
+    namespaces: libc::c_int,
 }
 
 pub(crate) struct PlanInput<'a> {
@@ -61,6 +66,7 @@ pub(crate) struct PlanInput<'a> {
     pub landlock: Option<OwnedFd>,
     pub filter: Vec<libc::sock_filter>,
     pub notify: bool,
+    pub namespaces: libc::c_int,
 }
 
 fn cstring(what: &'static str, bytes: &[u8]) -> Result<CString> {
@@ -116,6 +122,7 @@ impl SpawnPlan {
             landlock: input.landlock,
             filter: input.filter,
             notify: input.notify,
+            namespaces: input.namespaces,
         })
     }
 }
@@ -215,15 +222,13 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     // SAFETY: setpgid has no memory effects; it may fail once the child has
     // exec'd, which is fine since the child sets its group itself first.
     unsafe { libc::setpgid(pid, pid) };
-    // SAFETY: pidfd_open with integer arguments.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as RawFd;
-    if pidfd < 0 {
-        let err = io::Error::last_os_error();
-        kill_and_reap(pid);
-        return Err(SandlockError::io("pidfd_open of the child", err));
-    }
-    // SAFETY: pidfd_open returned a new fd that nothing else owns.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+    let pidfd = match crate::pidfd::open_process(pid) {
+        Ok(pidfd) => pidfd,
+        Err(err) => {
+            kill_and_reap(pid);
+            return Err(SandlockError::io("pidfd_open of the child", err));
+        }
+    };
     let mut started = Started {
         pid,
         pidfd,
@@ -432,7 +437,7 @@ pub(crate) fn kill_and_reap(pid: libc::pid_t) {
 }
 
 /// Stage numbers of the spawn report, in report order.
-const STAGES: [SpawnStage; 11] = [
+const STAGES: [SpawnStage; 12] = [
     SpawnStage::ProcessGroup,
     SpawnStage::Stdio,
     SpawnStage::WorkingDirectory,
@@ -444,6 +449,7 @@ const STAGES: [SpawnStage; 11] = [
     SpawnStage::Seccomp,
     SpawnStage::ListenerHandoff,
     SpawnStage::Exec,
+    SpawnStage::Namespaces,
 ];
 
 fn stage_number(stage: SpawnStage) -> u32 {
@@ -461,11 +467,11 @@ fn errno() -> i32 {
     unsafe { *libc::__errno_location() }
 }
 
-fn check(rc: libc::c_long, stage: SpawnStage) -> Result<(), (SpawnStage, i32)> {
+fn check(rc: libc::c_long, stage: SpawnStage) -> Result<libc::c_long, (SpawnStage, i32)> {
     if rc < 0 {
         Err((stage, errno()))
     } else {
-        Ok(())
+        Ok(rc)
     }
 }
 
@@ -475,59 +481,110 @@ fn child_main(plan: &SpawnPlan, fds: &ChildFds<'_>) -> ! {
     let mut report = [0u8; 8];
     report[..4].copy_from_slice(&stage_number(stage).to_ne_bytes());
     report[4..].copy_from_slice(&err.to_ne_bytes());
-    // SAFETY: writing a stack buffer to our report pipe, then exiting without
-    // running any of the parent's atexit handlers or destructors.
+    // SAFETY: writing a stack buffer to our report pipe, then leaving with
+    // exit_group, which runs none of the parent's atexit handlers or
+    // destructors and does not return.
     unsafe {
-        libc::write(fds.report, report.as_ptr().cast(), report.len());
-        libc::_exit(127)
+        libc::syscall(libc::SYS_write, fds.report, report.as_ptr(), report.len());
+        libc::syscall(libc::SYS_exit_group, 127 as libc::c_long);
     }
+    unreachable!("exit_group does not return")
 }
 
 enum Never {}
 
+/// A raw syscall with integer (or prepared pointer) arguments, as a result.
+macro_rules! sys {
+    ($stage:expr, $nr:expr $(, $arg:expr)*) => {
+        // SAFETY: each use passes integers, or pointers to memory prepared
+        // before fork that outlives the call, as the syscall expects.
+        check(unsafe { libc::syscall($nr $(, $arg)*) }, $stage)
+    };
+}
+
 fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<Never, (SpawnStage, i32)> {
     use SpawnStage::*;
-    // SAFETY: setpgid has no memory effects.
-    check(unsafe { libc::setpgid(0, 0) } as _, ProcessGroup)?;
+    sys!(ProcessGroup, libc::SYS_setpgid, 0 as libc::c_long, 0 as libc::c_long)?;
     reset_signals();
     for (target, &fd) in fds.stdio.iter().enumerate() {
-        if fd >= 0 {
-            // SAFETY: dup2 between descriptors of this process.
-            check(unsafe { libc::dup2(fd, target as RawFd) } as _, Stdio)?;
+        if fd == target as RawFd {
+            // Already in place, but close-on-exec like every fd of ours.
+            sys!(Stdio, libc::SYS_fcntl, fd as libc::c_long, libc::F_SETFD as libc::c_long, 0 as libc::c_long)?;
+        } else if fd >= 0 {
+            sys!(Stdio, libc::SYS_dup3, fd as libc::c_long, target as libc::c_long, 0 as libc::c_long)?;
         }
     }
     // Nothing of the caller's reaches the program: every other fd (ours are
     // close-on-exec already) is marked close-on-exec.
-    // SAFETY: close_range with integer arguments.
-    check(unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) }, Stdio)?;
+    sys!(Stdio, libc::SYS_close_range, 3 as libc::c_ulong, libc::c_ulong::from(u32::MAX), libc::CLOSE_RANGE_CLOEXEC)?;
+    if plan.namespaces != 0 {
+        sys!(Namespaces, libc::SYS_unshare, plan.namespaces as libc::c_long)?;
+        if plan.namespaces & libc::CLONE_NEWNET != 0 {
+            loopback_up().map_err(|e| (Namespaces, e))?;
+        }
+    }
     if let Some(cwd) = &plan.cwd {
-        // SAFETY: `cwd` is a NUL-terminated string prepared before fork.
-        check(unsafe { libc::chdir(cwd.as_ptr()) } as _, WorkingDirectory)?;
+        sys!(WorkingDirectory, libc::SYS_chdir, cwd.as_ptr())?;
     }
     for &(resource, value) in &plan.rlimits {
         let limit = libc::rlimit { rlim_cur: value, rlim_max: value };
-        // SAFETY: `limit` is a valid rlimit on the stack.
-        check(unsafe { libc::setrlimit(resource, &limit) } as _, ResourceLimits)?;
+        sys!(
+            ResourceLimits,
+            libc::SYS_prlimit64,
+            0 as libc::c_long,
+            resource as libc::c_long,
+            &limit as *const libc::rlimit,
+            std::ptr::null_mut::<libc::rlimit>()
+        )?;
     }
     crate::caps::drop_privileges(plan.keep_caps, plan.uid, plan.gid)?;
-    // SAFETY: prctl with integer arguments.
-    check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } as _, NoNewPrivs)?;
+    // prctl refuses unused arguments that are not zero.
+    sys!(
+        NoNewPrivs,
+        libc::SYS_prctl,
+        libc::PR_SET_NO_NEW_PRIVS as libc::c_long,
+        1 as libc::c_long,
+        0usize,
+        0usize,
+        0usize
+    )?;
     if let Some(ruleset) = &plan.landlock {
-        // SAFETY: landlock_restrict_self with a ruleset fd and no flags.
-        check(unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0u32) }, Landlock)?;
+        sys!(Landlock, libc::SYS_landlock_restrict_self, ruleset.as_raw_fd() as libc::c_long, 0 as libc::c_long)?;
     }
     let listener = install_filter(plan)?;
     if plan.notify {
         if let Some(handoff) = fds.handoff {
             handoff.publish_and_wait(listener);
         }
-        // SAFETY: closing our copy; the supervisor holds its own.
-        unsafe { libc::close(listener) };
+        // Our copy; the supervisor holds its own. A failed close changes nothing.
+        let _ = sys!(Seccomp, libc::SYS_close, listener as libc::c_long);
     }
-    // SAFETY: the program path and both arrays are NUL-terminated and were
-    // prepared before fork.
-    unsafe { libc::execve(plan.program.as_ptr(), plan.argv_ptrs.as_ptr(), plan.envp_ptrs.as_ptr()) };
+    let _ = sys!(Exec, libc::SYS_execve, plan.program.as_ptr(), plan.argv_ptrs.as_ptr(), plan.envp_ptrs.as_ptr());
     Err((Exec, errno()))
+}
+
+/// A new network namespace starts with its loopback down; bring it up so
+/// that the sandbox's own processes can talk over 127.0.0.1.
+fn loopback_up() -> Result<(), i32> {
+    let stage = SpawnStage::Namespaces;
+    let sock = sys!(
+        stage,
+        libc::SYS_socket,
+        libc::AF_INET as libc::c_long,
+        (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as libc::c_long,
+        0 as libc::c_long
+    )
+    .map_err(|(_, e)| e)?;
+    // struct ifreq: the name, then the flags (a short) at offset 16.
+    let mut ifreq = [0u8; 40];
+    ifreq[..2].copy_from_slice(b"lo");
+    let result = sys!(stage, libc::SYS_ioctl, sock, libc::SIOCGIFFLAGS, ifreq.as_mut_ptr()).and_then(|_| {
+        let flags = i16::from_ne_bytes([ifreq[16], ifreq[17]]) | libc::IFF_UP as i16;
+        ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
+        sys!(stage, libc::SYS_ioctl, sock, libc::SIOCSIFFLAGS, ifreq.as_ptr())
+    });
+    let _ = sys!(stage, libc::SYS_close, sock);
+    result.map(|_| ()).map_err(|(_, e)| e)
 }
 
 fn install_filter(plan: &SpawnPlan) -> Result<RawFd, (SpawnStage, i32)> {
@@ -545,21 +602,25 @@ fn install_filter(plan: &SpawnPlan) -> Result<RawFd, (SpawnStage, i32)> {
 
 /// Signals the caller ignores would stay ignored across exec (Rust ignores
 /// SIGPIPE, for one); the program starts with default dispositions and an
-/// empty mask.
+/// empty mask. Raw `rt_sigaction`, which unlike glibc's wrapper also resets
+/// the signals glibc keeps for itself.
 fn reset_signals() {
-    // SAFETY: sigaction/sigprocmask on stack-allocated structures.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = libc::SIG_DFL;
-        for sig in 1..libc::SIGRTMAX() {
-            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                libc::sigaction(sig, &action, std::ptr::null_mut());
-            }
+    // An all-zero kernel `struct sigaction` is SIG_DFL, no flags and an empty
+    // mask whatever the architecture's field order; 32 bytes covers it.
+    let default = [0u64; 4];
+    let empty: u64 = 0;
+    for sig in 1..=64 {
+        if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+            // SAFETY: `default` outlives the call and is large enough for the
+            // kernel's sigaction; the old action is not asked for. A signal
+            // the kernel refuses stays as it was.
+            unsafe { libc::syscall(libc::SYS_rt_sigaction, sig as libc::c_long, default.as_ptr(), 0usize, 8usize) };
         }
-        let mut empty: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut empty);
-        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
     }
+    // SAFETY: `empty` is the 8-byte kernel sigset the syscall reads.
+    unsafe {
+        libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK as libc::c_long, &empty as *const u64, 0usize, 8usize)
+    };
 }
 
 fn socketpair(kind: libc::c_int) -> Result<(OwnedFd, OwnedFd)> {

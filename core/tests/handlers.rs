@@ -668,3 +668,39 @@ fn handlers_on_the_spawn_sequence_syscalls_do_not_deadlock() {
     // The program's own calls only: the listener hand-off makes no syscall.
     assert_eq!((count("sendmsg"), count("execve")), (1, 1), "trapped: {seen:?}");
 }
+
+/// A sandbox whose getppid handler takes `busy` and then records that it
+/// finished; the child is killed by a 200 ms timeout while it waits.
+fn slow_handler_sandbox(grace: Option<Duration>, busy: Duration, finished: &Arc<AtomicBool>) -> Sandbox {
+    let mut builder = policy().timeout(Duration::from_millis(200));
+    if let Some(grace) = grace {
+        builder = builder.handler_grace(grace);
+    }
+    let finished = Arc::clone(finished);
+    sandbox(builder).add_handler(syscall("getppid"), move |_: &HandlerCtx| -> HandlerResult {
+        std::thread::sleep(busy);
+        finished.store(true, Ordering::SeqCst);
+        Ok(NotifAction::Continue)
+    })
+}
+
+/// After a run ends, it waits up to the policy's handler grace for a
+/// callback still running (the default waits out a short one) and no
+/// longer: with no grace it returns while the callback is still inside.
+#[test]
+fn a_run_waits_for_a_stuck_handler_only_as_long_as_the_grace() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let out = run(&slow_handler_sandbox(None, Duration::from_millis(600), &finished), "getppid_print", &[]);
+    assert!(out.timed_out);
+    assert!(finished.load(Ordering::SeqCst), "the default grace did not wait for a 600 ms callback");
+
+    let finished = Arc::new(AtomicBool::new(false));
+    let out = run(&slow_handler_sandbox(Some(Duration::ZERO), Duration::from_secs(2), &finished), "getppid_print", &[]);
+    assert!(out.timed_out);
+    assert!(!finished.load(Ordering::SeqCst), "a run with no grace waited for the callback");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !finished.load(Ordering::SeqCst) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(finished.load(Ordering::SeqCst), "the callback never finished on its own");
+}

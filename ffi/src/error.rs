@@ -58,7 +58,10 @@ impl From<SandlockError> for FfiError {
     fn from(error: SandlockError) -> FfiError {
         let status = match &error {
             SandlockError::PathNotFound { .. } | SandlockError::ExecNotFound { .. } => SANDLOCK_E_NOT_FOUND,
-            SandlockError::InvalidPort { .. }
+            SandlockError::RelativePath { .. }
+            | SandlockError::PathTooLong { .. }
+            | SandlockError::NotADirectory { .. }
+            | SandlockError::InvalidPort { .. }
             | SandlockError::UnknownSyscallName { .. }
             | SandlockError::UnknownSyscallNumber { .. }
             | SandlockError::ZeroLimit { .. }

@@ -1,5 +1,8 @@
-//! Handlers the policy itself needs; they run before user handlers.
+//! Handlers the policy itself needs. Those that decide run before user
+//! handlers; those that carry a call out on the child's behalf run after
+//! them, in the place of the kernel.
 
+mod net;
 mod procfs;
 mod task_limit;
 
@@ -9,26 +12,48 @@ use crate::handler::Handler;
 use crate::policy::Policy;
 use crate::syscall::number_of;
 
-/// The built-in handlers a policy needs, in chain order. When the policy
-/// grants `/proc`, Landlock gets no `/proc` rule and the procfs built-in
-/// opens it on the child's behalf.
-pub(crate) fn for_policy(policy: &Policy) -> Vec<(u32, Arc<dyn Handler>)> {
-    let mut handlers: Vec<(u32, Arc<dyn Handler>)> = Vec::new();
-    if policy.grants_proc() {
-        let procfs: Arc<dyn Handler> = Arc::new(procfs::ProcFs);
-        for name in ["open", "openat", "openat2"] {
-            if let Some(nr) = number_of(name) {
-                handlers.push((nr, Arc::clone(&procfs)));
-            }
+/// The built-in handlers of a policy, in chain order around user handlers.
+pub(crate) struct Builtins {
+    /// Run before user handlers.
+    pub first: Vec<(u32, Arc<dyn Handler>)>,
+    /// Run after user handlers: they perform the call themselves.
+    pub last: Vec<(u32, Arc<dyn Handler>)>,
+}
+
+fn register(list: &mut Vec<(u32, Arc<dyn Handler>)>, names: &[&str], handler: Arc<dyn Handler>) {
+    for name in names {
+        if let Some(nr) = number_of(name) {
+            list.push((nr, Arc::clone(&handler)));
         }
+    }
+}
+
+/// The built-in handlers a policy needs. When the policy grants `/proc`,
+/// Landlock gets no `/proc` rule and the procfs built-in opens it on the
+/// child's behalf; when it lets the child bind or listen, the net built-in
+/// does both on the child's own socket.
+pub(crate) fn for_policy(policy: &Policy) -> Builtins {
+    let mut first = Vec::new();
+    let mut last = Vec::new();
+    if policy.grants_proc() {
+        register(&mut first, &["open", "openat", "openat2"], Arc::new(procfs::ProcFs));
     }
     if let Some(max) = policy.max_processes {
-        let limit: Arc<dyn Handler> = Arc::new(task_limit::TaskLimit { max });
-        for name in ["clone", "fork", "vfork"] {
-            if let Some(nr) = number_of(name) {
-                handlers.push((nr, Arc::clone(&limit)));
-            }
+        register(&mut first, &["clone", "fork", "vfork"], Arc::new(task_limit::TaskLimit { max }));
+    }
+    // With UNIX sockets allowed, binds pass unmediated (see
+    // `allow_unix_sockets`); without any bind grant the filter refuses them.
+    let tcp = policy.grants_tcp_bind();
+    let (bind, listen) =
+        (!policy.allow_unix_sockets && (tcp || policy.allow_netlink), tcp || policy.allow_unix_sockets);
+    if bind || listen {
+        let guard: Arc<dyn Handler> = Arc::new(net::NetGuard::for_policy(policy));
+        if bind {
+            register(&mut last, &["bind"], Arc::clone(&guard));
+        }
+        if listen {
+            register(&mut last, &["listen"], guard);
         }
     }
-    handlers
+    Builtins { first, last }
 }

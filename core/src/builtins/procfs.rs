@@ -3,8 +3,14 @@
 //! When a policy grants `/proc`, Landlock is built *without* it, so the child
 //! itself can open nothing there. This built-in answers every absolute
 //! `/proc` open instead: it checks the path (pids must belong to the
-//! sandbox, a short list of global files is allowed), opens it here with
-//! `openat2` confined beneath `/proc` with no symlinks, and injects the fd.
+//! sandbox, files must be on the lists below), opens it here with `openat2`
+//! confined beneath `/proc` with no symlinks, and injects the fd.
+//!
+//! The supervisor opens with its own credentials, and some `/proc` files
+//! decide what to show from the opener's (`pagemap` shows physical frames
+//! only to `CAP_SYS_ADMIN`, `stack` is root-only, `net/` lists the host's
+//! sockets): so only files whose content is the same whoever opens them
+//! are on the lists, each decided in docs/user-guide.md.
 //! Any other path gets `Continue`; because Landlock still hides `/proc`, a
 //! path swapped by another thread after the check cannot reach it (no
 //! TOCTOU window). Relative opens into `/proc` therefore fail with `EACCES`.
@@ -20,6 +26,37 @@ pub(crate) struct ProcFs;
 
 /// Global `/proc` files that say nothing about other processes.
 const GLOBAL_FILES: &[&str] = &["cpuinfo", "meminfo", "stat", "loadavg", "uptime", "version", "filesystems"];
+
+/// Entries of `/proc/<pid>` (and `/proc/<pid>/task/<tid>`) of a sandboxed
+/// process that show the same to the child as to the supervisor. `fd` and
+/// `fdinfo` are directories; the links inside `fd` are magic links, which
+/// the open refuses.
+const PROCESS_FILES: &[&str] = &[
+    "auxv",
+    "cgroup",
+    "cmdline",
+    "comm",
+    "cpuset",
+    "environ",
+    "fd",
+    "fdinfo",
+    "io",
+    "limits",
+    "loginuid",
+    "maps",
+    "mountinfo",
+    "mounts",
+    "oom_score",
+    "oom_score_adj",
+    "schedstat",
+    "sessionid",
+    "smaps",
+    "smaps_rollup",
+    "stat",
+    "statm",
+    "status",
+    "task",
+];
 
 const RESOLVE_NO_XDEV: u64 = 0x01;
 const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
@@ -100,18 +137,41 @@ fn rewrite(rest: &[u8], caller: u32, allowed_pid: impl Fn(u32) -> bool) -> Resul
     let head = match *first {
         "self" => caller.to_string(),
         "thread-self" => format!("{caller}/task/{caller}"),
-        "net" | "mounts" => format!("{caller}/{first}"),
-        pid if pid.bytes().all(|b| b.is_ascii_digit()) => {
+        "mounts" if tail.is_empty() => format!("{caller}/mounts"),
+        pid if is_number(pid) => {
             let pid: u32 = pid.parse().map_err(|_| libc::ENOENT)?;
             if !allowed_pid(pid) {
                 return Err(libc::EACCES);
             }
             pid.to_string()
         }
-        name if GLOBAL_FILES.contains(&name) && tail.is_empty() => name.to_string(),
+        name if GLOBAL_FILES.contains(&name) && tail.is_empty() => return Ok(name.to_string()),
         _ => return Err(libc::EACCES),
     };
+    // `thread-self` already names a task directory.
+    let in_task = *first == "thread-self";
+    if !process_entry_allowed(tail, in_task) {
+        return Err(libc::EACCES);
+    }
     Ok(std::iter::once(head.as_str()).chain(tail.iter().copied()).collect::<Vec<_>>().join("/"))
+}
+
+fn is_number(part: &str) -> bool {
+    !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The path below a process (or task) directory is on [`PROCESS_FILES`]:
+/// the directory itself, an entry, `fdinfo/<n>`, or the same below
+/// `task/<tid>` (once).
+fn process_entry_allowed(tail: &[&str], in_task: bool) -> bool {
+    match tail {
+        [] => true,
+        ["task"] => !in_task,
+        ["task", tid, rest @ ..] if !in_task && is_number(tid) => process_entry_allowed(rest, true),
+        ["fdinfo" | "fd", n] => is_number(n),
+        [entry] => PROCESS_FILES.contains(entry) && *entry != "task",
+        _ => false,
+    }
 }
 
 fn proc_dir() -> Result<&'static OwnedFd, i32> {
@@ -187,6 +247,39 @@ mod tests {
         assert_eq!(rewrite(b"kallsyms", 42, only(42)), Err(libc::EACCES));
         assert_eq!(rewrite(b"sys/kernel/hostname", 42, only(42)), Err(libc::EACCES));
         assert_eq!(rewrite(b"42/cmdline", 42, only(42)), Ok("42/cmdline".into()));
+    }
+
+    #[test]
+    fn files_that_depend_on_the_opener_are_refused() {
+        for path in [
+            "self/pagemap",
+            "self/stack",
+            "self/syscall",
+            "self/mem",
+            "self/net/unix",
+            "net/tcp",
+            "self/task/42/stack",
+            "thread-self/pagemap",
+            "self/attr/current",
+            "self/ns/net",
+            "self/task/42/task/42/stat",
+            "self/fd/3/x",
+        ] {
+            assert_eq!(rewrite(path.as_bytes(), 42, only(42)), Err(libc::EACCES), "{path}");
+        }
+        for (path, out) in [
+            ("self/status", "42/status"),
+            ("self/maps", "42/maps"),
+            ("self/task/43/status", "42/task/43/status"),
+            ("thread-self/stat", "42/task/42/stat"),
+            ("self/fd", "42/fd"),
+            ("self/fdinfo/3", "42/fdinfo/3"),
+            ("self/task", "42/task"),
+            ("mounts", "42/mounts"),
+            ("self", "42"),
+        ] {
+            assert_eq!(rewrite(path.as_bytes(), 42, only(42)), Ok(out.to_string()), "{path}");
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Assembly of the classic-BPF seccomp program from a [`FilterSpec`].
 //!
-//! Every syscall check is a `JEQ nr, 0, 1` followed by its `RET`, and every
-//! argument check jumps only within its own short block, so no jump offset
-//! depends on the list lengths and all fit in the `u8` fields of cBPF.
+//! Syscalls are found by binary search over the sorted table of those whose
+//! verdict is not the default. Argument checks are short blocks written with
+//! symbolic jump targets (see [`Check`]) and lowered with every jump local to
+//! their block, so no offset depends on the list lengths and all fit in the
+//! `u8` fields of cBPF.
 
 use std::io;
 use std::mem::offset_of;
@@ -15,15 +17,23 @@ pub(crate) struct FilterSpec {
     /// Syscalls answered by the supervisor (`SECCOMP_RET_USER_NOTIF`);
     /// sorted and de-duplicated.
     pub notify: Vec<u32>,
-    /// Syscalls that fail with `EPERM`; checked before `notify`.
-    pub deny: Vec<u32>,
+    /// Syscalls that fail with a fixed errno, checked before `notify`:
+    /// `(nr, errno)`, sorted by number, one entry per number.
+    pub deny: Vec<(u32, i32)>,
     /// Allowlist mode: syscalls not in this list (nor in `notify`) fail with
     /// `EPERM`. `None` allows everything not denied.
     pub allow_only: Option<Vec<u32>>,
-    /// Let `socket(AF_NETLINK, ...)` through.
+    /// Inclusive ranges of numbers the syscall table does not know; they
+    /// fail with `ENOSYS` before anything else, so a syscall a newer kernel
+    /// adds stays closed until the table names it.
+    pub unknown: Vec<(u32, u32)>,
+    /// Let `socket(AF_NETLINK, ...)` through (never with `SOCK_RAW`).
     pub allow_netlink: bool,
-    /// Let `socket(AF_UNIX, ...)` through (`socketpair` always is).
+    /// Let `socket(AF_UNIX, ...)` and datagram `socketpair`s through.
     pub allow_unix: bool,
+    /// The child keeps uid 0: calls that act on other processes by pid are
+    /// limited to the caller itself (uid 0 owns every root process).
+    pub child_is_root: bool,
 }
 
 const LD_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
@@ -50,8 +60,13 @@ const fn arg_lo(i: u32) -> u32 {
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
 const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
-const EPERM: u32 = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
-const ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+const EPERM: u32 = errno_ret(libc::EPERM);
+const ENOSYS: u32 = errno_ret(libc::ENOSYS);
+
+/// The filter's return value that fails a syscall with `errno`.
+pub(crate) const fn errno_ret(errno: i32) -> u32 {
+    libc::SECCOMP_RET_ERRNO | (errno as u32 & libc::SECCOMP_RET_DATA)
+}
 
 /// Namespace-creating `clone` flags. `CLONE_NEWTIME` is left out: in
 /// `clone()` its bit lies in the exit-signal byte.
@@ -66,6 +81,30 @@ const CLONE_NS_FLAGS: u32 = (libc::CLONE_NEWUSER
 /// The socket type without `SOCK_NONBLOCK`/`SOCK_CLOEXEC`.
 const SOCK_TYPE_MASK: u32 = 0xf;
 
+/// `ioctl` requests that are denied whatever the fd: terminal input
+/// injection, and inode attributes whose only check is file ownership
+/// (which a uid-0 child passes on every root-owned file) and which no
+/// Landlock right covers.
+const DENIED_IOCTLS: [u32; 12] = [
+    libc::TIOCSTI as u32,
+    libc::TIOCLINUX as u32,
+    libc::FS_IOC_SETFLAGS as u32,
+    libc::FS_IOC32_SETFLAGS as u32,
+    libc::FS_IOC_SETVERSION as u32,
+    libc::FS_IOC32_SETVERSION as u32,
+    // The libc crate lacks these; values from <linux/fs.h>, <linux/fscrypt.h>
+    // and <linux/fsverity.h> (the same on x86_64 and aarch64).
+    0x401c_5820, // FS_IOC_FSSETXATTR
+    0x800c_6613, // FS_IOC_SET_ENCRYPTION_POLICY
+    0x4080_6685, // FS_IOC_ENABLE_VERITY
+    0xc050_6617, // FS_IOC_ADD_ENCRYPTION_KEY
+    0xc040_6618, // FS_IOC_REMOVE_ENCRYPTION_KEY
+    0xc040_6619, // FS_IOC_REMOVE_ENCRYPTION_KEY_ALL_USERS
+];
+
+/// `IOPRIO_WHO_USER` of <linux/ioprio.h>, which the libc crate lacks.
+const IOPRIO_WHO_USER: u32 = 3;
+
 const fn stmt(code: u16, k: u32) -> libc::sock_filter {
     libc::sock_filter { code, jt: 0, jf: 0, k }
 }
@@ -74,80 +113,221 @@ const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
     libc::sock_filter { code, jt, jf, k }
 }
 
+/// Where a jump of an argument check goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// The next instruction.
+    Next,
+    /// The instruction after a [`Check::Mark`] of this number.
+    To(u8),
+    /// Return this value (each distinct value gets one shared `RET`).
+    Ret(u32),
+    /// The syscall's verdict once its arguments passed (allow, notify, ...).
+    Pass,
+}
+
+/// One step of an argument check.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    /// Load the low 32 bits of an argument.
+    Arg(u32),
+    /// `A &= k`.
+    And(u32),
+    /// `if A == k` (`JEQ`), `if A & k` (`JSET`) or `if A >= k` (`JGE`).
+    If { op: u16, k: u32, then: Target, otherwise: Target },
+    /// Jump unconditionally.
+    Goto(Target),
+    /// Name the position of the next instruction.
+    Mark(u8),
+}
+
+use Check::*;
+use Target::*;
+
+fn eq(k: u32, then: Target, otherwise: Target) -> Check {
+    If { op: JEQ, k, then, otherwise }
+}
+
+/// The argument checks of `nr`, or `None` when its verdict does not depend
+/// on its arguments.
+fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
+    let deny = Ret(EPERM);
+    let checks = match i64::from(nr) {
+        libc::SYS_ioctl => {
+            let mut c = vec![Arg(1)];
+            c.extend(DENIED_IOCTLS.iter().map(|&request| eq(request, deny, Next)));
+            c
+        }
+        libc::SYS_socket => socket_checks(spec),
+        libc::SYS_socketpair => {
+            // A stream or seqpacket pair is connected for good and ignores any
+            // address; a datagram end can disconnect and send anywhere.
+            let mut c = vec![Arg(0), eq(libc::AF_UNIX as u32, Next, deny)];
+            if !spec.allow_unix {
+                c.extend([
+                    Arg(1),
+                    And(SOCK_TYPE_MASK),
+                    eq(libc::SOCK_STREAM as u32, Pass, Next),
+                    eq(libc::SOCK_SEQPACKET as u32, Pass, deny),
+                ]);
+            }
+            c
+        }
+        // An implicit connect that no Landlock hook sees; the flags are a
+        // syscall argument (the msghdr's own flags are ignored on send).
+        libc::SYS_sendto | libc::SYS_sendmmsg => {
+            vec![Arg(3), If { op: JSET, k: libc::MSG_FASTOPEN as u32, then: deny, otherwise: Pass }]
+        }
+        libc::SYS_sendmsg => vec![Arg(2), If { op: JSET, k: libc::MSG_FASTOPEN as u32, then: deny, otherwise: Pass }],
+        // Flags are args[0] on both x86_64 and aarch64, and the kernel takes
+        // only their low 32 bits.
+        libc::SYS_clone => vec![Arg(0), If { op: JSET, k: CLONE_NS_FLAGS, then: deny, otherwise: Pass }],
+        // `prlimit64` on another process needs only matching uids — no
+        // capability, no Landlock hook — and RLIMIT_CPU would kill it: only
+        // pid 0 (self), which glibc's getrlimit/setrlimit pass, is let through.
+        libc::SYS_prlimit64 => vec![Arg(0), eq(0, Pass, deny)],
+        // Every process of the uid at once (`PRIO_USER`) is never the
+        // child's own business; one process or group by id is only for a
+        // uid-0 child, which owns every root process on the host.
+        libc::SYS_setpriority => self_only(libc::PRIO_USER, spec),
+        libc::SYS_ioprio_set => self_only(IOPRIO_WHO_USER, spec),
+        libc::SYS_sched_setaffinity
+        | libc::SYS_sched_setscheduler
+        | libc::SYS_sched_setparam
+        | libc::SYS_sched_setattr
+            if spec.child_is_root =>
+        {
+            vec![Arg(0), eq(0, Pass, deny)]
+        }
+        _ => return None,
+    };
+    Some(checks)
+}
+
+/// `setpriority`/`ioprio_set(which, who, ...)`: never `which == user`; for a
+/// uid-0 child, `who` must be 0 (the caller, its group or its uid).
+fn self_only(user: u32, spec: &FilterSpec) -> Vec<Check> {
+    let mut c = vec![Arg(0), eq(user, Ret(EPERM), Next)];
+    if spec.child_is_root {
+        c.extend([Arg(1), eq(0, Pass, Ret(EPERM))]);
+    }
+    c
+}
+
+/// `socket(domain, type, protocol)`: TCP over IPv4 and IPv6, which
+/// Landlock's port rules govern; UNIX and netlink sockets when the policy
+/// asks for them; nothing else (no UDP, ICMP, MPTCP, SCTP, vsock, packet,
+/// raw, ...).
+fn socket_checks(spec: &FilterSpec) -> Vec<Check> {
+    const INET: u8 = 0;
+    const NOT_RAW: u8 = 1;
+    let deny = Ret(EPERM);
+    let mut c = vec![Arg(0), eq(libc::AF_INET as u32, To(INET), Next), eq(libc::AF_INET6 as u32, To(INET), Next)];
+    if spec.allow_unix {
+        c.push(eq(libc::AF_UNIX as u32, Pass, Next));
+    }
+    if spec.allow_netlink {
+        c.push(eq(libc::AF_NETLINK as u32, To(NOT_RAW), Next));
+    }
+    c.extend([
+        Goto(deny),
+        Mark(INET),
+        Arg(1),
+        And(SOCK_TYPE_MASK),
+        eq(libc::SOCK_STREAM as u32, Next, deny),
+        Arg(2),
+        eq(0, Pass, Next),
+        eq(libc::IPPROTO_TCP as u32, Pass, deny),
+    ]);
+    if spec.allow_netlink {
+        c.extend([Mark(NOT_RAW), Arg(1), And(SOCK_TYPE_MASK), eq(libc::SOCK_RAW as u32, deny, Pass)]);
+    }
+    c
+}
+
+/// Lower `checks` into instructions followed by `RET pass` and the shared
+/// returns they use. Jumps only go forward within the block.
+fn lower(checks: &[Check], pass: u32) -> Vec<libc::sock_filter> {
+    let size = |c: &Check| usize::from(!matches!(c, Mark(_)));
+    let body_len: usize = checks.iter().map(size).sum();
+    let mut labels = [usize::MAX; 4];
+    let mut rets: Vec<u32> = Vec::new();
+    let mut at = 0;
+    for check in checks {
+        if let Mark(l) = check {
+            labels[usize::from(*l)] = at;
+        }
+        at += size(check);
+        let targets = match *check {
+            If { then, otherwise, .. } => [then, otherwise],
+            Goto(t) => [t, t],
+            _ => continue,
+        };
+        for t in targets {
+            if let Ret(r) = t {
+                if r != pass && !rets.contains(&r) {
+                    rets.push(r);
+                }
+            }
+        }
+    }
+    let position = |t: Target, next: usize| match t {
+        Next => next,
+        To(l) => labels[usize::from(l)],
+        Pass => body_len,
+        Ret(r) if r == pass => body_len,
+        Ret(r) => body_len + 1 + rets.iter().position(|&x| x == r).expect("collected above"),
+    };
+    let offset = |t: Target, pc: usize| {
+        let to = position(t, pc + 1);
+        assert!(to > pc && to != usize::MAX, "argument checks only jump forward to known labels");
+        u8::try_from(to - pc - 1).expect("argument checks are a few dozen instructions")
+    };
+    let mut prog = Vec::with_capacity(body_len + 1 + rets.len());
+    for check in checks {
+        let pc = prog.len();
+        match *check {
+            Arg(i) => prog.push(stmt(LD_ABS, arg_lo(i))),
+            And(k) => prog.push(stmt(AND, k)),
+            If { op, k, then, otherwise } => prog.push(jump(op, k, offset(then, pc), offset(otherwise, pc))),
+            Goto(t) => prog.push(stmt(JA, u32::from(offset(t, pc)))),
+            Mark(_) => {}
+        }
+    }
+    prog.push(stmt(RET, pass));
+    prog.extend(rets.iter().map(|&r| stmt(RET, r)));
+    prog
+}
+
 /// What the filter does with one syscall number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verdict {
     /// Return this action.
     Ret(u32),
-    /// Run this syscall's argument checks (which may return `EPERM`), then
-    /// return the action.
+    /// Run this syscall's argument checks, which return `EPERM` or the action.
     CheckArgs(u32),
 }
 
-/// Jump-if-true offset from instruction `at` to the `RET EPERM` closing an
-/// argument-check body of `len` instructions.
-fn to_ret(at: usize, len: usize) -> u8 {
-    u8::try_from(len - at - 2).expect("argument blocks are a handful of instructions")
-}
-
-fn ioctl_body() -> Vec<libc::sock_filter> {
-    const LEN: usize = 4;
-    vec![
-        stmt(LD_ABS, arg_lo(1)),
-        jump(JEQ, libc::TIOCSTI as u32, to_ret(1, LEN), 0),
-        jump(JEQ, libc::TIOCLINUX as u32, 0, 1),
-        stmt(RET, EPERM),
+/// The syscalls whose verdict may depend on their arguments.
+fn checked_syscalls() -> impl Iterator<Item = u32> {
+    [
+        libc::SYS_ioctl,
+        libc::SYS_socket,
+        libc::SYS_socketpair,
+        libc::SYS_sendto,
+        libc::SYS_sendmsg,
+        libc::SYS_sendmmsg,
+        libc::SYS_clone,
+        libc::SYS_prlimit64,
+        libc::SYS_setpriority,
+        libc::SYS_ioprio_set,
+        libc::SYS_sched_setaffinity,
+        libc::SYS_sched_setscheduler,
+        libc::SYS_sched_setparam,
+        libc::SYS_sched_setattr,
     ]
-}
-
-fn socket_body(spec: &FilterSpec) -> Vec<libc::sock_filter> {
-    let mut domains = vec![libc::AF_PACKET as u32];
-    if !spec.allow_netlink {
-        domains.push(libc::AF_NETLINK as u32);
-    }
-    // Landlock cannot stop a connect to a pathname UNIX socket (a uid-0
-    // child passes the owner check of a root-owned one), so the sockets
-    // themselves are denied unless asked for.
-    if !spec.allow_unix {
-        domains.push(libc::AF_UNIX as u32);
-    }
-    // LD domain, one JEQ per domain, LD type, AND, JEQ raw, RET.
-    let len = 1 + domains.len() + 4;
-    let mut body = vec![stmt(LD_ABS, arg_lo(0))];
-    for d in domains {
-        body.push(jump(JEQ, d, to_ret(body.len(), len), 0));
-    }
-    body.push(stmt(LD_ABS, arg_lo(1)));
-    body.push(stmt(AND, SOCK_TYPE_MASK));
-    body.push(jump(JEQ, libc::SOCK_RAW as u32, 0, 1));
-    body.push(stmt(RET, EPERM));
-    debug_assert_eq!(body.len(), len);
-    body
-}
-
-/// `prlimit64` on another process needs only matching uids — no capability,
-/// no Landlock hook — and RLIMIT_CPU would kill it: only pid 0 (self), which
-/// glibc's getrlimit/setrlimit pass, is let through.
-fn prlimit_body() -> Vec<libc::sock_filter> {
-    vec![stmt(LD_ABS, arg_lo(0)), jump(JEQ, 0, 1, 0), stmt(RET, EPERM)]
-}
-
-fn clone_body() -> Vec<libc::sock_filter> {
-    // Flags are args[0] on both x86_64 and aarch64, and the kernel takes
-    // only their low 32 bits.
-    vec![stmt(LD_ABS, arg_lo(0)), jump(JSET, CLONE_NS_FLAGS, 0, 1), stmt(RET, EPERM)]
-}
-
-/// The argument checks of `nr`, ending in `RET EPERM` when they match and
-/// falling through otherwise; empty for syscalls without any.
-fn arg_checks(nr: u32, spec: &FilterSpec) -> Vec<libc::sock_filter> {
-    match i64::from(nr) {
-        libc::SYS_ioctl => ioctl_body(),
-        libc::SYS_socket => socket_body(spec),
-        libc::SYS_clone => clone_body(),
-        libc::SYS_prlimit64 => prlimit_body(),
-        _ => Vec::new(),
-    }
+    .into_iter()
+    .map(|n| n as u32)
 }
 
 /// The verdict of every syscall that is not simply the default, sorted by
@@ -155,10 +335,9 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Vec<libc::sock_filter> {
 fn verdicts(spec: &FilterSpec) -> (Vec<(u32, Verdict)>, u32) {
     let default = if spec.allow_only.is_some() { EPERM } else { libc::SECCOMP_RET_ALLOW };
     let allowed = |nr: u32| spec.allow_only.as_ref().map_or(true, |list| list.contains(&nr));
-    let mut nrs: Vec<u32> = [libc::SYS_clone3, libc::SYS_ioctl, libc::SYS_socket, libc::SYS_clone, libc::SYS_prlimit64]
-        .iter()
-        .map(|&n| n as u32)
-        .chain(spec.deny.iter().copied())
+    let mut nrs: Vec<u32> = std::iter::once(libc::SYS_clone3 as u32)
+        .chain(checked_syscalls())
+        .chain(spec.deny.iter().map(|&(nr, _)| nr))
         .chain(spec.notify.iter().copied())
         .chain(spec.allow_only.iter().flatten().copied())
         .collect();
@@ -174,14 +353,15 @@ fn verdicts(spec: &FilterSpec) -> (Vec<(u32, Verdict)>, u32) {
             } else {
                 EPERM
             };
+            let denied = spec.deny.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|i| spec.deny[i].1);
             let verdict = if i64::from(nr) == libc::SYS_clone3 {
                 // clone3 passes its flags in memory, out of the filter's
                 // reach; ENOSYS makes libc fall back to clone, whose flags
                 // are checked.
                 Verdict::Ret(ENOSYS)
-            } else if spec.deny.contains(&nr) {
-                Verdict::Ret(EPERM)
-            } else if !arg_checks(nr, spec).is_empty() {
+            } else if let Some(errno) = denied {
+                Verdict::Ret(errno_ret(errno))
+            } else if after != EPERM && arg_checks(nr, spec).is_some() {
                 Verdict::CheckArgs(after)
             } else {
                 Verdict::Ret(after)
@@ -216,8 +396,7 @@ fn leaf(table: &[(u32, Verdict)], default: u32, spec: &FilterSpec, prog: &mut Ve
             },
             Verdict::CheckArgs(after) => {
                 let at = code.len();
-                code.extend(arg_checks(nr, spec));
-                code.push(stmt(RET, after));
+                code.extend(lower(&arg_checks(nr, spec).expect("CheckArgs only for syscalls with checks"), after));
                 at
             }
         };
@@ -270,6 +449,16 @@ pub(crate) fn assemble(spec: &FilterSpec) -> Vec<libc::sock_filter> {
     {
         prog.push(jump(JSET, X32_SYSCALL_BIT, 0, 1));
         prog.push(stmt(RET, KILL));
+    }
+    for &(low, high) in &spec.unknown {
+        match high.checked_add(1) {
+            Some(past) => {
+                prog.push(jump(JGE, low, 0, 2));
+                prog.push(jump(JGE, past, 1, 0));
+            }
+            None => prog.push(jump(JGE, low, 0, 1)),
+        }
+        prog.push(stmt(RET, ENOSYS));
     }
     search_tree(&table, default, spec, &mut prog);
     prog
@@ -375,6 +564,14 @@ mod tests {
         unreachable!("the step counter is unbounded")
     }
 
+    fn eperm(nrs: &[u32]) -> Vec<(u32, i32)> {
+        nrs.iter().map(|&n| (n, libc::EPERM)).collect()
+    }
+
+    fn default_deny() -> Vec<(u32, i32)> {
+        eperm(crate::deny::default_deny_numbers())
+    }
+
     fn verdict(spec: &FilterSpec, nr: u32, args: [u64; 6]) -> u32 {
         run(&assemble(spec), &data(nr, NATIVE_AUDIT_ARCH, args))
     }
@@ -395,25 +592,30 @@ mod tests {
     fn the_default_program_is_compact() {
         // Install (JIT and action-cache preparation) costs grow with length:
         // one JEQ per special syscall plus a few shared RETs and tree nodes.
-        let spec = FilterSpec { deny: crate::deny::default_deny_numbers().to_vec(), ..FilterSpec::default() };
-        let special = spec.deny.len() + 5;
+        let spec = FilterSpec {
+            deny: default_deny(),
+            unknown: crate::syscall::unknown_ranges().to_vec(),
+            ..FilterSpec::default()
+        };
+        let special = spec.deny.len() + checked_syscalls().count() + 1;
         let len = assemble(&spec).len();
         // A RET per syscall (the layout this replaced) would need 2 * special
-        // plus the same tree, argument checks and prologue (~50).
-        assert!(len <= special + special / 2 + 40, "{len} instructions for {special} special syscalls");
+        // plus the same tree, argument checks (~100) and prologue.
+        assert!(len <= special + special / 2 + 130, "{len} instructions for {special} special syscalls");
     }
 
     #[test]
     fn every_syscall_is_decided_in_a_logarithmic_number_of_steps() {
         let spec = FilterSpec {
-            deny: crate::deny::default_deny_numbers().to_vec(),
+            deny: default_deny(),
             notify: (0..400).step_by(8).collect(),
+            unknown: crate::syscall::unknown_ranges().to_vec(),
             ..FilterSpec::default()
         };
         let prog = assemble(&spec);
         let longest = (0..1024).map(|n| run_counting(&prog, &data(n, NATIVE_AUDIT_ARCH, [0; 6])).1).max().unwrap();
-        // ~120 special syscalls: a linear chain would run ~240 instructions.
-        assert!(longest <= 40, "longest path {longest}");
+        // ~150 special syscalls: a linear chain would run ~300 instructions.
+        assert!(longest <= 60, "longest path {longest}");
     }
 
     #[test]
@@ -439,8 +641,11 @@ mod tests {
 
     #[test]
     fn deny_wins_over_notify() {
-        let spec =
-            FilterSpec { notify: vec![nr("mount"), nr("openat")], deny: vec![nr("mount")], ..FilterSpec::default() };
+        let spec = FilterSpec {
+            notify: vec![nr("mount"), nr("openat")],
+            deny: eperm(&[nr("mount")]),
+            ..FilterSpec::default()
+        };
         assert_eq!(verdict(&spec, nr("mount"), [0; 6]), EPERM);
         assert_eq!(verdict(&spec, nr("openat"), [0; 6]), NOTIF);
         assert_eq!(verdict(&spec, nr("read"), [0; 6]), ALLOW);
@@ -479,6 +684,132 @@ mod tests {
         // The kernel reads the domain as an int: high bits do not hide it.
         let high = verdict(&spec, nr("socket"), [0x1_0000_0000 | libc::AF_PACKET as u64, 2, 0, 0, 0, 0]);
         assert_eq!(high, EPERM);
+    }
+
+    fn socket_with(spec: &FilterSpec, domain: i32, ty: i32, protocol: i32) -> u32 {
+        verdict(spec, nr("socket"), [domain as u64, ty as u64, protocol as u64, 0, 0, 0])
+    }
+
+    #[test]
+    fn only_tcp_over_ip_is_allowed_by_default() {
+        let spec = FilterSpec::default();
+        for domain in [libc::AF_INET, libc::AF_INET6] {
+            assert_eq!(socket_with(&spec, domain, libc::SOCK_STREAM, 0), ALLOW);
+            assert_eq!(socket_with(&spec, domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, libc::IPPROTO_TCP), ALLOW);
+            assert_eq!(socket_with(&spec, domain, libc::SOCK_STREAM, libc::IPPROTO_MPTCP), EPERM);
+            assert_eq!(socket_with(&spec, domain, libc::SOCK_STREAM, libc::IPPROTO_SCTP), EPERM);
+            assert_eq!(socket_with(&spec, domain, libc::SOCK_DGRAM, 0), EPERM);
+            assert_eq!(socket_with(&spec, domain, libc::SOCK_DGRAM, libc::IPPROTO_ICMP), EPERM);
+            assert_eq!(socket_with(&spec, domain, libc::SOCK_SEQPACKET, 0), EPERM);
+            assert_eq!(socket_with(&spec, domain, libc::SOCK_RAW, libc::IPPROTO_TCP), EPERM);
+            // The kernel reads the protocol as an int.
+            let high = verdict(&spec, nr("socket"), [domain as u64, 1, 0x1_0000_0000 | 262, 0, 0, 0]);
+            assert_eq!(high, EPERM);
+        }
+        for domain in [libc::AF_VSOCK, libc::AF_UNIX, libc::AF_NETLINK, libc::AF_PACKET, libc::AF_ALG, 0, 45] {
+            for ty in [libc::SOCK_STREAM, libc::SOCK_DGRAM, libc::SOCK_SEQPACKET] {
+                assert_eq!(socket_with(&spec, domain, ty, 0), EPERM, "domain {domain} type {ty}");
+            }
+        }
+    }
+
+    #[test]
+    fn socket_pairs_are_private_unless_unix_sockets_are_allowed() {
+        let pair = |spec: &FilterSpec, domain: i32, ty: i32| {
+            verdict(spec, nr("socketpair"), [domain as u64, ty as u64, 0, 0, 0, 0])
+        };
+        let default = FilterSpec::default();
+        assert_eq!(pair(&default, libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC), ALLOW);
+        assert_eq!(pair(&default, libc::AF_UNIX, libc::SOCK_SEQPACKET), ALLOW);
+        assert_eq!(pair(&default, libc::AF_UNIX, libc::SOCK_DGRAM), EPERM);
+        assert_eq!(pair(&default, libc::AF_INET, libc::SOCK_STREAM), EPERM);
+        let unix = FilterSpec { allow_unix: true, ..FilterSpec::default() };
+        assert_eq!(pair(&unix, libc::AF_UNIX, libc::SOCK_DGRAM), ALLOW);
+        assert_eq!(pair(&unix, libc::AF_TIPC, libc::SOCK_DGRAM), EPERM);
+    }
+
+    #[test]
+    fn fast_open_is_denied_on_every_send() {
+        let spec = FilterSpec { notify: vec![nr("sendmsg")], ..FilterSpec::default() };
+        let fastopen = libc::MSG_FASTOPEN as u64;
+        assert_eq!(verdict(&spec, nr("sendto"), [3, 0, 1, fastopen | libc::MSG_NOSIGNAL as u64, 0, 0]), EPERM);
+        assert_eq!(verdict(&spec, nr("sendto"), [3, 0, 1, libc::MSG_NOSIGNAL as u64, 0, 0]), ALLOW);
+        assert_eq!(verdict(&spec, nr("sendmmsg"), [3, 0, 1, fastopen, 0, 0]), EPERM);
+        assert_eq!(verdict(&spec, nr("sendmsg"), [3, 0, fastopen, 0, 0, 0]), EPERM);
+        assert_eq!(verdict(&spec, nr("sendmsg"), [3, 0, 0, 0, 0, 0]), NOTIF);
+    }
+
+    #[test]
+    fn other_processes_are_out_of_reach_of_a_root_child() {
+        let root = FilterSpec { child_is_root: true, ..FilterSpec::default() };
+        let other = FilterSpec::default();
+        let prio = |spec: &FilterSpec, which: i32, who: u64| {
+            verdict(spec, nr("setpriority"), [which as u64, who, 19, 0, 0, 0])
+        };
+        for spec in [&root, &other] {
+            assert_eq!(prio(spec, libc::PRIO_USER as i32, 0), EPERM);
+            assert_eq!(prio(spec, libc::PRIO_PROCESS as i32, 0), ALLOW);
+            assert_eq!(verdict(spec, nr("ioprio_set"), [IOPRIO_WHO_USER as u64, 0, 0, 0, 0, 0]), EPERM);
+            assert_eq!(verdict(spec, nr("ioprio_set"), [1, 0, 0, 0, 0, 0]), ALLOW);
+        }
+        assert_eq!(prio(&root, libc::PRIO_PROCESS as i32, 1234), EPERM);
+        assert_eq!(prio(&other, libc::PRIO_PROCESS as i32, 1234), ALLOW);
+        for name in ["sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr"] {
+            assert_eq!(verdict(&root, nr(name), [1234, 0, 0, 0, 0, 0]), EPERM, "{name}");
+            assert_eq!(verdict(&root, nr(name), [0, 0, 0, 0, 0, 0]), ALLOW, "{name}");
+            assert_eq!(verdict(&other, nr(name), [1234, 0, 0, 0, 0, 0]), ALLOW, "{name}");
+        }
+    }
+
+    #[test]
+    fn inode_attribute_ioctls_are_denied() {
+        let spec = FilterSpec::default();
+        for request in DENIED_IOCTLS {
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), EPERM, "{request:#x}");
+        }
+        assert_eq!(ioctl(&spec, libc::FS_IOC_GETFLAGS), ALLOW);
+    }
+
+    #[test]
+    fn numbers_the_table_does_not_know_fail_with_enosys() {
+        let spec = FilterSpec {
+            unknown: vec![(335, 423), (470, u32::MAX)],
+            allow_only: Some(vec![nr("read")]),
+            ..FilterSpec::default()
+        };
+        for n in [335, 400, 423, 470, 1000, 0x3fff_ffff] {
+            assert_eq!(verdict(&spec, n, [0; 6]), ENOSYS, "{n}");
+        }
+        assert_eq!(verdict(&spec, 334, [0; 6]), EPERM);
+        assert_eq!(verdict(&spec, 424, [0; 6]), EPERM);
+        assert_eq!(verdict(&spec, nr("read"), [0; 6]), ALLOW);
+    }
+
+    #[test]
+    fn a_deny_entry_keeps_its_errno() {
+        let spec = FilterSpec { deny: vec![(nr("bind"), libc::EACCES)], ..FilterSpec::default() };
+        assert_eq!(verdict(&spec, nr("bind"), [0; 6]), errno_ret(libc::EACCES));
+    }
+
+    #[test]
+    fn labels_and_shared_returns_lower_to_local_jumps() {
+        const SKIP: u8 = 0;
+        let checks = [
+            Arg(0),
+            eq(1, To(SKIP), Next),
+            eq(2, Ret(EPERM), Ret(ENOSYS)),
+            Mark(SKIP),
+            Arg(1),
+            eq(7, Pass, Ret(EPERM)),
+        ];
+        let prog = lower(&checks, ALLOW);
+        let run_with = |a0: u64, a1: u64| run(&prog, &data(0, NATIVE_AUDIT_ARCH, [a0, a1, 0, 0, 0, 0]));
+        assert_eq!(run_with(1, 7), ALLOW);
+        assert_eq!(run_with(1, 8), EPERM);
+        assert_eq!(run_with(2, 7), EPERM);
+        assert_eq!(run_with(3, 7), ENOSYS);
+        // Body (5), RET pass, and one RET per other value.
+        assert_eq!(prog.len(), 5 + 1 + 2);
     }
 
     #[test]
@@ -529,10 +860,9 @@ mod tests {
     fn allowlist_mode() {
         let spec = FilterSpec {
             notify: vec![nr("openat")],
-            deny: vec![nr("mount")],
+            deny: eperm(&[nr("mount")]),
             allow_only: Some(vec![nr("read"), nr("write"), nr("mount")]),
-            allow_netlink: false,
-            allow_unix: false,
+            ..FilterSpec::default()
         };
         assert_eq!(verdict(&spec, nr("read"), [0; 6]), ALLOW);
         assert_eq!(verdict(&spec, nr("write"), [0; 6]), ALLOW);
@@ -546,7 +876,12 @@ mod tests {
         let spec = FilterSpec::default();
         let prog = assemble(&spec);
         for (name, n) in all_syscalls() {
-            let expected = if name == "clone3" { ENOSYS } else { ALLOW };
+            // Zero arguments: domain AF_UNSPEC, which no policy allows.
+            let expected = match name {
+                "clone3" => ENOSYS,
+                "socket" | "socketpair" => EPERM,
+                _ => ALLOW,
+            };
             assert_eq!(run(&prog, &data(n, NATIVE_AUDIT_ARCH, [0; 6])), expected, "{name}");
         }
     }
@@ -557,10 +892,11 @@ mod tests {
         assert!(every.len() > 300, "only {} syscalls enumerated", every.len());
         let spec = FilterSpec {
             notify: every.clone(),
-            deny: every.clone(),
+            deny: eperm(&every),
             allow_only: Some(every.clone()),
-            allow_netlink: false,
-            allow_unix: false,
+            unknown: crate::syscall::unknown_ranges().to_vec(),
+            child_is_root: true,
+            ..FilterSpec::default()
         };
         let prog = assemble(&spec);
         assert!(prog.len() <= MAX_INSNS, "{} instructions", prog.len());
@@ -638,17 +974,38 @@ mod tests {
         if sys(unsafe { libc::syscall(libc::SYS_getpid) }).is_err() {
             return 8;
         }
+        // SAFETY: as above; a number the spec does not know fails with
+        // ENOSYS although the kernel implements it.
+        if sys(unsafe { libc::syscall(libc::SYS_getgid) }) != Err(libc::ENOSYS) {
+            return 9;
+        }
+        // SAFETY: as above.
+        let fastopen = sys(unsafe {
+            libc::syscall(
+                libc::SYS_sendto,
+                -1 as libc::c_long,
+                0usize,
+                0usize,
+                libc::MSG_FASTOPEN as libc::c_long,
+                0usize,
+                0usize,
+            )
+        });
+        if fastopen != Err(libc::EPERM) {
+            return 10;
+        }
         0
     }
 
     #[test]
     fn kernel_accepts_and_enforces_the_program() {
+        // getgid stands for a syscall missing from the table (a gap).
+        let gid = nr("getgid");
         let spec = FilterSpec {
             notify: vec![nr("getppid")],
-            deny: crate::deny::default_deny_numbers().to_vec(),
-            allow_only: None,
-            allow_netlink: false,
-            allow_unix: false,
+            deny: default_deny(),
+            unknown: vec![(gid, gid), (1000, u32::MAX)],
+            ..FilterSpec::default()
         };
         // Assembled before fork: the child must not allocate.
         let prog = assemble(&spec);

@@ -20,18 +20,18 @@ use crate::seccomp::dispatch::Dispatch;
 use crate::seccomp::listener::Listener;
 use crate::seccomp::respond::respond;
 
-/// How long `stop` waits for receivers after the sandbox is gone; a thread
-/// still inside a slow handler then finishes on its own.
-const STOP_GRACE: Duration = Duration::from_secs(2);
-
 pub(crate) struct Supervisor {
     threads: Vec<JoinHandle<()>>,
     exited: mpsc::Receiver<()>,
+    grace: Duration,
 }
 
 pub(crate) struct SupervisorConfig {
     pub threads: usize,
     pub sync_wakeup: bool,
+    /// How long `stop` waits for receivers after the sandbox is gone; a
+    /// thread still inside a slow handler then finishes on its own.
+    pub grace: Duration,
 }
 
 impl Supervisor {
@@ -61,13 +61,18 @@ impl Supervisor {
                 .map_err(|e| SandlockError::io("starting a supervisor thread", e))?;
             threads.push(thread);
         }
-        Ok(Supervisor { threads, exited })
+        Ok(Supervisor { threads, exited, grace: config.grace })
     }
 
     /// Wait for the receivers once every sandboxed process is gone.
     pub(crate) fn stop(self) {
         let mut remaining = self.threads.len();
-        while remaining > 0 && self.exited.recv_timeout(STOP_GRACE).is_ok() {
+        let deadline = std::time::Instant::now() + self.grace;
+        while remaining > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if self.exited.recv_timeout(left).is_err() {
+                break;
+            }
             remaining -= 1;
         }
         if remaining == 0 {

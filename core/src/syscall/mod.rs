@@ -64,6 +64,29 @@ pub(crate) fn name_of(nr: u32) -> Option<&'static str> {
     TABLE.iter().find(|(_, n)| *n == nr).map(|(name, _)| *name)
 }
 
+/// Inclusive ranges of the numbers the table does not name, up to
+/// `u32::MAX`: the gaps between known syscalls and everything above them.
+pub(crate) fn unknown_ranges() -> &'static [(u32, u32)] {
+    static RANGES: std::sync::OnceLock<Vec<(u32, u32)>> = std::sync::OnceLock::new();
+    RANGES.get_or_init(|| gaps(TABLE.iter().map(|&(_, nr)| nr)))
+}
+
+fn gaps(known: impl Iterator<Item = u32>) -> Vec<(u32, u32)> {
+    let mut nrs: Vec<u32> = known.collect();
+    nrs.sort_unstable();
+    nrs.dedup();
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    for nr in nrs {
+        if nr > next {
+            out.push((next, nr - 1));
+        }
+        next = nr + 1;
+    }
+    out.push((next, u32::MAX));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +101,16 @@ mod tests {
         assert!(matches!(Syscall::checked(-5), Err(SandlockError::UnknownSyscallNumber { nr: -5 })));
         assert!(matches!(Syscall::checked(100_000), Err(SandlockError::UnknownSyscallNumber { .. })));
         assert_eq!(Syscall::checked(libc::SYS_getppid).unwrap().name(), "getppid");
+    }
+
+    #[test]
+    fn gaps_cover_everything_the_table_lacks() {
+        assert_eq!(gaps([3, 1, 2, 7].into_iter()), vec![(0, 0), (4, 6), (8, u32::MAX)]);
+        assert_eq!(gaps([0, 1].into_iter()), vec![(2, u32::MAX)]);
+        for &(low, high) in unknown_ranges() {
+            assert!(low <= high);
+            assert!(name_of(low).is_none() && name_of(high).is_none(), "{low}..={high}");
+        }
     }
 
     #[test]

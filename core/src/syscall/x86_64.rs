@@ -368,6 +368,8 @@ pub(super) const TABLE: &[(&str, u32)] = &[
     ("unlink", 87),
     ("unlinkat", 263),
     ("unshare", 272),
+    ("uprobe", 336),
+    ("uretprobe", 335),
     ("uselib", 134),
     ("userfaultfd", 323),
     ("ustat", 136),

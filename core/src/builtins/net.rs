@@ -1,0 +1,187 @@
+//! `bind` and `listen` on the child's behalf, when a policy lets the child
+//! bind something. Landlock checks TCP ports, but `listen` on an unbound
+//! socket binds a port with no check, and a socket-pair end may `bind` a
+//! name in the host's abstract UNIX namespace. Answering `Continue` after
+//! looking would race: another thread could swap the fd or the address
+//! before the kernel reads them again. So this built-in takes the child's
+//! socket itself (`pidfd_getfd`), reads the address once, decides, and makes
+//! the call on that socket with its own copy of the address, with the
+//! capabilities the child would have.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+
+use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use crate::policy::Policy;
+
+/// The largest address the kernel accepts (`sizeof(struct sockaddr_storage)`).
+const MAX_ADDR: usize = 128;
+
+pub(crate) struct NetGuard {
+    /// TCP ports the policy lets the child bind.
+    bind_ports: Vec<u16>,
+    /// Capabilities the child keeps, for the calls made on its behalf.
+    child_caps: u64,
+    bind_nr: u32,
+}
+
+impl NetGuard {
+    pub(crate) fn for_policy(policy: &Policy) -> NetGuard {
+        NetGuard {
+            bind_ports: policy.net_bind_tcp.clone(),
+            child_caps: crate::caps::mask(&policy.keep_capabilities),
+            bind_nr: libc::SYS_bind as u32,
+        }
+    }
+
+    fn bind(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
+        let args = ctx.args();
+        let len = args[2] as u32 as usize;
+        if !(2..=MAX_ADDR).contains(&len) {
+            return Ok(NotifAction::Errno(libc::EINVAL));
+        }
+        let mut addr = [0u8; MAX_ADDR];
+        if ctx.read_mem(args[1], &mut addr[..len]).is_err() {
+            return Ok(NotifAction::Errno(libc::EFAULT));
+        }
+        let socket = match ctx.child_fd(args[0] as i32) {
+            Ok(socket) => socket,
+            Err(e) => return Ok(errno_of(&e)),
+        };
+        let kind = match SocketKind::of(socket.as_fd()) {
+            Ok(kind) => kind,
+            Err(errno) => return Ok(NotifAction::Errno(errno)),
+        };
+        match kind {
+            SocketKind::Tcp(domain) => {
+                let family = u16::from_ne_bytes([addr[0], addr[1]]);
+                if family != domain as u16 && family != libc::AF_UNSPEC as u16 {
+                    return Ok(NotifAction::Errno(libc::EAFNOSUPPORT));
+                }
+                // Port 0 (any port) is never granted, as with Landlock.
+                let port = u16::from_be_bytes([addr[2], addr[3]]);
+                if !self.bind_ports.contains(&port) {
+                    return Ok(NotifAction::Errno(libc::EACCES));
+                }
+            }
+            // Netlink addresses are port ids and multicast groups; the
+            // kernel checks the groups against the caller's capabilities,
+            // which are the child's for the call below.
+            SocketKind::Netlink => {}
+            // A socket-pair end: a name would be one in the host's namespace.
+            SocketKind::Other => return Ok(NotifAction::Errno(libc::EACCES)),
+        }
+        Ok(result(crate::caps::with_effective(self.child_caps, || {
+            // SAFETY: `socket` is open for the call; `addr` holds `len`
+            // initialised bytes, all the kernel reads.
+            unsafe { libc::bind(socket.as_raw_fd(), addr.as_ptr().cast(), len as libc::socklen_t) }
+        })))
+    }
+
+    fn listen(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
+        let args = ctx.args();
+        let socket = match ctx.child_fd(args[0] as i32) {
+            Ok(socket) => socket,
+            Err(e) => return Ok(errno_of(&e)),
+        };
+        if let Ok(SocketKind::Tcp(_)) = SocketKind::of(socket.as_fd()) {
+            match local_port(socket.as_fd()) {
+                // Unbound: listen would pick a port no rule granted.
+                Ok(0) => return Ok(NotifAction::Errno(libc::EACCES)),
+                Ok(_) => {}
+                Err(errno) => return Ok(NotifAction::Errno(errno)),
+            }
+        }
+        let backlog = args[1] as i32;
+        Ok(result(crate::caps::with_effective(self.child_caps, || {
+            // SAFETY: `socket` is open for the call; listen takes integers.
+            unsafe { libc::listen(socket.as_raw_fd(), backlog) }
+        })))
+    }
+}
+
+impl Handler for NetGuard {
+    fn handle(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
+        if ctx.syscall_nr() as u32 == self.bind_nr {
+            self.bind(ctx)
+        } else {
+            self.listen(ctx)
+        }
+    }
+
+    fn exception_policy(&self) -> ExceptionPolicy {
+        ExceptionPolicy::DenyEperm
+    }
+}
+
+/// What the guard needs to know about a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SocketKind {
+    /// TCP over this address family.
+    Tcp(i32),
+    Netlink,
+    Other,
+}
+
+impl SocketKind {
+    fn of(socket: BorrowedFd<'_>) -> Result<SocketKind, i32> {
+        let domain = int_option(socket, libc::SO_DOMAIN)?;
+        Ok(match domain {
+            libc::AF_INET | libc::AF_INET6
+                if int_option(socket, libc::SO_TYPE)? == libc::SOCK_STREAM
+                    && int_option(socket, libc::SO_PROTOCOL)? == libc::IPPROTO_TCP =>
+            {
+                SocketKind::Tcp(domain)
+            }
+            libc::AF_NETLINK => SocketKind::Netlink,
+            _ => SocketKind::Other,
+        })
+    }
+}
+
+fn int_option(socket: BorrowedFd<'_>, option: libc::c_int) -> Result<libc::c_int, i32> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for writes of the sizes given.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            option,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(last_errno());
+    }
+    Ok(value)
+}
+
+/// The bound port of an IPv4 or IPv6 socket (0 when unbound).
+fn local_port(socket: BorrowedFd<'_>) -> Result<u16, i32> {
+    let mut addr = [0u8; MAX_ADDR];
+    let mut len = MAX_ADDR as libc::socklen_t;
+    // SAFETY: `addr` has room for `len` bytes, which the kernel updates.
+    if unsafe { libc::getsockname(socket.as_raw_fd(), addr.as_mut_ptr().cast(), &mut len) } < 0 {
+        return Err(last_errno());
+    }
+    Ok(u16::from_be_bytes([addr[2], addr[3]]))
+}
+
+fn last_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+}
+
+fn errno_of(error: &std::io::Error) -> NotifAction {
+    NotifAction::Errno(error.raw_os_error().unwrap_or(libc::EBADF))
+}
+
+/// The child's answer for a call made here: 0, or the errno it failed with
+/// (EPERM when the call could not be made with the child's capabilities).
+fn result(rc: Result<libc::c_int, i32>) -> NotifAction {
+    match rc {
+        Ok(rc) if rc < 0 => NotifAction::Errno(last_errno()),
+        Ok(_) => NotifAction::ReturnValue(0),
+        Err(_) => NotifAction::Errno(libc::EPERM),
+    }
+}

@@ -1,0 +1,55 @@
+//! pidfds of the sandbox's tasks, and copies of their file descriptors:
+//! how the supervisor acts on the child's own objects (sockets, files)
+//! instead of paths or addresses the child could change meanwhile.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// `PIDFD_THREAD` (Linux 6.9): a pidfd for one thread, not only a leader.
+const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
+
+fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes two integers.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pidfd_open returned a new fd (close-on-exec) that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// A pidfd of process `pid` (a thread-group leader).
+pub(crate) fn open_process(pid: libc::pid_t) -> io::Result<OwnedFd> {
+    pidfd_open(pid, 0)
+}
+
+/// A pidfd for the task `tid` (any thread): with `PIDFD_THREAD` where the
+/// kernel has it, else for its thread group's leader, which shares its fds.
+pub(crate) fn open_task(tid: u32) -> io::Result<OwnedFd> {
+    let tid = libc::pid_t::try_from(tid).map_err(|_| io::Error::from_raw_os_error(libc::ESRCH))?;
+    match pidfd_open(tid, PIDFD_THREAD) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => pidfd_open(thread_group(tid)?, 0),
+        other => other,
+    }
+}
+
+/// The thread-group id of `tid`, from `/proc/<tid>/status`.
+fn thread_group(tid: libc::pid_t) -> io::Result<libc::pid_t> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Tgid:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
+}
+
+/// A copy of `fd` of the task behind `pidfd` (`pidfd_getfd`), close-on-exec.
+pub(crate) fn get_fd(pidfd: &OwnedFd, fd: i32) -> io::Result<OwnedFd> {
+    // SAFETY: pidfd_getfd takes integers; the pidfd is open.
+    let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0u32) };
+    if copy < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pidfd_getfd returned a new fd that we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(copy as i32) })
+}
