@@ -172,3 +172,9 @@ ASSERT_PROTOTYPE(sandlock_child_free, void (*)(sandlock_child_t *));
 ASSERT_PROTOTYPE(sandlock_run_interactive_with_handlers,
                  int (*)(const sandlock_policy_t *, const char *, const char *const *, uint32_t,
                          const sandlock_handler_registration_t *, size_t));
+
+/* ---- prototypes added in 1.1 ------------------------------------------------- */
+
+ASSERT_PROTOTYPE(sandlock_policy_private_ipc, int (*)(sandlock_policy_t *, bool));
+ASSERT_PROTOTYPE(sandlock_policy_private_network, int (*)(sandlock_policy_t *, bool));
+ASSERT_PROTOTYPE(sandlock_policy_handler_grace_ms, int (*)(sandlock_policy_t *, uint64_t));

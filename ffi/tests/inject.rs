@@ -209,3 +209,21 @@ fn an_injected_fd_reaches_the_child_and_the_supervisor_copy_is_closed() {
     assert_eq!(out, Outcome { exit_code: 0, signal: 0, stdout: "through the pipe\n".into(), stderr: String::new() });
     assert!(reader_closed(&writer), "the supervisor kept its copy of the injected fd");
 }
+
+/// An fd number the callback does not hold (closed, beyond any limit) is a
+/// failed callback: its exception policy answers, not an `EBADF` from the
+/// kernel's fd transfer.
+#[test]
+fn an_fd_that_is_not_open_gets_the_exception_policy() {
+    let (_reader, writer) = pipe();
+    let closed = writer.into_raw_fd();
+    // SAFETY: closing the fd this test just took out of its OwnedFd.
+    assert_eq!(unsafe { libc::close(closed) }, 0);
+    for fd in [closed, 1 << 20, i32::MAX] {
+        let out = run_with(
+            &["uname"],
+            &[registration("uname", handler(Some(inject_raw_fd), fd_as_ud(fd), SANDLOCK_EXCEPTION_DENY_EIO))],
+        );
+        assert_eq!(out, uname_failed_with_eio(), "fd {fd}");
+    }
+}

@@ -245,6 +245,33 @@ fn a_null_handler_in_the_array_consumes_the_others() {
     unsafe { sandlock_policy_free(policy) };
 }
 
+/// One handler object twice in the array (registered on two syscalls): it
+/// is consumed once, so `ud_drop` runs once, and the call fails naming the
+/// second entry.
+#[test]
+fn a_handler_twice_in_the_array_is_rejected_and_freed_once() {
+    let policy = system_policy();
+    let argv = Argv::new(&["/bin/true"]);
+    for entry in ENTRY_POINTS {
+        let counter = DropCounter::default();
+        let shared = counter.handler(Some(allow));
+        let other = counter.handler(Some(allow));
+        let registrations =
+            [registration("uname", shared), registration("getpid", other), registration("getppid", shared)];
+        let outcome = entry.call(policy, argv.ptr(), argv.argc(), registrations.as_ptr(), registrations.len());
+        assert_eq!(
+            outcome,
+            Err("registrations[2].handler appears earlier in the array; register a handler once (create one handler \
+                 per registration)"
+                .into()),
+            "{entry:?}"
+        );
+        assert_eq!(counter.count(), 2, "{entry:?}");
+    }
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+}
+
 #[test]
 fn more_than_4096_registrations_are_rejected_and_all_consumed() {
     let policy = system_policy();

@@ -50,6 +50,56 @@ fn a_missing_path_is_reported_by_the_setter_that_got_it() {
 }
 
 #[test]
+fn a_cwd_that_is_not_a_directory_is_rejected_at_the_setter() {
+    let policy = sandlock_policy_new();
+    // SAFETY: a live policy and C strings.
+    unsafe {
+        assert_eq!(sandlock_policy_cwd(policy, cstring("/etc/hostname").as_ptr()), E_INVALID);
+        assert_eq!(last_error(), "working directory \"/etc/hostname\" is not a directory");
+        sandlock_policy_free(policy);
+    }
+}
+
+#[test]
+fn relative_and_overlong_paths_are_invalid_with_a_short_message() {
+    let policy = sandlock_policy_new();
+    let long = format!("/{}", "a".repeat(5000));
+    // SAFETY: a live policy and C strings.
+    unsafe {
+        for setter in [sandlock_policy_fs_read, sandlock_policy_fs_write, sandlock_policy_cwd] {
+            assert_eq!(setter(policy, cstring(&long).as_ptr()), E_INVALID);
+            let message = last_error();
+            assert_eq!(
+                message,
+                format!("a path of 5001 bytes is longer than PATH_MAX (4096): \"/{}\"...", "a".repeat(47))
+            );
+            assert_eq!(setter(policy, cstring("usr/lib").as_ptr()), E_INVALID);
+            assert_eq!(
+                last_error(),
+                "path \"usr/lib\" must be absolute (policy paths are never resolved against the caller's directory)"
+            );
+        }
+        sandlock_policy_free(policy);
+    }
+}
+
+#[test]
+fn the_1_1_setters_accept_their_values_and_reject_null() {
+    let policy = sandlock_policy_new();
+    // SAFETY: a live policy, then NULL.
+    unsafe {
+        assert_eq!(sandlock_policy_private_ipc(policy, true), 0);
+        assert_eq!(sandlock_policy_private_network(policy, false), 0);
+        assert_eq!(sandlock_policy_handler_grace_ms(policy, 0), 0);
+        assert_eq!(sandlock_policy_private_ipc(ptr::null_mut(), true), E_INVALID);
+        assert_eq!(last_error(), "policy must not be NULL");
+        assert_eq!(sandlock_policy_private_network(ptr::null_mut(), true), E_INVALID);
+        assert_eq!(sandlock_policy_handler_grace_ms(ptr::null_mut(), 5), E_INVALID);
+        sandlock_policy_free(policy);
+    }
+}
+
+#[test]
 fn port_zero_is_rejected_and_named() {
     let policy = sandlock_policy_new();
     // SAFETY: a live policy.

@@ -1,5 +1,5 @@
 //! The built shared library: soname `libsandlock.so.1`, and every exported
-//! symbol is a `sandlock_*` function bound to version `SANDLOCK_1.0`.
+//! symbol is a `sandlock_*` function bound to a `SANDLOCK_1.x` version node.
 //!
 //! `cargo test -p sandlock-ffi` compiles the cdylib together with the rlib
 //! the tests link, into the directory of the test binary (`deps/`).
@@ -34,17 +34,28 @@ fn defined_dynamic_symbols() -> Vec<String> {
         .collect()
 }
 
+/// The version nodes of `sandlock.map`, oldest first.
+const NODES: [&str; 2] = ["SANDLOCK_1.0", "SANDLOCK_1.1"];
+
 #[test]
-fn every_export_is_a_sandlock_function_with_version_sandlock_1_0() {
+fn every_export_is_a_sandlock_function_with_a_version_node() {
     let symbols = defined_dynamic_symbols();
-    let strays: Vec<&String> =
-        symbols.iter().filter(|name| !(name.starts_with("sandlock_") && name.ends_with("@@SANDLOCK_1.0"))).collect();
+    let node_of = |symbol: &str| symbol.split_once("@@").map(|(_, node)| node.to_string());
+    let strays: Vec<&String> = symbols
+        .iter()
+        .filter(|s| !(s.starts_with("sandlock_") && node_of(s).is_some_and(|n| NODES.contains(&n.as_str()))))
+        .collect();
     assert!(strays.is_empty(), "unversioned or foreign exports: {strays:?}");
-    let names: Vec<&str> = symbols.iter().map(|name| name.trim_end_matches("@@SANDLOCK_1.0")).collect();
-    for expected in
-        ["sandlock_version", "sandlock_last_error", "sandlock_run", "sandlock_handler_new", "sandlock_mem_read_cstr"]
-    {
-        assert!(names.contains(&expected), "{expected} is not exported: {names:?}");
+    for (expected, node) in [
+        ("sandlock_version", "SANDLOCK_1.0"),
+        ("sandlock_last_error", "SANDLOCK_1.0"),
+        ("sandlock_run", "SANDLOCK_1.0"),
+        ("sandlock_handler_new", "SANDLOCK_1.0"),
+        ("sandlock_mem_read_cstr", "SANDLOCK_1.0"),
+        ("sandlock_policy_private_ipc", "SANDLOCK_1.1"),
+    ] {
+        let symbol = format!("{expected}@@{node}");
+        assert!(symbols.contains(&symbol), "{symbol} is not exported: {symbols:?}");
     }
 }
 

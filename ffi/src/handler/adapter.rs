@@ -45,13 +45,19 @@ impl Handler for sandlock_handler_t {
 }
 
 /// An fd the callback handed over, or `None` for one the library must never
-/// take: stdio (or negative) and the seccomp listener.
+/// take: stdio (or negative), the seccomp listener, and a number that is not
+/// an open fd of this process (there is nothing to send or to close).
 fn owned_srcfd(srcfd: RawFd, listener: RawFd) -> Option<OwnedFd> {
     if srcfd < 3 || srcfd == listener {
         return None;
     }
-    // SAFETY: by the setter's contract an fd left in the action belongs to
-    // the library from the moment the callback returns.
+    // SAFETY: F_GETFD only reads the fd's flags; it fails with EBADF when
+    // `srcfd` is not open.
+    if unsafe { libc::fcntl(srcfd, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    // SAFETY: by the setter's contract an open fd left in the action belongs
+    // to the library from the moment the callback returns.
     Some(unsafe { OwnedFd::from_raw_fd(srcfd) })
 }
 
@@ -95,7 +101,7 @@ fn translate(out: &sandlock_action_out_t, listener: RawFd) -> HandlerResult {
             match owned_srcfd(inject.srcfd, listener) {
                 Some(srcfd) => Ok(NotifAction::InjectFdSend { srcfd, newfd_flags: inject.newfd_flags }),
                 None => refuse(format!(
-                    "handler tried to inject fd {}, which is stdio or the seccomp listener",
+                    "handler tried to inject fd {}, which is stdio, the seccomp listener or not open",
                     inject.srcfd
                 )),
             }

@@ -52,15 +52,28 @@ impl Registrations {
         // SAFETY: `count` readable entries (caller's contract).
         let slice = unsafe { std::slice::from_raw_parts(array, count) };
         let mut entries = Vec::with_capacity(count.min(SANDLOCK_MAX_REGISTRATIONS));
+        let mut taken = std::collections::HashSet::with_capacity(count.min(SANDLOCK_MAX_REGISTRATIONS));
         let mut verdict = Ok(());
         for (i, registration) in slice.iter().enumerate() {
-            if registration.handler.is_null() {
+            let refusal = if registration.handler.is_null() {
+                Some(format!("registrations[{i}].handler is NULL"))
+            } else if !taken.insert(registration.handler) {
+                // Taking it twice would free it twice.
+                Some(format!(
+                    "registrations[{i}].handler appears earlier in the array; register a handler once \
+                     (create one handler per registration)"
+                ))
+            } else {
+                None
+            };
+            if let Some(reason) = refusal {
                 if verdict.is_ok() {
-                    verdict = Err(FfiError::invalid(format!("registrations[{i}].handler is NULL")));
+                    verdict = Err(FfiError::invalid(reason));
                 }
                 continue;
             }
-            // SAFETY: an unconsumed handler from sandlock_handler_new, taken once.
+            // SAFETY: an unconsumed handler from sandlock_handler_new, taken
+            // once: a pointer seen before was skipped above.
             let handler = unsafe { Box::from_raw(registration.handler) };
             entries.push((registration.syscall_nr, Arc::from(handler)));
         }
@@ -106,7 +119,8 @@ impl Registrations {
 /// Ownership: every handler in `registrations[0..count]` is consumed on
 /// every return path, success or error (including NULL `policy`/`argv`,
 /// bad `argc`, `count` > 4096, and a NULL handler in the array): the caller
-/// must not free or reuse them. Each `ud_drop` has run exactly once before
+/// must not free or reuse them. A handler that appears twice in the array
+/// is consumed once and the call fails with `SANDLOCK_E_INVALID`. Each `ud_drop` has run exactly once before
 /// this function returns (unless a supervisor thread is stuck in a
 /// callback, which then frees it on return). `registrations` may be NULL
 /// only when `count` is 0; the array itself stays the caller's. A `count`
