@@ -766,9 +766,8 @@ int sandlock_policy_net_connect_tcp(struct sandlock_policy_t *policy, uint16_t p
 struct sandlock_policy_t *sandlock_policy_new(void);
 
 /**
- * Give the child a private IPC namespace, in which it may use SysV IPC and
- * POSIX message queues among its own processes (both are denied
- * otherwise). Needs `CAP_SYS_ADMIN` in the caller: without it a run fails
+ * Give the child a private IPC namespace, in which it may use SysV IPC
+ * among its own processes (denied otherwise). Needs `CAP_SYS_ADMIN` in the caller: without it a run fails
  * with `SANDLOCK_E_UNSUPPORTED`, unless the policy is best effort (IPC then
  * stays denied).
  *
@@ -778,7 +777,8 @@ struct sandlock_policy_t *sandlock_policy_new(void);
  * # Safety
  * `policy` must be NULL or a live policy.
  */
-int sandlock_policy_private_ipc(struct sandlock_policy_t *policy, bool on);
+int sandlock_policy_private_ipc(struct sandlock_policy_t *policy,
+                                bool on);
 
 /**
  * Give the child a private network namespace with only a loopback

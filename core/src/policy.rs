@@ -353,11 +353,10 @@ impl PolicyBuilder {
         self
     }
 
-    /// Give the child its own IPC namespace, so that it may use SysV IPC and
-    /// POSIX message queues among its own processes (both are denied
-    /// otherwise: they live outside the file system, where Landlock cannot
-    /// see them). Needs `CAP_SYS_ADMIN` in the caller; costs nothing
-    /// measurable at spawn.
+    /// Give the child its own IPC namespace, so that it may use SysV IPC
+    /// among its own processes (denied otherwise: SysV objects live outside
+    /// the file system, where Landlock cannot see them). Needs
+    /// `CAP_SYS_ADMIN` in the caller; costs nothing measurable at spawn.
     pub fn private_ipc(mut self, on: bool) -> Self {
         self.private_ipc = on;
         self

@@ -355,9 +355,8 @@ pub unsafe extern "C" fn sandlock_policy_allow_unix_sockets(policy: *mut sandloc
 }
 versioned!(sandlock_policy_allow_unix_sockets, "SANDLOCK_1.0");
 
-/// Give the child a private IPC namespace, in which it may use SysV IPC and
-/// POSIX message queues among its own processes (both are denied
-/// otherwise). Needs `CAP_SYS_ADMIN` in the caller: without it a run fails
+/// Give the child a private IPC namespace, in which it may use SysV IPC
+/// among its own processes (denied otherwise). Needs `CAP_SYS_ADMIN` in the caller: without it a run fails
 /// with `SANDLOCK_E_UNSUPPORTED`, unless the policy is best effort (IPC then
 /// stays denied).
 ///
