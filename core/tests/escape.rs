@@ -11,7 +11,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::{policy, probe, program, sandbox, TempDir};
+use common::{policy, probe, program, sandbox, sandbox_as, Identity, TempDir};
 use sandlock_core::{
     ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError, SpawnStage, Stdin, Syscall,
 };
@@ -54,53 +54,67 @@ fn exits_soon(pid: i32) -> bool {
 
 #[test]
 fn writes_outside_the_write_set_are_denied() {
-    let writable = TempDir::new();
-    let readable = TempDir::new();
-    let outside = TempDir::new();
-    let sandbox = sandbox(policy().fs_read([readable.path()]).fs_write([writable.path()]));
-    assert_eq!(probe(&sandbox, "fs", &["write", &outside.file("f")]), "EACCES\n");
-    assert_eq!(probe(&sandbox, "fs", &["write", &readable.file("f")]), "EACCES\n");
-    assert_eq!(probe(&sandbox, "fs", &["write", &writable.file("f")]), "ok\n");
-    assert_eq!(fs::read(writable.file("f")).unwrap(), b"x");
-    assert!(!outside.path().join("f").exists());
-    assert!(!readable.path().join("f").exists());
+    for id in Identity::all() {
+        // World-writable dirs: only the sandbox keeps uid 65534 out of them.
+        let writable = TempDir::new_shared();
+        let readable = TempDir::new_shared();
+        let outside = TempDir::new_shared();
+        let sandbox = sandbox_as(id, policy().fs_read([readable.path()]).fs_write([writable.path()]));
+        assert_eq!(probe(&sandbox, "fs", &["write", &outside.file("f")]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["write", &readable.file("f")]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["write", &writable.file("f")]), "ok\n", "{id}");
+        assert_eq!(fs::read(writable.file("f")).unwrap(), b"x", "{id}");
+        assert!(!outside.path().join("f").exists(), "{id}");
+        assert!(!readable.path().join("f").exists(), "{id}");
+    }
 }
 
 #[test]
 fn reads_outside_the_read_set_are_denied() {
-    let readable = TempDir::new();
-    let outside = TempDir::new();
-    fs::write(readable.file("f"), "visible").unwrap();
-    fs::write(outside.file("f"), "secret").unwrap();
-    let sandbox = sandbox(policy().fs_read([readable.path()]));
-    assert_eq!(probe(&sandbox, "fs", &["read", &outside.file("f")]), "EACCES\n");
-    assert_eq!(probe(&sandbox, "fs", &["read", &readable.file("f")]), "ok\n");
+    for id in Identity::all() {
+        // World-readable files: only the sandbox keeps uid 65534 from them.
+        let readable = TempDir::new_public();
+        let outside = TempDir::new_public();
+        readable.file_with_mode("f", "visible", 0o644);
+        outside.file_with_mode("f", "secret", 0o644);
+        let sandbox = sandbox_as(id, policy().fs_read([readable.path()]));
+        assert_eq!(probe(&sandbox, "fs", &["read", &outside.file("f")]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["read", &readable.file("f")]), "ok\n", "{id}");
+    }
 }
 
 #[test]
 fn symlink_in_the_write_dir_does_not_lead_outside() {
-    let writable = TempDir::new();
-    let outside = TempDir::new();
-    fs::write(outside.file("secret"), "secret").unwrap();
-    symlink(outside.file("secret"), writable.file("escape")).unwrap();
-    let sandbox = sandbox(policy().fs_write([writable.path()]));
-    assert_eq!(probe(&sandbox, "fs", &["read", &writable.file("escape")]), "EACCES\n");
-    assert_eq!(probe(&sandbox, "fs", &["write", &writable.file("escape")]), "EACCES\n");
-    assert_eq!(fs::read_to_string(outside.file("secret")).unwrap(), "secret");
+    for id in Identity::all() {
+        let writable = TempDir::new_shared();
+        let outside = TempDir::new_public();
+        // Readable and writable by any uid: only the sandbox stands between.
+        outside.file_with_mode("secret", "secret", 0o666);
+        symlink(outside.file("secret"), writable.file("escape")).unwrap();
+        let sandbox = sandbox_as(id, policy().fs_write([writable.path()]));
+        assert_eq!(probe(&sandbox, "fs", &["read", &writable.file("escape")]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["write", &writable.file("escape")]), "EACCES\n", "{id}");
+        assert_eq!(fs::read_to_string(outside.file("secret")).unwrap(), "secret", "{id}");
+    }
 }
 
 #[test]
 fn hardlink_to_a_file_outside_is_denied() {
-    let writable = TempDir::new();
-    let outside = TempDir::new();
-    fs::write(outside.file("secret"), "secret").unwrap();
-    fs::write(writable.file("own"), "own").unwrap();
-    let sandbox = sandbox(policy().fs_write([writable.path()]));
-    // Landlock refuses a link that would give the file more access than it
-    // has at its source with EXDEV (see landlock's current_check_refer_path).
-    assert_eq!(probe(&sandbox, "fs", &["link", &outside.file("secret"), &writable.file("alias")]), "EXDEV\n");
-    assert!(!writable.path().join("alias").exists());
-    assert_eq!(probe(&sandbox, "fs", &["link", &writable.file("own"), &writable.file("own2")]), "ok\n");
+    for id in Identity::all() {
+        let writable = TempDir::new_shared();
+        let outside = TempDir::new_public();
+        // Mode 0666, so that fs.protected_hardlinks lets uid 65534 link
+        // root's files and only Landlock decides.
+        outside.file_with_mode("secret", "secret", 0o666);
+        writable.file_with_mode("own", "own", 0o666);
+        let sandbox = sandbox_as(id, policy().fs_write([writable.path()]));
+        // Landlock refuses a link that would give the file more access than it
+        // has at its source with EXDEV (see landlock's current_check_refer_path).
+        let escape = ["link", &outside.file("secret"), &writable.file("alias")];
+        assert_eq!(probe(&sandbox, "fs", &escape), "EXDEV\n", "{id}");
+        assert!(!writable.path().join("alias").exists(), "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["link", &writable.file("own"), &writable.file("own2")]), "ok\n", "{id}");
+    }
 }
 
 #[test]
@@ -109,158 +123,195 @@ fn tcp_connect_reaches_only_allowed_ports() {
     let denied = TcpListener::bind("127.0.0.1:0").unwrap();
     let allowed_port = allowed.local_addr().unwrap().port();
     let denied_port = denied.local_addr().unwrap().port();
-    let sandbox = sandbox(policy().net_connect_tcp([allowed_port]));
-    assert_eq!(probe(&sandbox, "net", &["connect", &denied_port.to_string()]), "EACCES\n");
-    assert_eq!(probe(&sandbox, "net", &["connect", &allowed_port.to_string()]), "ok\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().net_connect_tcp([allowed_port]));
+        assert_eq!(probe(&sandbox, "net", &["connect", &denied_port.to_string()]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "net", &["connect", &allowed_port.to_string()]), "ok\n", "{id}");
+    }
 }
 
 #[test]
 fn tcp_bind_takes_only_allowed_ports() {
-    let allowed_port = free_port();
-    let denied_port = free_port();
-    let sandbox = sandbox(policy().net_bind_tcp([allowed_port]));
-    assert_eq!(probe(&sandbox, "net", &["bind", &denied_port.to_string()]), "EACCES\n");
-    assert_eq!(probe(&sandbox, "net", &["bind", &allowed_port.to_string()]), "ok\n");
+    for id in Identity::all() {
+        // Ephemeral ports, above 1024: uid 65534 needs no privilege for them.
+        let allowed_port = free_port();
+        let denied_port = free_port();
+        let sandbox = sandbox_as(id, policy().net_bind_tcp([allowed_port]));
+        assert_eq!(probe(&sandbox, "net", &["bind", &denied_port.to_string()]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "net", &["bind", &allowed_port.to_string()]), "ok\n", "{id}");
+    }
 }
 
 #[test]
 fn raw_packet_and_netlink_sockets_are_denied() {
-    let sandbox = sandbox(policy());
-    assert_eq!(probe(&sandbox, "net", &["socket", "raw"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "net", &["socket", "packet"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "net", &["socket", "netlink"]), "EPERM\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "net", &["socket", "raw"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "net", &["socket", "packet"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "net", &["socket", "netlink"]), "EPERM\n", "{id}");
+    }
 }
 
 #[test]
 fn netlink_opens_only_when_allowed() {
-    let sandbox = sandbox(policy().allow_netlink(true));
-    assert_eq!(probe(&sandbox, "net", &["socket", "netlink"]), "ok\n");
-    assert_eq!(probe(&sandbox, "net", &["socket", "packet"]), "EPERM\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().allow_netlink(true));
+        assert_eq!(probe(&sandbox, "net", &["socket", "netlink"]), "ok\n", "{id}");
+        assert_eq!(probe(&sandbox, "net", &["socket", "packet"]), "EPERM\n", "{id}");
+    }
 }
 
 #[test]
 fn mounts_and_user_namespaces_are_denied() {
-    let sandbox = sandbox(policy());
-    assert_eq!(probe(&sandbox, "kernel", &["mount"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "kernel", &["unshare_user"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "kernel", &["clone_newuser"]), "EPERM\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "kernel", &["mount"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "kernel", &["unshare_user"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "kernel", &["clone_newuser"]), "EPERM\n", "{id}");
+    }
 }
 
 #[test]
 fn the_parent_cannot_be_traced_signalled_or_written() {
-    let sandbox = sandbox(policy());
-    assert_eq!(probe(&sandbox, "process", &["ptrace_parent"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "process", &["kill_parent", "0"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "process", &["kill_parent", SIGTERM]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "process", &["process_vm_writev_parent"]), "EPERM\n");
-    // prlimit on another process needs only matching uids (no capability,
-    // no Landlock hook): RLIMIT_CPU on the parent would kill it.
-    assert_eq!(probe(&sandbox, "process", &["prlimit_parent"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "process", &["pidfd_kill_parent"]), "EPERM\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "process", &["ptrace_parent"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "process", &["kill_parent", "0"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "process", &["kill_parent", SIGTERM]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "process", &["process_vm_writev_parent"]), "EPERM\n", "{id}");
+        // prlimit on another process needs only matching uids (no capability,
+        // no Landlock hook): RLIMIT_CPU on the parent would kill it.
+        assert_eq!(probe(&sandbox, "process", &["prlimit_parent"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "process", &["pidfd_kill_parent"]), "EPERM\n", "{id}");
+    }
 }
 
 #[test]
 fn signals_reach_only_the_sandbox_group() {
-    // A process of a foreign group that SIGTERM would end.
-    let mut victim = std::process::Command::new("sleep").arg("10").process_group(0).spawn().unwrap();
     // SAFETY: getpgrp has no memory effects.
     let own_group = unsafe { libc::getpgrp() };
-    let sandbox = sandbox(policy());
-    assert_eq!(probe(&sandbox, "process", &["kill_group", &own_group.to_string(), "0"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "process", &["kill_group", &victim.id().to_string(), SIGTERM]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "process", &["kill_own_group"]), "ok\n");
-    assert_eq!(victim.try_wait().unwrap(), None, "the foreign group was signalled");
-    victim.kill().unwrap();
-    victim.wait().unwrap();
+    for id in Identity::all() {
+        // A process of a foreign group, of the child's own uid (the kernel
+        // alone would let the signal through), that SIGTERM would end.
+        let mut victim =
+            std::process::Command::new("sleep").arg("10").process_group(0).uid(id.uid()).gid(id.uid()).spawn().unwrap();
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "process", &["kill_group", &own_group.to_string(), "0"]), "EPERM\n", "{id}");
+        let kill_victim = ["kill_group", &victim.id().to_string(), SIGTERM];
+        assert_eq!(probe(&sandbox, "process", &kill_victim), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "process", &["kill_own_group"]), "ok\n", "{id}");
+        assert_eq!(victim.try_wait().unwrap(), None, "{id}: the foreign group was signalled");
+        victim.kill().unwrap();
+        victim.wait().unwrap();
+    }
 }
 
 #[test]
 fn io_uring_and_file_handles_are_denied() {
-    let sandbox = sandbox(policy());
-    assert_eq!(probe(&sandbox, "kernel", &["io_uring_setup"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "kernel", &["open_by_handle_at"]), "EPERM\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "kernel", &["io_uring_setup"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "kernel", &["open_by_handle_at"]), "EPERM\n", "{id}");
+    }
 }
 
 #[test]
 fn parent_memory_cannot_be_opened_through_proc() {
-    let sandbox = sandbox(policy().fs_read(["/proc"]));
-    assert_eq!(probe(&sandbox, "process", &["parent_mem"]), "EACCES\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().fs_read(["/proc"]));
+        assert_eq!(probe(&sandbox, "process", &["parent_mem"]), "EACCES\n", "{id}");
+    }
 }
 
 #[test]
 fn fork_bomb_is_bounded_by_max_processes() {
-    let sandbox = sandbox(policy().max_processes(16).timeout(Duration::from_secs(10)));
-    let started = Instant::now();
-    let out = sandbox.run(&[program("fork_bomb")]).unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "EAGAIN\n");
-    assert_eq!(out.status, ExitStatus::Exited(0));
-    assert!(!out.timed_out);
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
-    // The host can still start processes.
-    assert!(std::process::Command::new("true").status().unwrap().success());
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().max_processes(16).timeout(Duration::from_secs(10)));
+        let started = Instant::now();
+        let out = sandbox.run(&[program("fork_bomb")]).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "EAGAIN\n", "{id}");
+        assert_eq!(out.status, ExitStatus::Exited(0), "{id}");
+        assert!(!out.timed_out, "{id}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{id}: took {:?}", started.elapsed());
+        // The host can still start processes.
+        assert!(std::process::Command::new("true").status().unwrap().success(), "{id}");
+    }
 }
 
 #[test]
 fn timeout_kills_a_sleeping_program() {
-    let sandbox = sandbox(policy().timeout(Duration::from_millis(300)));
-    let started = Instant::now();
-    let out = sandbox.run(&["sleep", "30"]).unwrap();
-    let elapsed = started.elapsed();
-    assert!(out.timed_out);
-    assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
-    assert!(elapsed >= Duration::from_millis(300), "returned after {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(5), "returned after {elapsed:?}");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().timeout(Duration::from_millis(300)));
+        let started = Instant::now();
+        let out = sandbox.run(&["sleep", "30"]).unwrap();
+        let elapsed = started.elapsed();
+        assert!(out.timed_out, "{id}");
+        assert_eq!(out.status, ExitStatus::Signaled(SIGKILL), "{id}");
+        assert!(elapsed >= Duration::from_millis(300), "{id}: returned after {elapsed:?}");
+        assert!(elapsed < Duration::from_secs(5), "{id}: returned after {elapsed:?}");
+    }
 }
 
 #[test]
 fn timeout_kills_the_whole_process_group() {
-    let sandbox = sandbox(policy().timeout(Duration::from_millis(300)));
-    let out = sandbox.run(&[program("orphan")]).unwrap();
-    assert!(out.timed_out);
-    assert_eq!(out.status, ExitStatus::Signaled(SIGKILL));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let grandchild: i32 = stdout.trim_end().parse().unwrap_or_else(|_| panic!("no pid in {stdout:?}"));
-    assert!(exits_soon(grandchild), "grandchild {grandchild} survived the timeout");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().timeout(Duration::from_millis(300)));
+        let out = sandbox.run(&[program("orphan")]).unwrap();
+        assert!(out.timed_out, "{id}");
+        assert_eq!(out.status, ExitStatus::Signaled(SIGKILL), "{id}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let grandchild: i32 = stdout.trim_end().parse().unwrap_or_else(|_| panic!("{id}: no pid in {stdout:?}"));
+        assert!(exits_soon(grandchild), "{id}: grandchild {grandchild} survived the timeout");
+    }
 }
 
 #[test]
 fn terminal_injection_ioctls_are_denied() {
-    let sandbox = sandbox(policy());
-    assert_eq!(probe(&sandbox, "kernel", &["tiocsti"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "kernel", &["tiocsti_high"]), "EPERM\n");
-    assert_eq!(probe(&sandbox, "kernel", &["tioclinux"]), "EPERM\n");
-    // Other ioctls reach the kernel, which finds no terminal on /dev/null.
-    assert_eq!(probe(&sandbox, "kernel", &["tcgets"]), "ENOTTY\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "kernel", &["tiocsti"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "kernel", &["tiocsti_high"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "kernel", &["tioclinux"]), "EPERM\n", "{id}");
+        // Other ioctls reach the kernel, which finds no terminal on /dev/null.
+        assert_eq!(probe(&sandbox, "kernel", &["tcgets"]), "ENOTTY\n", "{id}");
+    }
 }
 
 #[test]
 fn foreign_abi_syscalls_are_killed_with_sigsys() {
-    let sandbox = sandbox(policy());
-    for abi in ["int80", "x32"] {
-        let out = sandbox.run(&[program("abi").into_os_string(), abi.into()]).unwrap();
-        assert_eq!(out.status, ExitStatus::Signaled(SIGSYS), "{abi}");
-        assert_eq!(out.stdout, b"", "{abi}");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        for abi in ["int80", "x32"] {
+            let out = sandbox.run(&[program("abi").into_os_string(), abi.into()]).unwrap();
+            assert_eq!(out.status, ExitStatus::Signaled(SIGSYS), "{id}: {abi}");
+            assert_eq!(out.stdout, b"", "{id}: {abi}");
+        }
     }
 }
 
 #[test]
 fn clone3_fails_with_enosys_and_fork_and_threads_fall_back() {
-    let sandbox = sandbox(policy());
-    assert_eq!(probe(&sandbox, "abi", &["clone3"]), "ENOSYS\n");
-    assert_eq!(probe(&sandbox, "abi", &["fork"]), "ok\n");
-    assert_eq!(probe(&sandbox, "abi", &["thread"]), "ok\n");
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "abi", &["clone3"]), "ENOSYS\n", "{id}");
+        assert_eq!(probe(&sandbox, "abi", &["fork"]), "ok\n", "{id}");
+        assert_eq!(probe(&sandbox, "abi", &["thread"]), "ok\n", "{id}");
+    }
 }
 
 #[test]
 fn no_descriptor_of_the_caller_reaches_the_child() {
-    let continue_getppid = |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) };
-    let plain = sandbox(policy());
-    // A handler means a seccomp listener lives in this process.
-    let with_handler = sandbox(policy()).add_handler(Syscall::from_name("getppid").unwrap(), continue_getppid);
-    // The procfs built-in keeps a /proc descriptor open in this process.
-    let with_proc = sandbox(policy().fs_read(["/proc"]).max_processes(8));
-    for sandbox in [&plain, &with_handler, &with_proc] {
-        assert_eq!(probe(sandbox, "fds", &[]), "done\n");
+    for id in Identity::all() {
+        let continue_getppid = |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) };
+        let plain = sandbox_as(id, policy());
+        // A handler means a seccomp listener lives in this process.
+        let with_handler =
+            sandbox_as(id, policy()).add_handler(Syscall::from_name("getppid").unwrap(), continue_getppid);
+        // The procfs built-in keeps a /proc descriptor open in this process.
+        let with_proc = sandbox_as(id, policy().fs_read(["/proc"]).max_processes(8));
+        for sandbox in [&plain, &with_handler, &with_proc] {
+            assert_eq!(probe(sandbox, "fds", &[]), "done\n", "{id}");
+        }
     }
 }
 
@@ -287,21 +338,24 @@ fn uid_and_gid_switch_to_the_policy_values() {
 
 #[test]
 fn every_capability_set_is_empty() {
-    let sandbox = sandbox(policy().fs_read(["/proc"]));
-    let out = sandbox.run(&["cat", "/proc/self/status"]).unwrap();
-    assert_eq!(out.status, ExitStatus::Exited(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let status = String::from_utf8(out.stdout).unwrap();
-    let caps: Vec<&str> = status.lines().filter(|l| l.starts_with("Cap")).collect();
-    assert_eq!(
-        caps,
-        [
-            "CapInh:\t0000000000000000",
-            "CapPrm:\t0000000000000000",
-            "CapEff:\t0000000000000000",
-            "CapBnd:\t0000000000000000",
-            "CapAmb:\t0000000000000000",
-        ]
-    );
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().fs_read(["/proc"]));
+        let out = sandbox.run(&["cat", "/proc/self/status"]).unwrap();
+        assert_eq!(out.status, ExitStatus::Exited(0), "{id}: {}", String::from_utf8_lossy(&out.stderr));
+        let status = String::from_utf8(out.stdout).unwrap();
+        let caps: Vec<&str> = status.lines().filter(|l| l.starts_with("Cap")).collect();
+        assert_eq!(
+            caps,
+            [
+                "CapInh:\t0000000000000000",
+                "CapPrm:\t0000000000000000",
+                "CapEff:\t0000000000000000",
+                "CapBnd:\t0000000000000000",
+                "CapAmb:\t0000000000000000",
+            ],
+            "{id}"
+        );
+    }
 }
 
 #[test]
@@ -323,14 +377,17 @@ fn a_missing_program_path_is_exec_not_found() {
 
 #[test]
 fn a_program_outside_fs_read_fails_at_exec_with_eacces() {
-    let hidden = TempDir::new();
-    let copy = PathBuf::from(hidden.file("fds"));
-    fs::copy(program("fds"), &copy).unwrap();
-    match sandbox(policy()).run(&[&copy]) {
-        Err(SandlockError::Spawn { stage: SpawnStage::Exec, source }) => {
-            assert_eq!(source.raw_os_error(), Some(libc::EACCES));
+    for id in Identity::all() {
+        // A public dir and a 0755 copy: any uid could run it but for Landlock.
+        let hidden = TempDir::new_public();
+        let copy = PathBuf::from(hidden.file("fds"));
+        fs::copy(program("fds"), &copy).unwrap();
+        match sandbox_as(id, policy()).run(&[&copy]) {
+            Err(SandlockError::Spawn { stage: SpawnStage::Exec, source }) => {
+                assert_eq!(source.raw_os_error(), Some(libc::EACCES), "{id}");
+            }
+            other => panic!("{id}: expected an exec failure, got {other:?}"),
         }
-        other => panic!("expected an exec failure, got {other:?}"),
     }
 }
 
@@ -443,10 +500,14 @@ fn proc_subpath_grants_never_expose_the_caller() {
     if std::path::Path::new("/dev/fd").exists() {
         grants.push("/dev/fd".into());
     }
-    for grant in grants {
-        let sandbox = sandbox(policy().fs_read([&grant]));
-        assert_eq!(probe(&sandbox, "fs", &["read", &caller_cmdline]), "EACCES\n", "with {grant} granted");
-        assert_eq!(probe(&sandbox, "fs", &["read", "/proc/self/status"]), "ok\n", "with {grant} granted");
+    for id in Identity::all() {
+        for grant in &grants {
+            let sandbox = sandbox_as(id, policy().fs_read([grant]));
+            let read_caller = probe(&sandbox, "fs", &["read", &caller_cmdline]);
+            assert_eq!(read_caller, "EACCES\n", "{id}: with {grant} granted");
+            let read_own = probe(&sandbox, "fs", &["read", "/proc/self/status"]);
+            assert_eq!(read_own, "ok\n", "{id}: with {grant} granted");
+        }
     }
 }
 
@@ -454,15 +515,17 @@ fn proc_subpath_grants_never_expose_the_caller() {
 /// fd directory shows exactly stdio and the directory's own fd.
 #[test]
 fn proc_directories_of_the_child_can_be_listed() {
-    let sandbox = sandbox(policy().fs_read(["/proc"]));
-    let out = sandbox.run(&["ls", "/proc/self/fd"]).unwrap();
-    assert_eq!(
-        std::str::from_utf8(&out.stdout).unwrap(),
-        "0\n1\n2\n3\n",
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status, ExitStatus::Exited(0));
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().fs_read(["/proc"]));
+        let out = sandbox.run(&["ls", "/proc/self/fd"]).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&out.stdout).unwrap(),
+            "0\n1\n2\n3\n",
+            "{id}: stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status, ExitStatus::Exited(0), "{id}");
+    }
 }
 
 /// Landlock does not mediate connecting to a pathname UNIX socket, and a

@@ -7,8 +7,10 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::ffi::OsStr;
+use std::fmt;
 use std::fs;
 use std::hash::{Hash, Hasher};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +29,53 @@ pub fn system_read_paths() -> Vec<PathBuf> {
 /// A policy builder that lets the child run system tools and the probes.
 pub fn policy() -> PolicyBuilder {
     Policy::builder().fs_read(system_read_paths()).fs_read([programs_dir()])
+}
+
+/// The unprivileged uid (and gid) of [`Identity::Nobody`].
+pub const NOBODY: u32 = 65534;
+
+/// Who the child runs as. The tests run as root, so by default the child
+/// keeps uid 0 (with every capability dropped): it still owns every
+/// root-owned host object, which is what many escapes exploit. `Nobody`
+/// switches it to an unprivileged uid and gid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Root,
+    Nobody,
+}
+
+impl Identity {
+    pub fn all() -> [Identity; 2] {
+        [Identity::Root, Identity::Nobody]
+    }
+
+    /// `policy` with this identity's uid and gid (none for `Root`: the
+    /// child keeps the caller's).
+    pub fn apply(self, policy: PolicyBuilder) -> PolicyBuilder {
+        match self {
+            Identity::Root => policy,
+            Identity::Nobody => policy.uid(NOBODY).gid(NOBODY),
+        }
+    }
+
+    /// The uid the child runs as.
+    pub fn uid(self) -> u32 {
+        match self {
+            Identity::Root => 0,
+            Identity::Nobody => NOBODY,
+        }
+    }
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "uid {}", self.uid())
+    }
+}
+
+/// A sandbox for `policy` running as `identity`.
+pub fn sandbox_as(identity: Identity, policy: PolicyBuilder) -> Sandbox {
+    sandbox(identity.apply(policy))
 }
 
 /// Directory holding the compiled probes; built on first use.
@@ -60,6 +109,10 @@ fn compile_programs() -> PathBuf {
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sandlock-programs-{:016x}", hasher.finish()));
     fs::create_dir_all(&dir).expect("creating the programs directory");
+    // Children running as an unprivileged uid exec the probes from here,
+    // whatever the umask of the build.
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("making the programs directory public");
+    assert_reachable_by_others(&dir);
     let sources: Vec<&PathBuf> = files.iter().filter(|f| f.extension() == Some(OsStr::new("c"))).collect();
     std::thread::scope(|scope| {
         for source in &sources {
@@ -80,7 +133,20 @@ fn compile(source: &Path, dir: &Path) {
         .output()
         .expect("running cc");
     assert!(out.status.success(), "cc {} failed:\n{}", source.display(), String::from_utf8_lossy(&out.stderr));
+    fs::set_permissions(&staging, fs::Permissions::from_mode(0o755)).expect("making a probe executable by all");
     fs::rename(&staging, dir.join(name)).expect("moving a compiled probe into place");
+}
+
+/// Panics unless every directory from `/` to `dir` can be searched by any
+/// uid and `dir` itself can be listed: an unprivileged child must reach the
+/// probes.
+fn assert_reachable_by_others(dir: &Path) {
+    for ancestor in dir.ancestors() {
+        let mode = fs::metadata(ancestor).expect("reading a programs directory ancestor").permissions().mode();
+        assert!(mode & 0o001 != 0, "{} (mode {mode:o}) cannot be searched by uid {NOBODY}", ancestor.display());
+    }
+    let mode = fs::metadata(dir).expect("reading the programs directory").permissions().mode();
+    assert!(mode & 0o005 == 0o005, "{} (mode {mode:o}) cannot be listed by uid {NOBODY}", dir.display());
 }
 
 /// Runs the probe `name` with `args` and returns what it printed. The probe
@@ -105,12 +171,30 @@ pub fn sandbox(policy: PolicyBuilder) -> Sandbox {
 pub struct TempDir(PathBuf);
 
 impl TempDir {
+    /// Owned by the caller (root), mode 0755 under the usual umask.
     pub fn new() -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = std::env::temp_dir().join(format!("sandlock-test-{}-{n}", std::process::id()));
         fs::create_dir(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
         TempDir(path)
+    }
+
+    /// Mode 0777 (not sticky), so that a child of any uid may create and
+    /// remove entries: only the sandbox, not file permissions, decides.
+    pub fn new_shared() -> TempDir {
+        let dir = TempDir::new();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777))
+            .unwrap_or_else(|e| panic!("chmod 0777 {}: {e}", dir.path().display()));
+        dir
+    }
+
+    /// Mode 0755 whatever the umask: any uid may look up and list entries.
+    pub fn new_public() -> TempDir {
+        let dir = TempDir::new();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("chmod 0755 {}: {e}", dir.path().display()));
+        dir
     }
 
     pub fn path(&self) -> &Path {
@@ -120,6 +204,15 @@ impl TempDir {
     /// The path of `name` in this directory, as a probe argument.
     pub fn file(&self, name: &str) -> String {
         self.0.join(name).into_os_string().into_string().expect("temp paths are UTF-8")
+    }
+
+    /// Writes `contents` to `name` with exactly `mode` (the umask does not
+    /// apply) and returns its path.
+    pub fn file_with_mode(&self, name: &str, contents: &str, mode: u32) -> String {
+        let path = self.file(name);
+        fs::write(&path, contents).unwrap_or_else(|e| panic!("writing {path}: {e}"));
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap_or_else(|e| panic!("chmod {path}: {e}"));
+        path
     }
 }
 

@@ -1,0 +1,256 @@
+//! Network escapes past what Landlock mediates: Landlock's network rules
+//! cover TCP bind and connect by port only, and its scope covers connects
+//! to abstract UNIX sockets. Every other way of reaching the host's network
+//! (UNIX datagrams, abstract binds, other protocols, implicit connects and
+//! binds, other families) must be refused by the filter. Each test runs a
+//! probe for uid 0 and uid 65534 and checks the host peer's side too.
+
+mod common;
+
+use std::fs;
+use std::io::ErrorKind;
+use std::net::{TcpListener, UdpSocket};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{SocketAddr, UnixDatagram, UnixListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{policy, probe, sandbox_as, Identity, TempDir};
+
+const IPPROTO_MPTCP: &str = "262";
+const IPPROTO_SCTP: &str = "132";
+
+/// A port nothing listens on now: bound to an ephemeral port, then released.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port").local_addr().unwrap().port()
+}
+
+/// A host TCP listener on 127.0.0.1 that never blocks in accept, and its port.
+fn host_listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding the host listener");
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    (listener, port)
+}
+
+/// Panics if a connection is waiting on `listener`. The probes have exited
+/// by now, so any connect of theirs has completed its handshake.
+fn assert_nothing_accepted(listener: &TcpListener, what: &str) {
+    match listener.accept() {
+        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+        Ok((_, from)) => panic!("{what}: the host listener accepted a connection from {from}"),
+        Err(e) => panic!("{what}: accept failed: {e}"),
+    }
+}
+
+/// A host datagram socket as a daemon might leave it: mode 0666 in a 0755
+/// dir, so that any uid may send to it and only the sandbox can refuse.
+struct HostDatagram {
+    _dir: TempDir,
+    socket: UnixDatagram,
+    path: String,
+}
+
+impl HostDatagram {
+    fn new() -> HostDatagram {
+        let dir = TempDir::new_public();
+        let path = dir.file("daemon.sock");
+        let socket = UnixDatagram::bind(&path).expect("binding the host datagram socket");
+        socket.set_nonblocking(true).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        HostDatagram { _dir: dir, socket, path }
+    }
+
+    fn assert_nothing_arrived(&self, what: &str) {
+        let mut buf = [0u8; 64];
+        match self.socket.recv(&mut buf) {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Ok(n) => panic!("{what}: the host socket received {:?}", String::from_utf8_lossy(&buf[..n])),
+            Err(e) => panic!("{what}: recv failed: {e}"),
+        }
+    }
+}
+
+/// A name in the abstract namespace no other test process uses.
+fn abstract_name() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    format!("sandlock-test-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Panics unless the host can take `name` now (nothing in the sandbox kept it).
+fn assert_host_can_bind_abstract(name: &str, what: &str) {
+    let addr = SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    if let Err(e) = UnixListener::bind_addr(&addr) {
+        panic!("{what}: the host cannot bind @{name}: {e}");
+    }
+}
+
+/// A datagram pair end is still a datagram socket: sendto, connect and
+/// sendmsg re-address it at any pathname socket, and Landlock does not
+/// mediate sending to one (here a 0666 host socket, which any uid may use).
+/// So the pair itself is refused, and every way of using one fails at
+/// `socketpair`.
+#[test]
+fn datagram_socketpairs_are_denied_so_no_end_reaches_a_host_socket() {
+    for id in Identity::all() {
+        let host = HostDatagram::new();
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "sockets", &["pair", "dgram"]), "EPERM\n", "{id}: socketpair(SOCK_DGRAM)");
+        for how in ["pair_dgram_sendto", "pair_dgram_connect", "pair_dgram_scm"] {
+            assert_eq!(probe(&sandbox, "sockets", &[how, &host.path]), "EPERM\n", "{id}: {how}");
+            host.assert_nothing_arrived(&format!("{id}: {how}"));
+        }
+    }
+}
+
+/// Connected stream and seqpacket pairs have no way to name another peer:
+/// they stay allowed, and a seqpacket end's sendto ignores the address.
+#[test]
+fn stream_and_seqpacket_pairs_work_and_reach_only_each_other() {
+    for id in Identity::all() {
+        let host = HostDatagram::new();
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "sockets", &["pair", "stream"]), "ok\n", "{id}: socketpair(SOCK_STREAM)");
+        assert_eq!(probe(&sandbox, "sockets", &["pair", "seqpacket"]), "ok\n", "{id}: socketpair(SOCK_SEQPACKET)");
+        // "ok": the datagram reached the pair's other end.
+        let sendto = probe(&sandbox, "sockets", &["pair_seqpacket_sendto", &host.path]);
+        assert_eq!(sendto, "ok\n", "{id}: sendto from a seqpacket pair end");
+        host.assert_nothing_arrived(&format!("{id}: sendto from a seqpacket pair end"));
+    }
+}
+
+/// Landlock's abstract-socket scope stops connects out of the sandbox, not
+/// binds: a pair end could squat a name a host daemon (X11, D-Bus, ...) is
+/// about to take. A TCP bind grant says nothing about UNIX names; only
+/// `allow_unix_sockets`, whose stated meaning includes the host's abstract
+/// namespace, lets the bind through.
+#[test]
+fn socketpair_ends_cannot_take_host_abstract_names() {
+    for id in Identity::all() {
+        let policies = [
+            ("no grant", policy(), "EACCES\n"),
+            ("a TCP bind grant", policy().net_bind_tcp([free_port()]), "EACCES\n"),
+            ("allow_unix_sockets", policy().allow_unix_sockets(true), "ok\n"),
+        ];
+        for (grant, policy, expected) in policies {
+            let sandbox = sandbox_as(id, policy);
+            for ty in ["stream", "seqpacket"] {
+                let name = abstract_name();
+                let what = format!("{id}, {grant}: bind of a {ty} pair end to @{name}");
+                assert_eq!(probe(&sandbox, "sockets", &["abstract_bind", ty, &name]), expected, "{what}");
+                assert_host_can_bind_abstract(&name, &what);
+            }
+        }
+    }
+}
+
+/// Landlock's port rules apply to TCP only: an MPTCP socket (which falls
+/// back to plain TCP against a TCP peer) or SCTP would connect anywhere.
+/// The protocols are refused at `socket`. (A kernel without SCTP, like this
+/// machine's, answers EPROTONOSUPPORT or ESOCKTNOSUPPORT by itself.)
+#[test]
+fn mptcp_and_sctp_sockets_are_denied() {
+    for id in Identity::all() {
+        let (listener, port) = host_listener();
+        let sandbox = sandbox_as(id, policy());
+        for (family, ty, protocol) in [
+            ("inet", "stream", IPPROTO_MPTCP),
+            ("inet6", "stream", IPPROTO_MPTCP),
+            ("inet", "stream", IPPROTO_SCTP),
+            ("inet", "seqpacket", IPPROTO_SCTP),
+            ("inet6", "stream", IPPROTO_SCTP),
+            ("inet6", "seqpacket", IPPROTO_SCTP),
+        ] {
+            let what = format!("{id}: socket({family}, {ty}, {protocol}) + connect to port {port}");
+            assert_eq!(
+                probe(&sandbox, "sockets", &["proto_connect", family, ty, protocol, &port]),
+                "EPERM\n",
+                "{what}"
+            );
+            assert_nothing_accepted(&listener, &what);
+        }
+    }
+}
+
+/// `sendto`/`sendmsg` with MSG_FASTOPEN connect inside the kernel's send
+/// path, past the connect hook Landlock uses: the flag is refused whatever
+/// the port rules say. TCP_FASTOPEN_CONNECT only defers the SYN of a real
+/// `connect()`, which Landlock checks (regression test).
+#[test]
+fn tcp_fast_open_cannot_connect_past_the_port_rules() {
+    for id in Identity::all() {
+        let (denied, denied_port) = host_listener();
+        let (granted, granted_port) = host_listener();
+        let plain = sandbox_as(id, policy());
+        let with_grant = sandbox_as(id, policy().net_connect_tcp([granted_port.parse().unwrap()]));
+        // sendmmsg was found in the red-team pass: its flags reach
+        // tcp_sendmsg the same way.
+        for how in ["fastopen_sendto", "fastopen_sendmsg", "fastopen_sendmmsg"] {
+            let what = format!("{id}: {how} to non-granted port {denied_port}");
+            assert_eq!(probe(&plain, "sockets", &[how, &denied_port]), "EPERM\n", "{what}");
+            assert_nothing_accepted(&denied, &what);
+            let what = format!("{id}: {how} to granted port {granted_port}");
+            assert_eq!(probe(&with_grant, "sockets", &[how, &granted_port]), "EPERM\n", "{what}");
+            assert_nothing_accepted(&granted, &what);
+        }
+        let what = format!("{id}: TCP_FASTOPEN_CONNECT + connect to non-granted port {denied_port}");
+        assert_eq!(probe(&plain, "sockets", &["fastopen_connect", &denied_port]), "EACCES\n", "{what}");
+        assert_nothing_accepted(&denied, &what);
+    }
+}
+
+/// `listen()` on an unbound socket binds an ephemeral port without the
+/// bind hook Landlock uses: a listener must be bound to a granted port.
+#[test]
+fn listen_binds_only_granted_ports() {
+    for id in Identity::all() {
+        let granted = free_port();
+        let other = free_port().to_string();
+        let plain = sandbox_as(id, policy());
+        assert_eq!(probe(&plain, "sockets", &["listen_unbound"]), "EACCES\n", "{id}: listen, no grant");
+        let with_grant = sandbox_as(id, policy().net_bind_tcp([granted]));
+        let what = format!("{id}: listen with port {granted} granted");
+        assert_eq!(probe(&with_grant, "sockets", &["listen_unbound"]), "EACCES\n", "{what}, unbound");
+        assert_eq!(
+            probe(&with_grant, "sockets", &["bind_listen", &granted.to_string()]),
+            "ok\n",
+            "{what}, bound to it"
+        );
+        assert_eq!(probe(&with_grant, "sockets", &["bind_listen", &other]), "EACCES\n", "{what}, bound to {other}");
+    }
+}
+
+/// Landlock has no UDP rules: a UDP socket reaches any host service and
+/// the whole network, and a ping socket sends ICMP. They are refused. (Ping
+/// sockets are otherwise up to net.ipv4.ping_group_range, which admits no
+/// group on this machine, EACCES, and every group on many distributions.)
+#[test]
+fn udp_and_ping_sockets_are_denied() {
+    for id in Identity::all() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver.set_nonblocking(true).unwrap();
+        let port = receiver.local_addr().unwrap().port().to_string();
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "sockets", &["udp", "inet", &port]), "EPERM\n", "{id}: UDP over IPv4");
+        assert_eq!(probe(&sandbox, "sockets", &["udp", "inet6", &port]), "EPERM\n", "{id}: UDP over IPv6");
+        assert_eq!(probe(&sandbox, "sockets", &["ping"]), "EPERM\n", "{id}: ping socket");
+        let mut buf = [0u8; 64];
+        match receiver.recv_from(&mut buf) {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Ok((n, from)) => panic!("{id}: the host received {:?} from {from}", String::from_utf8_lossy(&buf[..n])),
+            Err(e) => panic!("{id}: recv failed: {e}"),
+        }
+    }
+}
+
+/// Every address family other than TCP over IPv4 and IPv6 is out of
+/// Landlock's reach (AF_VSOCK, for one, talks to the hypervisor host):
+/// of `socket(family, type, 0)` for families 0..=45, only `AF_INET` and
+/// `AF_INET6` `SOCK_STREAM` open.
+#[test]
+fn only_tcp_sockets_of_inet_families_open() {
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "sockets", &["families"]), "2,1\n10,1\ndone\n", "{id}: (family,type) that opened");
+    }
+}
