@@ -101,7 +101,6 @@ pub const DEFAULT_DENY: &[DenyEntry] = &[
     entry("listmount", "reads the host's mount tree"),
     entry("file_getattr", "inode attributes by path, new in Linux 6.17 and out of Landlock's view (Docker denies it)"),
     entry("file_setattr", "changes inode attributes by path with only an ownership check, out of Landlock's view"),
-    entry("uprobe", "the uprobe trampoline's syscall; nothing but a kernel-installed trampoline has a use for it"),
     entry("ustat", "obsolete file-system statistics call (Docker denies it)"),
     entry(
         "setxattr",

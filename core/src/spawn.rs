@@ -191,8 +191,15 @@ fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Op
         StdioMode::Inherit => Ok((None, None)),
         StdioMode::Null => Ok((Some(dev_null(!child_reads)?), None)),
         StdioMode::Pipe if child_reads => {
-            // A socket, so the parent can write with MSG_NOSIGNAL (see output.rs).
+            // A socket, so the parent can write with MSG_NOSIGNAL (see
+            // output.rs); shut for reading on our side, so the child can send
+            // nothing (no fds with SCM_RIGHTS) back up it: its sends fail
+            // with EPIPE.
             let (parent, child) = socketpair(libc::SOCK_STREAM)?;
+            // SAFETY: shutdown takes an open socket and an integer.
+            if unsafe { libc::shutdown(parent.as_raw_fd(), libc::SHUT_RD) } < 0 {
+                return Err(SandlockError::last_os("shutting the stdin socket for reading"));
+            }
             Ok((Some(child), Some(parent)))
         }
         StdioMode::Pipe => {

@@ -250,18 +250,17 @@ fn host_sysv_ipc_objects_are_out_of_reach() {
     }
 }
 
-/// POSIX message queues are named in a kernel-internal mount, not in the
-/// file system the policy's rules describe. Today Landlock's open hook
-/// already refuses the queue's inode (beneath no rule) with EACCES, for a
-/// 0666 queue too; the filter refuses `mq_open` itself with EPERM, so that
-/// no queue of the host is reached whatever Landlock's view of that mount.
-/// The message stays queued.
+/// POSIX message queues are files of the IPC namespace's mqueue file
+/// system, opened through a kernel-internal mount of it: Landlock's open
+/// hook refuses the queue's inode (beneath no rule) with EACCES, for a 0666
+/// queue too. That is the layer that guards them (see docs/deny-list.md);
+/// the message stays queued.
 #[test]
 fn host_posix_message_queues_are_out_of_reach() {
     for id in Identity::all() {
         let host = HostIpc::new();
         let sandbox = sandbox_as(id, policy());
-        assert_eq!(probe(&sandbox, "ipc", &["mq_open", host.mq_name()]), "EPERM\n", "{id}: mq_open of a 0600 queue");
+        assert_eq!(probe(&sandbox, "ipc", &["mq_open", host.mq_name()]), "EACCES\n", "{id}: mq_open of a 0600 queue");
         assert_eq!(host.mq_messages(), 1, "{id}: messages on the POSIX queue");
     }
 }

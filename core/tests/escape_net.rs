@@ -254,3 +254,16 @@ fn only_tcp_sockets_of_inet_families_open() {
         assert_eq!(probe(&sandbox, "sockets", &["families"]), "2,1\n10,1\ndone\n", "{id}: (family,type) that opened");
     }
 }
+
+/// `Stdin::Bytes` feeds the child through a socket pair (so the supervisor
+/// can write without SIGPIPE); the child may not use that socket to pass
+/// fds, or anything, back into the supervisor. The input is more than the
+/// socket holds and the child reads none of it, so the supervisor's end is
+/// still open when the child tries.
+#[test]
+fn the_stdin_socket_carries_nothing_back_to_the_supervisor() {
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().stdin(sandlock_core::Stdin::Bytes(vec![b'x'; 8 << 20])));
+        assert_eq!(probe(&sandbox, "sockets", &["stdin_scm"]), "EPIPE\n", "{id}");
+    }
+}

@@ -39,6 +39,8 @@ enum Process {
 struct Victim {
     process: Process,
     what: &'static str,
+    /// The uid the victim runs as.
+    uid: u32,
 }
 
 impl Victim {
@@ -50,7 +52,16 @@ impl Victim {
             .gid(uid)
             .spawn()
             .expect("starting a victim process");
-        Victim { process: Process::Host(child), what }
+        Victim { process: Process::Host(child), what, uid }
+    }
+
+    /// A child of the same unprivileged uid passes the kernel's owner check
+    /// on this victim, and the filter lets unprivileged children name other
+    /// processes (threads name each other by tid: pthread_setaffinity_np),
+    /// so such a victim is in reach: a gap of docs/threat-model.md, whose
+    /// advice is a uid of its own for each tenant.
+    fn in_reach_of(&self, id: Identity) -> bool {
+        id == Identity::Nobody && self.uid == id.uid()
     }
 
     /// A host process of root with every capability, a root process with
@@ -60,7 +71,7 @@ impl Victim {
         let neighbour = sandbox(policy()).spawn(&["sleep", "30"]).expect("starting a sandboxed victim");
         [
             Victim::host(0, "root host process with capabilities"),
-            Victim { process: Process::Sandboxed(neighbour), what: "root process without capabilities" },
+            Victim { process: Process::Sandboxed(neighbour), what: "root process without capabilities", uid: 0 },
             Victim::host(NOBODY, "uid-65534 host process"),
         ]
     }
@@ -144,15 +155,18 @@ fn host_processes_cannot_be_reniced_or_rescheduled() {
         let sandbox = sandbox_as(id, policy());
         for victim in &victims {
             let pid = victim.pid();
+            let expected = if victim.in_reach_of(id) { "ok\n" } else { "EPERM\n" };
             for attempt in attempts {
                 let args: Vec<&str> = attempt.iter().map(|a| if *a == "{pid}" { pid.as_str() } else { a }).collect();
                 let what = format!("{id}: {} on the {}", args.join(" "), victim.describe());
-                assert_eq!(probe(&sandbox, "sched", &args), "EPERM\n", "{what}");
+                assert_eq!(probe(&sandbox, "sched", &args), expected, "{what}");
             }
         }
         for (victim, before) in victims.iter_mut().zip(&before) {
             let what = format!("{id}: scheduling of the {}", victim.describe());
-            assert_eq!(&victim.state(), before, "{what}");
+            if !victim.in_reach_of(id) {
+                assert_eq!(&victim.state(), before, "{what}");
+            }
             victim.assert_alive(&what);
         }
     }

@@ -199,6 +199,10 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
         {
             vec![Arg(0), eq(0, Pass, deny)]
         }
+        // A lease needs only ownership of the file (or CAP_LEASE); a uid-0
+        // child owns every root file in its read set, and a lease stalls
+        // every host process that opens the file for writing.
+        libc::SYS_fcntl if spec.child_is_root => vec![Arg(1), eq(libc::F_SETLEASE as u32, deny, Pass)],
         _ => return None,
     };
     Some(checks)
@@ -325,6 +329,7 @@ fn checked_syscalls() -> impl Iterator<Item = u32> {
         libc::SYS_sched_setscheduler,
         libc::SYS_sched_setparam,
         libc::SYS_sched_setattr,
+        libc::SYS_fcntl,
     ]
     .into_iter()
     .map(|n| n as u32)
@@ -754,6 +759,10 @@ mod tests {
         }
         assert_eq!(prio(&root, libc::PRIO_PROCESS as i32, 1234), EPERM);
         assert_eq!(prio(&other, libc::PRIO_PROCESS as i32, 1234), ALLOW);
+        let lease = |spec: &FilterSpec| verdict(spec, nr("fcntl"), [3, libc::F_SETLEASE as u64, 0, 0, 0, 0]);
+        assert_eq!(lease(&root), EPERM);
+        assert_eq!(lease(&other), ALLOW);
+        assert_eq!(verdict(&root, nr("fcntl"), [3, libc::F_GETFL as u64, 0, 0, 0, 0]), ALLOW);
         for name in ["sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr"] {
             assert_eq!(verdict(&root, nr(name), [1234, 0, 0, 0, 0, 0]), EPERM, "{name}");
             assert_eq!(verdict(&root, nr(name), [0, 0, 0, 0, 0, 0]), ALLOW, "{name}");

@@ -147,6 +147,26 @@ static long pair_dgram(const char *how, const char *path) {
     return finish(fds[0], rc);
 }
 
+/* Pass stdout with SCM_RIGHTS up the stdin socket, to the supervisor. */
+static long stdin_scm(void) {
+    char payload = 'x';
+    struct iovec iov = {.iov_base = &payload, .iov_len = 1};
+    union {
+        struct cmsghdr header;
+        char bytes[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
+                         .msg_controllen = sizeof control.bytes};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    int out = 1;
+    memcpy(CMSG_DATA(cmsg), &out, sizeof(int));
+    return sendmsg(0, &msg, MSG_NOSIGNAL);
+}
+
 /* ok when the datagram went to the pair's other end (the kernel ignores
  * the address of a connected seqpacket socket); "lost" is printed when it
  * went nowhere that end can see. */
@@ -278,6 +298,9 @@ static int families(void) {
 }
 
 int main(int argc, char **argv) {
+    if (is_probe(argc, argv, "stdin_scm", 0)) {
+        return report(stdin_scm());
+    }
     if (is_probe(argc, argv, "pair", 1)) {
         return report(pair_only(argv[2]));
     }
