@@ -581,3 +581,31 @@ fn a_root_child_cannot_change_modes_of_host_files() {
     assert_eq!(probe(&unprivileged, "fs", &["write", &nobody_file]), "ok\n");
     assert_eq!(probe(&unprivileged, "fs", &["chmod", &nobody_file, "700"]), "ok\n");
 }
+
+/// `no_new_privs`: a setuid-root program (a copy of `id`) runs with the
+/// child's own uid; an unprivileged child gains nothing by executing it.
+#[test]
+fn setuid_programs_gain_no_privilege() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new_public();
+    let id = dir.file("setuid-id");
+    fs::copy("/usr/bin/id", &id).unwrap();
+    fs::set_permissions(&id, fs::Permissions::from_mode(0o4755)).unwrap();
+    let sandbox = sandbox(policy().fs_read([dir.path()]).uid(65534).gid(65534));
+    let out = sandbox.run(&[id.as_str(), "-u"]).unwrap();
+    assert_eq!(
+        (out.status, String::from_utf8_lossy(&out.stdout).into_owned()),
+        (ExitStatus::Exited(0), "65534\n".into())
+    );
+}
+
+/// `max_memory` and `max_open_files` are the child's rlimits, which the
+/// kernel enforces: the shell sees them, and a descriptor past the limit
+/// cannot be opened.
+#[test]
+fn memory_and_open_file_limits_bind_the_child() {
+    let sandbox = sandbox(policy().max_memory(256 << 20).max_open_files(16));
+    let out = sandbox.run(&["sh", "-c", "ulimit -v; ulimit -n; exec 20</dev/null"]).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "262144\n16\n");
+    assert_ne!(out.status, ExitStatus::Exited(0), "fd 20 opened under a limit of 16");
+}

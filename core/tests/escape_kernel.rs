@@ -27,6 +27,18 @@ fn unneeded_kernel_interfaces_are_denied() {
         "cachestat",
         "statmount",
         "listmount",
+        "add_key",
+        "keyctl",
+        "request_key",
+        "bpf",
+        "perf_event_open",
+        "userfaultfd",
+        "kexec_load",
+        "finit_module",
+        "acct",
+        "swapon",
+        "syslog",
+        "personality",
     ];
     for id in Identity::all() {
         let sandbox = sandbox_as(id, policy());

@@ -3,7 +3,9 @@
  * "ok" or the errno. NAME is one of mbind, set_mempolicy, get_mempolicy,
  * set_mempolicy_home_node, process_madvise, file_getattr, file_setattr,
  * uprobe, lsm_get_self_attr, lsm_list_modules, ustat, cachestat,
- * statmount, listmount. */
+ * statmount, listmount, and the long-standing ones: add_key, keyctl,
+ * request_key, bpf, perf_event_open, userfaultfd, kexec_load,
+ * finit_module, acct, swapon, syslog, personality. */
 #include "probe.h"
 
 #include <fcntl.h>
@@ -61,6 +63,44 @@ static void *own_page(size_t *len) {
 
 static long call(const char *name) {
     size_t len;
+    if (strcmp(name, "add_key") == 0) {
+        return syscall(SYS_add_key, "user", "sandlock-probe", "x", (size_t)1, -2 /* KEY_SPEC_PROCESS_KEYRING */);
+    }
+    if (strcmp(name, "keyctl") == 0) {
+        return syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -4 /* KEY_SPEC_USER_KEYRING */, 0);
+    }
+    if (strcmp(name, "request_key") == 0) {
+        return syscall(SYS_request_key, "user", "sandlock-probe", NULL, 0);
+    }
+    if (strcmp(name, "bpf") == 0) {
+        return syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, buffer, (unsigned)sizeof buffer);
+    }
+    if (strcmp(name, "perf_event_open") == 0) {
+        memset(buffer, 0, sizeof buffer);
+        ((uint32_t *)buffer)[1] = 128; /* attr.size; type 0 = hardware, config 0 = cycles */
+        return syscall(SYS_perf_event_open, buffer, 0, -1, -1, 0UL);
+    }
+    if (strcmp(name, "userfaultfd") == 0) {
+        return syscall(SYS_userfaultfd, O_CLOEXEC);
+    }
+    if (strcmp(name, "kexec_load") == 0) {
+        return syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL);
+    }
+    if (strcmp(name, "finit_module") == 0) {
+        return syscall(SYS_finit_module, -1, "", 0);
+    }
+    if (strcmp(name, "acct") == 0) {
+        return syscall(SYS_acct, NULL);
+    }
+    if (strcmp(name, "swapon") == 0) {
+        return syscall(SYS_swapon, "/nonexistent", 0);
+    }
+    if (strcmp(name, "syslog") == 0) {
+        return syscall(SYS_syslog, 10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+    }
+    if (strcmp(name, "personality") == 0) {
+        return syscall(SYS_personality, 0x0040000UL /* ADDR_NO_RANDOMIZE */);
+    }
     if (strcmp(name, "mbind") == 0) {
         void *page = own_page(&len);
         return syscall(SYS_mbind, page, len, MPOL_DEFAULT, NULL, 0UL, 0U);
