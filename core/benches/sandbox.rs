@@ -49,6 +49,13 @@ fn fork_exec_wait_true() {
 
 fn spawn_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     let sandbox = Sandbox::new(typical_policy(&programs.dir)).expect("sandbox");
+    // What a private network namespace would cost every spawn (needs root).
+    let private_network = Policy::builder()
+        .fs_read(["/usr", "/lib", "/bin", "/etc"])
+        .private_network(true)
+        .build()
+        .ok()
+        .map(|p| Sandbox::new(p).expect("sandbox"));
     let mut group = c.benchmark_group(GROUP_SPAWN);
     group.sample_size(50).measurement_time(Duration::from_secs(5));
     group.bench_function("true_floor", |b| b.iter(fork_exec_wait_true));
@@ -58,6 +65,14 @@ fn spawn_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
             assert!(out.status.success());
         })
     });
+    if let Some(private_network) = &private_network {
+        group.bench_function("true_private_network", |b| {
+            b.iter(|| {
+                let out = private_network.run(&["/bin/true"]).expect("/bin/true in a private network");
+                assert!(out.status.success());
+            })
+        });
+    }
     group.finish();
 }
 
@@ -113,7 +128,7 @@ fn main() {
         "Spawn: median per run of /bin/true, against plain fork+exec+wait",
         GROUP_SPAWN,
         started,
-        &[("true_sandboxed", "true_floor", Some(1.5))],
+        &[("true_sandboxed", "true_floor", Some(1.5)), ("true_private_network", "true_floor", None)],
     );
     harness::print_ratio_table(
         "Handler path: median per intercepted getppid, against a raw C NOTIF_RECV/NOTIF_SEND loop",
