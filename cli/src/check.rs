@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use sandlock_core::{KernelFeatures, Policy};
 
+use crate::exit::Failure;
+
 /// What each Landlock ABI version added, as the kernel's uapi names it.
 const LANDLOCK_GROUPS: [(i32, &str, &str); 7] = [
     (
@@ -68,20 +70,15 @@ pub fn report(features: &KernelFeatures) -> Vec<String> {
     lines
 }
 
-pub fn run() -> ExitCode {
-    for line in report(KernelFeatures::get()) {
-        println!("{line}");
-    }
-    match Policy::builder().build() {
-        Ok(_) => {
-            println!("default policy: enforceable on this kernel");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            println!("default policy: not enforceable: {e} (--best-effort runs without the missing layers)");
-            ExitCode::from(1)
-        }
-    }
+pub fn run() -> Result<ExitCode, Failure> {
+    let mut lines = report(KernelFeatures::get());
+    let verdict = Policy::builder().build();
+    lines.push(match &verdict {
+        Ok(_) => "default policy: enforceable on this kernel".to_string(),
+        Err(e) => format!("default policy: not enforceable: {e} (--best-effort runs without the missing layers)"),
+    });
+    crate::emit(format!("{}\n", lines.join("\n")).as_bytes())?;
+    Ok(if verdict.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 #[cfg(test)]

@@ -34,23 +34,37 @@ fn main() -> ExitCode {
         }
         Err(e) => return Failure::usage(one_line(&e)).report(),
     };
-    let result = match cli.command {
+    dispatch(cli.command).unwrap_or_else(|failure| failure.report())
+}
+
+fn dispatch(command: Command) -> Result<ExitCode, Failure> {
+    match command {
         Command::Run(args) => run::run(args),
-        Command::Policy(PolicyCommand::Print(source)) => source.effective().and_then(|options| {
-            print!("{}", policy_file::print(&options)?);
-            Ok(ExitCode::SUCCESS)
-        }),
-        Command::Check => Ok(check::run()),
-        Command::Man => docs::man(&mut std::io::stdout().lock())
-            .map(|()| ExitCode::SUCCESS)
-            .map_err(|e| Failure::new(1, format!("writing the man page: {e}"))),
-        Command::Completions { shell } => {
-            docs::completions(shell, &mut std::io::stdout().lock());
-            Ok(ExitCode::SUCCESS)
+        Command::Policy(PolicyCommand::Print(source)) => emit(policy_file::print(&source.effective()?)?.as_bytes()),
+        Command::Check => check::run(),
+        Command::Man => {
+            let mut page = Vec::new();
+            docs::man(&mut page).map_err(|e| Failure::new(1, format!("rendering the man page: {e}")))?;
+            emit(&page)
         }
-    };
-    let _ = std::io::stdout().flush();
-    result.unwrap_or_else(|failure| failure.report())
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            docs::completions(shell, &mut script);
+            emit(&script)
+        }
+    }
+}
+
+/// Write `text` to standard output. A reader that went away (`| head`)
+/// is not an error worth a message.
+pub fn emit(text: &[u8]) -> Result<ExitCode, Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::new(1, format!("writing to standard output: {e}")))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// clap's error as one line: `--memory 12Q: not a size ...` for a bad

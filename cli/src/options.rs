@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts;
 use crate::exit::Failure;
-use crate::values::{AbsPath, Account, Capability, EnvVar, Size, Timeout};
+use crate::values::{self, AbsPath, Account, Capability, EnvVar, Size, Timeout};
 
 const FILES: &str = "Files";
 const NETWORK: &str = "Network and IPC";
@@ -62,12 +62,12 @@ pub struct PolicyOptions {
     pub auto_read: bool,
 
     /// Let the program connect to TCP PORT (repeatable; e.g. 443 or 80,443)
-    #[arg(long, value_name = "PORT", value_delimiter = ',', help_heading = NETWORK)]
+    #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = values::port, help_heading = NETWORK)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub connect: Vec<u16>,
 
     /// Let the program bind TCP PORT (repeatable)
-    #[arg(long, value_name = "PORT", value_delimiter = ',', help_heading = NETWORK)]
+    #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = values::port, help_heading = NETWORK)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bind: Vec<u16>,
 
@@ -372,7 +372,7 @@ pub fn describe_io(error: &std::io::Error) -> String {
 
 fn ports(option: &str, ports: &[u16]) -> Result<Vec<u16>, Failure> {
     match ports.iter().find(|&&port| port == 0) {
-        Some(port) => Err(invalid(option, port, "not a TCP port (use 1-65535)")),
+        Some(port) => Err(invalid(option, port, values::PORT_RANGE)),
         None => Ok(ports.to_vec()),
     }
 }

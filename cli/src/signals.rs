@@ -32,7 +32,9 @@ impl Signals {
     /// sandboxed program starts with an empty mask (the core resets it).
     pub fn block() -> Result<Signals, Failure> {
         let mut mask = SigSet::empty();
-        for signal in FORWARDED.into_iter().chain([Signal::SIGTSTP, Signal::SIGCHLD]) {
+        // SIGCONT still continues this process while blocked; it is only
+        // also queued, so the loop can continue the sandbox too.
+        for signal in FORWARDED.into_iter().chain([Signal::SIGTSTP, Signal::SIGCONT, Signal::SIGCHLD]) {
             mask.add(signal);
         }
         let mut old_mask = SigSet::empty();
@@ -71,8 +73,13 @@ impl Signals {
                     // otherwise stop along with it, like a job would.
                     if terminal.is_none() {
                         stop_self();
-                        child.signal(Signal::SIGCONT as i32).map_err(failed)?;
                     }
+                }
+                Some(Signal::SIGCONT) => {
+                    if let Some(terminal) = &terminal {
+                        terminal.resume();
+                    }
+                    child.signal(Signal::SIGCONT as i32).map_err(failed)?;
                 }
                 Some(signal) => child.signal(signal as i32).map_err(failed)?,
                 None => {}
@@ -119,10 +126,9 @@ struct HandedTerminal {
 }
 
 impl HandedTerminal {
-    /// After SIGCHLD: if the sandbox was stopped, do as a job control shell
-    /// expects of a job: take the terminal back and stop too; once continued,
-    /// hand the terminal over again if the shell made us foreground, and
-    /// continue the sandbox.
+    /// After SIGCHLD: if the sandbox stopped, do what a job control shell
+    /// expects of a job and stop too, with the terminal back in our group;
+    /// the SIGCONT that continues us is passed on by the loop.
     fn follow_stop(&self, child: &mut Child) -> sandlock_core::Result<()> {
         // WSTOPPED without WEXITED only collects a stop, never reaps.
         let Ok(WaitStatus::Stopped(_, signal)) =
@@ -130,16 +136,24 @@ impl HandedTerminal {
         else {
             return Ok(());
         };
-        // A read or write of the terminal before it was handed over: retry.
-        if matches!(signal, Signal::SIGTTIN | Signal::SIGTTOU) {
+        let sandbox_owns_it = tcgetpgrp(stdin()) == Ok(self.sandbox);
+        // A terminal read or write just before the hand-over: retry it.
+        if sandbox_owns_it && matches!(signal, Signal::SIGTTIN | Signal::SIGTTOU) {
             return child.signal(Signal::SIGCONT as i32);
         }
-        set_foreground(self.ours);
+        if sandbox_owns_it {
+            set_foreground(self.ours);
+        }
         stop_self();
+        Ok(())
+    }
+
+    /// Continued: if the shell put us in the foreground (`fg`), the
+    /// sandbox gets the terminal again; after `bg` the shell keeps it.
+    fn resume(&self) {
         if tcgetpgrp(stdin()) == Ok(self.ours) {
             set_foreground(self.sandbox);
         }
-        child.signal(Signal::SIGCONT as i32)
     }
 }
 

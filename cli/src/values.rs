@@ -41,6 +41,14 @@ impl fmt::Display for Size {
     }
 }
 
+/// A TCP port on the command line; in a policy file the same check is
+/// made when the policy is built.
+pub fn port(text: &str) -> Result<u16, String> {
+    text.parse().ok().filter(|&port| port != 0).ok_or_else(|| PORT_RANGE.to_string())
+}
+
+pub const PORT_RANGE: &str = "not a TCP port (use 1-65535)";
+
 /// A duration: `500ms`, `5s`, `2m`, `1h 30m`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
