@@ -22,17 +22,18 @@ escape and kernel-attack-surface syscalls whatever the options say.";
 
 pub const RUN_EXAMPLES: &str = "\
 Examples:
-  # A program gets what it needs to load and nothing else: this cat is refused
+  # The program gets what it needs to load and nothing else: cat is refused (exit 1)
   sandlock run --auto-read -- cat /etc/hostname
 
   # Grant one file
   sandlock run --auto-read --read /etc/hostname -- cat /etc/hostname
 
-  # A job with a work directory, limits and an unprivileged identity
+  # A job in a work directory, with limits and an unprivileged identity
+  mkdir -p /tmp/job
   sandlock run --read /usr --read /etc --write /tmp/job --cwd /tmp/job \\
       --timeout 10s --memory 1G --user nobody -- python3 -c 'print(42)'
 
-  # See every file the program opens (Landlock still decides)
+  # Log every file the program opens, refused ones too: Landlock decides (exit 1)
   sandlock run --auto-read --audit openat -- cat /etc/hostname
 
   # Review a policy as a file, then run with it
