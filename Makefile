@@ -9,10 +9,10 @@ export PKG_CONFIG_PATH := $(STAGE)/lib/pkgconfig
 
 all: stage
 
-# Build the release library and install it into build/prefix, the way a
-# C daemon's author would find it through pkg-config.
+# Build the release library and the sandlock command and install them into
+# build/prefix, the way a C daemon's author would find them through pkg-config.
 stage:
-	$(CARGO) build --release -p sandlock-ffi
+	$(CARGO) build --release -p sandlock-ffi -p sandlock-cli
 	tools/install.sh $(STAGE)
 
 demo:
@@ -58,7 +58,7 @@ bench:
 	SANDLOCK_C_HANDLER_BENCH=$(BUILD)/c_handler_bench $(CARGO) bench -p sandlock-core --bench sandbox
 
 install:
-	$(CARGO) build --release -p sandlock-ffi
+	$(CARGO) build --release -p sandlock-ffi -p sandlock-cli
 	DESTDIR=$(DESTDIR) tools/install.sh $(PREFIX)
 
 clean:

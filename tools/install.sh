@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install libsandlock (shared + static), sandlock.h and sandlock.pc.
+# Install libsandlock (shared + static), sandlock.h and sandlock.pc, and the
+# sandlock command with its man page and bash, zsh and fish completions.
 #
 #   tools/install.sh PREFIX [LIBDIR]
 #
@@ -8,7 +9,7 @@
 # set, is prepended to every installed path but not to the paths written into
 # sandlock.pc (staged installs for packagers).
 #
-# Expects a release build: cargo build --release -p sandlock-ffi
+# Expects a release build: cargo build --release -p sandlock-ffi -p sandlock-cli
 set -eu
 
 usage() {
@@ -23,12 +24,13 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
 shared_lib=$target_dir/release/libsandlock.so
 static_lib=$target_dir/release/libsandlock.a
+cli=$target_dir/release/sandlock
 header=$repo/include/sandlock.h
 pc_template=$repo/pkgconfig/sandlock.pc.in
 
-for built in "$shared_lib" "$static_lib" "$header" "$pc_template"; do
+for built in "$shared_lib" "$static_lib" "$cli" "$header" "$pc_template"; do
     if [ ! -f "$built" ]; then
-        echo "install.sh: missing $built (run: cargo build --release -p sandlock-ffi)" >&2
+        echo "install.sh: missing $built (run: cargo build --release -p sandlock-ffi -p sandlock-cli)" >&2
         exit 1
     fi
 done
@@ -94,8 +96,24 @@ sed -e "s|@PREFIX@|$(escape "$prefix")|" \
     "$pc_template" > "$dest$libdir/pkgconfig/sandlock.pc"
 chmod 0644 "$dest$libdir/pkgconfig/sandlock.pc"
 
+# The man page and completions come from the binary's own clap definitions.
+bindir=$prefix/bin
+mandir=$prefix/share/man/man1
+bash_dir=$prefix/share/bash-completion/completions
+zsh_dir=$prefix/share/zsh/site-functions
+fish_dir=$prefix/share/fish/vendor_completions.d
+install -d "$dest$bindir" "$dest$mandir" "$dest$bash_dir" "$dest$zsh_dir" "$dest$fish_dir"
+install -m 0755 "$cli" "$dest$bindir/sandlock"
+"$cli" man > "$dest$mandir/sandlock.1"
+"$cli" completions bash > "$dest$bash_dir/sandlock"
+"$cli" completions zsh > "$dest$zsh_dir/_sandlock"
+"$cli" completions fish > "$dest$fish_dir/sandlock.fish"
+chmod 0644 "$dest$mandir/sandlock.1" "$dest$bash_dir/sandlock" "$dest$zsh_dir/_sandlock" "$dest$fish_dir/sandlock.fish"
+
 echo "installed sandlock $version:"
 echo "  $dest$libdir/$real_name (+ $soname, libsandlock.so)"
 echo "  $dest$libdir/libsandlock.a"
 echo "  $dest$includedir/sandlock.h"
 echo "  $dest$libdir/pkgconfig/sandlock.pc"
+echo "  $dest$bindir/sandlock, $dest$mandir/sandlock.1"
+echo "  completions: $dest$bash_dir/sandlock, $dest$zsh_dir/_sandlock, $dest$fish_dir/sandlock.fish"

@@ -141,6 +141,22 @@ impl Child {
         Ok(())
     }
 
+    /// Send `sig` to every process of the sandbox (`killpg` on its group),
+    /// for a front end that forwards the signals it receives. Like
+    /// [`Child::kill`] it does nothing once the leader is reaped, when its
+    /// pid (the group id) may belong to someone else; `&mut self` keeps it
+    /// from racing the reap in `wait`.
+    pub fn signal(&mut self, sig: i32) -> Result<()> {
+        if self.status.is_none() {
+            // SAFETY: killpg has no memory effects; the leader is not reaped
+            // yet, so its pid (the group id) cannot have been reused.
+            if unsafe { libc::killpg(self.pid, sig) } < 0 {
+                return Err(SandlockError::last_os("signalling the sandbox's process group"));
+            }
+        }
+        Ok(())
+    }
+
     /// Wait for exit while feeding/capturing `streams`, then drain them.
     pub(crate) fn wait_with_output(mut self, mut streams: Streams) -> Result<RunOutput> {
         let status = loop {

@@ -1,9 +1,13 @@
 //! What this kernel can enforce, probed once per process.
 
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::OnceLock;
 
 use crate::error::{Result, SandlockError};
 use crate::policy::Policy;
+use crate::seccomp::bpf::{self, FilterSpec};
+use crate::seccomp::listener::Listener;
+use crate::spawn::{SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV};
 
 /// Landlock ABI that brought TCP port rules.
 const LANDLOCK_ABI_NET: i32 = 4;
@@ -17,6 +21,13 @@ pub struct KernelFeatures {
     pub landlock_abi: i32,
     /// `SECCOMP_RET_USER_NOTIF` is available (Linux 5.0+).
     pub seccomp_user_notif: bool,
+    /// `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux 5.19+): once a
+    /// handler has a notification, only a fatal signal ends the child's
+    /// wait, so a handler's side effects are never repeated. Used when present.
+    pub seccomp_wait_killable_recv: bool,
+    /// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6+): the answered child
+    /// wakes on the answering CPU (the fast handler path). Used when present.
+    pub seccomp_sync_wakeup: bool,
 }
 
 impl KernelFeatures {
@@ -41,7 +52,14 @@ impl KernelFeatures {
         // SAFETY: GET_ACTION_AVAIL reads one u32 from a valid pointer.
         let notif =
             unsafe { libc::syscall(libc::SYS_seccomp, libc::SECCOMP_GET_ACTION_AVAIL, 0, &action as *const u32) };
-        KernelFeatures { landlock_abi: abi.max(0) as i32, seccomp_user_notif: notif == 0 }
+        let (seccomp_wait_killable_recv, seccomp_sync_wakeup) =
+            if notif == 0 { probe_listener_flags() } else { (false, false) };
+        KernelFeatures {
+            landlock_abi: abi.max(0) as i32,
+            seccomp_user_notif: notif == 0,
+            seccomp_wait_killable_recv,
+            seccomp_sync_wakeup,
+        }
     }
 
     /// Fail with `Unsupported` when the policy asks for what this kernel
@@ -75,5 +93,56 @@ impl KernelFeatures {
             });
         }
         Ok(())
+    }
+}
+
+/// (WAIT_KILLABLE_RECV, FD_SYNC_WAKE_UP): both exist only as flags of a real
+/// listener, so a short-lived thread installs a filter that denies nothing
+/// it calls and tries them. Without TSYNC, no_new_privs and the filter bind
+/// only that thread: the process stays unfiltered and nothing is forked.
+fn probe_listener_flags() -> (bool, bool) {
+    let filter = bpf::assemble(&FilterSpec::default());
+    let probe = move || {
+        // SAFETY: prctl with integer arguments; it affects only this thread.
+        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } < 0 {
+            return (false, false);
+        }
+        let killable =
+            bpf::install(&filter, SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV).ok();
+        let Some(fd) = killable.or_else(|| bpf::install(&filter, SECCOMP_FILTER_FLAG_NEW_LISTENER).ok()) else {
+            return (false, false);
+        };
+        // SAFETY: the install returned a new listener fd that nothing else owns.
+        let listener = Listener::new(unsafe { OwnedFd::from_raw_fd(fd) });
+        (killable.is_some(), listener.set_sync_wakeup().is_ok())
+    };
+    std::thread::Builder::new()
+        .name("sandlock-probe".into())
+        .spawn(probe)
+        .ok()
+        .and_then(|thread| thread.join().ok())
+        .unwrap_or((false, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_field(name: &str) -> String {
+        let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
+        status.lines().find_map(|l| l.strip_prefix(name)).unwrap().trim().to_string()
+    }
+
+    #[test]
+    fn the_listener_probe_leaves_the_calling_thread_unfiltered() {
+        let flags = probe_listener_flags();
+        if KernelFeatures::get().seccomp_user_notif {
+            assert_eq!(
+                flags,
+                (KernelFeatures::get().seccomp_wait_killable_recv, KernelFeatures::get().seccomp_sync_wakeup)
+            );
+        }
+        assert_eq!(status_field("Seccomp:"), "0");
+        assert_eq!(status_field("NoNewPrivs:"), "0");
     }
 }

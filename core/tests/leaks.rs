@@ -12,6 +12,7 @@ use common::{policy, program, sandbox, TempDir};
 use sandlock_core::{ExitStatus, HandlerCtx, HandlerResult, NotifAction, SandlockError, SpawnStage, Syscall};
 
 const SIGKILL: i32 = 9;
+const SIGTERM: i32 = 15;
 
 fn entries(dir: &str) -> usize {
     fs::read_dir(dir).unwrap_or_else(|e| panic!("listing {dir}: {e}")).count()
@@ -37,7 +38,7 @@ fn expect_exec_eacces(result: sandlock_core::Result<sandlock_core::RunOutput>) {
     }
 }
 
-/// Eleven runs that end in every way a run can end; `hidden_program` is a
+/// Twelve runs that end in every way a run can end; `hidden_program` is a
 /// probe copied where the policy grants nothing.
 fn one_round(hidden_program: &Path) {
     let getppid = Syscall::from_name("getppid").unwrap();
@@ -83,6 +84,12 @@ fn one_round(hidden_program: &Path) {
     let mut child = with_handler.spawn(&["sleep", "30"]).unwrap();
     child.kill().unwrap();
     assert_eq!(child.wait().unwrap(), ExitStatus::Signaled(SIGKILL));
+
+    let mut child = plain.spawn(&["sleep", "30"]).unwrap();
+    child.signal(SIGTERM).unwrap();
+    assert_eq!(child.wait().unwrap(), ExitStatus::Signaled(SIGTERM));
+    // Reaped: the group id may be someone else's now, so nothing is sent.
+    child.signal(SIGTERM).unwrap();
 
     drop(with_builtins.spawn(&["sleep", "30"]).unwrap());
 }

@@ -1,0 +1,303 @@
+//! What a program needs to be loaded, for `--auto-read`: found by reading
+//! files the way the kernel and the dynamic loader would (ELF headers with
+//! goblin, `#!` lines, `/etc/ld.so.conf`), never by running the program or
+//! its loader, which would run untrusted code outside the sandbox.
+
+use std::collections::{BTreeSet, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use goblin::elf::Elf;
+
+/// The dynamic loader's cache; reading it is how ld.so finds libraries in
+/// the directories of /etc/ld.so.conf quickly.
+const LD_SO_CACHE: &str = "/etc/ld.so.cache";
+const LD_SO_CONF: &str = "/etc/ld.so.conf";
+/// How many `#!` interpreters the kernel follows (BINPRM_MAX_RECURSION).
+const MAX_SCRIPT_DEPTH: usize = 4;
+
+#[cfg(target_arch = "x86_64")]
+const MULTIARCH: &str = "x86_64-linux-gnu";
+#[cfg(target_arch = "aarch64")]
+const MULTIARCH: &str = "aarch64-linux-gnu";
+
+/// The read grants that let `program` start: the directories of the
+/// program, its interpreters and libraries (sorted, without duplicates),
+/// and the loader's cache when there is one. `path` is the search path for
+/// `#!/usr/bin/env NAME`.
+pub fn auto_read(program: &Path, path: &OsStr) -> Vec<PathBuf> {
+    let mut resolver = Resolver {
+        path: path.to_os_string(),
+        conf_dirs: ld_so_conf_dirs(Path::new(LD_SO_CONF), &mut HashSet::new()),
+        seen: HashSet::new(),
+        files: BTreeSet::new(),
+    };
+    resolver.program(program, 0);
+    let mut grants: BTreeSet<PathBuf> =
+        resolver.files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
+    if Path::new(LD_SO_CACHE).is_file() {
+        grants.insert(PathBuf::from(LD_SO_CACHE));
+    }
+    grants.into_iter().collect()
+}
+
+/// The machine an executable was built for; libraries of another one
+/// (32-bit ones in a shared directory) are skipped as the loader skips them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Machine {
+    is_64: bool,
+    e_machine: u16,
+}
+
+struct Resolver {
+    path: OsString,
+    conf_dirs: Vec<PathBuf>,
+    /// Canonical paths of the programs and interpreters already looked at
+    /// (a script may name itself).
+    seen: HashSet<PathBuf>,
+    /// Canonical paths of every file the program needs.
+    files: BTreeSet<PathBuf>,
+}
+
+impl Resolver {
+    /// An executable file: a `#!` script or an ELF program.
+    fn program(&mut self, path: &Path, depth: usize) {
+        let Some(canonical) = self.visit(path) else { return };
+        let mut head = [0u8; 256];
+        let Ok(len) = fs::File::open(&canonical).and_then(|mut f| f.read(&mut head)) else { return };
+        if let Some(line) = head[..len].strip_prefix(b"#!") {
+            if depth < MAX_SCRIPT_DEPTH {
+                self.script(line, depth);
+            }
+            return;
+        }
+        let Ok(bytes) = fs::read(&canonical) else { return };
+        let Ok(elf) = Elf::parse(&bytes) else { return };
+        let machine = Machine { is_64: elf.is_64, e_machine: elf.header.e_machine };
+        self.object(&canonical, &elf, machine, &[]);
+    }
+
+    /// The interpreter of a `#!` line, and for `env NAME` the program NAME.
+    fn script(&mut self, line: &[u8], depth: usize) {
+        let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
+        let line = String::from_utf8_lossy(line);
+        let (interpreter, argument) = match line.trim().split_once([' ', '\t']) {
+            Some((interpreter, argument)) => (interpreter, argument.trim()),
+            None => (line.trim(), ""),
+        };
+        self.program(Path::new(interpreter), depth + 1);
+        if Path::new(interpreter).file_name() == Some(OsStr::new("env")) {
+            if let Some(name) = env_program(argument) {
+                if let Some(found) = self.on_path(name) {
+                    self.program(&found, depth + 1);
+                }
+            }
+        }
+    }
+
+    /// An ELF object: its interpreter and, recursively, its libraries.
+    /// `rpath` is the DT_RPATH chain of the objects that loaded it, which
+    /// the loader also searches for it when it has no DT_RUNPATH.
+    fn object(&mut self, path: &Path, elf: &Elf<'_>, machine: Machine, rpath: &[PathBuf]) {
+        if let Some(interpreter) = elf.interpreter {
+            if let Some(canonical) = self.visit(Path::new(interpreter)) {
+                self.files.insert(canonical);
+            }
+        }
+        let runpath = search_dirs(&elf.runpaths, path);
+        let mut own_rpath = Vec::new();
+        if runpath.is_empty() {
+            own_rpath.extend(search_dirs(&elf.rpaths, path));
+            own_rpath.extend(rpath.iter().cloned());
+        }
+        for name in &elf.libraries {
+            let candidates: Vec<PathBuf> = if name.contains('/') {
+                vec![PathBuf::from(name)]
+            } else {
+                own_rpath
+                    .iter()
+                    .chain(&runpath)
+                    .chain(&self.conf_dirs)
+                    .chain(&default_dirs())
+                    .map(|d| d.join(name))
+                    .collect()
+            };
+            for candidate in candidates {
+                if self.library(&candidate, machine, &own_rpath) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A library candidate; true when it is the one the loader would take.
+    fn library(&mut self, path: &Path, machine: Machine, rpath: &[PathBuf]) -> bool {
+        let Ok(canonical) = fs::canonicalize(path) else { return false };
+        if self.files.contains(&canonical) {
+            return true;
+        }
+        let Ok(bytes) = fs::read(&canonical) else { return false };
+        let Ok(elf) = Elf::parse(&bytes) else { return false };
+        if (Machine { is_64: elf.is_64, e_machine: elf.header.e_machine }) != machine {
+            return false;
+        }
+        self.files.insert(canonical.clone());
+        self.object(&canonical, &elf, machine, rpath);
+        true
+    }
+
+    /// The canonical path of a file not seen before, recorded as needed.
+    fn visit(&mut self, path: &Path) -> Option<PathBuf> {
+        let canonical = fs::canonicalize(path).ok()?;
+        if !self.seen.insert(canonical.clone()) {
+            return None;
+        }
+        self.files.insert(canonical.clone());
+        Some(canonical)
+    }
+
+    fn on_path(&self, name: &str) -> Option<PathBuf> {
+        std::env::split_paths(&self.path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+    }
+}
+
+/// The program `env` runs for a `#!` argument: the first word that is
+/// neither an option (`-S`, `-i`) nor an assignment (`VAR=value`).
+fn env_program(argument: &str) -> Option<&str> {
+    argument.split_whitespace().find(|word| !word.starts_with('-') && !word.contains('='))
+}
+
+/// DT_RPATH / DT_RUNPATH entries with `$ORIGIN` expanded to the object's
+/// directory; entries with other loader variables are left out.
+fn search_dirs(entries: &[&str], object: &Path) -> Vec<PathBuf> {
+    let origin = object.parent().unwrap_or(Path::new("/")).to_string_lossy();
+    entries
+        .iter()
+        .flat_map(|entry| entry.split(':'))
+        .filter(|dir| !dir.is_empty())
+        .map(|dir| dir.replace("${ORIGIN}", &origin).replace("$ORIGIN", &origin))
+        .filter(|dir| !dir.contains('$'))
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// The loader's built-in directories, after those of ld.so.conf.
+fn default_dirs() -> [PathBuf; 6] {
+    [
+        PathBuf::from(format!("/lib/{MULTIARCH}")),
+        PathBuf::from(format!("/usr/lib/{MULTIARCH}")),
+        PathBuf::from("/lib64"),
+        PathBuf::from("/usr/lib64"),
+        PathBuf::from("/lib"),
+        PathBuf::from("/usr/lib"),
+    ]
+}
+
+/// The directories listed in an ld.so.conf, following its `include` lines
+/// (glob patterns, relative to the file's directory).
+fn ld_so_conf_dirs(conf: &Path, visited: &mut HashSet<PathBuf>) -> Vec<PathBuf> {
+    if !visited.insert(conf.to_path_buf()) {
+        return Vec::new();
+    }
+    let Ok(text) = fs::read_to_string(conf) else { return Vec::new() };
+    let base = conf.parent().unwrap_or(Path::new("/"));
+    let mut dirs = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if let Some(patterns) = line.strip_prefix("include").filter(|rest| rest.starts_with([' ', '\t'])) {
+            for pattern in patterns.split_whitespace() {
+                for file in glob(&base.join(pattern)) {
+                    dirs.extend(ld_so_conf_dirs(&file, visited));
+                }
+            }
+        } else if line.starts_with('/') {
+            dirs.push(PathBuf::from(line));
+        }
+    }
+    dirs
+}
+
+/// Files matching `pattern`, whose wildcards (`*`, `?`) may only be in the
+/// last component, as in every ld.so.conf include seen in distributions.
+fn glob(pattern: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (pattern.parent(), pattern.file_name()) else { return Vec::new() };
+    let name = name.to_string_lossy();
+    if !name.contains(['*', '?']) {
+        return vec![pattern.to_path_buf()];
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| wildcard_match(name.as_bytes(), entry.file_name().to_string_lossy().as_bytes()))
+        .map(|entry| entry.path())
+        .collect();
+    files.sort();
+    files
+}
+
+fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    match (pattern.first(), text.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            wildcard_match(&pattern[1..], text) || (!text.is_empty() && wildcard_match(pattern, &text[1..]))
+        }
+        (Some(b'?'), Some(_)) => wildcard_match(&pattern[1..], &text[1..]),
+        (Some(p), Some(t)) if p == t => wildcard_match(&pattern[1..], &text[1..]),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn libc_dir() -> PathBuf {
+        let sh = fs::canonicalize("/bin/sh").unwrap();
+        let grants = auto_read(&sh, OsStr::new("/usr/bin:/bin"));
+        grants.into_iter().find(|dir| dir.join("libc.so.6").exists()).expect("libc's directory is granted")
+    }
+
+    #[test]
+    fn an_elf_program_needs_its_directory_its_loader_and_libc() {
+        let sh = fs::canonicalize("/bin/sh").unwrap();
+        let grants = auto_read(&sh, OsStr::new(""));
+        assert!(grants.contains(&sh.parent().unwrap().to_path_buf()), "{grants:?}");
+        assert!(grants.iter().any(|dir| dir.join("libc.so.6").exists()), "{grants:?}");
+        let sorted: Vec<_> = grants.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+        assert_eq!(grants, sorted);
+    }
+
+    #[test]
+    fn a_script_needs_its_interpreter_and_what_env_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("script");
+        fs::write(&script, "#!/usr/bin/env -S sh -e\necho hi\n").unwrap();
+        let sh_dir = fs::canonicalize("/bin/sh").unwrap().parent().unwrap().to_path_buf();
+        let grants = auto_read(&script, OsStr::new("/usr/bin:/bin"));
+        assert!(grants.contains(&dir.path().canonicalize().unwrap()), "{grants:?}");
+        assert!(grants.contains(&sh_dir), "{grants:?}");
+        assert!(grants.contains(&libc_dir()), "{grants:?}");
+    }
+
+    #[test]
+    fn env_arguments_skip_options_and_assignments() {
+        assert_eq!(env_program("python3"), Some("python3"));
+        assert_eq!(env_program("-S LANG=C python3 -u"), Some("python3"));
+        assert_eq!(env_program(""), None);
+    }
+
+    #[test]
+    fn origin_expands_and_other_variables_are_dropped() {
+        let dirs = search_dirs(&["$ORIGIN/../lib:/opt/x", "$LIB/y"], Path::new("/opt/app/bin/app"));
+        assert_eq!(dirs, [PathBuf::from("/opt/app/bin/../lib"), PathBuf::from("/opt/x")]);
+    }
+
+    #[test]
+    fn wildcards_match_like_the_shell() {
+        assert!(wildcard_match(b"*.conf", b"libc.conf"));
+        assert!(!wildcard_match(b"*.conf", b"libc.conf.bak"));
+        assert!(wildcard_match(b"x?.c*", b"x1.conf"));
+    }
+}

@@ -1,0 +1,60 @@
+//! The command exits as the child did, or with a code that says why the
+//! child never ran.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+
+use common::{code, one_line_error, path, run, sandlock, stderr};
+
+#[test]
+fn the_childs_exit_code_and_signal_come_through() {
+    assert_eq!(code(&run(&["run", "--auto-read", "--", "sh", "-c", "exit 3"])), 3);
+    assert_eq!(code(&run(&["run", "--auto-read", "--", "sh", "-c", "kill -TERM $$"])), 143);
+}
+
+#[test]
+fn sigterm_to_the_command_reaches_the_sandbox() {
+    let mut child = sandlock()
+        .args(["run", "--auto-read", "--", "sh", "-c", "echo ready; exec sleep 30"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+}
+
+#[test]
+fn a_program_that_is_not_found_is_127() {
+    let err = one_line_error(&run(&["run", "--", "sandlock-no-such-program"]), 127);
+    assert_eq!(err, "sandlock: sandlock-no-such-program: command not found");
+    one_line_error(&run(&["run", "--", "/nonexistent/program"]), 127);
+}
+
+#[test]
+fn a_program_that_cannot_be_executed_is_126() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-executable");
+    fs::write(&file, "#!/bin/sh\n").unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+    let err = one_line_error(&run(&["run", "--auto-read", "--", path(&file)]), 126);
+    assert!(err.ends_with("not-executable: permission denied"), "{err}");
+    // Found, but outside every read grant: Landlock refuses the exec.
+    let err = one_line_error(&run(&["run", "--", "true"]), 126);
+    assert!(err.contains("cannot execute: permission denied"), "{err}");
+}
+
+#[test]
+fn a_sandbox_that_cannot_start_is_125() {
+    // Above fs.nr_open even root may not raise RLIMIT_NOFILE.
+    let out = run(&["run", "--auto-read", "--max-open-files", "2000000000", "--", "true"]);
+    let err = one_line_error(&out, 125);
+    assert!(err.contains("setting resource limits"), "{}", stderr(&out));
+}
