@@ -184,6 +184,26 @@ fn allow_unix_sockets_and_allow_netlink_open_their_families() {
 }
 
 #[test]
+fn private_ipc_opens_sysv_ipc_in_a_namespace_of_its_own() {
+    let out = run(&["run", "--auto-read", "--", "ipcmk", "-M", "4096"]);
+    assert!(stderr(&out).contains("Operation not permitted"), "{}", stderr(&out));
+    let out = run(&["run", "--auto-read", "--private-ipc", "--", "sh", "-c", "ipcmk -M 4096 && ipcs -m"]);
+    let listing = ok(&out);
+    assert_eq!(listing.lines().filter(|l| l.starts_with("0x")).count(), 1, "{listing}");
+}
+
+#[test]
+fn private_network_reaches_nothing_outside() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let connect = format!("echo > /dev/tcp/127.0.0.1/{port}");
+    ok(&run(&["run", "--auto-read", "--connect", &port, "--", "bash", "-c", &connect]));
+    let out = run(&["run", "--auto-read", "--connect", &port, "--private-network", "--", "bash", "-c", &connect]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("Connection refused"), "{}", stderr(&out));
+}
+
+#[test]
 fn no_ipc_scope_lets_signals_leave_the_sandbox() {
     let signal_us = format!("kill -0 {}", std::process::id());
     let out = run(&["run", "--auto-read", "--", "sh", "-c", &signal_us]);
