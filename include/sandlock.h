@@ -38,8 +38,7 @@
 #define SANDLOCK_INJECT_NO_CLOEXEC (1 << 1)
 
 /**
- * Most arguments a run accepts (`argc`): a bound that keeps a wrong count
- * from walking over unrelated memory.
+ * Most arguments a run accepts (`argc`).
  */
 #define SANDLOCK_MAX_ARGC 4096
 

@@ -8,8 +8,7 @@ use sandlock_core::{Child, ExitStatus};
 
 use crate::error::sandlock_status_t;
 use crate::guard;
-use crate::handler::abi::sandlock_handler_registration_t;
-use crate::handler::run::Registrations;
+use crate::handler::registrations::{sandlock_handler_registration_t, Registrations};
 use crate::policy::sandlock_policy_t;
 use crate::run;
 

@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{self, sandlock_status_t, FfiError};
-use crate::run::SANDLOCK_MAX_ARGC;
+use crate::limits::SANDLOCK_MAX_ARGC;
 
 /// Run the body of an export: clear the thread's last error, catch any
 /// panic, and on failure record the message and return the status.

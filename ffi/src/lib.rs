@@ -16,6 +16,7 @@ pub mod child;
 pub mod error;
 mod guard;
 pub mod handler;
+pub mod limits;
 pub mod policy;
 pub mod result;
 pub mod run;
@@ -26,9 +27,12 @@ pub use error::{sandlock_last_error, sandlock_last_status, sandlock_status_t};
 pub use handler::abi::*;
 pub use handler::container::*;
 pub use handler::mem::*;
-pub use handler::run::{sandlock_run_interactive_with_handlers, sandlock_run_with_handlers};
+pub use handler::registrations::sandlock_handler_registration_t;
+pub use limits::*;
 pub use policy::*;
 pub use result::*;
-pub use run::{sandlock_run, sandlock_run_interactive, SANDLOCK_MAX_ARGC, SANDLOCK_MAX_REGISTRATIONS};
+pub use run::{
+    sandlock_run, sandlock_run_interactive, sandlock_run_interactive_with_handlers, sandlock_run_with_handlers,
+};
 pub use syscall::*;
 pub use version::*;

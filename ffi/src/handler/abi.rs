@@ -1,5 +1,6 @@
 //! The handler ABI: the notification snapshot, the action a callback fills
-//! in through setters, their numeric values, and the callback types.
+//! in through setters, their numeric values, and the callback types. It
+//! knows nothing of the handler handle built from them (`container`).
 
 use std::ffi::{c_int, c_void};
 use std::os::fd::IntoRawFd;
@@ -8,7 +9,6 @@ use sandlock_core::{InjectFlags, NotifAction, Notification};
 
 use crate::error::{sandlock_status_t, FfiError};
 use crate::guard;
-use crate::handler::container::sandlock_handler_t;
 use crate::handler::mem::sandlock_mem_handle_t;
 
 /// `sandlock_action_set_inject_bytes` flag: the child's fd is opened
@@ -172,16 +172,6 @@ pub type sandlock_handler_fn_t = Option<
 
 /// Frees a handler's `ud`; called exactly once per handler, even for NULL `ud`.
 pub type sandlock_handler_ud_drop_t = Option<unsafe extern "C-unwind" fn(ud: *mut c_void)>;
-
-/// One entry of the array a run entry point consumes.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct sandlock_handler_registration_t {
-    /// The syscall to handle, e.g. from `sandlock_syscall_nr`.
-    pub syscall_nr: i64,
-    /// A handler from `sandlock_handler_new`; the run takes it over.
-    pub handler: *mut sandlock_handler_t,
-}
 
 /// Write `kind` (and the payload `fill` chooses) into `out`.
 ///
