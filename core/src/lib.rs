@@ -43,6 +43,6 @@ pub use policy::{
     check_directory, check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules, DEFAULT_HANDLER_GRACE,
     DEFAULT_MAX_OUTPUT,
 };
-pub use sandbox::Sandbox;
+pub use sandbox::{Sandbox, Stdio, StdioOverrides};
 pub use status::{ExitStatus, RunOutput};
 pub use syscall::{Syscall, NATIVE_AUDIT_ARCH};

@@ -164,16 +164,22 @@ impl Sandbox {
     /// Run to completion, capturing stdout and stderr (each bounded by the
     /// policy's `max_output`).
     pub fn run<S: AsRef<OsStr>>(&self, argv: &[S]) -> Result<RunOutput> {
-        let stdin_mode = match &self.policy.stdin {
-            Stdin::Null => StdioMode::Null,
-            Stdin::Inherit => StdioMode::Inherit,
-            Stdin::Bytes(_) => StdioMode::Pipe,
-        };
-        let (child, started) = self.launch(argv, [stdin_mode, StdioMode::Pipe, StdioMode::Pipe], false)?;
-        let bytes = match &self.policy.stdin {
-            Stdin::Bytes(bytes) => bytes.clone(),
+        self.run_with(argv, StdioOverrides::default())
+    }
+
+    /// [`Sandbox::run`] with some streams chosen by the caller; a stream
+    /// given here is not captured (its part of the output stays empty).
+    pub fn run_with<S: AsRef<OsStr>>(&self, argv: &[S], stdio: StdioOverrides) -> Result<RunOutput> {
+        let bytes = match (&stdio.stdin, &self.policy.stdin) {
+            (None, Stdin::Bytes(bytes)) => bytes.clone(),
             _ => Vec::new(),
         };
+        let modes = [
+            stdio.stdin.map_or_else(|| self.policy_stdin(true), |s| Ok(s.into())),
+            Ok(stdio.stdout.map_or(StdioMode::Pipe, Into::into)),
+            Ok(stdio.stderr.map_or(StdioMode::Pipe, Into::into)),
+        ];
+        let (child, started) = self.launch(argv, collect_modes(modes)?, false)?;
         let streams = Streams {
             stdin: Feed::new(started.stdin, bytes),
             stdout: Capture::new(started.stdout, self.policy.max_output),
@@ -185,25 +191,45 @@ impl Sandbox {
     /// Run to completion with the caller's stdin, stdout and stderr (the
     /// policy's `stdin` setting is for `run` and `spawn`).
     pub fn run_interactive<S: AsRef<OsStr>>(&self, argv: &[S]) -> Result<ExitStatus> {
-        let (mut child, _pipes) = self.launch(argv, [StdioMode::Inherit; 3], false)?;
+        self.run_interactive_with(argv, StdioOverrides::default())
+    }
+
+    /// [`Sandbox::run_interactive`] with some streams chosen by the caller.
+    pub fn run_interactive_with<S: AsRef<OsStr>>(&self, argv: &[S], stdio: StdioOverrides) -> Result<ExitStatus> {
+        let inherit = |s: Option<Stdio>| s.map_or(StdioMode::Inherit, Into::into);
+        let modes = [inherit(stdio.stdin), inherit(stdio.stdout), inherit(stdio.stderr)];
+        let (mut child, _pipes) = self.launch(argv, modes, false)?;
         child.wait()
     }
 
     /// Start the program with the caller's stdout and stderr and return at
     /// once; stdin is `/dev/null` or inherited, as the policy says.
     pub fn spawn<S: AsRef<OsStr>>(&self, argv: &[S]) -> Result<Child> {
-        let stdin = match &self.policy.stdin {
-            Stdin::Null => StdioMode::Null,
-            Stdin::Inherit => StdioMode::Inherit,
-            Stdin::Bytes(_) => {
-                return Err(SandlockError::InvalidArgument {
-                    what: "stdin",
-                    reason: "Stdin::Bytes is fed by run(); spawn() takes Null or Inherit".into(),
-                })
-            }
-        };
-        let (child, _pipes) = self.launch(argv, [stdin, StdioMode::Inherit, StdioMode::Inherit], true)?;
+        self.spawn_with(argv, StdioOverrides::default())
+    }
+
+    /// [`Sandbox::spawn`] with some streams chosen by the caller.
+    pub fn spawn_with<S: AsRef<OsStr>>(&self, argv: &[S], stdio: StdioOverrides) -> Result<Child> {
+        let modes = [
+            stdio.stdin.map_or_else(|| self.policy_stdin(false), |s| Ok(s.into())),
+            Ok(stdio.stdout.map_or(StdioMode::Inherit, Into::into)),
+            Ok(stdio.stderr.map_or(StdioMode::Inherit, Into::into)),
+        ];
+        let (child, _pipes) = self.launch(argv, collect_modes(modes)?, true)?;
         Ok(child)
+    }
+
+    /// The child's stdin as the policy says; bytes need a run that feeds them.
+    fn policy_stdin(&self, can_feed: bool) -> Result<StdioMode> {
+        match &self.policy.stdin {
+            Stdin::Null => Ok(StdioMode::Null),
+            Stdin::Inherit => Ok(StdioMode::Inherit),
+            Stdin::Bytes(_) if can_feed => Ok(StdioMode::Pipe),
+            Stdin::Bytes(_) => Err(SandlockError::InvalidArgument {
+                what: "stdin",
+                reason: "Stdin::Bytes is fed by run(); spawn() takes Null, Inherit or a caller's fd".into(),
+            }),
+        }
     }
 
     /// Start the program; `watchdog` enforces the timeout from a thread (for
@@ -301,6 +327,45 @@ struct DenyList {
     numbers: Vec<u32>,
     errno: i32,
     name: &'static str,
+}
+
+/// A standard stream of the child, chosen by the caller of
+/// [`Sandbox::run_with`], [`Sandbox::run_interactive_with`] or
+/// [`Sandbox::spawn_with`].
+#[derive(Debug)]
+pub enum Stdio {
+    /// `/dev/null`.
+    Null,
+    /// The caller's own stream.
+    Inherit,
+    /// This file, pipe, socket or terminal: the child gets a copy, and this
+    /// one is closed once the child has started.
+    Fd(std::os::fd::OwnedFd),
+}
+
+impl From<Stdio> for StdioMode {
+    fn from(stdio: Stdio) -> StdioMode {
+        match stdio {
+            Stdio::Null => StdioMode::Null,
+            Stdio::Inherit => StdioMode::Inherit,
+            Stdio::Fd(fd) => StdioMode::Fd(fd),
+        }
+    }
+}
+
+/// The streams a run takes from its caller; `None` keeps the run's default
+/// (captured output for `run`, the caller's streams for `run_interactive`,
+/// the policy's stdin and the caller's output for `spawn`).
+#[derive(Debug, Default)]
+pub struct StdioOverrides {
+    pub stdin: Option<Stdio>,
+    pub stdout: Option<Stdio>,
+    pub stderr: Option<Stdio>,
+}
+
+fn collect_modes(modes: [Result<StdioMode>; 3]) -> Result<[StdioMode; 3]> {
+    let [stdin, stdout, stderr] = modes;
+    Ok([stdin?, stdout?, stderr?])
 }
 
 /// The parent's ends of the child's stdio pipes.

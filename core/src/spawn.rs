@@ -27,11 +27,13 @@ pub(crate) const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// How one of the child's standard streams is connected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum StdioMode {
     Inherit,
     Null,
     Pipe,
+    /// A caller's fd, which the child gets a copy of.
+    Fd(OwnedFd),
 }
 
 /// Everything the child needs, prepared before fork.
@@ -190,6 +192,7 @@ fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Op
     match mode {
         StdioMode::Inherit => Ok((None, None)),
         StdioMode::Null => Ok((Some(dev_null(!child_reads)?), None)),
+        StdioMode::Fd(fd) => Ok((Some(fd), None)),
         StdioMode::Pipe if child_reads => {
             // A socket, so the parent can write with MSG_NOSIGNAL (see
             // output.rs); shut for reading on our side, so the child can send
@@ -212,9 +215,10 @@ fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Op
 /// Fork and confine the child. The caller starts the supervisor on
 /// `listener` (the child may already wait on it), then calls [`Started::finish`].
 pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> {
-    let (child_in, parent_in) = stdio_pair(stdio[0], true)?;
-    let (child_out, parent_out) = stdio_pair(stdio[1], false)?;
-    let (child_err, parent_err) = stdio_pair(stdio[2], false)?;
+    let [stdin, stdout, stderr] = stdio;
+    let (child_in, parent_in) = stdio_pair(stdin, true)?;
+    let (child_out, parent_out) = stdio_pair(stdout, false)?;
+    let (child_err, parent_err) = stdio_pair(stderr, false)?;
     let (report_read, report_write) = pipe()?;
     let handoff = if plan.notify { Some(Handoff::new()?) } else { None };
     let child_fds = ChildFds {
