@@ -3,6 +3,7 @@
 //! output.
 
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -24,60 +25,80 @@ pub struct Child {
     supervisor: Option<Supervisor>,
     deadline: Option<Instant>,
     status: Option<ExitStatus>,
-    timed_out: bool,
-    watchdog: Option<Watchdog>,
+    group: GroupSignal,
+    watchdog: Option<JoinHandle<()>>,
 }
 
-/// Enforces the timeout of a spawned child nobody is waiting on. It shares
-/// a lock with `reap`, so it never signals a group whose leader was reaped
-/// (whose id could then belong to someone else).
-struct Watchdog {
-    state: Arc<WatchdogState>,
-    thread: JoinHandle<()>,
-}
-
+/// What the signallers of a group, its watchdog and its reaper share. The
+/// group's id is its leader's pid, which is free for reuse once the leader
+/// is reaped: so `reaped` is set under the lock before the reap, and every
+/// signal is sent under the same lock, never after.
 #[derive(Default)]
-struct WatchdogState {
-    /// (reaped, fired)
-    flags: Mutex<(bool, bool)>,
+struct GroupState {
+    reaped: Mutex<bool>,
+    /// Wakes the watchdog when the leader is about to be reaped.
     wake: Condvar,
+    timed_out: AtomicBool,
 }
 
-impl Watchdog {
-    fn start(pid: libc::pid_t, deadline: Instant) -> Result<Watchdog> {
-        let state = Arc::new(WatchdogState::default());
-        let shared = Arc::clone(&state);
-        let thread = std::thread::Builder::new()
-            .name("sandlock-timeout".into())
-            .spawn(move || {
-                let mut flags = shared.flags.lock().unwrap_or_else(|e| e.into_inner());
-                while !flags.0 {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        // SAFETY: killpg has no memory effects; the leader is
-                        // not reaped (checked under the lock), so the group is ours.
-                        unsafe { libc::killpg(pid, libc::SIGKILL) };
-                        flags.1 = true;
-                        return;
-                    }
-                    flags = shared.wake.wait_timeout(flags, left).unwrap_or_else(|e| e.into_inner()).0;
-                }
-            })
-            .map_err(|e| SandlockError::io("starting the timeout thread", e))?;
-        Ok(Watchdog { state, thread })
+/// Sends signals to the sandbox's process group from any thread, also while
+/// another thread waits on the [`Child`]; never once the leader is reaped.
+/// Take one with [`Child::signaller`].
+#[derive(Clone)]
+pub struct GroupSignal {
+    pid: libc::pid_t,
+    state: Arc<GroupState>,
+}
+
+impl GroupSignal {
+    /// Send `sig` to every process of the sandbox. Returns false, sending
+    /// nothing, when the sandbox has ended and been reaped.
+    pub fn signal(&self, sig: i32) -> Result<bool> {
+        let reaped = self.state.reaped.lock().unwrap_or_else(|e| e.into_inner());
+        if *reaped {
+            return Ok(false);
+        }
+        // SAFETY: killpg has no memory effects; the leader is not reaped
+        // (checked under the lock the reaper takes first), so the group id
+        // is still the sandbox's.
+        if unsafe { libc::killpg(self.pid, sig) } < 0 {
+            return Err(SandlockError::last_os("signalling the sandbox's process group"));
+        }
+        Ok(true)
     }
 
-    /// Mark the leader as about to be reaped; returns whether the timeout fired.
-    fn disarm(self) -> bool {
-        let fired = {
-            let mut flags = self.state.flags.lock().unwrap_or_else(|e| e.into_inner());
-            flags.0 = true;
-            flags.1
-        };
-        self.state.wake.notify_all();
-        let _ = self.thread.join();
-        fired
+    /// Kill the group for the timeout, unless it was reaped.
+    fn time_out(&self) {
+        if let Ok(true) = self.signal(libc::SIGKILL) {
+            self.state.timed_out.store(true, Ordering::Relaxed);
+        }
     }
+
+    /// Mark the leader as about to be reaped: no signal is sent after this.
+    fn retire(&self) {
+        *self.state.reaped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.state.wake.notify_all();
+    }
+}
+
+/// Enforce the timeout of a spawned child nobody may be waiting on.
+fn watchdog(group: &GroupSignal, deadline: Instant) -> Result<JoinHandle<()>> {
+    let group = group.clone();
+    std::thread::Builder::new()
+        .name("sandlock-timeout".into())
+        .spawn(move || {
+            let mut reaped = group.state.reaped.lock().unwrap_or_else(|e| e.into_inner());
+            while !*reaped {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    drop(reaped);
+                    group.time_out();
+                    return;
+                }
+                reaped = group.state.wake.wait_timeout(reaped, left).unwrap_or_else(|e| e.into_inner()).0;
+            }
+        })
+        .map_err(|e| SandlockError::io("starting the timeout thread", e))
 }
 
 /// Pipes of a captured run.
@@ -98,10 +119,11 @@ impl Child {
         watchdog: bool,
     ) -> Result<Child> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let mut child = Child { pid, pidfd, supervisor, deadline, status: None, timed_out: false, watchdog: None };
+        let group = GroupSignal { pid, state: Arc::default() };
+        let mut child = Child { pid, pidfd, supervisor, deadline, status: None, group, watchdog: None };
         if let (Some(deadline), true) = (deadline, watchdog) {
             // On failure `child` is dropped, which kills and reaps the sandbox.
-            child.watchdog = Some(Watchdog::start(pid, deadline)?);
+            child.watchdog = Some(self::watchdog(&child.group, deadline)?);
         }
         Ok(child)
     }
@@ -113,7 +135,13 @@ impl Child {
 
     /// True when the policy's timeout killed the sandbox.
     pub fn timed_out(&self) -> bool {
-        self.timed_out
+        self.group.state.timed_out.load(Ordering::Relaxed)
+    }
+
+    /// A handle that signals the sandbox's group from any thread, also
+    /// while another one waits on this child.
+    pub fn signaller(&self) -> GroupSignal {
+        self.group.clone()
     }
 
     /// Wait until the program exits (or the policy's timeout kills it).
@@ -133,28 +161,15 @@ impl Child {
     /// Kill every process of the sandbox (`SIGKILL` to the process group).
     /// The status is collected by the next wait.
     pub fn kill(&mut self) -> Result<()> {
-        if self.status.is_none() {
-            // SAFETY: killpg has no memory effects; the leader is not reaped
-            // yet, so its pid (the group id) cannot have been reused.
-            unsafe { libc::killpg(self.pid, libc::SIGKILL) };
-        }
-        Ok(())
+        self.signal(libc::SIGKILL)
     }
 
     /// Send `sig` to every process of the sandbox (`killpg` on its group),
-    /// for a front end that forwards the signals it receives. Like
-    /// [`Child::kill`] it does nothing once the leader is reaped, when its
-    /// pid (the group id) may belong to someone else; `&mut self` keeps it
-    /// from racing the reap in `wait`.
+    /// for a front end that forwards the signals it receives. It does
+    /// nothing once the leader is reaped, when its pid (the group id) may
+    /// belong to someone else (see [`GroupSignal`]).
     pub fn signal(&mut self, sig: i32) -> Result<()> {
-        if self.status.is_none() {
-            // SAFETY: killpg has no memory effects; the leader is not reaped
-            // yet, so its pid (the group id) cannot have been reused.
-            if unsafe { libc::killpg(self.pid, sig) } < 0 {
-                return Err(SandlockError::last_os("signalling the sandbox's process group"));
-            }
-        }
-        Ok(())
+        self.group.signal(sig).map(|_| ())
     }
 
     /// Wait for exit while feeding/capturing `streams`, then drain them.
@@ -174,7 +189,7 @@ impl Child {
             status,
             stdout: std::mem::take(&mut streams.stdout.data),
             stderr: std::mem::take(&mut streams.stderr.data),
-            timed_out: self.timed_out,
+            timed_out: self.timed_out(),
             stdout_truncated: streams.stdout.truncated,
             stderr_truncated: streams.stderr.truncated,
         })
@@ -187,9 +202,8 @@ impl Child {
         loop {
             let now = Instant::now();
             if let Some(deadline) = self.deadline {
-                if now >= deadline && !self.timed_out {
-                    self.timed_out = true;
-                    self.kill()?;
+                if now >= deadline && !self.timed_out() {
+                    self.group.time_out();
                 }
             }
             if self.exited()? {
@@ -198,7 +212,7 @@ impl Child {
             if limit.is_some_and(|l| now >= l) {
                 return Ok(None);
             }
-            let next = match (limit, self.deadline.filter(|_| !self.timed_out)) {
+            let next = match (limit, self.deadline.filter(|_| !self.timed_out())) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
@@ -232,11 +246,12 @@ impl Child {
     /// Kill what is left of the group while the leader's pid is still held
     /// by its zombie, then reap the leader and stop the supervisor.
     fn reap(&mut self) -> Result<ExitStatus> {
+        // What is left of the group, while its id is still held by the zombie.
+        let _ = self.group.signal(libc::SIGKILL);
+        self.group.retire();
         if let Some(watchdog) = self.watchdog.take() {
-            self.timed_out |= watchdog.disarm();
+            let _ = watchdog.join();
         }
-        // SAFETY: the leader is a zombie, so the group id is still ours.
-        unsafe { libc::killpg(self.pid, libc::SIGKILL) };
         let mut raw = 0;
         // SAFETY: reaping our own child into a local status word.
         while unsafe { libc::waitpid(self.pid, &mut raw, 0) } < 0 {

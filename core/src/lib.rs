@@ -31,7 +31,7 @@ mod spawn;
 mod status;
 mod syscall;
 
-pub use child::Child;
+pub use child::{Child, GroupSignal};
 pub use error::{Result, SandlockError, SpawnStage};
 pub use handler::{
     AsyncHandler, DeferredReply, ExceptionPolicy, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult,
@@ -40,8 +40,8 @@ pub use handler::{
 pub use kernel::KernelFeatures;
 pub use mem::MemoryError;
 pub use policy::{
-    check_directory, check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules, DEFAULT_HANDLER_GRACE,
-    DEFAULT_MAX_OUTPUT,
+    check_capability, check_directory, check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules,
+    DEFAULT_HANDLER_GRACE, DEFAULT_MAX_OUTPUT,
 };
 pub use sandbox::{Sandbox, Stdio, StdioOverrides};
 pub use status::{ExitStatus, RunOutput};

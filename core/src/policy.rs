@@ -404,12 +404,7 @@ impl PolicyBuilder {
             }
         }
         for &cap in &self.keep_capabilities {
-            if cap > crate::caps::CAP_LAST_CAP {
-                return Err(SandlockError::InvalidArgument {
-                    what: "keep_capability",
-                    reason: format!("{cap} is not a capability number"),
-                });
-            }
+            check_capability(cap)?;
         }
         let deny = resolve_names(&self.deny)?;
         let syscalls = match &self.allow {
@@ -503,6 +498,17 @@ fn metadata(path: &Path) -> Result<std::fs::Metadata> {
         return Err(SandlockError::RelativePath { path: path.to_path_buf() });
     }
     std::fs::metadata(path).map_err(|source| SandlockError::PathNotFound { path: path.to_path_buf(), source })
+}
+
+/// A `CAP_*` number the kernel knows.
+pub fn check_capability(cap: u32) -> Result<()> {
+    if cap > crate::caps::CAP_LAST_CAP {
+        return Err(SandlockError::InvalidArgument {
+            what: "keep_capability",
+            reason: format!("{cap} is not a capability number (0..={})", crate::caps::CAP_LAST_CAP),
+        });
+    }
+    Ok(())
 }
 
 /// Port 0 means "any port" to the kernel, never what a caller meant.
