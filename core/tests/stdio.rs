@@ -4,14 +4,23 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{FromRawFd, OwnedFd};
 
 use common::{policy, sandbox};
 use sandlock_core::{ExitStatus, Stdio, StdioOverrides};
 
+/// (read end, write end), both close-on-exec.
+fn raw_pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two new fds into `fds`.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: both fds are new and owned by nobody else.
+    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+}
+
 fn pipe() -> (std::fs::File, OwnedFd) {
-    let (read, write) = std::io::pipe().unwrap();
-    (std::fs::File::from(OwnedFd::from(read)), OwnedFd::from(write))
+    let (read, write) = raw_pipe();
+    (std::fs::File::from(read), write)
 }
 
 #[test]
@@ -28,10 +37,8 @@ fn a_spawned_child_writes_to_the_callers_pipe() {
 
 #[test]
 fn a_run_reads_the_callers_stdin_and_still_captures_what_it_was_not_given() {
-    let (reader, mut writer) = {
-        let (r, w) = std::io::pipe().unwrap();
-        (OwnedFd::from(r), std::fs::File::from(OwnedFd::from(w)))
-    };
+    let (reader, writer) = raw_pipe();
+    let mut writer = std::fs::File::from(writer);
     writer.write_all(b"fed by the caller\n").unwrap();
     drop(writer);
     let stdio = StdioOverrides { stdin: Some(Stdio::Fd(reader)), ..Default::default() };
