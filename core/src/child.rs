@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Result, SandlockError};
 use crate::output::{Capture, Feed};
 use crate::seccomp::supervisor::Supervisor;
-use crate::status::{ExitStatus, RunOutput};
+use crate::status::{ExitStatus, HandlerKill, RunOutput};
 
 /// After the leader exits and the group is killed, how long output pipes
 /// held by dying processes may take to reach EOF.
@@ -25,6 +25,7 @@ pub struct Child {
     supervisor: Option<Supervisor>,
     deadline: Option<Instant>,
     status: Option<ExitStatus>,
+    handler_kill: Option<HandlerKill>,
     group: GroupSignal,
     watchdog: Option<JoinHandle<()>>,
 }
@@ -120,7 +121,8 @@ impl Child {
     ) -> Result<Child> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let group = GroupSignal { pid, state: Arc::default() };
-        let mut child = Child { pid, pidfd, supervisor, deadline, status: None, group, watchdog: None };
+        let mut child =
+            Child { pid, pidfd, supervisor, deadline, status: None, handler_kill: None, group, watchdog: None };
         if let (Some(deadline), true) = (deadline, watchdog) {
             // On failure `child` is dropped, which kills and reaps the sandbox.
             child.watchdog = Some(self::watchdog(&child.group, deadline)?);
@@ -136,6 +138,11 @@ impl Child {
     /// True when the policy's timeout killed the sandbox.
     pub fn timed_out(&self) -> bool {
         self.group.state.timed_out.load(Ordering::Relaxed)
+    }
+
+    /// The handler kill that ended the sandbox, once it was waited for.
+    pub fn handler_kill(&self) -> Option<HandlerKill> {
+        self.handler_kill
     }
 
     /// A handle that signals the sandbox's group from any thread, also
@@ -190,6 +197,7 @@ impl Child {
             stdout: std::mem::take(&mut streams.stdout.data),
             stderr: std::mem::take(&mut streams.stderr.data),
             timed_out: self.timed_out(),
+            handler_kill: self.handler_kill,
             stdout_truncated: streams.stdout.truncated,
             stderr_truncated: streams.stderr.truncated,
         })
@@ -263,7 +271,7 @@ impl Child {
         let status = ExitStatus::from_wait_status(raw);
         self.status = Some(status);
         if let Some(supervisor) = self.supervisor.take() {
-            supervisor.stop();
+            self.handler_kill = supervisor.stop();
         }
         Ok(status)
     }

@@ -297,5 +297,6 @@ impl DeferredReply {
             action,
             ExceptionPolicy::DenyEperm,
         )
+        .answered
     }
 }

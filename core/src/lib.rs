@@ -44,5 +44,5 @@ pub use policy::{
     DEFAULT_HANDLER_GRACE, DEFAULT_MAX_OUTPUT,
 };
 pub use sandbox::{Sandbox, Stdio, StdioOverrides};
-pub use status::{ExitStatus, RunOutput};
+pub use status::{ExitStatus, HandlerKill, RunOutput};
 pub use syscall::{Syscall, NATIVE_AUDIT_ARCH};

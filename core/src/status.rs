@@ -1,5 +1,7 @@
 //! How a sandboxed program ended, and what it printed.
 
+use crate::syscall::Syscall;
+
 /// Exit status of the sandboxed program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -37,6 +39,16 @@ impl ExitStatus {
     }
 }
 
+/// A handler killed the sandbox (its group got `SIGKILL`) while answering
+/// this syscall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandlerKill {
+    pub syscall: Syscall,
+    /// The handler failed (returned an error or panicked) and its exception
+    /// policy killed; otherwise it answered with a kill itself.
+    pub exception: bool,
+}
+
 /// Result of [`crate::Sandbox::run`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOutput {
@@ -45,6 +57,8 @@ pub struct RunOutput {
     pub stderr: Vec<u8>,
     /// The policy's timeout expired and the process group was killed.
     pub timed_out: bool,
+    /// A handler killed the sandbox (the first kill, when several did).
+    pub handler_kill: Option<HandlerKill>,
     /// Output past the policy's `max_output` bound was discarded.
     pub stdout_truncated: bool,
     pub stderr_truncated: bool,

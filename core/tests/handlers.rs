@@ -13,9 +13,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use sandlock_core::{
-    AsyncHandler, DeferredReply, ExceptionPolicy, ExitStatus, HandlerCtx, HandlerFuture, HandlerResult, InjectFlags,
-    MemoryError, NotifAction, Notification, Policy, PolicyBuilder, RunOutput, Sandbox, SandlockError, Syscall,
-    NATIVE_AUDIT_ARCH,
+    AsyncHandler, DeferredReply, ExceptionPolicy, ExitStatus, HandlerCtx, HandlerFuture, HandlerKill, HandlerResult,
+    InjectFlags, MemoryError, NotifAction, Notification, Policy, PolicyBuilder, RunOutput, Sandbox, SandlockError,
+    Syscall, NATIVE_AUDIT_ARCH,
 };
 
 /// Upper bound for every run, so that a broken handler path fails the test
@@ -703,4 +703,22 @@ fn a_run_waits_for_a_stuck_handler_only_as_long_as_the_grace() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(finished.load(Ordering::SeqCst), "the callback never finished on its own");
+}
+
+/// The run says when a handler ended it, at which syscall, and whether by
+/// its exception policy or by a kill it chose.
+#[test]
+fn the_run_names_the_handler_kill_that_ended_it() {
+    let failing =
+        sandbox(policy()).add_handler(syscall("uname"), |_: &HandlerCtx| -> HandlerResult { handler_panic() });
+    let out = run(&failing, "uname_sysname", &["2"]);
+    assert_eq!(out.handler_kill, Some(HandlerKill { syscall: syscall("uname"), exception: true }));
+    let killing = sandbox(policy()).add_handler(syscall("uname"), |_: &HandlerCtx| -> HandlerResult {
+        Ok(NotifAction::Kill { signal: libc::SIGKILL, pgid: 0 })
+    });
+    let out = run(&killing, "uname_sysname", &["2"]);
+    assert_eq!(out.handler_kill, Some(HandlerKill { syscall: syscall("uname"), exception: false }));
+    let denying = sandbox(policy())
+        .add_handler(syscall("uname"), |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Errno(libc::EPERM)) });
+    assert_eq!(run(&denying, "uname_sysname", &["2"]).handler_kill, None);
 }

@@ -32,24 +32,39 @@ impl Dispatch {
         self.chains.iter().all(Vec::is_empty)
     }
 
-    /// Run the chain; returns the action and the exception policy of the
-    /// handler that decided it (used if the action cannot be carried out).
-    pub(crate) fn run(&self, ctx: &HandlerCtx<'_>) -> (NotifAction, ExceptionPolicy) {
+    /// Run the chain to the first answer that is not `Continue`.
+    pub(crate) fn run(&self, ctx: &HandlerCtx<'_>) -> Decision {
         let chain = usize::try_from(ctx.syscall_nr()).ok().and_then(|nr| self.chains.get(nr));
         let Some(chain) = chain.filter(|c| !c.is_empty()) else {
             // The filter only traps syscalls with a chain; anything else is refused.
-            return (NotifAction::Errno(libc::ENOSYS), ExceptionPolicy::DenyEperm);
+            return Decision::answer(NotifAction::Errno(libc::ENOSYS), ExceptionPolicy::DenyEperm);
         };
         for handler in chain {
             let policy = handler.exception_policy();
-            let action = match catch_unwind(AssertUnwindSafe(|| handler.handle(ctx))) {
-                Ok(Ok(action)) => action,
-                Ok(Err(_)) | Err(_) => exception_action(policy),
+            let (action, failed) = match catch_unwind(AssertUnwindSafe(|| handler.handle(ctx))) {
+                Ok(Ok(action)) => (action, false),
+                Ok(Err(_)) | Err(_) => (exception_action(policy), true),
             };
             if !matches!(action, NotifAction::Continue) {
-                return (action, policy);
+                return Decision { action, fallback: policy, failed };
             }
         }
-        (NotifAction::Continue, ExceptionPolicy::Continue)
+        Decision::answer(NotifAction::Continue, ExceptionPolicy::Continue)
+    }
+}
+
+/// What the chain decided for one notification.
+pub(crate) struct Decision {
+    pub action: NotifAction,
+    /// The exception policy of the handler that decided, for an action that
+    /// cannot be carried out.
+    pub fallback: ExceptionPolicy,
+    /// The action is that policy's, because the handler failed.
+    pub failed: bool,
+}
+
+impl Decision {
+    fn answer(action: NotifAction, fallback: ExceptionPolicy) -> Decision {
+        Decision { action, fallback, failed: false }
     }
 }

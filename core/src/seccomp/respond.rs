@@ -79,15 +79,24 @@ pub(crate) fn validate(
     }
 }
 
+/// What answering a notification did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Response {
+    /// The child still waited and got the answer.
+    pub answered: bool,
+    /// The sandbox's group was sent a kill signal.
+    pub killed: bool,
+}
+
 /// Send `action` (or, if refused, `fallback`'s action, which itself degrades
-/// to `EPERM`). Returns false when the child no longer waits.
+/// to `EPERM`).
 pub(crate) fn respond(
     listener: &Listener,
     notif: &Notification,
     sandbox_pgid: i32,
     action: NotifAction,
     fallback: ExceptionPolicy,
-) -> bool {
+) -> Response {
     let action = match validate(listener, notif, sandbox_pgid, action) {
         Ok(action) => action,
         Err(_) => match validate(listener, notif, sandbox_pgid, exception_action(fallback)) {
@@ -95,7 +104,8 @@ pub(crate) fn respond(
             Err(_) => NotifAction::Errno(libc::EPERM),
         },
     };
-    send_validated(listener, notif, action)
+    let killed = matches!(action, NotifAction::Kill { signal: libc::SIGKILL, .. });
+    Response { answered: send_validated(listener, notif, action), killed }
 }
 
 fn send_validated(listener: &Listener, notif: &Notification, action: NotifAction) -> bool {

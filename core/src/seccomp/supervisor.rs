@@ -10,7 +10,7 @@
 
 use std::os::fd::OwnedFd;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -19,11 +19,14 @@ use crate::handler::{HandlerCtx, Notification};
 use crate::seccomp::dispatch::Dispatch;
 use crate::seccomp::listener::Listener;
 use crate::seccomp::respond::respond;
+use crate::status::HandlerKill;
+use crate::syscall::Syscall;
 
 pub(crate) struct Supervisor {
     threads: Vec<JoinHandle<()>>,
     exited: mpsc::Receiver<()>,
     grace: Duration,
+    kill: Arc<OnceLock<HandlerKill>>,
 }
 
 pub(crate) struct SupervisorConfig {
@@ -47,25 +50,28 @@ impl Supervisor {
             let _ = listener.set_sync_wakeup();
         }
         let (tx, exited) = mpsc::channel();
+        let kill = Arc::new(OnceLock::new());
         let mut threads = Vec::with_capacity(config.threads);
         for _ in 0..config.threads.max(1) {
             let listener = Arc::clone(&listener);
             let dispatch = Arc::clone(&dispatch);
+            let kill = Arc::clone(&kill);
             let tx = tx.clone();
             let thread = std::thread::Builder::new()
                 .name("sandlock-recv".into())
                 .spawn(move || {
-                    receive_loop(&listener, &dispatch, sandbox_pgid);
+                    receive_loop(&listener, &dispatch, sandbox_pgid, &kill);
                     let _ = tx.send(());
                 })
                 .map_err(|e| SandlockError::io("starting a supervisor thread", e))?;
             threads.push(thread);
         }
-        Ok(Supervisor { threads, exited, grace: config.grace })
+        Ok(Supervisor { threads, exited, grace: config.grace, kill })
     }
 
-    /// Wait for the receivers once every sandboxed process is gone.
-    pub(crate) fn stop(self) {
+    /// Wait for the receivers once every sandboxed process is gone; returns
+    /// the handler kill that ended the sandbox, if one did.
+    pub(crate) fn stop(self) -> Option<HandlerKill> {
         let mut remaining = self.threads.len();
         let deadline = std::time::Instant::now() + self.grace;
         while remaining > 0 {
@@ -80,10 +86,11 @@ impl Supervisor {
                 let _ = thread.join();
             }
         }
+        self.kill.get().copied()
     }
 }
 
-fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, sandbox_pgid: i32) {
+fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, sandbox_pgid: i32, kill: &OnceLock<HandlerKill>) {
     let mut notif = Notification::default();
     loop {
         if let Err(err) = listener.recv(&mut notif) {
@@ -96,7 +103,13 @@ fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, sandbox_pgid: i32
             }
         }
         let ctx = HandlerCtx { notif: &notif, listener, sandbox_pgid };
-        let (action, fallback) = dispatch.run(&ctx);
-        respond(listener, &notif, sandbox_pgid, action, fallback);
+        let decision = dispatch.run(&ctx);
+        let response = respond(listener, &notif, sandbox_pgid, decision.action, decision.fallback);
+        if response.killed {
+            if let Ok(syscall) = Syscall::checked(i64::from(notif.syscall_nr)) {
+                // The first kill is the one that ended the sandbox.
+                let _ = kill.set(HandlerKill { syscall, exception: decision.failed });
+            }
+        }
     }
 }
