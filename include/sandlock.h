@@ -175,14 +175,100 @@ typedef uint32_t sandlock_exception_policy_t;
 #endif // __cplusplus
 
 /**
+ * Values of `sandlock_exit_t.reason`: why the child ended.
+ */
+enum sandlock_exit_reason_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * It exited by itself, with `exit_code`.
+     */
+    SANDLOCK_EXIT_EXITED = 0,
+    /**
+     * A signal from outside the library (or from the program itself)
+     * killed it: `signal`.
+     */
+    SANDLOCK_EXIT_SIGNALED = 1,
+    /**
+     * The policy's timeout killed the sandbox.
+     */
+    SANDLOCK_EXIT_TIMED_OUT = 2,
+    /**
+     * A handler failed on `syscall_nr` and its exception policy killed the
+     * sandbox.
+     */
+    SANDLOCK_EXIT_HANDLER_FAILED = 3,
+    /**
+     * A handler answered `syscall_nr` with a kill.
+     */
+    SANDLOCK_EXIT_HANDLER_KILLED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum sandlock_exit_reason_t sandlock_exit_reason_t;
+#else
+typedef uint32_t sandlock_exit_reason_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Values of `sandlock_policy_stdin`'s `mode`: what the child reads.
+ */
+enum sandlock_stdin_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `/dev/null` (the default).
+     */
+    SANDLOCK_STDIN_NULL = 0,
+    /**
+     * The caller's standard input.
+     */
+    SANDLOCK_STDIN_INHERIT = 1,
+    /**
+     * Bytes given to the setter, then end of file (captured runs only).
+     */
+    SANDLOCK_STDIN_BYTES = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum sandlock_stdin_t sandlock_stdin_t;
+#else
+typedef uint32_t sandlock_stdin_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A running sandboxed program and the handlers that serve it (opaque).
  * Free it with `sandlock_child_free`.
  */
 typedef struct sandlock_child_t sandlock_child_t;
 
 /**
- * A handler (opaque): create it with `sandlock_handler_new`; a run entry
- * point or `sandlock_handler_free` consumes it.
+ * A program to run under a policy (opaque). Create it with
+ * `sandlock_command_new`, configure it with the `sandlock_command_set_*` /
+ * `_add_*` setters, start it with one verb (`sandlock_command_run`,
+ * `_run_interactive` or `_spawn`), and free it with
+ * `sandlock_command_free` whatever happened.
+ */
+typedef struct sandlock_command_t sandlock_command_t;
+
+/**
+ * A failed call's status, errno and message, owned by the caller (opaque).
+ * 1.1 functions hand one out through their `sandlock_error_t **err`
+ * parameter; `sandlock_error_take_last` makes one of the thread's last
+ * error. Free it with `sandlock_error_free`.
+ */
+typedef struct sandlock_error_t sandlock_error_t;
+
+/**
+ * A handler (opaque): create it with `sandlock_handler_new` (a callback)
+ * or `sandlock_handler_new_static` (a fixed answer); a run entry point, a
+ * command or `sandlock_handler_free` consumes it.
  */
 typedef struct sandlock_handler_t sandlock_handler_t;
 
@@ -199,8 +285,8 @@ typedef struct sandlock_mem_handle_t sandlock_mem_handle_t;
 typedef struct sandlock_policy_t sandlock_policy_t;
 
 /**
- * The outcome of `sandlock_run` / `sandlock_run_with_handlers` (opaque):
- * how the child ended and what it wrote. Free it with `sandlock_result_free`.
+ * The outcome of a captured run (opaque): how the child ended and what it
+ * wrote. Free it with `sandlock_result_free`.
  */
 typedef struct sandlock_result_t sandlock_result_t;
 
@@ -254,6 +340,35 @@ typedef struct sandlock_action_out_t {
     uint32_t kind;
     union sandlock_action_payload_t payload;
 } sandlock_action_out_t;
+
+/**
+ * How a run or a spawned child ended (a snapshot the library owns and
+ * fills; fields may only be added at the end within a major version).
+ */
+typedef struct sandlock_exit_t {
+    /**
+     * A `sandlock_exit_reason_t` value.
+     */
+    uint32_t reason;
+    /**
+     * The exit code, or -1 when a signal killed the child.
+     */
+    int32_t exit_code;
+    /**
+     * The signal that killed the child, or 0 when it exited.
+     */
+    int32_t signal;
+    /**
+     * For the two handler reasons, the syscall whose handler killed the
+     * sandbox; -1 otherwise.
+     */
+    int64_t syscall_nr;
+    /**
+     * Captured output past the policy's max output was discarded.
+     */
+    bool stdout_truncated;
+    bool stderr_truncated;
+} sandlock_exit_t;
 
 /**
  * The kernel's notification, copied for the callback (80 bytes). Fields
@@ -422,6 +537,17 @@ int sandlock_action_set_kill(struct sandlock_action_out_t *out, int32_t sig, int
 int sandlock_action_set_return_value(struct sandlock_action_out_t *out, int64_t value);
 
 /**
+ * How the child ended, once a wait saw it end (`sandlock_child_wait` or
+ * `_wait_for` returned `SANDLOCK_OK`): the snapshot is owned by `child`
+ * (valid until `sandlock_child_free`). NULL while it runs or has not been
+ * waited for, and for a NULL child. Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `child` must be NULL or a live child.
+ */
+const struct sandlock_exit_t *sandlock_child_exit(const struct sandlock_child_t *child);
+
+/**
  * Free a child: kill it if it still runs, reap it, then free its handlers
  * (each `ud_drop` runs once; a panic in one is caught, the others still
  * run, and `sandlock_last_error()` reports it). NULL is a no-op. Must not
@@ -437,8 +563,8 @@ void sandlock_child_free(struct sandlock_child_t *child);
  * Kill every process of the sandbox (`SIGKILL` to its process group); a
  * later `sandlock_child_wait` collects the status. Killing a child that
  * already ended does nothing. Returns `SANDLOCK_OK`, or
- * `SANDLOCK_E_INVALID` for a NULL child. Must not overlap other calls on
- * the same child.
+ * `SANDLOCK_E_INVALID` for a NULL child. Thread-safe, also while another
+ * thread waits on the child (must not overlap `sandlock_child_free`).
  *
  * # Safety
  * `child` must be NULL or a live child.
@@ -446,14 +572,48 @@ void sandlock_child_free(struct sandlock_child_t *child);
 int sandlock_child_kill(struct sandlock_child_t *child);
 
 /**
+ * Stop every process of the sandbox (`SIGSTOP` to its group); its time
+ * limit keeps running. As `sandlock_child_signal`. Since 1.1.
+ *
+ * # Safety
+ * `child` must be NULL or a live child; `err` NULL or writable.
+ */
+int sandlock_child_pause(const struct sandlock_child_t *child, struct sandlock_error_t **err);
+
+/**
  * Process id of the child, which is also its process group. Returns -1
- * with `SANDLOCK_E_INVALID` for a NULL child. Borrows `child`; must not
- * overlap `sandlock_child_wait`, `_kill` or `_free` on the same child.
+ * with `SANDLOCK_E_INVALID` for a NULL child. Borrows `child`;
+ * thread-safe (must not overlap `sandlock_child_free`).
  *
  * # Safety
  * `child` must be NULL or a live child.
  */
 int32_t sandlock_child_pid(const struct sandlock_child_t *child);
+
+/**
+ * Continue every process of a paused sandbox (`SIGCONT` to its group). As
+ * `sandlock_child_signal`. Since 1.1.
+ *
+ * # Safety
+ * `child` must be NULL or a live child; `err` NULL or writable.
+ */
+int sandlock_child_resume(const struct sandlock_child_t *child, struct sandlock_error_t **err);
+
+/**
+ * Send signal `sig` (1..=64) to every process of the sandbox. A child that
+ * already ended gets nothing (its group id may be someone else's by now).
+ *
+ * Returns `SANDLOCK_OK`, or a negative status with the error in `*err`
+ * (when not NULL): `SANDLOCK_E_INVALID` for a NULL child or a signal out
+ * of range. Thread-safe, also while another thread waits on the child
+ * (must not overlap `sandlock_child_free`). Since 1.1.
+ *
+ * # Safety
+ * `child` must be NULL or a live child; `err` NULL or writable.
+ */
+int sandlock_child_signal(const struct sandlock_child_t *child,
+                          int sig,
+                          struct sandlock_error_t **err);
 
 /**
  * Wait for the child to end, at most `timeout_ms` milliseconds (negative:
@@ -464,8 +624,9 @@ int32_t sandlock_child_pid(const struct sandlock_child_t *child);
  * if it exited); either pointer may be NULL. Returns
  * `SANDLOCK_STILL_RUNNING` when the time ran out first (outputs not
  * written), or a negative status on error. After the child ended, further
- * calls return the same status at once. Not thread-safe on one child:
- * calls on the same child must not overlap.
+ * calls return the same status at once. Thread-safe: waits on one child
+ * are serialised, and other threads may signal or kill it meanwhile (not
+ * free it).
  *
  * # Safety
  * `child` must be NULL or a live child; `exit_code` and `signal` NULL or
@@ -475,6 +636,242 @@ int sandlock_child_wait(struct sandlock_child_t *child,
                         int64_t timeout_ms,
                         int32_t *exit_code,
                         int32_t *signal);
+
+/**
+ * Wait for the child to end, at most `timeout_ms` milliseconds (negative:
+ * without limit; 0: just check); the policy's own timeout still applies.
+ *
+ * Returns `SANDLOCK_OK` once the child has ended (then
+ * `sandlock_child_exit` describes how), `SANDLOCK_STILL_RUNNING` when the
+ * time ran out first, or a negative status with the error in `*err` (when
+ * not NULL) and in `sandlock_last_error()`. Thread-safe as
+ * `sandlock_child_wait`. Since 1.1.
+ *
+ * # Safety
+ * `child` must be NULL or a live child; `err` NULL or writable.
+ */
+int sandlock_child_wait_for(const struct sandlock_child_t *child,
+                            int64_t timeout_ms,
+                            struct sandlock_error_t **err);
+
+/**
+ * Add `handler` on syscall `syscall_nr` (from `sandlock_syscall_nr`), after
+ * the handlers added before it.
+ *
+ * Ownership: `handler` is consumed on every return path, success or error
+ * (it is freed, `ud_drop` included, when the call fails); the caller must
+ * not use it again. A handler on a syscall the policy denies makes the verb
+ * fail with `SANDLOCK_E_DENIED`.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL command or
+ * handler, a number this architecture does not have, a handler already
+ * added, or a command that already ran. Not thread-safe on one command.
+ * Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command; `handler` NULL or an
+ * unconsumed handler from `sandlock_handler_new*`; `err` NULL or writable.
+ */
+int sandlock_command_add_handler(struct sandlock_command_t *command,
+                                 int64_t syscall_nr,
+                                 struct sandlock_handler_t *handler,
+                                 struct sandlock_error_t **err);
+
+/**
+ * Free a command and whatever it still owns (handlers never run: their
+ * `ud_drop` runs now; the copied stdio fds). NULL is a no-op. Must not race
+ * with other calls on the same command. Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a command from `sandlock_command_new` not yet
+ * freed.
+ */
+void sandlock_command_free(struct sandlock_command_t *command);
+
+/**
+ * A command for `policy` running `argv` (`argc` strings, 1..=4096;
+ * `argv[0]` is the program, searched in the child's `PATH` when it has no
+ * `/`). The policy and the strings are copied: the caller may change or
+ * free them afterwards.
+ *
+ * Returns an owned command (free it with `sandlock_command_free`), or NULL
+ * with the error in `*err` (when `err` is not NULL; free it with
+ * `sandlock_error_free`) and in `sandlock_last_error()`:
+ * `SANDLOCK_E_INVALID` for a NULL policy or argv, a NULL entry or a bad
+ * `argc`. Thread-safe (the policy must not be changed concurrently).
+ * Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `argv` NULL or `argc` pointers,
+ * each NULL or a C string; `err` NULL or writable.
+ */
+struct sandlock_command_t *sandlock_command_new(const struct sandlock_policy_t *policy,
+                                                const char *const *argv,
+                                                uint32_t argc,
+                                                struct sandlock_error_t **err);
+
+/**
+ * Run the command to completion, capturing the output streams that were
+ * not given an fd (each bounded by the policy's max output).
+ *
+ * A command runs once: its handlers go with the verb, which frees each
+ * (`ud_drop` runs exactly once) before it returns, whatever the outcome.
+ * Free the command itself with `sandlock_command_free` afterwards.
+ *
+ * Returns an owned result (free it with `sandlock_result_free`), or NULL
+ * with the error in `*err` and `sandlock_last_error()`, its message naming
+ * the run: `SANDLOCK_E_INVALID` (a command that already ran, a bad
+ * policy), `SANDLOCK_E_NOT_FOUND`, `SANDLOCK_E_UNSUPPORTED`,
+ * `SANDLOCK_E_DENIED` (a handler on a denied syscall), `SANDLOCK_E_SPAWN`
+ * (with the errno), `SANDLOCK_E_PANIC` (a `ud_drop` panicked). Blocks the
+ * calling thread; different commands may run concurrently. Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command not used by another thread;
+ * `err` NULL or writable.
+ */
+struct sandlock_result_t *sandlock_command_run(struct sandlock_command_t *command,
+                                               struct sandlock_error_t **err);
+
+/**
+ * Run the command to completion with the caller's stdin, stdout and
+ * stderr, except the streams given an fd. Ownership as for
+ * `sandlock_command_run`.
+ *
+ * Returns the child's exit code, 128 + the signal that killed it, or a
+ * negative status with the error in `*err` (see `sandlock_command_run`).
+ * Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command not used by another thread;
+ * `err` NULL or writable.
+ */
+int sandlock_command_run_interactive(struct sandlock_command_t *command,
+                                     struct sandlock_error_t **err);
+
+/**
+ * Name the run: the name labels its errors ("run \"job-42\": ...").
+ * `name` is copied.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL argument, a
+ * name that is not UTF-8, or a command that already ran. Not thread-safe
+ * on one command. Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command; `name` NULL or a C string;
+ * `err` NULL or writable.
+ */
+int sandlock_command_set_name(struct sandlock_command_t *command,
+                              const char *name,
+                              struct sandlock_error_t **err);
+
+/**
+ * The child's standard error goes to a copy of `fd`; as
+ * `sandlock_command_set_stdout`. Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command; `err` NULL or writable.
+ */
+int sandlock_command_set_stderr(struct sandlock_command_t *command,
+                                int fd,
+                                struct sandlock_error_t **err);
+
+/**
+ * The child's standard input is a copy of `fd` (a pipe, file, socket or
+ * terminal); the library duplicates it now, so the caller keeps and closes
+ * its own. -1 restores the default: the policy's stdin (`/dev/null`
+ * unless set otherwise).
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL command, an fd
+ * that is not open, or a command that already ran. Not thread-safe on one
+ * command. Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command; `err` NULL or writable.
+ */
+int sandlock_command_set_stdin(struct sandlock_command_t *command,
+                               int fd,
+                               struct sandlock_error_t **err);
+
+/**
+ * The child's standard output goes to a copy of `fd` (duplicated now; the
+ * caller keeps its own). -1 restores the default: captured into the result
+ * by `sandlock_command_run`, inherited by `_run_interactive`, `/dev/null`
+ * for `_spawn`. Output sent to an fd is not in the result.
+ *
+ * Returns and safety as for `sandlock_command_set_stdin`. Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command; `err` NULL or writable.
+ */
+int sandlock_command_set_stdout(struct sandlock_command_t *command,
+                                int fd,
+                                struct sandlock_error_t **err);
+
+/**
+ * Start the command and return at once. Streams without an fd are
+ * `/dev/null` (stdin: the policy's stdin, `/dev/null` unless set). The
+ * child owns the command's handlers until `sandlock_child_free`; on
+ * failure they are freed before this returns.
+ *
+ * Returns an owned child (see `sandlock_child_wait_for`,
+ * `sandlock_child_free`), or NULL with the error in `*err` (see
+ * `sandlock_command_run`). Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command not used by another thread;
+ * `err` NULL or writable.
+ */
+struct sandlock_child_t *sandlock_command_spawn(struct sandlock_command_t *command,
+                                                struct sandlock_error_t **err);
+
+/**
+ * The `errno` behind `error` (e.g. `EACCES` from a failed `exec`), or 0 when
+ * the failure has none or `error` is NULL. Borrows `error`; thread-safe.
+ * Since 1.1.
+ *
+ * # Safety
+ * `error` must be NULL or a live error.
+ */
+int32_t sandlock_error_errno(const struct sandlock_error_t *error);
+
+/**
+ * Free an error. NULL is a no-op. Must not race with other calls on the
+ * same error. Since 1.1.
+ *
+ * # Safety
+ * `error` must be NULL or an error from this library not yet freed.
+ */
+void sandlock_error_free(struct sandlock_error_t *error);
+
+/**
+ * The message of `error`: NUL-terminated UTF-8 that names the offending
+ * value, owned by `error` (valid until `sandlock_error_free`). Never NULL:
+ * the empty string for a NULL `error`. Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `error` must be NULL or a live error.
+ */
+const char *sandlock_error_message(const struct sandlock_error_t *error);
+
+/**
+ * Status of `error` (a negative `sandlock_status_t`), or `SANDLOCK_E_INVALID`
+ * for NULL. Borrows `error`; thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `error` must be NULL or a live error.
+ */
+int32_t sandlock_error_status(const struct sandlock_error_t *error);
+
+/**
+ * The calling thread's last error as an owned error, or NULL when the most
+ * recent call on this thread succeeded; the thread's last error is then
+ * cleared. Call it right after a 1.0 function failed, on the same thread
+ * (in one cgo call from Go), to keep its status, errno and message across
+ * a change of thread. Free the result with `sandlock_error_free`.
+ * Thread-safe: each thread has its own last error. Since 1.1.
+ */
+struct sandlock_error_t *sandlock_error_take_last(void);
 
 /**
  * Free a handler that was not passed to a run entry point; calls its
@@ -513,6 +910,36 @@ struct sandlock_handler_t *sandlock_handler_new(sandlock_handler_fn_t callback,
                                                 void *ud,
                                                 sandlock_handler_ud_drop_t ud_drop,
                                                 uint32_t exception_policy);
+
+/**
+ * Create a handler that gives the same answer to every call, without a
+ * callback: the supervisor answers it itself and never enters the caller's
+ * code (nor its runtime: no Go scheduler, no Python GIL). `action` is an
+ * action filled by `sandlock_action_set_continue`, `_set_errno` or
+ * `_set_return_value`; it is copied.
+ *
+ * Returns an owned handler, to be consumed like one from
+ * `sandlock_handler_new` (it has no `ud`, so nothing to drop), or NULL with
+ * the error in `*err` (when not NULL) and `sandlock_last_error()`:
+ * `SANDLOCK_E_INVALID` for a NULL action or any other kind (a fixed fd, a
+ * hold or a kill is not something every call can be answered with).
+ * Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `action` must be NULL or a readable action; `err` NULL or writable.
+ */
+struct sandlock_handler_t *sandlock_handler_new_static(const struct sandlock_action_out_t *action,
+                                                       struct sandlock_error_t **err);
+
+/**
+ * The Landlock ABI version of the running kernel (1 for Linux 5.13 ... 7
+ * for 6.15 and later), or `SANDLOCK_E_UNSUPPORTED` (negative) when
+ * Landlock is not enabled. The default policy needs 6 (Linux 6.12); a
+ * policy on an older kernel fails with `SANDLOCK_E_UNSUPPORTED` unless it
+ * is best effort. Probed once per process; takes no pointers, never fails
+ * otherwise; thread-safe. Since 1.1.
+ */
+int32_t sandlock_landlock_abi(void);
 
 /**
  * Message of the last failed call on this thread.
@@ -597,6 +1024,39 @@ int32_t sandlock_mem_write(const struct sandlock_mem_handle_t *handle,
                            size_t len);
 
 /**
+ * Let the child open `AF_NETLINK` sockets (denied by default): it can then
+ * read the routes, links and socket listings of the host's network
+ * namespace.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Not thread-safe on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_allow_netlink(struct sandlock_policy_t *policy,
+                                  bool on,
+                                  struct sandlock_error_t **err);
+
+/**
+ * Allowlist mode: only the syscalls named by calls of this setter (e.g.
+ * `"read"`) may run; every other fails with `EPERM` (the deny lists still
+ * apply). Cannot be combined with `sandlock_policy_deny_syscall` (a run
+ * then fails with `SANDLOCK_E_INVALID`).
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL argument or a
+ * name this architecture does not have (the error also in `*err`). `name`
+ * is copied. Not thread-safe on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `name` NULL or a C string; `err`
+ * NULL or writable.
+ */
+int sandlock_policy_allow_only_syscall(struct sandlock_policy_t *policy,
+                                       const char *name,
+                                       struct sandlock_error_t **err);
+
+/**
  * Let the child create `AF_UNIX` sockets (denied by default; `socketpair`
  * always works). Landlock does not mediate connecting to a pathname
  * socket, so allow them only together with an unprivileged uid.
@@ -608,6 +1068,22 @@ int32_t sandlock_mem_write(const struct sandlock_mem_handle_t *handle,
  * `policy` must be NULL or a live policy.
  */
 int sandlock_policy_allow_unix_sockets(struct sandlock_policy_t *policy, bool allow);
+
+/**
+ * Run with whatever part of the policy this kernel can enforce instead of
+ * failing with `SANDLOCK_E_UNSUPPORTED` (off by default: sandlock never
+ * runs weaker unless asked). `sandlock_landlock_abi` tells what the kernel
+ * has.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Not thread-safe on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_best_effort(struct sandlock_policy_t *policy,
+                                bool on,
+                                struct sandlock_error_t **err);
 
 /**
  * Run the child in directory `path`.
@@ -703,13 +1179,30 @@ int sandlock_policy_gid(struct sandlock_policy_t *policy, uint32_t gid);
  * callback that outlives the grace finishes on its own thread, its answer
  * discarded, and its handler is freed (`ud_drop`) when it returns.
  *
- * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
- * Not thread-safe on one policy. Since 1.1.
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Not thread-safe on one policy. Since 1.1.
  *
  * # Safety
- * `policy` must be NULL or a live policy.
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
  */
-int sandlock_policy_handler_grace_ms(struct sandlock_policy_t *policy, uint64_t ms);
+int sandlock_policy_handler_grace_ms(struct sandlock_policy_t *policy,
+                                     uint64_t ms,
+                                     struct sandlock_error_t **err);
+
+/**
+ * Keep capability `cap` (a `CAP_*` number, e.g. 10 for
+ * `CAP_NET_BIND_SERVICE`) that is otherwise dropped with all the others.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or a
+ * number that is no capability (the error also in `*err`). Not thread-safe
+ * on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_keep_capability(struct sandlock_policy_t *policy,
+                                    uint32_t cap,
+                                    struct sandlock_error_t **err);
 
 /**
  * Limit the child's address space to `bytes` (`RLIMIT_AS`).
@@ -721,6 +1214,34 @@ int sandlock_policy_handler_grace_ms(struct sandlock_policy_t *policy, uint64_t 
  * `policy` must be NULL or a live policy.
  */
 int sandlock_policy_max_memory(struct sandlock_policy_t *policy, uint64_t bytes);
+
+/**
+ * Limit the child to `n` open files (`RLIMIT_NOFILE`).
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or 0
+ * (the error also in `*err`). Not thread-safe on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_max_open_files(struct sandlock_policy_t *policy,
+                                   uint64_t n,
+                                   struct sandlock_error_t **err);
+
+/**
+ * Keep at most `bytes` of each captured output stream of a run (16 MiB by
+ * default); the rest is read and discarded, and the result says the stream
+ * was truncated.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or 0
+ * (the error also in `*err`). Not thread-safe on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_max_output(struct sandlock_policy_t *policy,
+                               size_t bytes,
+                               struct sandlock_error_t **err);
 
 /**
  * Allow at most `n` tasks (processes and threads) alive in the sandbox.
@@ -765,19 +1286,36 @@ int sandlock_policy_net_connect_tcp(struct sandlock_policy_t *policy, uint16_t p
 struct sandlock_policy_t *sandlock_policy_new(void);
 
 /**
+ * Copy environment variable `name` from the caller's environment into the
+ * child's, when it is set now (the child's environment starts empty).
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL argument or a
+ * name that is empty or contains `=` (the error also in `*err`). Not
+ * thread-safe on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `name` NULL or a C string; `err`
+ * NULL or writable.
+ */
+int sandlock_policy_pass_env(struct sandlock_policy_t *policy,
+                             const char *name,
+                             struct sandlock_error_t **err);
+
+/**
  * Give the child a private IPC namespace, in which it may use SysV IPC
  * among its own processes (denied otherwise). Needs `CAP_SYS_ADMIN` in the caller: without it a run fails
  * with `SANDLOCK_E_UNSUPPORTED`, unless the policy is best effort (IPC then
  * stays denied).
  *
- * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
- * Not thread-safe on one policy. Since 1.1.
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Not thread-safe on one policy. Since 1.1.
  *
  * # Safety
- * `policy` must be NULL or a live policy.
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
  */
 int sandlock_policy_private_ipc(struct sandlock_policy_t *policy,
-                                bool on);
+                                bool on,
+                                struct sandlock_error_t **err);
 
 /**
  * Give the child a private network namespace with only a loopback
@@ -786,13 +1324,52 @@ int sandlock_policy_private_ipc(struct sandlock_policy_t *policy,
  * private loopback. Needs `CAP_SYS_ADMIN` in the caller (as for
  * `sandlock_policy_private_ipc`) and costs about 0.5 ms per run.
  *
- * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Not thread-safe on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_private_network(struct sandlock_policy_t *policy,
+                                    bool on,
+                                    struct sandlock_error_t **err);
+
+/**
+ * Keep abstract UNIX sockets and signals from reaching processes outside
+ * the sandbox (Landlock scoping; on by default). Turning it off lets the
+ * child signal any process its uid may signal.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Not thread-safe on one policy. Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_scope_ipc(struct sandlock_policy_t *policy,
+                              bool on,
+                              struct sandlock_error_t **err);
+
+/**
+ * What the child reads on standard input, when no command sets an fd:
+ * `SANDLOCK_STDIN_NULL` (the default), `SANDLOCK_STDIN_INHERIT` (the
+ * caller's), or `SANDLOCK_STDIN_BYTES`: the `len` bytes at `data` (copied
+ * now), then end of file — fed by the captured runs; a spawn of such a
+ * policy fails with `SANDLOCK_E_INVALID`. `data` is read only for BYTES
+ * and may be NULL when `len` is 0.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy, an
+ * unknown mode, or NULL `data` with `len` > 0 (the error also in `*err`).
  * Not thread-safe on one policy. Since 1.1.
  *
  * # Safety
- * `policy` must be NULL or a live policy.
+ * `policy` must be NULL or a live policy; `data` NULL or readable for
+ * `len` bytes; `err` NULL or writable.
  */
-int sandlock_policy_private_network(struct sandlock_policy_t *policy, bool on);
+int sandlock_policy_stdin(struct sandlock_policy_t *policy,
+                          uint32_t mode,
+                          const uint8_t *data,
+                          size_t len,
+                          struct sandlock_error_t **err);
 
 /**
  * Kill the whole sandbox `ms` milliseconds after it starts.
@@ -818,6 +1395,17 @@ int sandlock_policy_timeout_ms(struct sandlock_policy_t *policy, uint64_t ms);
  * `policy` must be NULL or a live policy.
  */
 int sandlock_policy_uid(struct sandlock_policy_t *policy, uint32_t uid);
+
+/**
+ * How the run ended: why, the exit code or signal, the syscall of a
+ * handler that killed it, and whether output was truncated. The snapshot is
+ * owned by `result` (valid until `sandlock_result_free`). Returns NULL
+ * with `SANDLOCK_E_INVALID` for a NULL result. Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `result` must be NULL or a live result.
+ */
+const struct sandlock_exit_t *sandlock_result_exit(const struct sandlock_result_t *result);
 
 /**
  * Exit code of the child, or -1 when a signal killed it (see

@@ -175,6 +175,38 @@ ASSERT_PROTOTYPE(sandlock_run_interactive_with_handlers,
 
 /* ---- prototypes added in 1.1 ------------------------------------------------- */
 
-ASSERT_PROTOTYPE(sandlock_policy_private_ipc, int (*)(sandlock_policy_t *, bool));
-ASSERT_PROTOTYPE(sandlock_policy_private_network, int (*)(sandlock_policy_t *, bool));
-ASSERT_PROTOTYPE(sandlock_policy_handler_grace_ms, int (*)(sandlock_policy_t *, uint64_t));
+ASSERT_PROTOTYPE(sandlock_policy_private_ipc, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_private_network, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_handler_grace_ms, int (*)(sandlock_policy_t *, uint64_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_error_status, int32_t (*)(const sandlock_error_t *));
+ASSERT_PROTOTYPE(sandlock_error_errno, int32_t (*)(const sandlock_error_t *));
+ASSERT_PROTOTYPE(sandlock_landlock_abi, int32_t (*)(void));
+ASSERT_PROTOTYPE(sandlock_child_exit, const sandlock_exit_t*(*)(const sandlock_child_t *));
+ASSERT_PROTOTYPE(sandlock_child_pause, int (*)(const sandlock_child_t *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_child_resume, int (*)(const sandlock_child_t *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_child_signal, int (*)(const sandlock_child_t *, int, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_child_wait_for, int (*)(const sandlock_child_t *, int64_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_add_handler, int (*)(sandlock_command_t *, int64_t, sandlock_handler_t *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_free, void (*)(sandlock_command_t *));
+ASSERT_PROTOTYPE(sandlock_command_new, sandlock_command_t*(*)(const sandlock_policy_t *, const char *const *, uint32_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_run, sandlock_result_t*(*)(sandlock_command_t *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_run_interactive, int (*)(sandlock_command_t *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_set_name, int (*)(sandlock_command_t *, const char *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_set_stderr, int (*)(sandlock_command_t *, int, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_set_stdin, int (*)(sandlock_command_t *, int, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_set_stdout, int (*)(sandlock_command_t *, int, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_spawn, sandlock_child_t*(*)(sandlock_command_t *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_error_free, void (*)(sandlock_error_t *));
+ASSERT_PROTOTYPE(sandlock_error_message, const char*(*)(const sandlock_error_t *));
+ASSERT_PROTOTYPE(sandlock_error_take_last, sandlock_error_t *(*)(void));
+ASSERT_PROTOTYPE(sandlock_handler_new_static, sandlock_handler_t*(*)(const sandlock_action_out_t *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_allow_netlink, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_allow_only_syscall, int (*)(sandlock_policy_t *, const char *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_best_effort, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_keep_capability, int (*)(sandlock_policy_t *, uint32_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_max_open_files, int (*)(sandlock_policy_t *, uint64_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_max_output, int (*)(sandlock_policy_t *, size_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_pass_env, int (*)(sandlock_policy_t *, const char *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_scope_ipc, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_stdin, int (*)(sandlock_policy_t *, uint32_t, const uint8_t *, size_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_result_exit, const sandlock_exit_t*(*)(const sandlock_result_t *));

@@ -36,11 +36,14 @@ fn layout_facts_cover_every_record_and_typedef_of_the_abi() {
             "sandlock_action_out_t",
             "sandlock_action_payload_t",
             "sandlock_exception_policy_t",
+            "sandlock_exit_reason_t",
+            "sandlock_exit_t",
             "sandlock_handler_fn_t",
             "sandlock_handler_registration_t",
             "sandlock_handler_ud_drop_t",
             "sandlock_notif_data_t",
             "sandlock_status_t",
+            "sandlock_stdin_t",
         ]
     );
 }
@@ -96,6 +99,14 @@ fn constant_facts_cover_every_enum_and_define() {
             "sandlock_exception_policy_t::SANDLOCK_EXCEPTION_DENY_EPERM",
             "sandlock_exception_policy_t::SANDLOCK_EXCEPTION_CONTINUE",
             "sandlock_exception_policy_t::SANDLOCK_EXCEPTION_DENY_EIO",
+            "sandlock_exit_reason_t::SANDLOCK_EXIT_EXITED",
+            "sandlock_exit_reason_t::SANDLOCK_EXIT_SIGNALED",
+            "sandlock_exit_reason_t::SANDLOCK_EXIT_TIMED_OUT",
+            "sandlock_exit_reason_t::SANDLOCK_EXIT_HANDLER_FAILED",
+            "sandlock_exit_reason_t::SANDLOCK_EXIT_HANDLER_KILLED",
+            "sandlock_stdin_t::SANDLOCK_STDIN_NULL",
+            "sandlock_stdin_t::SANDLOCK_STDIN_INHERIT",
+            "sandlock_stdin_t::SANDLOCK_STDIN_BYTES",
         ]
     );
 }

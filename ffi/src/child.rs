@@ -1,70 +1,76 @@
-//! A long-lived sandboxed child for services: spawn it with handlers, then
-//! wait (with a timeout), kill and free it.
+//! A long-lived sandboxed child for services: spawn it, then wait (with a
+//! timeout), signal, pause, resume, kill and free it.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::c_int;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use sandlock_core::{Child, ExitStatus};
+use sandlock_core::{Child, ExitStatus, GroupSignal};
 
-use crate::error::sandlock_status_t;
+use crate::error::{sandlock_error_t, sandlock_status_t, FfiError};
 use crate::guard;
-use crate::handler::registrations::{sandlock_handler_registration_t, Registrations};
-use crate::policy::sandlock_policy_t;
-use crate::run;
+use crate::handler::registrations::Registrations;
+use crate::result::sandlock_exit_t;
 
 /// A running sandboxed program and the handlers that serve it (opaque).
 /// Free it with `sandlock_child_free`.
 pub struct sandlock_child_t {
-    child: Child,
+    /// Waits are serialised; signals go around them through `signaller`.
+    child: Mutex<Child>,
+    signaller: GroupSignal,
+    pid: i32,
+    /// Set by the wait that saw the child end.
+    exit: OnceLock<sandlock_exit_t>,
     handlers: Registrations,
 }
 
-/// Start a program under `policy` with C handlers and return at once. The
-/// child uses the caller's stdout and stderr and reads `/dev/null`.
-/// Arguments and the ownership of `registrations` are as for
-/// `sandlock_run_with_handlers`: every handler is consumed on every path;
-/// on success the child owns them until `sandlock_child_free`.
-///
-/// Returns an owned child, or NULL with the reason in
-/// `sandlock_last_error()`. Thread-safe.
-///
-/// # Safety
-/// As for `sandlock_run_with_handlers`.
-#[no_mangle]
-pub unsafe extern "C" fn sandlock_spawn_with_handlers(
-    policy: *const sandlock_policy_t,
-    name: *const c_char,
-    argv: *const *const c_char,
-    argc: u32,
-    registrations: *const sandlock_handler_registration_t,
-    count: usize,
-) -> *mut sandlock_child_t {
-    guard::call(|| {
-        // SAFETY: forwarded from the caller.
-        let (handlers, prepared) = unsafe { run::prepare(policy, name, argv, argc, registrations, count) };
-        match prepared.and_then(|p| Ok(p.sandbox.spawn(&p.argv)?)) {
-            Ok(child) => Ok(Box::into_raw(Box::new(sandlock_child_t { child, handlers }))),
-            Err(e) => run::finish(Err(e), handlers.release()),
+impl sandlock_child_t {
+    /// A child handle owning the handlers that serve it.
+    pub(crate) fn new(child: Child, handlers: Registrations) -> *mut sandlock_child_t {
+        let (signaller, pid) = (child.signaller(), child.pid() as i32);
+        let child = Mutex::new(child);
+        Box::into_raw(Box::new(sandlock_child_t { child, signaller, pid, exit: OnceLock::new(), handlers }))
+    }
+
+    fn child(&self) -> std::sync::MutexGuard<'_, Child> {
+        // A panic in a wait leaves the Child as consistent as before it.
+        self.child.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wait at most `timeout_ms` (negative: no limit); `None` while it runs.
+    fn wait(&self, timeout_ms: i64) -> Result<Option<ExitStatus>, FfiError> {
+        let mut child = self.child();
+        let status = match u64::try_from(timeout_ms) {
+            Ok(ms) => child.wait_timeout(Duration::from_millis(ms))?,
+            Err(_) => Some(child.wait()?),
+        };
+        if let Some(status) = status {
+            let _ = self.exit.set(sandlock_exit_t::new(status, child.timed_out(), child.handler_kill()));
         }
-    })
-    .unwrap_or(std::ptr::null_mut())
+        Ok(status)
+    }
+
+    fn signal(&self, sig: c_int) -> Result<(), FfiError> {
+        if !(1..=64).contains(&sig) {
+            return Err(FfiError::invalid(format!("signal {sig} is not in 1..=64")));
+        }
+        self.signaller.signal(sig)?;
+        Ok(())
+    }
 }
-versioned!(sandlock_spawn_with_handlers, "SANDLOCK_1.0");
 
 /// Process id of the child, which is also its process group. Returns -1
-/// with `SANDLOCK_E_INVALID` for a NULL child. Borrows `child`; must not
-/// overlap `sandlock_child_wait`, `_kill` or `_free` on the same child.
+/// with `SANDLOCK_E_INVALID` for a NULL child. Borrows `child`;
+/// thread-safe (must not overlap `sandlock_child_free`).
 ///
 /// # Safety
 /// `child` must be NULL or a live child.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_child_pid(child: *const sandlock_child_t) -> i32 {
-    guard::call(|| {
+    guard::value(|| {
         // SAFETY: NULL or a live child (caller's contract).
-        let child = unsafe { guard::reference(child, "child") }?;
-        Ok(child.child.pid() as i32)
+        Ok(unsafe { guard::reference(child, "child") }?.pid)
     })
-    .unwrap_or(-1)
 }
 versioned!(sandlock_child_pid, "SANDLOCK_1.0");
 
@@ -76,8 +82,9 @@ versioned!(sandlock_child_pid, "SANDLOCK_1.0");
 /// if it exited); either pointer may be NULL. Returns
 /// `SANDLOCK_STILL_RUNNING` when the time ran out first (outputs not
 /// written), or a negative status on error. After the child ended, further
-/// calls return the same status at once. Not thread-safe on one child:
-/// calls on the same child must not overlap.
+/// calls return the same status at once. Thread-safe: waits on one child
+/// are serialised, and other threads may signal or kill it meanwhile (not
+/// free it).
 ///
 /// # Safety
 /// `child` must be NULL or a live child; `exit_code` and `signal` NULL or
@@ -89,15 +96,11 @@ pub unsafe extern "C" fn sandlock_child_wait(
     exit_code: *mut i32,
     signal: *mut i32,
 ) -> c_int {
-    guard::call(|| {
-        // SAFETY: NULL or a live child, not used concurrently (caller's contract).
-        let child = unsafe { guard::mutable(child, "child") }?;
-        let status = match u64::try_from(timeout_ms) {
-            Ok(ms) => child.child.wait_timeout(Duration::from_millis(ms))?,
-            Err(_) => Some(child.child.wait()?),
-        };
-        let Some(status) = status else {
-            return Ok(sandlock_status_t::SANDLOCK_STILL_RUNNING);
+    guard::code(|| {
+        // SAFETY: NULL or a live child (caller's contract).
+        let child = unsafe { guard::reference(child, "child") }?;
+        let Some(status) = child.wait(timeout_ms)? else {
+            return Ok(sandlock_status_t::SANDLOCK_STILL_RUNNING as c_int);
         };
         let (code, sig) = match status {
             ExitStatus::Exited(code) => (code, 0),
@@ -111,29 +114,126 @@ pub unsafe extern "C" fn sandlock_child_wait(
         if let Some(signal) = unsafe { signal.as_mut() } {
             *signal = sig;
         }
-        Ok(sandlock_status_t::SANDLOCK_OK)
+        Ok(sandlock_status_t::SANDLOCK_OK as c_int)
     })
-    .unwrap_or_else(|status| status) as c_int
 }
 versioned!(sandlock_child_wait, "SANDLOCK_1.0");
 
 /// Kill every process of the sandbox (`SIGKILL` to its process group); a
 /// later `sandlock_child_wait` collects the status. Killing a child that
 /// already ended does nothing. Returns `SANDLOCK_OK`, or
-/// `SANDLOCK_E_INVALID` for a NULL child. Must not overlap other calls on
-/// the same child.
+/// `SANDLOCK_E_INVALID` for a NULL child. Thread-safe, also while another
+/// thread waits on the child (must not overlap `sandlock_child_free`).
 ///
 /// # Safety
 /// `child` must be NULL or a live child.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_child_kill(child: *mut sandlock_child_t) -> c_int {
     guard::status(|| {
-        // SAFETY: NULL or a live child, not used concurrently (caller's contract).
-        let child = unsafe { guard::mutable(child, "child") }?;
-        Ok(child.child.kill()?)
+        // SAFETY: NULL or a live child (caller's contract).
+        unsafe { guard::reference(child, "child") }?.signal(libc::SIGKILL)
     })
 }
 versioned!(sandlock_child_kill, "SANDLOCK_1.0");
+
+/// Wait for the child to end, at most `timeout_ms` milliseconds (negative:
+/// without limit; 0: just check); the policy's own timeout still applies.
+///
+/// Returns `SANDLOCK_OK` once the child has ended (then
+/// `sandlock_child_exit` describes how), `SANDLOCK_STILL_RUNNING` when the
+/// time ran out first, or a negative status with the error in `*err` (when
+/// not NULL) and in `sandlock_last_error()`. Thread-safe as
+/// `sandlock_child_wait`. Since 1.1.
+///
+/// # Safety
+/// `child` must be NULL or a live child; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_child_wait_for(
+    child: *const sandlock_child_t,
+    timeout_ms: i64,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    guard::code_err(err, || {
+        // SAFETY: NULL or a live child (caller's contract).
+        let child = unsafe { guard::reference(child, "child") }?;
+        let status = match child.wait(timeout_ms)? {
+            Some(_) => sandlock_status_t::SANDLOCK_OK,
+            None => sandlock_status_t::SANDLOCK_STILL_RUNNING,
+        };
+        Ok(status as c_int)
+    })
+}
+versioned!(sandlock_child_wait_for, "SANDLOCK_1.1");
+
+/// Send signal `sig` (1..=64) to every process of the sandbox. A child that
+/// already ended gets nothing (its group id may be someone else's by now).
+///
+/// Returns `SANDLOCK_OK`, or a negative status with the error in `*err`
+/// (when not NULL): `SANDLOCK_E_INVALID` for a NULL child or a signal out
+/// of range. Thread-safe, also while another thread waits on the child
+/// (must not overlap `sandlock_child_free`). Since 1.1.
+///
+/// # Safety
+/// `child` must be NULL or a live child; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_child_signal(
+    child: *const sandlock_child_t,
+    sig: c_int,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    guard::status_err(err, || {
+        // SAFETY: NULL or a live child (caller's contract).
+        unsafe { guard::reference(child, "child") }?.signal(sig)
+    })
+}
+versioned!(sandlock_child_signal, "SANDLOCK_1.1");
+
+/// Stop every process of the sandbox (`SIGSTOP` to its group); its time
+/// limit keeps running. As `sandlock_child_signal`. Since 1.1.
+///
+/// # Safety
+/// `child` must be NULL or a live child; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_child_pause(
+    child: *const sandlock_child_t,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { sandlock_child_signal(child, libc::SIGSTOP, err) }
+}
+versioned!(sandlock_child_pause, "SANDLOCK_1.1");
+
+/// Continue every process of a paused sandbox (`SIGCONT` to its group). As
+/// `sandlock_child_signal`. Since 1.1.
+///
+/// # Safety
+/// `child` must be NULL or a live child; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_child_resume(
+    child: *const sandlock_child_t,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { sandlock_child_signal(child, libc::SIGCONT, err) }
+}
+versioned!(sandlock_child_resume, "SANDLOCK_1.1");
+
+/// How the child ended, once a wait saw it end (`sandlock_child_wait` or
+/// `_wait_for` returned `SANDLOCK_OK`): the snapshot is owned by `child`
+/// (valid until `sandlock_child_free`). NULL while it runs or has not been
+/// waited for, and for a NULL child. Thread-safe. Since 1.1.
+///
+/// # Safety
+/// `child` must be NULL or a live child.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_child_exit(child: *const sandlock_child_t) -> *const sandlock_exit_t {
+    // SAFETY: NULL or a live child (caller's contract).
+    match unsafe { child.as_ref() }.and_then(|c| c.exit.get()) {
+        Some(exit) => std::ptr::from_ref(exit),
+        None => std::ptr::null(),
+    }
+}
+versioned!(sandlock_child_exit, "SANDLOCK_1.1");
 
 /// Free a child: kill it if it still runs, reap it, then free its handlers
 /// (each `ud_drop` runs once; a panic in one is caught, the others still
@@ -145,12 +245,12 @@ versioned!(sandlock_child_kill, "SANDLOCK_1.0");
 /// yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_child_free(child: *mut sandlock_child_t) {
-    let _ = guard::call(|| {
+    guard::unit(|| {
         if child.is_null() {
             return Ok(());
         }
-        // SAFETY: a live child from sandlock_spawn_with_handlers, freed once.
-        let sandlock_child_t { child, handlers } = *unsafe { Box::from_raw(child) };
+        // SAFETY: a live child from a spawn, freed once.
+        let sandlock_child_t { child, handlers, .. } = *unsafe { Box::from_raw(child) };
         drop(child);
         handlers.release()
     });

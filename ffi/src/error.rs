@@ -1,9 +1,13 @@
-//! Status codes and the thread-local last error that explains them.
+//! Status codes, the thread-local last error that explains them, and the
+//! owned error object 1.1 calls hand to the caller (which survives a change
+//! of thread, as a goroutine's between two cgo calls).
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
 use sandlock_core::{MemoryError, SandlockError};
+
+use crate::guard;
 
 /// Result of a call. `SANDLOCK_OK` and `SANDLOCK_STILL_RUNNING` are not
 /// failures; every negative value is, and `sandlock_last_error()` then says
@@ -37,20 +41,30 @@ pub enum sandlock_status_t {
 
 use sandlock_status_t::*;
 
-/// A failed call: its status and the message `sandlock_last_error()` returns.
+/// A failed call: its status, the errno behind it (0 when none) and the
+/// message `sandlock_last_error()` returns.
 #[derive(Debug)]
 pub(crate) struct FfiError {
     pub(crate) status: sandlock_status_t,
+    pub(crate) errno: i32,
     pub(crate) message: String,
 }
 
 impl FfiError {
     pub(crate) fn new(status: sandlock_status_t, message: impl Into<String>) -> FfiError {
-        FfiError { status, message: message.into() }
+        FfiError { status, errno: 0, message: message.into() }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> FfiError {
         FfiError::new(SANDLOCK_E_INVALID, message)
+    }
+
+    /// The same error, its message prefixed with the run's name.
+    pub(crate) fn in_run(mut self, name: Option<&str>) -> FfiError {
+        if let Some(name) = name {
+            self.message = format!("run {name:?}: {}", self.message);
+        }
+        self
     }
 }
 
@@ -73,7 +87,14 @@ impl From<SandlockError> for FfiError {
             SandlockError::Memory(_) => SANDLOCK_E_MEMORY,
             SandlockError::Handler(_) => SANDLOCK_E_HANDLER,
         };
-        FfiError::new(status, error.to_string())
+        let errno = match &error {
+            SandlockError::PathNotFound { source, .. }
+            | SandlockError::Spawn { source, .. }
+            | SandlockError::Io { source, .. }
+            | SandlockError::Memory(MemoryError::Fault { source, .. }) => source.raw_os_error().unwrap_or(0),
+            _ => 0,
+        };
+        FfiError { status, errno, message: error.to_string() }
     }
 }
 
@@ -83,12 +104,18 @@ impl From<MemoryError> for FfiError {
     }
 }
 
-/// The last error of this thread: its status (none after a success) and
-/// message.
+/// The last error of this thread: its status (none after a success),
+/// errno and message.
 #[derive(Default)]
 struct LastError {
     status: Option<sandlock_status_t>,
+    errno: i32,
     message: CString,
+}
+
+/// A C string of `text`; a NUL inside is shown instead of truncating it.
+fn c_message(text: &str) -> CString {
+    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
 }
 
 thread_local! {
@@ -102,11 +129,99 @@ pub(crate) fn clear() {
 }
 
 pub(crate) fn set(error: &FfiError) {
-    // A C string cannot hold NUL; show it instead of truncating the message.
-    let text = error.message.replace('\0', "\\0");
-    let message = CString::new(text).unwrap_or_default();
-    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = LastError { status: Some(error.status), message });
+    let message = c_message(&error.message);
+    let _ = LAST_ERROR
+        .try_with(|last| *last.borrow_mut() = LastError { status: Some(error.status), errno: error.errno, message });
 }
+
+/// A failed call's status, errno and message, owned by the caller (opaque).
+/// 1.1 functions hand one out through their `sandlock_error_t **err`
+/// parameter; `sandlock_error_take_last` makes one of the thread's last
+/// error. Free it with `sandlock_error_free`.
+pub struct sandlock_error_t {
+    status: sandlock_status_t,
+    errno: i32,
+    message: CString,
+}
+
+impl From<FfiError> for sandlock_error_t {
+    fn from(error: FfiError) -> sandlock_error_t {
+        sandlock_error_t { status: error.status, errno: error.errno, message: c_message(&error.message) }
+    }
+}
+
+/// Status of `error` (a negative `sandlock_status_t`), or `SANDLOCK_E_INVALID`
+/// for NULL. Borrows `error`; thread-safe. Since 1.1.
+///
+/// # Safety
+/// `error` must be NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_error_status(error: *const sandlock_error_t) -> i32 {
+    // SAFETY: NULL or a live error (caller's contract).
+    unsafe { error.as_ref() }.map_or(SANDLOCK_E_INVALID, |e| e.status) as i32
+}
+versioned!(sandlock_error_status, "SANDLOCK_1.1");
+
+/// The `errno` behind `error` (e.g. `EACCES` from a failed `exec`), or 0 when
+/// the failure has none or `error` is NULL. Borrows `error`; thread-safe.
+/// Since 1.1.
+///
+/// # Safety
+/// `error` must be NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_error_errno(error: *const sandlock_error_t) -> i32 {
+    // SAFETY: NULL or a live error (caller's contract).
+    unsafe { error.as_ref() }.map_or(0, |e| e.errno)
+}
+versioned!(sandlock_error_errno, "SANDLOCK_1.1");
+
+/// The message of `error`: NUL-terminated UTF-8 that names the offending
+/// value, owned by `error` (valid until `sandlock_error_free`). Never NULL:
+/// the empty string for a NULL `error`. Thread-safe. Since 1.1.
+///
+/// # Safety
+/// `error` must be NULL or a live error.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_error_message(error: *const sandlock_error_t) -> *const c_char {
+    // SAFETY: NULL or a live error (caller's contract).
+    unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.message.as_ptr())
+}
+versioned!(sandlock_error_message, "SANDLOCK_1.1");
+
+/// Free an error. NULL is a no-op. Must not race with other calls on the
+/// same error. Since 1.1.
+///
+/// # Safety
+/// `error` must be NULL or an error from this library not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_error_free(error: *mut sandlock_error_t) {
+    guard::unit(|| {
+        if !error.is_null() {
+            // SAFETY: a live error from this library, freed once.
+            drop(unsafe { Box::from_raw(error) });
+        }
+        Ok(())
+    })
+}
+versioned!(sandlock_error_free, "SANDLOCK_1.1");
+
+/// The calling thread's last error as an owned error, or NULL when the most
+/// recent call on this thread succeeded; the thread's last error is then
+/// cleared. Call it right after a 1.0 function failed, on the same thread
+/// (in one cgo call from Go), to keep its status, errno and message across
+/// a change of thread. Free the result with `sandlock_error_free`.
+/// Thread-safe: each thread has its own last error. Since 1.1.
+#[no_mangle]
+pub extern "C" fn sandlock_error_take_last() -> *mut sandlock_error_t {
+    let taken = LAST_ERROR.try_with(|last| std::mem::take(&mut *last.borrow_mut())).ok();
+    match taken {
+        Some(LastError { status: Some(status), errno, message }) => {
+            Box::into_raw(Box::new(sandlock_error_t { status, errno, message }))
+        }
+        _ => std::ptr::null_mut(),
+    }
+}
+versioned!(sandlock_error_take_last, "SANDLOCK_1.1");
 
 /// Message of the last failed call on this thread.
 ///

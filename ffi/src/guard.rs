@@ -1,32 +1,116 @@
-//! The one panic boundary every export goes through, and the checked
-//! conversions of C arguments into Rust values.
+//! The one panic boundary every export goes through, the failure value of
+//! each return type, and the checked conversions of C arguments into Rust
+//! values.
 
 use std::any::Any;
 use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::error::{self, sandlock_status_t, FfiError};
+use crate::error::{self, sandlock_error_t, sandlock_status_t, FfiError};
 use crate::limits::SANDLOCK_MAX_ARGC;
 
+/// What an export that returns a value gives back when it fails; the
+/// status and message then are in the last error (and in `*err` for 1.1
+/// calls).
+pub(crate) trait Failure {
+    fn failure() -> Self;
+}
+
+impl<T> Failure for *mut T {
+    fn failure() -> Self {
+        std::ptr::null_mut()
+    }
+}
+
+impl<T> Failure for *const T {
+    fn failure() -> Self {
+        std::ptr::null()
+    }
+}
+
+/// A pid, exit code, signal or syscall number: never -1 on success.
+impl Failure for i32 {
+    fn failure() -> Self {
+        -1
+    }
+}
+
+impl Failure for i64 {
+    fn failure() -> Self {
+        -1
+    }
+}
+
+impl Failure for () {
+    fn failure() -> Self {}
+}
+
 /// Run the body of an export: clear the thread's last error, catch any
-/// panic, and on failure record the message and return the status.
-pub(crate) fn call<T>(body: impl FnOnce() -> Result<T, FfiError>) -> Result<T, sandlock_status_t> {
+/// panic, and on failure record the error (in the last error, and in
+/// `*err` when `err` is not NULL) and hand back its status.
+fn call<T>(
+    err: *mut *mut sandlock_error_t,
+    body: impl FnOnce() -> Result<T, FfiError>,
+) -> Result<T, sandlock_status_t> {
     error::clear();
     let outcome =
         catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| Err(panic_error("the library", &*payload)));
-    outcome.map_err(|e| {
-        error::set(&e);
-        e.status
-    })
+    match outcome {
+        Ok(value) => {
+            // SAFETY: `err` is NULL or writable (every export's contract).
+            if let Some(slot) = unsafe { err.as_mut() } {
+                *slot = std::ptr::null_mut();
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            let status = e.status;
+            error::set(&e);
+            // SAFETY: as above.
+            if let Some(slot) = unsafe { err.as_mut() } {
+                *slot = Box::into_raw(Box::new(sandlock_error_t::from(e)));
+            }
+            Err(status)
+        }
+    }
 }
 
-/// [`call`] for exports that return a status code.
+/// An export that returns a value: [`Failure::failure`] when it fails.
+pub(crate) fn value<T: Failure>(body: impl FnOnce() -> Result<T, FfiError>) -> T {
+    call(std::ptr::null_mut(), body).unwrap_or_else(|_| T::failure())
+}
+
+/// [`value`] for a 1.1 export with an error out-parameter.
+pub(crate) fn value_err<T: Failure>(err: *mut *mut sandlock_error_t, body: impl FnOnce() -> Result<T, FfiError>) -> T {
+    call(err, body).unwrap_or_else(|_| T::failure())
+}
+
+/// An export that returns a status code: `SANDLOCK_OK`, or the error's.
 pub(crate) fn status(body: impl FnOnce() -> Result<(), FfiError>) -> c_int {
-    match call(body) {
-        Ok(()) => sandlock_status_t::SANDLOCK_OK as c_int,
-        Err(status) => status as c_int,
-    }
+    status_err(std::ptr::null_mut(), body)
+}
+
+/// [`status`] for a 1.1 export with an error out-parameter.
+pub(crate) fn status_err(err: *mut *mut sandlock_error_t, body: impl FnOnce() -> Result<(), FfiError>) -> c_int {
+    code_err(err, || body().map(|()| sandlock_status_t::SANDLOCK_OK as c_int))
+}
+
+/// An export whose success is a non-negative code (a second status such as
+/// `SANDLOCK_STILL_RUNNING`, or an exit code): the body's, or the error's
+/// negative status.
+pub(crate) fn code(body: impl FnOnce() -> Result<c_int, FfiError>) -> c_int {
+    code_err(std::ptr::null_mut(), body)
+}
+
+/// [`code`] for a 1.1 export with an error out-parameter.
+pub(crate) fn code_err(err: *mut *mut sandlock_error_t, body: impl FnOnce() -> Result<c_int, FfiError>) -> c_int {
+    call(err, body).unwrap_or_else(|status| status as c_int)
+}
+
+/// An export that returns nothing (the `_free` functions).
+pub(crate) fn unit(body: impl FnOnce() -> Result<(), FfiError>) {
+    value(body)
 }
 
 /// The error for a caught panic of `origin`, with the panic's message.
@@ -86,6 +170,20 @@ pub(crate) unsafe fn utf8<'a>(ptr: *const c_char, what: &str) -> Result<&'a str,
 pub(crate) unsafe fn os_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a OsStr, FfiError> {
     // SAFETY: forwarded from the caller.
     unsafe { c_str(ptr, what) }.map(|s| OsStr::from_bytes(s.to_bytes()))
+}
+
+/// A byte buffer argument: `len` bytes at `data`, which may be NULL only
+/// when `len` is 0.
+///
+/// # Safety
+/// A non-NULL `data` must be readable for `len` bytes for `'a`.
+pub(crate) unsafe fn bytes<'a>(data: *const u8, len: usize, what: &str) -> Result<&'a [u8], FfiError> {
+    match (data.is_null(), len) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(FfiError::invalid(format!("{what} must not be NULL when len is {len}"))),
+        // SAFETY: `data` is readable for `len` bytes (caller's contract).
+        (false, _) => Ok(unsafe { std::slice::from_raw_parts(data, len) }),
+    }
 }
 
 /// The program's argument vector: `argc` in `1..=SANDLOCK_MAX_ARGC`, no NULL entry.

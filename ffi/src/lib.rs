@@ -13,9 +13,11 @@
 mod version;
 
 pub mod child;
+pub mod command;
 pub mod error;
 mod guard;
 pub mod handler;
+pub mod kernel;
 pub mod limits;
 pub mod policy;
 pub mod result;
@@ -23,16 +25,16 @@ pub mod run;
 pub mod syscall;
 
 pub use child::*;
-pub use error::{sandlock_last_error, sandlock_last_status, sandlock_status_t};
+pub use command::*;
+pub use error::*;
 pub use handler::abi::*;
 pub use handler::container::*;
 pub use handler::mem::*;
 pub use handler::registrations::sandlock_handler_registration_t;
+pub use kernel::*;
 pub use limits::*;
 pub use policy::*;
 pub use result::*;
-pub use run::{
-    sandlock_run, sandlock_run_interactive, sandlock_run_interactive_with_handlers, sandlock_run_with_handlers,
-};
+pub use run::*;
 pub use syscall::*;
 pub use version::*;

@@ -6,9 +6,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
-use sandlock_core::{check_directory, check_path, check_port, Policy, PolicyBuilder, SandlockError, Syscall};
+use sandlock_core::{
+    check_capability, check_directory, check_path, check_port, PolicyBuilder, SandlockError, Stdin, Syscall,
+};
 
-use crate::error::FfiError;
+use crate::error::{sandlock_error_t, FfiError};
 use crate::guard;
 
 /// A sandbox policy under construction (opaque). Create it with
@@ -19,9 +21,9 @@ pub struct sandlock_policy_t {
 }
 
 impl sandlock_policy_t {
-    /// Validate the whole policy against this kernel; done at each run.
-    pub(crate) fn build(&self) -> Result<Policy, FfiError> {
-        Ok(self.builder.build()?)
+    /// The options collected so far (a command copies them).
+    pub(crate) fn builder(&self) -> &PolicyBuilder {
+        &self.builder
     }
 
     fn update(&mut self, change: impl FnOnce(PolicyBuilder) -> PolicyBuilder) {
@@ -29,7 +31,8 @@ impl sandlock_policy_t {
     }
 }
 
-/// Apply `change` to the policy behind `policy` after `check` passed.
+/// Apply `change` to the policy behind `policy` (a 1.0 setter: the error
+/// is the thread's last error).
 ///
 /// # Safety
 /// `policy` must be NULL or a live policy not used by another thread.
@@ -37,11 +40,36 @@ unsafe fn set(
     policy: *mut sandlock_policy_t,
     change: impl FnOnce(&mut sandlock_policy_t) -> Result<(), FfiError>,
 ) -> c_int {
-    guard::status(|| {
+    // SAFETY: forwarded from the caller.
+    unsafe { set_err(policy, std::ptr::null_mut(), change) }
+}
+
+/// [`set`] for a 1.1 setter, which also hands the error to `*err`.
+///
+/// # Safety
+/// As for [`set`]; `err` must be NULL or writable.
+unsafe fn set_err(
+    policy: *mut sandlock_policy_t,
+    err: *mut *mut sandlock_error_t,
+    change: impl FnOnce(&mut sandlock_policy_t) -> Result<(), FfiError>,
+) -> c_int {
+    guard::status_err(err, || {
         // SAFETY: NULL or a live, unshared policy (caller's contract).
         let policy = unsafe { guard::mutable(policy, "policy") }?;
         change(policy)
     })
+}
+
+/// Values of `sandlock_policy_stdin`'s `mode`: what the child reads.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum sandlock_stdin_t {
+    /// `/dev/null` (the default).
+    SANDLOCK_STDIN_NULL = 0,
+    /// The caller's standard input.
+    SANDLOCK_STDIN_INHERIT = 1,
+    /// Bytes given to the setter, then end of file (captured runs only).
+    SANDLOCK_STDIN_BYTES = 2,
 }
 
 /// A path argument that must be absolute and exist now.
@@ -62,7 +90,7 @@ unsafe fn existing_path<'a>(path: *const c_char) -> Result<&'a Path, FfiError> {
 /// `sandlock_policy_free`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn sandlock_policy_new() -> *mut sandlock_policy_t {
-    guard::call(|| Ok(Box::into_raw(Box::default()))).unwrap_or(std::ptr::null_mut())
+    guard::value(|| Ok(Box::into_raw(Box::default())))
 }
 versioned!(sandlock_policy_new, "SANDLOCK_1.0");
 
@@ -360,16 +388,20 @@ versioned!(sandlock_policy_allow_unix_sockets, "SANDLOCK_1.0");
 /// with `SANDLOCK_E_UNSUPPORTED`, unless the policy is best effort (IPC then
 /// stays denied).
 ///
-/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
-/// Not thread-safe on one policy. Since 1.1.
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Not thread-safe on one policy. Since 1.1.
 ///
 /// # Safety
-/// `policy` must be NULL or a live policy.
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn sandlock_policy_private_ipc(policy: *mut sandlock_policy_t, on: bool) -> c_int {
+pub unsafe extern "C" fn sandlock_policy_private_ipc(
+    policy: *mut sandlock_policy_t,
+    on: bool,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
     // SAFETY: forwarded from the caller.
     unsafe {
-        set(policy, |p| {
+        set_err(policy, err, |p| {
             p.update(|b| b.private_ipc(on));
             Ok(())
         })
@@ -383,16 +415,20 @@ versioned!(sandlock_policy_private_ipc, "SANDLOCK_1.1");
 /// private loopback. Needs `CAP_SYS_ADMIN` in the caller (as for
 /// `sandlock_policy_private_ipc`) and costs about 0.5 ms per run.
 ///
-/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
-/// Not thread-safe on one policy. Since 1.1.
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Not thread-safe on one policy. Since 1.1.
 ///
 /// # Safety
-/// `policy` must be NULL or a live policy.
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn sandlock_policy_private_network(policy: *mut sandlock_policy_t, on: bool) -> c_int {
+pub unsafe extern "C" fn sandlock_policy_private_network(
+    policy: *mut sandlock_policy_t,
+    on: bool,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
     // SAFETY: forwarded from the caller.
     unsafe {
-        set(policy, |p| {
+        set_err(policy, err, |p| {
             p.update(|b| b.private_network(on));
             Ok(())
         })
@@ -405,22 +441,291 @@ versioned!(sandlock_policy_private_network, "SANDLOCK_1.1");
 /// callback that outlives the grace finishes on its own thread, its answer
 /// discarded, and its handler is freed (`ud_drop`) when it returns.
 ///
-/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
-/// Not thread-safe on one policy. Since 1.1.
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Not thread-safe on one policy. Since 1.1.
 ///
 /// # Safety
-/// `policy` must be NULL or a live policy.
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn sandlock_policy_handler_grace_ms(policy: *mut sandlock_policy_t, ms: u64) -> c_int {
+pub unsafe extern "C" fn sandlock_policy_handler_grace_ms(
+    policy: *mut sandlock_policy_t,
+    ms: u64,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
     // SAFETY: forwarded from the caller.
     unsafe {
-        set(policy, |p| {
+        set_err(policy, err, |p| {
             p.update(|b| b.handler_grace(Duration::from_millis(ms)));
             Ok(())
         })
     }
 }
 versioned!(sandlock_policy_handler_grace_ms, "SANDLOCK_1.1");
+
+/// A 1.1 setter that only records a switch.
+///
+/// # Safety
+/// As for [`set_err`].
+unsafe fn switch(
+    policy: *mut sandlock_policy_t,
+    err: *mut *mut sandlock_error_t,
+    change: impl FnOnce(PolicyBuilder) -> PolicyBuilder,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set_err(policy, err, |p| {
+            p.update(change);
+            Ok(())
+        })
+    }
+}
+
+/// Allowlist mode: only the syscalls named by calls of this setter (e.g.
+/// `"read"`) may run; every other fails with `EPERM` (the deny lists still
+/// apply). Cannot be combined with `sandlock_policy_deny_syscall` (a run
+/// then fails with `SANDLOCK_E_INVALID`).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL argument or a
+/// name this architecture does not have (the error also in `*err`). `name`
+/// is copied. Not thread-safe on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `name` NULL or a C string; `err`
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_allow_only_syscall(
+    policy: *mut sandlock_policy_t,
+    name: *const c_char,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set_err(policy, err, |p| {
+            let name = guard::utf8(name, "syscall name")?;
+            Syscall::from_name(name)?;
+            p.update(|b| b.allow_only_syscalls([name]));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_allow_only_syscall, "SANDLOCK_1.1");
+
+/// Limit the child to `n` open files (`RLIMIT_NOFILE`).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or 0
+/// (the error also in `*err`). Not thread-safe on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_max_open_files(
+    policy: *mut sandlock_policy_t,
+    n: u64,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set_err(policy, err, |p| {
+            if n == 0 {
+                return Err(SandlockError::ZeroLimit { limit: "max_open_files" }.into());
+            }
+            p.update(|b| b.max_open_files(n));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_max_open_files, "SANDLOCK_1.1");
+
+/// Keep at most `bytes` of each captured output stream of a run (16 MiB by
+/// default); the rest is read and discarded, and the result says the stream
+/// was truncated.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or 0
+/// (the error also in `*err`). Not thread-safe on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_max_output(
+    policy: *mut sandlock_policy_t,
+    bytes: usize,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set_err(policy, err, |p| {
+            if bytes == 0 {
+                return Err(SandlockError::ZeroLimit { limit: "max_output" }.into());
+            }
+            p.update(|b| b.max_output(bytes));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_max_output, "SANDLOCK_1.1");
+
+/// Run with whatever part of the policy this kernel can enforce instead of
+/// failing with `SANDLOCK_E_UNSUPPORTED` (off by default: sandlock never
+/// runs weaker unless asked). `sandlock_landlock_abi` tells what the kernel
+/// has.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Not thread-safe on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_best_effort(
+    policy: *mut sandlock_policy_t,
+    on: bool,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { switch(policy, err, |b| b.best_effort(on)) }
+}
+versioned!(sandlock_policy_best_effort, "SANDLOCK_1.1");
+
+/// Keep abstract UNIX sockets and signals from reaching processes outside
+/// the sandbox (Landlock scoping; on by default). Turning it off lets the
+/// child signal any process its uid may signal.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Not thread-safe on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_scope_ipc(
+    policy: *mut sandlock_policy_t,
+    on: bool,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { switch(policy, err, |b| b.scope_ipc(on)) }
+}
+versioned!(sandlock_policy_scope_ipc, "SANDLOCK_1.1");
+
+/// Let the child open `AF_NETLINK` sockets (denied by default): it can then
+/// read the routes, links and socket listings of the host's network
+/// namespace.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Not thread-safe on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_allow_netlink(
+    policy: *mut sandlock_policy_t,
+    on: bool,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { switch(policy, err, |b| b.allow_netlink(on)) }
+}
+versioned!(sandlock_policy_allow_netlink, "SANDLOCK_1.1");
+
+/// Copy environment variable `name` from the caller's environment into the
+/// child's, when it is set now (the child's environment starts empty).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL argument or a
+/// name that is empty or contains `=` (the error also in `*err`). Not
+/// thread-safe on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `name` NULL or a C string; `err`
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_pass_env(
+    policy: *mut sandlock_policy_t,
+    name: *const c_char,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set_err(policy, err, |p| {
+            let name = guard::os_str(name, "name")?;
+            if name.is_empty() || name.as_bytes().contains(&b'=') {
+                return Err(FfiError::invalid(format!(
+                    "environment name {name:?} must be non-empty and contain no '='"
+                )));
+            }
+            p.update(|b| b.pass_env([name]));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_pass_env, "SANDLOCK_1.1");
+
+/// Keep capability `cap` (a `CAP_*` number, e.g. 10 for
+/// `CAP_NET_BIND_SERVICE`) that is otherwise dropped with all the others.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy or a
+/// number that is no capability (the error also in `*err`). Not thread-safe
+/// on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_keep_capability(
+    policy: *mut sandlock_policy_t,
+    cap: u32,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set_err(policy, err, |p| {
+            check_capability(cap)?;
+            p.update(|b| b.keep_capability(cap));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_keep_capability, "SANDLOCK_1.1");
+
+/// What the child reads on standard input, when no command sets an fd:
+/// `SANDLOCK_STDIN_NULL` (the default), `SANDLOCK_STDIN_INHERIT` (the
+/// caller's), or `SANDLOCK_STDIN_BYTES`: the `len` bytes at `data` (copied
+/// now), then end of file — fed by the captured runs; a spawn of such a
+/// policy fails with `SANDLOCK_E_INVALID`. `data` is read only for BYTES
+/// and may be NULL when `len` is 0.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy, an
+/// unknown mode, or NULL `data` with `len` > 0 (the error also in `*err`).
+/// Not thread-safe on one policy. Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `data` NULL or readable for
+/// `len` bytes; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_stdin(
+    policy: *mut sandlock_policy_t,
+    mode: u32,
+    data: *const u8,
+    len: usize,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set_err(policy, err, |p| {
+            let stdin = match mode {
+                m if m == sandlock_stdin_t::SANDLOCK_STDIN_NULL as u32 => Stdin::Null,
+                m if m == sandlock_stdin_t::SANDLOCK_STDIN_INHERIT as u32 => Stdin::Inherit,
+                m if m == sandlock_stdin_t::SANDLOCK_STDIN_BYTES as u32 => {
+                    Stdin::Bytes(guard::bytes(data, len, "data")?.to_vec())
+                }
+                other => {
+                    return Err(FfiError::invalid(format!(
+                        "stdin mode {other} is not one of 0 (NULL), 1 (INHERIT), 2 (BYTES)"
+                    )))
+                }
+            };
+            p.update(|b| b.stdin(stdin));
+            Ok(())
+        })
+    }
+}
+versioned!(sandlock_policy_stdin, "SANDLOCK_1.1");
 
 /// Free a policy. NULL is a no-op. Runs already started keep their own
 /// copy, so the policy may be freed while children it started still run.
@@ -430,7 +735,7 @@ versioned!(sandlock_policy_handler_grace_ms, "SANDLOCK_1.1");
 /// `policy` must be NULL or a policy from `sandlock_policy_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_policy_free(policy: *mut sandlock_policy_t) {
-    let _ = guard::call(|| {
+    guard::unit(|| {
         if !policy.is_null() {
             // SAFETY: a live policy from sandlock_policy_new, freed once.
             drop(unsafe { Box::from_raw(policy) });

@@ -1,72 +1,40 @@
-//! Every run entry point (captured or interactive, with or without
-//! handlers), and the preparation they share: from C arguments to a ready
-//! sandbox.
+//! The 1.0 run entry points (captured or interactive, with or without
+//! handlers, and spawn): each is a thin wrapper over a command object.
 
-use std::ffi::{c_char, c_int, OsStr};
+use std::ffi::{c_char, c_int};
 use std::ptr;
 
-use sandlock_core::{ExitStatus, Sandbox};
-
+use crate::child::sandlock_child_t;
+use crate::command::sandlock_command_t;
 use crate::error::FfiError;
 use crate::guard;
 use crate::handler::registrations::{sandlock_handler_registration_t, Registrations};
 use crate::policy::sandlock_policy_t;
 use crate::result::sandlock_result_t;
 
-/// A sandbox with its handlers and the argument vector to run in it.
-pub(crate) struct Prepared<'a> {
-    pub(crate) sandbox: Sandbox,
-    pub(crate) argv: Vec<&'a OsStr>,
-}
-
-/// Take the registrations (first, so that every path consumes them), then
-/// check the other arguments and build the sandbox.
+/// The command a 1.0 entry point stands for. The registrations are taken
+/// first, so that every path consumes them, and freed here when another
+/// argument is bad (that error wins over a panic of a `ud_drop`).
 ///
 /// # Safety
 /// As documented for `sandlock_run_with_handlers`.
-pub(crate) unsafe fn prepare<'a>(
+unsafe fn command(
     policy: *const sandlock_policy_t,
     name: *const c_char,
     argv: *const *const c_char,
     argc: u32,
     registrations: *const sandlock_handler_registration_t,
     count: usize,
-) -> (Registrations, Result<Prepared<'a>, FfiError>) {
+) -> Result<sandlock_command_t, FfiError> {
     // SAFETY: forwarded from the caller.
     let (handlers, taken) = unsafe { Registrations::take(registrations, count) };
-    let prepared = taken.and_then(|()| {
-        // SAFETY: forwarded from the caller.
-        let policy = unsafe { guard::reference(policy, "policy") }?;
-        // SAFETY: forwarded from the caller.
-        let argv = unsafe { guard::argv(argv, argc) }?;
-        let name = match name.is_null() {
-            true => None,
-            // SAFETY: forwarded from the caller.
-            false => Some(unsafe { guard::utf8(name, "name") }?),
-        };
-        let mut sandbox = Sandbox::new(policy.build()?)?;
-        if let Some(name) = name {
-            sandbox = sandbox.with_name(name);
+    // SAFETY: forwarded from the caller.
+    match taken.and_then(|()| unsafe { sandlock_command_t::from_c(policy, argv, argc, name) }) {
+        Ok(command) => Ok(command.with_handlers(handlers)),
+        Err(e) => {
+            let _ = handlers.release();
+            Err(e)
         }
-        let sandbox = handlers.add_to(sandbox)?;
-        Ok(Prepared { sandbox, argv })
-    });
-    (handlers, prepared)
-}
-
-/// The run's outcome once its handlers are freed: a run error wins over a
-/// `ud_drop` panic, which wins over success.
-pub(crate) fn finish<T>(outcome: Result<T, FfiError>, released: Result<(), FfiError>) -> Result<T, FfiError> {
-    let value = outcome?;
-    released?;
-    Ok(value)
-}
-
-/// The shell's convention: the exit code, or 128 + the killing signal.
-pub(crate) fn interactive_code(status: ExitStatus) -> c_int {
-    match status {
-        ExitStatus::Exited(code) => code,
-        ExitStatus::Signaled(signal) => 128 + signal,
     }
 }
 
@@ -90,14 +58,8 @@ pub unsafe extern "C" fn sandlock_run(
     argv: *const *const c_char,
     argc: u32,
 ) -> *mut sandlock_result_t {
-    guard::call(|| {
-        // SAFETY: forwarded from the caller; no registrations.
-        let (_, prepared) = unsafe { prepare(policy, name, argv, argc, ptr::null(), 0) };
-        let prepared = prepared?;
-        let output = prepared.sandbox.run(&prepared.argv)?;
-        Ok(Box::into_raw(Box::new(sandlock_result_t { output })))
-    })
-    .unwrap_or(ptr::null_mut())
+    // SAFETY: forwarded from the caller; no registrations.
+    guard::value(|| unsafe { command(policy, name, argv, argc, ptr::null(), 0) }?.run())
 }
 versioned!(sandlock_run, "SANDLOCK_1.0");
 
@@ -115,13 +77,8 @@ pub unsafe extern "C" fn sandlock_run_interactive(
     argv: *const *const c_char,
     argc: u32,
 ) -> c_int {
-    guard::call(|| {
-        // SAFETY: forwarded from the caller; no registrations.
-        let (_, prepared) = unsafe { prepare(policy, name, argv, argc, ptr::null(), 0) };
-        let prepared = prepared?;
-        Ok(interactive_code(prepared.sandbox.run_interactive(&prepared.argv)?))
-    })
-    .unwrap_or_else(|status| status as c_int)
+    // SAFETY: forwarded from the caller; no registrations.
+    guard::code(|| unsafe { command(policy, name, argv, argc, ptr::null(), 0) }?.run_interactive())
 }
 versioned!(sandlock_run_interactive, "SANDLOCK_1.0");
 
@@ -162,14 +119,8 @@ pub unsafe extern "C" fn sandlock_run_with_handlers(
     registrations: *const sandlock_handler_registration_t,
     count: usize,
 ) -> *mut sandlock_result_t {
-    guard::call(|| {
-        // SAFETY: forwarded from the caller.
-        let (handlers, prepared) = unsafe { prepare(policy, name, argv, argc, registrations, count) };
-        let outcome = prepared.and_then(|p| Ok(p.sandbox.run(&p.argv)?));
-        let output = finish(outcome, handlers.release())?;
-        Ok(Box::into_raw(Box::new(sandlock_result_t { output })))
-    })
-    .unwrap_or(std::ptr::null_mut())
+    // SAFETY: forwarded from the caller.
+    guard::value(|| unsafe { command(policy, name, argv, argc, registrations, count) }?.run())
 }
 versioned!(sandlock_run_with_handlers, "SANDLOCK_1.0");
 
@@ -190,12 +141,32 @@ pub unsafe extern "C" fn sandlock_run_interactive_with_handlers(
     registrations: *const sandlock_handler_registration_t,
     count: usize,
 ) -> c_int {
-    guard::call(|| {
-        // SAFETY: forwarded from the caller.
-        let (handlers, prepared) = unsafe { prepare(policy, name, argv, argc, registrations, count) };
-        let outcome = prepared.and_then(|p| Ok(p.sandbox.run_interactive(&p.argv)?));
-        Ok(interactive_code(finish(outcome, handlers.release())?))
-    })
-    .unwrap_or_else(|status| status as c_int)
+    // SAFETY: forwarded from the caller.
+    guard::code(|| unsafe { command(policy, name, argv, argc, registrations, count) }?.run_interactive())
 }
 versioned!(sandlock_run_interactive_with_handlers, "SANDLOCK_1.0");
+
+/// Start a program under `policy` with C handlers and return at once. The
+/// child uses the caller's stdout and stderr and reads `/dev/null`.
+/// Arguments and the ownership of `registrations` are as for
+/// `sandlock_run_with_handlers`: every handler is consumed on every path;
+/// on success the child owns them until `sandlock_child_free`.
+///
+/// Returns an owned child, or NULL with the reason in
+/// `sandlock_last_error()`. Thread-safe.
+///
+/// # Safety
+/// As for `sandlock_run_with_handlers`.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_spawn_with_handlers(
+    policy: *const sandlock_policy_t,
+    name: *const c_char,
+    argv: *const *const c_char,
+    argc: u32,
+    registrations: *const sandlock_handler_registration_t,
+    count: usize,
+) -> *mut sandlock_child_t {
+    // SAFETY: forwarded from the caller.
+    guard::value(|| unsafe { command(policy, name, argv, argc, registrations, count) }?.spawn(false))
+}
+versioned!(sandlock_spawn_with_handlers, "SANDLOCK_1.0");

@@ -18,11 +18,10 @@ use crate::guard;
 /// `name` must be NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_syscall_nr(name: *const c_char) -> i64 {
-    guard::call(|| {
+    guard::value(|| {
         // SAFETY: `name` is NULL or a C string (caller's contract).
         let name = unsafe { guard::utf8(name, "name") }?;
         Ok(i64::from(Syscall::from_name(name)?.nr()))
     })
-    .unwrap_or(-1)
 }
 versioned!(sandlock_syscall_nr, "SANDLOCK_1.0");

@@ -88,13 +88,18 @@ fn the_1_1_setters_accept_their_values_and_reject_null() {
     let policy = sandlock_policy_new();
     // SAFETY: a live policy, then NULL.
     unsafe {
-        assert_eq!(sandlock_policy_private_ipc(policy, true), 0);
-        assert_eq!(sandlock_policy_private_network(policy, false), 0);
-        assert_eq!(sandlock_policy_handler_grace_ms(policy, 0), 0);
-        assert_eq!(sandlock_policy_private_ipc(ptr::null_mut(), true), E_INVALID);
+        let mut err = ptr::null_mut();
+        assert_eq!(sandlock_policy_private_ipc(policy, true, &mut err), 0);
+        assert!(err.is_null());
+        assert_eq!(sandlock_policy_private_network(policy, false, ptr::null_mut()), 0);
+        assert_eq!(sandlock_policy_handler_grace_ms(policy, 0, ptr::null_mut()), 0);
+        assert_eq!(sandlock_policy_private_ipc(ptr::null_mut(), true, &mut err), E_INVALID);
         assert_eq!(last_error(), "policy must not be NULL");
-        assert_eq!(sandlock_policy_private_network(ptr::null_mut(), true), E_INVALID);
-        assert_eq!(sandlock_policy_handler_grace_ms(ptr::null_mut(), 5), E_INVALID);
+        assert_eq!(sandlock_error_status(err), E_INVALID);
+        assert_eq!(std::ffi::CStr::from_ptr(sandlock_error_message(err)).to_str().unwrap(), "policy must not be NULL");
+        sandlock_error_free(err);
+        assert_eq!(sandlock_policy_private_network(ptr::null_mut(), true, ptr::null_mut()), E_INVALID);
+        assert_eq!(sandlock_policy_handler_grace_ms(ptr::null_mut(), 5, ptr::null_mut()), E_INVALID);
         sandlock_policy_free(policy);
     }
 }

@@ -309,12 +309,8 @@ pub unsafe extern "C" fn sandlock_action_set_inject_bytes(
         if flags & !known != 0 {
             return Err(FfiError::invalid(format!("inject flags {flags:#x} have unknown bits {:#x}", flags & !known)));
         }
-        let bytes: &[u8] = match (data.is_null(), len) {
-            (_, 0) => &[],
-            (true, _) => return Err(FfiError::invalid(format!("data must not be NULL when len is {len}"))),
-            // SAFETY: `data` is readable for `len` bytes (caller's contract).
-            (false, _) => unsafe { std::slice::from_raw_parts(data, len) },
-        };
+        // SAFETY: `data` is NULL or readable for `len` bytes (caller's contract).
+        let bytes = unsafe { guard::bytes(data, len, "data") }?;
         let inject = InjectFlags {
             writable: flags & SANDLOCK_INJECT_WRITABLE != 0,
             cloexec: flags & SANDLOCK_INJECT_NO_CLOEXEC == 0,

@@ -9,38 +9,48 @@ use sandlock_core::{ExceptionPolicy, Handler, HandlerCtx, HandlerError, HandlerR
 
 use crate::guard;
 use crate::handler::abi::{sandlock_action_kind_t, sandlock_action_out_t, sandlock_notif_data_t};
-use crate::handler::container::sandlock_handler_t;
+use crate::handler::container::{sandlock_handler_t, Answer, Callback, Fixed};
 use crate::handler::mem::sandlock_mem_handle_t;
 
 use sandlock_action_kind_t::*;
 
 impl Handler for sandlock_handler_t {
     fn handle(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
-        let notif = sandlock_notif_data_t::from(ctx.notification());
-        let mem = sandlock_mem_handle_t::new(ctx);
-        let mut out = sandlock_action_out_t::unset();
-        let (callback, ud) = (self.callback, self.ud);
-        let mem_ptr = std::ptr::from_ref(&mem).cast_mut();
-        // SAFETY: the callback gets pointers to locals that outlive the call;
-        // `ud` is the value its creator paired with it.
-        let outcome = catch_unwind(AssertUnwindSafe(|| unsafe { callback(ud, &notif, mem_ptr, &mut out) }));
-        mem.invalidate();
-        let listener = ctx.listener_fd().as_raw_fd();
-        match outcome {
-            Ok(0) => translate(&out, listener),
-            Ok(rc) => {
-                drain(&out, listener);
-                Err(format!("handler callback returned {rc}").into())
-            }
-            Err(payload) => {
-                drain(&out, listener);
-                Err(guard::panic_error("a handler callback", &*payload).message.into())
-            }
+        match &self.answer {
+            Answer::Callback { callback, ud, .. } => call_back(*callback, *ud, ctx),
+            Answer::Fixed(Fixed::Continue) => Ok(NotifAction::Continue),
+            Answer::Fixed(Fixed::Errno(e)) => Ok(NotifAction::Errno(*e)),
+            Answer::Fixed(Fixed::ReturnValue(v)) => Ok(NotifAction::ReturnValue(*v)),
         }
     }
 
     fn exception_policy(&self) -> ExceptionPolicy {
         self.policy
+    }
+}
+
+/// Run a C callback for one notification, with the notification, a memory
+/// handle and the action on the stack.
+fn call_back(callback: Callback, ud: *mut std::ffi::c_void, ctx: &HandlerCtx<'_>) -> HandlerResult {
+    let notif = sandlock_notif_data_t::from(ctx.notification());
+    let mem = sandlock_mem_handle_t::new(ctx);
+    let mut out = sandlock_action_out_t::unset();
+    let mem_ptr = std::ptr::from_ref(&mem).cast_mut();
+    // SAFETY: the callback gets pointers to locals that outlive the call;
+    // `ud` is the value its creator paired with it.
+    let outcome = catch_unwind(AssertUnwindSafe(|| unsafe { callback(ud, &notif, mem_ptr, &mut out) }));
+    mem.invalidate();
+    let listener = ctx.listener_fd().as_raw_fd();
+    match outcome {
+        Ok(0) => translate(&out, listener),
+        Ok(rc) => {
+            drain(&out, listener);
+            Err(format!("handler callback returned {rc}").into())
+        }
+        Err(payload) => {
+            drain(&out, listener);
+            Err(guard::panic_error("a handler callback", &*payload).message.into())
+        }
     }
 }
 

@@ -19,16 +19,14 @@ pub struct sandlock_handler_registration_t {
     pub handler: *mut sandlock_handler_t,
 }
 
-/// The handlers of one registration array, owned by the call that took it.
+/// The handlers of one registration array or command, owned by whoever
+/// took them.
+#[derive(Default)]
 pub(crate) struct Registrations {
     entries: Vec<(i64, Arc<sandlock_handler_t>)>,
 }
 
 impl Registrations {
-    pub(crate) fn none() -> Registrations {
-        Registrations { entries: Vec::new() }
-    }
-
     /// Take over every handler in the array, then judge the array: a
     /// failure is reported only after all its handlers are owned here, so
     /// that [`Registrations::release`] frees each of them.
@@ -41,17 +39,20 @@ impl Registrations {
         count: usize,
     ) -> (Registrations, Result<(), FfiError>) {
         if count == 0 {
-            return (Registrations::none(), Ok(()));
+            return (Registrations::default(), Ok(()));
         }
         if array.is_null() {
             return (
-                Registrations::none(),
+                Registrations::default(),
                 Err(FfiError::invalid(format!("registrations must not be NULL when count is {count}"))),
             );
         }
         if count > isize::MAX as usize / std::mem::size_of::<sandlock_handler_registration_t>() {
             // No array is that long: `count` is garbage, and reading it undefined behaviour.
-            return (Registrations::none(), Err(FfiError::invalid(format!("count {count} cannot describe an array"))));
+            return (
+                Registrations::default(),
+                Err(FfiError::invalid(format!("count {count} cannot describe an array"))),
+            );
         }
         // SAFETY: `count` readable entries (caller's contract).
         let slice = unsafe { std::slice::from_raw_parts(array, count) };
@@ -86,6 +87,18 @@ impl Registrations {
                 Err(FfiError::invalid(format!("count must be at most {SANDLOCK_MAX_REGISTRATIONS}, got {count}")));
         }
         (Registrations { entries }, verdict)
+    }
+
+    /// Add one handler (a command's `add_handler`), checking its number now.
+    pub(crate) fn push(&mut self, syscall_nr: i64, handler: Box<sandlock_handler_t>) -> Result<(), FfiError> {
+        let handler = Arc::from(handler);
+        if let Err(e) = Syscall::checked(syscall_nr) {
+            // The number's error wins over a panic of this handler's ud_drop.
+            let _ = Registrations { entries: vec![(syscall_nr, handler)] }.release();
+            return Err(FfiError::invalid(format!("syscall_nr: {e}")));
+        }
+        self.entries.push((syscall_nr, handler));
+        Ok(())
     }
 
     /// Register every handler on `sandbox`, in array order.
