@@ -22,6 +22,7 @@ mod kernel;
 mod landlock_rules;
 mod mem;
 mod memfd;
+mod notif;
 mod output;
 mod pidfd;
 mod policy;
@@ -33,12 +34,10 @@ mod syscall;
 
 pub use child::Child;
 pub use error::{Result, SandlockError, SpawnStage};
-pub use handler::{
-    AsyncHandler, DeferredReply, ExceptionPolicy, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult,
-    InjectFlags, NotifAction, Notification,
-};
+pub use handler::{AsyncHandler, DeferredReply, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult};
 pub use kernel::KernelFeatures;
 pub use mem::MemoryError;
+pub use notif::{ExceptionPolicy, InjectFlags, NotifAction, Notification};
 pub use policy::{
     check_directory, check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules, DEFAULT_HANDLER_GRACE,
     DEFAULT_MAX_OUTPUT,

@@ -3,6 +3,20 @@
 use std::io::{self, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 
+use crate::notif::{InjectFlags, NotifAction};
+
+// Here rather than beside the enum: `notif` depends on nothing, and this
+// constructor needs a memfd.
+impl NotifAction {
+    /// An action that answers the syscall with a new read-only fd whose
+    /// content is `data` (a sealed memfd): a virtual file.
+    pub fn inject_bytes(data: &[u8], flags: InjectFlags) -> io::Result<NotifAction> {
+        let fd = sealed_memfd(data, flags.writable)?;
+        let newfd_flags = if flags.cloexec { libc::O_CLOEXEC as u32 } else { 0 };
+        Ok(NotifAction::InjectFdSend { srcfd: fd, newfd_flags })
+    }
+}
+
 /// A memfd holding `data`, sealed against resizing (and writing, unless
 /// `writable`), positioned at offset 0.
 pub(crate) fn sealed_memfd(data: &[u8], writable: bool) -> io::Result<OwnedFd> {

@@ -10,7 +10,8 @@
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
-use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use crate::handler::{Handler, HandlerCtx, HandlerResult};
+use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::policy::Policy;
 
 /// The largest address the kernel accepts (`sizeof(struct sockaddr_storage)`).

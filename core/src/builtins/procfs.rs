@@ -19,7 +19,8 @@ use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::OnceLock;
 
-use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use crate::handler::{Handler, HandlerCtx, HandlerResult};
+use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::syscall::number_of;
 
 pub(crate) struct ProcFs;

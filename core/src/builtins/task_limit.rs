@@ -4,7 +4,8 @@
 
 use std::fs;
 
-use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use crate::handler::{Handler, HandlerCtx, HandlerResult};
+use crate::notif::{ExceptionPolicy, NotifAction};
 
 pub(crate) struct TaskLimit {
     pub max: u32,

@@ -3,7 +3,7 @@
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
-use crate::handler::Notification;
+use crate::notif::Notification;
 
 // _IOWR('!', 0, struct seccomp_notif) and friends, from <linux/seccomp.h>.
 const NOTIF_RECV: libc::c_ulong = 0xC050_2100;

@@ -4,7 +4,7 @@
 
 use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
 
-use crate::handler::{ExceptionPolicy, NotifAction, Notification};
+use crate::notif::{ExceptionPolicy, NotifAction, Notification};
 use crate::seccomp::listener::{Listener, RESP_FLAG_CONTINUE};
 
 /// The action an exception policy stands for.

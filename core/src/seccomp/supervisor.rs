@@ -15,7 +15,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::error::{Result, SandlockError};
-use crate::handler::{HandlerCtx, Notification};
+use crate::handler::HandlerCtx;
+use crate::notif::Notification;
 use crate::seccomp::dispatch::Dispatch;
 use crate::seccomp::listener::Listener;
 use crate::seccomp::respond::respond;
