@@ -1,9 +1,8 @@
 //! The Landlock ruleset of a policy, created in the parent before fork; the
 //! child only calls `landlock_restrict_self` on the resulting fd.
 
-use std::fs;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use landlock::{
     Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, PathFd, Ruleset, RulesetAttr,
@@ -12,7 +11,7 @@ use landlock::{
 
 use crate::error::{Result, SandlockError};
 use crate::kernel::KernelFeatures;
-use crate::policy::{proc_relation, Policy, ProcRelation};
+use crate::policy::Policy;
 
 /// Build the ruleset fd from the policy's rule paths (see [`rule_paths`]).
 pub(crate) fn build(policy: &Policy) -> Result<Option<OwnedFd>> {
@@ -84,44 +83,6 @@ fn inspect(fd: BorrowedFd<'_>) -> std::io::Result<(bool, bool)> {
     Ok((st.st_mode & libc::S_IFMT == libc::S_IFDIR, sfs.f_type == libc::PROC_SUPER_MAGIC))
 }
 
-/// The paths to grant: when `/proc` is hidden, anything resolving into it is
-/// left out and an ancestor of `/proc` is replaced by its entries other than
-/// the one leading to `/proc`. Computed once, when the policy is built.
-pub(crate) fn rule_paths(paths: &[PathBuf], hide_proc: bool) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for path in paths {
-        if !hide_proc {
-            out.push(path.clone());
-            continue;
-        }
-        match proc_relation(path) {
-            ProcRelation::Inside => {}
-            ProcRelation::Ancestor => out.extend(siblings_off_path(path, Path::new("/proc"))),
-            ProcRelation::Unrelated => out.push(path.clone()),
-        }
-    }
-    out
-}
-
-/// Entries of `ancestor` (recursively along the way) except those on the
-/// way to `target`.
-fn siblings_off_path(ancestor: &Path, target: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(ancestor) else { return Vec::new() };
-    let mut out = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path == target {
-            continue;
-        }
-        if target.starts_with(&path) {
-            out.extend(siblings_off_path(&path, target));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,26 +93,5 @@ mod tests {
             let fd = PathFd::new(path).unwrap();
             assert_eq!(inspect(fd.as_fd()).unwrap(), (true, procfs), "{path}");
         }
-    }
-
-    #[test]
-    fn root_grant_is_split_around_proc() {
-        let paths = rule_paths(&[PathBuf::from("/")], true);
-        assert!(!paths.iter().any(|p| p.starts_with("/proc")));
-        assert!(paths.contains(&PathBuf::from("/usr")));
-        assert!(paths.contains(&PathBuf::from("/etc")));
-    }
-
-    #[test]
-    fn paths_resolving_into_proc_are_dropped_when_hidden() {
-        let paths = [PathBuf::from("/proc/self"), PathBuf::from("/usr")];
-        assert_eq!(rule_paths(&paths, true), vec![PathBuf::from("/usr")]);
-    }
-
-    #[test]
-    fn proc_rules_are_dropped_only_when_hidden() {
-        let paths = [PathBuf::from("/proc"), PathBuf::from("/usr")];
-        assert_eq!(rule_paths(&paths, true), vec![PathBuf::from("/usr")]);
-        assert_eq!(rule_paths(&paths, false), paths.to_vec());
     }
 }

@@ -26,6 +26,7 @@ mod notif;
 mod output;
 mod pidfd;
 mod policy;
+mod proc_paths;
 mod sandbox;
 mod seccomp;
 mod spawn;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::error::{Result, SandlockError};
 use crate::kernel::KernelFeatures;
+use crate::proc_paths::{proc_relation, rule_paths, ProcRelation};
 use crate::syscall::Syscall;
 
 /// Default bound on each captured output stream of [`crate::Sandbox::run`].
@@ -42,7 +43,7 @@ pub enum SyscallRules {
 pub struct Policy {
     /// What Landlock is given for `fs_read` and `fs_write`, decided once in
     /// `build`: grants into `/proc` left out, ancestors of `/proc` split (see
-    /// `landlock_rules`).
+    /// `proc_paths`).
     pub(crate) read_rules: Vec<PathBuf>,
     pub(crate) write_rules: Vec<PathBuf>,
     /// Some grant reaches into `/proc`: the procfs built-in runs.
@@ -98,31 +99,6 @@ impl Policy {
     /// How long a finished run waits for handlers still inside a callback.
     pub fn handler_grace(&self) -> Duration {
         self.handler_grace
-    }
-}
-
-/// How a granted path stands to `/proc`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ProcRelation {
-    /// `/proc` or below, once symlinks are resolved.
-    Inside,
-    /// An ancestor of `/proc`, such as `/`.
-    Ancestor,
-    Unrelated,
-}
-
-/// Where `path` resolves relative to `/proc`. Rules are resolved in the
-/// caller's process, where `/proc/self` (or `/dev/fd`) names the caller, so
-/// the decision is made on the canonical path.
-pub(crate) fn proc_relation(path: &Path) -> ProcRelation {
-    let proc = Path::new("/proc");
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if canonical.starts_with(proc) {
-        ProcRelation::Inside
-    } else if proc.starts_with(&canonical) {
-        ProcRelation::Ancestor
-    } else {
-        ProcRelation::Unrelated
     }
 }
 
@@ -428,8 +404,8 @@ impl PolicyBuilder {
             self.fs_read.iter().chain(&self.fs_write).any(|p| proc_relation(p) != ProcRelation::Unrelated);
         let namespaces = self.namespaces_available()?;
         let policy = Policy {
-            read_rules: crate::landlock_rules::rule_paths(&self.fs_read, proc_granted),
-            write_rules: crate::landlock_rules::rule_paths(&self.fs_write, proc_granted),
+            read_rules: rule_paths(&self.fs_read, proc_granted),
+            write_rules: rule_paths(&self.fs_write, proc_granted),
             proc_granted,
             net_bind_tcp: self.net_bind_tcp.clone(),
             net_connect_tcp: self.net_connect_tcp.clone(),
