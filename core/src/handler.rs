@@ -4,13 +4,14 @@
 //! are plain data, in `notif`.
 
 use std::future::Future;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::mem::{ChildMemory, MemoryError};
 use crate::notif::{ExceptionPolicy, NotifAction, Notification};
 use crate::seccomp::listener::Listener;
+use crate::seccomp::respond::Bounds;
 
 /// Any error a handler returns; it selects the handler's exception policy.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -86,7 +87,7 @@ impl<H: Handler> Handler for WithPolicy<H> {
 pub struct HandlerCtx<'a> {
     pub(crate) notif: &'a Notification,
     pub(crate) listener: &'a Arc<Listener>,
-    pub(crate) sandbox_pgid: i32,
+    pub(crate) bounds: Bounds,
 }
 
 impl<'a> HandlerCtx<'a> {
@@ -120,7 +121,7 @@ impl<'a> HandlerCtx<'a> {
 
     /// Process group of the sandbox (the first child's pid).
     pub fn sandbox_pgid(&self) -> i32 {
-        self.sandbox_pgid
+        self.bounds.pgid
     }
 
     /// The seccomp listener, for advanced use (e.g. `SECCOMP_IOCTL_NOTIF_ADDFD`
@@ -128,6 +129,14 @@ impl<'a> HandlerCtx<'a> {
     /// the returned action or [`HandlerCtx::defer`].
     pub fn listener_fd(&self) -> BorrowedFd<'_> {
         self.listener.as_fd()
+    }
+
+    /// True for a descriptor of the sandbox itself, which a handler must
+    /// never inject or close: the listener, and the policy's Landlock
+    /// ruleset (kept open for every run; a child holding it could add rules
+    /// that later runs would apply).
+    pub fn is_sandbox_fd(&self, fd: RawFd) -> bool {
+        fd >= 0 && (fd == self.listener.raw() || fd == self.bounds.ruleset)
     }
 
     /// True while the child still waits on this notification.
@@ -179,7 +188,7 @@ impl<'a> HandlerCtx<'a> {
     /// Take the right to answer this notification later; return
     /// [`NotifAction::Hold`] from the handler to make use of it.
     pub fn defer(&self) -> DeferredReply {
-        DeferredReply { listener: Arc::clone(self.listener), notif: *self.notif, sandbox_pgid: self.sandbox_pgid }
+        DeferredReply { listener: Arc::clone(self.listener), notif: *self.notif, bounds: self.bounds }
     }
 }
 
@@ -187,7 +196,7 @@ impl<'a> HandlerCtx<'a> {
 pub struct DeferredReply {
     listener: Arc<Listener>,
     notif: Notification,
-    sandbox_pgid: i32,
+    bounds: Bounds,
 }
 
 impl DeferredReply {
@@ -203,12 +212,6 @@ impl DeferredReply {
             NotifAction::Hold => return true,
             other => other,
         };
-        crate::seccomp::respond::respond(
-            &self.listener,
-            &self.notif,
-            self.sandbox_pgid,
-            action,
-            ExceptionPolicy::DenyEperm,
-        )
+        crate::seccomp::respond::respond(&self.listener, &self.notif, self.bounds, action, ExceptionPolicy::DenyEperm)
     }
 }

@@ -1,18 +1,14 @@
-//! What this kernel can enforce, probed once per process.
+//! What this kernel offers, probed once per process: reported by
+//! `KernelFeatures::get()`, and used to pick the seccomp flags a spawn asks
+//! for.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::OnceLock;
 
 use crate::error::{Result, SandlockError};
-use crate::policy::Policy;
 use crate::seccomp::bpf::{self, FilterSpec};
 use crate::seccomp::listener::Listener;
 use crate::spawn::{SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV};
-
-/// Landlock ABI that brought TCP port rules.
-const LANDLOCK_ABI_NET: i32 = 4;
-/// Landlock ABI that brought abstract-socket and signal scoping.
-const LANDLOCK_ABI_SCOPE: i32 = 6;
 
 /// Kernel features sandlock relies on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,37 +58,17 @@ impl KernelFeatures {
         }
     }
 
-    /// Fail with `Unsupported` when the policy asks for what this kernel
-    /// cannot enforce, unless the policy opted into best effort.
-    pub(crate) fn check_policy(&self, policy: &Policy) -> Result<()> {
-        if policy.best_effort {
+    /// Fail with `Unsupported` when the handler path cannot work here,
+    /// unless the caller opted into best effort. What Landlock can enforce
+    /// is the `landlock` crate's to decide (see `landlock_rules`).
+    pub(crate) fn require_user_notif(&self, best_effort: bool) -> Result<()> {
+        if best_effort || self.seccomp_user_notif {
             return Ok(());
         }
-        if self.landlock_abi < 1 {
-            return Err(SandlockError::Unsupported {
-                feature: "Landlock file-system rules",
-                reason: "Landlock is not enabled in this kernel (needs Linux 5.13+ with lsm=landlock)".into(),
-            });
-        }
-        if self.landlock_abi < LANDLOCK_ABI_NET {
-            return Err(SandlockError::Unsupported {
-                feature: "TCP port rules",
-                reason: format!("Landlock ABI {} < {LANDLOCK_ABI_NET} (Linux 6.7)", self.landlock_abi),
-            });
-        }
-        if policy.scope_ipc && self.landlock_abi < LANDLOCK_ABI_SCOPE {
-            return Err(SandlockError::Unsupported {
-                feature: "IPC scoping",
-                reason: format!("Landlock ABI {} < {LANDLOCK_ABI_SCOPE} (Linux 6.12)", self.landlock_abi),
-            });
-        }
-        if !self.seccomp_user_notif {
-            return Err(SandlockError::Unsupported {
-                feature: "seccomp user notification",
-                reason: "SECCOMP_RET_USER_NOTIF is not available".into(),
-            });
-        }
-        Ok(())
+        Err(SandlockError::Unsupported {
+            feature: "seccomp user notification",
+            reason: "SECCOMP_RET_USER_NOTIF is not available".into(),
+        })
     }
 }
 

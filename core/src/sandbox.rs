@@ -3,6 +3,7 @@
 //! stdio) and `spawn` (a [`Child`] handle).
 
 use std::ffi::{OsStr, OsString};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 use crate::builtins;
@@ -10,12 +11,12 @@ use crate::child::{Child, Streams};
 use crate::deny::{default_deny_numbers, host_ipc_deny_numbers, root_child_deny_numbers};
 use crate::error::{Result, SandlockError};
 use crate::handler::{AsyncAdapter, AsyncHandler, Handler, WithPolicy};
-use crate::landlock_rules;
 use crate::notif::ExceptionPolicy;
 use crate::output::{Capture, Feed};
 use crate::policy::{Policy, Stdin, SyscallRules};
 use crate::seccomp::bpf::{self, FilterSpec};
 use crate::seccomp::dispatch::Dispatch;
+use crate::seccomp::respond::Bounds;
 use crate::seccomp::supervisor::{Supervisor, SupervisorConfig};
 use crate::spawn::{self, PlanInput, SpawnPlan, StdioMode};
 use crate::status::{ExitStatus, RunOutput};
@@ -229,7 +230,7 @@ impl Sandbox {
             keep_caps: crate::caps::mask(&self.policy.keep_capabilities),
             uid: self.policy.uid,
             gid: self.policy.gid,
-            landlock: landlock_rules::build(&self.policy)?,
+            landlock: self.policy.landlock.clone(),
             filter: bpf::assemble(&spec),
             notify,
             namespaces: self.namespace_flags(),
@@ -242,7 +243,9 @@ impl Sandbox {
                     sync_wakeup: self.sync_wakeup,
                     grace: self.policy.handler_grace,
                 };
-                match Supervisor::start(listener, dispatch, started.pid, &config) {
+                let ruleset = self.policy.landlock.as_ref().map_or(-1, |fd| fd.as_raw_fd());
+                let bounds = Bounds { pgid: started.pid, ruleset };
+                match Supervisor::start(listener, dispatch, bounds, &config) {
                     Ok(supervisor) => Some(supervisor),
                     Err(e) => {
                         spawn::kill_and_reap(started.pid);

@@ -17,6 +17,7 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::{Result, SandlockError, SpawnStage};
 use crate::handoff::Handoff;
@@ -47,7 +48,7 @@ pub(crate) struct SpawnPlan {
     keep_caps: u64,
     uid: Option<u32>,
     gid: Option<u32>,
-    landlock: Option<OwnedFd>,
+    landlock: Option<Arc<OwnedFd>>,
     filter: Vec<libc::sock_filter>,
     notify: bool,
     /// `CLONE_NEW*` flags to unshare (needs CAP_SYS_ADMIN, kept until then).
@@ -63,7 +64,7 @@ pub(crate) struct PlanInput<'a> {
     pub keep_caps: u64,
     pub uid: Option<u32>,
     pub gid: Option<u32>,
-    pub landlock: Option<OwnedFd>,
+    pub landlock: Option<Arc<OwnedFd>>,
     pub filter: Vec<libc::sock_filter>,
     pub notify: bool,
     pub namespaces: libc::c_int,

@@ -2,10 +2,21 @@
 //! that could reach outside the sandbox is never sent, and an fd to inject is
 //! checked and closed on every path.
 
-use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
+use std::os::fd::{AsFd, AsRawFd, IntoRawFd, RawFd};
 
 use crate::notif::{ExceptionPolicy, NotifAction, Notification};
 use crate::seccomp::listener::{Listener, RESP_FLAG_CONTINUE};
+
+/// What an answer may reach of the sandbox: its process group, the only
+/// one a kill may signal, and its Landlock ruleset, which the policy keeps
+/// open for every run and which, like the listener, no action may send to
+/// the child (it could add rules that later runs would apply) or close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bounds {
+    pub pgid: i32,
+    /// The ruleset's fd, -1 when the policy has none.
+    pub ruleset: RawFd,
+}
 
 /// The action an exception policy stands for.
 pub(crate) fn exception_action(policy: ExceptionPolicy) -> NotifAction {
@@ -49,7 +60,7 @@ pub(crate) fn kill_target(notif_pid: u32, requested_pgid: i32, sandbox_pgid: i32
 pub(crate) fn validate(
     listener: &Listener,
     notif: &Notification,
-    sandbox_pgid: i32,
+    bounds: Bounds,
     action: NotifAction,
 ) -> Result<NotifAction, Refused> {
     match action {
@@ -57,15 +68,15 @@ pub(crate) fn validate(
             if !(1..=64).contains(&signal) {
                 return Err(Refused::KillTarget);
             }
-            match kill_target(notif.pid, pgid, sandbox_pgid) {
+            match kill_target(notif.pid, pgid, bounds.pgid) {
                 Some(target) => Ok(NotifAction::Kill { signal, pgid: target }),
                 None => Err(Refused::KillTarget),
             }
         }
         NotifAction::InjectFdSend { srcfd, newfd_flags } => {
             let raw = srcfd.as_raw_fd();
-            if raw < 3 || raw == listener.raw() {
-                // Not ours to close: it is stdio or the listener itself.
+            if raw < 3 || raw == listener.raw() || raw == bounds.ruleset {
+                // Not ours to close: it is stdio, the listener or the ruleset.
                 let _ = srcfd.into_raw_fd();
                 return Err(Refused::InjectFd);
             }
@@ -84,13 +95,13 @@ pub(crate) fn validate(
 pub(crate) fn respond(
     listener: &Listener,
     notif: &Notification,
-    sandbox_pgid: i32,
+    bounds: Bounds,
     action: NotifAction,
     fallback: ExceptionPolicy,
 ) -> bool {
-    let action = match validate(listener, notif, sandbox_pgid, action) {
+    let action = match validate(listener, notif, bounds, action) {
         Ok(action) => action,
-        Err(_) => match validate(listener, notif, sandbox_pgid, exception_action(fallback)) {
+        Err(_) => match validate(listener, notif, bounds, exception_action(fallback)) {
             Ok(action) => action,
             Err(_) => NotifAction::Errno(libc::EPERM),
         },

@@ -19,7 +19,7 @@ use crate::handler::HandlerCtx;
 use crate::notif::Notification;
 use crate::seccomp::dispatch::Dispatch;
 use crate::seccomp::listener::Listener;
-use crate::seccomp::respond::respond;
+use crate::seccomp::respond::{respond, Bounds};
 
 pub(crate) struct Supervisor {
     threads: Vec<JoinHandle<()>>,
@@ -39,7 +39,7 @@ impl Supervisor {
     pub(crate) fn start(
         listener: OwnedFd,
         dispatch: Arc<Dispatch>,
-        sandbox_pgid: i32,
+        bounds: Bounds,
         config: &SupervisorConfig,
     ) -> Result<Supervisor> {
         let listener = Arc::new(Listener::new(listener));
@@ -56,7 +56,7 @@ impl Supervisor {
             let thread = std::thread::Builder::new()
                 .name("sandlock-recv".into())
                 .spawn(move || {
-                    receive_loop(&listener, &dispatch, sandbox_pgid);
+                    receive_loop(&listener, &dispatch, bounds);
                     let _ = tx.send(());
                 })
                 .map_err(|e| SandlockError::io("starting a supervisor thread", e))?;
@@ -84,7 +84,7 @@ impl Supervisor {
     }
 }
 
-fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, sandbox_pgid: i32) {
+fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, bounds: Bounds) {
     let mut notif = Notification::default();
     loop {
         if let Err(err) = listener.recv(&mut notif) {
@@ -96,8 +96,8 @@ fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, sandbox_pgid: i32
                 _ => return,
             }
         }
-        let ctx = HandlerCtx { notif: &notif, listener, sandbox_pgid };
+        let ctx = HandlerCtx { notif: &notif, listener, bounds };
         let (action, fallback) = dispatch.run(&ctx);
-        respond(listener, &notif, sandbox_pgid, action, fallback);
+        respond(listener, &notif, bounds, action, fallback);
     }
 }
