@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 use crate::error::{Result, SandlockError};
 use crate::seccomp::bpf::{self, FilterSpec};
 use crate::seccomp::listener::Listener;
-use crate::spawn::{SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV};
 
 /// Kernel features sandlock relies on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,9 +82,12 @@ fn probe_listener_flags() -> (bool, bool) {
         if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } < 0 {
             return (false, false);
         }
-        let killable =
-            bpf::install(&filter, SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV).ok();
-        let Some(fd) = killable.or_else(|| bpf::install(&filter, SECCOMP_FILTER_FLAG_NEW_LISTENER).ok()) else {
+        let killable = bpf::install(
+            &filter,
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+        )
+        .ok();
+        let Some(fd) = killable.or_else(|| bpf::install(&filter, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER).ok()) else {
             return (false, false);
         };
         // SAFETY: the install returned a new listener fd that nothing else owns.

@@ -23,8 +23,6 @@ use crate::error::{Result, SandlockError, SpawnStage};
 use crate::handoff::Handoff;
 use crate::seccomp::bpf;
 
-pub(crate) const SECCOMP_FILTER_FLAG_NEW_LISTENER: libc::c_ulong = 1 << 3;
-pub(crate) const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// How one of the child's standard streams is connected.
@@ -596,10 +594,10 @@ fn loopback_up() -> Result<(), i32> {
 }
 
 fn install_filter(plan: &SpawnPlan) -> Result<RawFd, (SpawnStage, i32)> {
-    let base = if plan.notify { SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
+    let base = if plan.notify { libc::SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
     // Once received, only a fatal signal may interrupt the child's wait, so a
     // handler's side effects are never repeated by a restarted syscall.
-    let preferred = if plan.notify { base | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { base };
+    let preferred = if plan.notify { base | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { base };
     match bpf::install(&plan.filter, preferred) {
         Ok(fd) => Ok(fd),
         Err(e) if preferred != base && e.raw_os_error() == Some(libc::EINVAL) => bpf::install(&plan.filter, base)

@@ -5,7 +5,7 @@
 use std::os::fd::{AsFd, AsRawFd, IntoRawFd, RawFd};
 
 use crate::notif::{ExceptionPolicy, NotifAction, Notification};
-use crate::seccomp::listener::{Listener, RESP_FLAG_CONTINUE};
+use crate::seccomp::listener::Listener;
 
 /// What an answer may reach of the sandbox: its process group, the only
 /// one a kill may signal, and its Landlock ruleset, which the policy keeps
@@ -112,7 +112,7 @@ pub(crate) fn respond(
 fn send_validated(listener: &Listener, notif: &Notification, action: NotifAction) -> bool {
     let id = notif.id;
     let sent = match action {
-        NotifAction::Continue => listener.send(id, 0, 0, RESP_FLAG_CONTINUE),
+        NotifAction::Continue => listener.send(id, 0, 0, libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32),
         NotifAction::Errno(e) => listener.send(id, 0, -e, 0),
         NotifAction::ReturnValue(v) => listener.send(id, v, 0, 0),
         NotifAction::Hold => return true,
