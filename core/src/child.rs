@@ -2,10 +2,15 @@
 //! notifications, and the one poll loop that waits for exit, timeout and
 //! output.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 
 use crate::error::{Result, SandlockError};
 use crate::output::{Capture, Feed};
@@ -54,9 +59,9 @@ impl Watchdog {
                 while !flags.0 {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        // SAFETY: killpg has no memory effects; the leader is
-                        // not reaped (checked under the lock), so the group is ours.
-                        unsafe { libc::killpg(pid, libc::SIGKILL) };
+                        // The leader is not reaped (checked under the lock),
+                        // so the group is ours.
+                        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
                         flags.1 = true;
                         return;
                     }
@@ -134,9 +139,9 @@ impl Child {
     /// The status is collected by the next wait.
     pub fn kill(&mut self) -> Result<()> {
         if self.status.is_none() {
-            // SAFETY: killpg has no memory effects; the leader is not reaped
-            // yet, so its pid (the group id) cannot have been reused.
-            unsafe { libc::killpg(self.pid, libc::SIGKILL) };
+            // The leader is not reaped yet, so its pid (the group id) cannot
+            // have been reused.
+            let _ = killpg(Pid::from_raw(self.pid), Signal::SIGKILL);
         }
         Ok(())
     }
@@ -148,8 +153,11 @@ impl Child {
     /// from racing the reap in `wait`.
     pub fn signal(&mut self, sig: i32) -> Result<()> {
         if self.status.is_none() {
-            // SAFETY: killpg has no memory effects; the leader is not reaped
-            // yet, so its pid (the group id) cannot have been reused.
+            // libc's, not nix's: nix's `Signal` has no real-time signals,
+            // which a front end may forward.
+            // SAFETY: killpg takes two integers and touches no memory of
+            // ours; the leader is not reaped yet, so its pid (the group id)
+            // cannot have been reused.
             if unsafe { libc::killpg(self.pid, sig) } < 0 {
                 return Err(SandlockError::last_os("signalling the sandbox's process group"));
             }
@@ -166,7 +174,7 @@ impl Child {
         };
         let drain_end = Instant::now() + DRAIN_LIMIT;
         while streams.stdout.is_open() || streams.stderr.is_open() {
-            if !poll_streams(None, &mut streams, remaining_ms(Some(drain_end)))? {
+            if !poll_streams(None, &mut streams, remaining(Some(drain_end)))? {
                 break;
             }
         }
@@ -202,13 +210,13 @@ impl Child {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let timeout = remaining_ms(next);
+            let timeout = remaining(next);
             match streams.as_deref_mut() {
                 Some(streams) => {
-                    poll_streams(Some(self.pidfd.as_raw_fd()), streams, timeout)?;
+                    poll_streams(Some(self.pidfd.as_fd()), streams, timeout)?;
                 }
                 None => {
-                    poll_fds(&mut [pollfd(self.pidfd.as_raw_fd(), libc::POLLIN)], timeout)?;
+                    poll_fds(&mut [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)], timeout)?;
                 }
             }
         }
@@ -216,6 +224,8 @@ impl Child {
 
     /// True once the leader has exited (it stays a zombie until `reap`).
     fn exited(&self) -> Result<bool> {
+        // libc's waitid, not nix's: nix's `WaitStatus` has no real-time
+        // signals, so it fails for a leader killed by one.
         // SAFETY: a zeroed siginfo_t is a valid output buffer for waitid.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: waitid writes into `info`; WNOWAIT leaves the zombie in place.
@@ -235,10 +245,12 @@ impl Child {
         if let Some(watchdog) = self.watchdog.take() {
             self.timed_out |= watchdog.disarm();
         }
-        // SAFETY: the leader is a zombie, so the group id is still ours.
-        unsafe { libc::killpg(self.pid, libc::SIGKILL) };
+        // The leader is a zombie, so the group id is still ours.
+        let _ = killpg(Pid::from_raw(self.pid), Signal::SIGKILL);
         let mut raw = 0;
-        // SAFETY: reaping our own child into a local status word.
+        // libc's waitpid, for the reason `exited` gives.
+        // SAFETY: reaping our own child into a local status word, which
+        // outlives the call.
         while unsafe { libc::waitpid(self.pid, &mut raw, 0) } < 0 {
             let err = std::io::Error::last_os_error();
             if err.kind() != std::io::ErrorKind::Interrupted {
@@ -263,61 +275,60 @@ impl Drop for Child {
     }
 }
 
-fn pollfd(fd: i32, events: libc::c_short) -> libc::pollfd {
-    libc::pollfd { fd, events, revents: 0 }
-}
-
-fn remaining_ms(until: Option<Instant>) -> i32 {
+/// How long to wait until `until`, rounded up to whole milliseconds so a
+/// poll never returns just before the deadline.
+fn remaining(until: Option<Instant>) -> PollTimeout {
     match until {
-        None => -1,
+        None => PollTimeout::NONE,
         Some(t) => {
             let left = t.saturating_duration_since(Instant::now());
-            // Round up so a poll never returns just before the deadline.
-            left.as_millis().saturating_add(u128::from(left.subsec_nanos() % 1_000_000 != 0)).min(i32::MAX as u128)
-                as i32
+            let ms = left.as_millis().saturating_add(u128::from(left.subsec_nanos() % 1_000_000 != 0));
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
         }
     }
 }
 
-fn poll_fds(fds: &mut [libc::pollfd], timeout_ms: i32) -> Result<i32> {
-    // SAFETY: `fds` is a valid array of pollfd of the given length.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
-    if n < 0 {
-        let err = std::io::Error::last_os_error();
-        if err.kind() == std::io::ErrorKind::Interrupted {
-            return Ok(0);
-        }
-        return Err(SandlockError::io("polling the sandboxed program", err));
+/// `poll`, with an interrupted wait counting as nothing ready.
+fn poll_fds(fds: &mut [PollFd<'_>], timeout: PollTimeout) -> Result<i32> {
+    match nix::poll::poll(fds, timeout) {
+        Ok(n) => Ok(n),
+        Err(Errno::EINTR) => Ok(0),
+        Err(e) => Err(SandlockError::io("polling the sandboxed program", e.into())),
     }
-    Ok(n)
 }
 
 /// One poll over the pidfd (if any) and the open streams; services the
 /// streams that are ready. Returns false when nothing became ready.
-fn poll_streams(pidfd: Option<i32>, streams: &mut Streams, timeout_ms: i32) -> Result<bool> {
-    let mut fds = Vec::with_capacity(4);
-    if let Some(fd) = pidfd {
-        fds.push(pollfd(fd, libc::POLLIN));
-    }
-    let slots = [streams.stdin.raw(), streams.stdout.raw(), streams.stderr.raw()];
-    for (i, fd) in slots.iter().enumerate() {
-        if let Some(fd) = fd {
-            fds.push(pollfd(*fd, if i == 0 { libc::POLLOUT } else { libc::POLLIN }));
+fn poll_streams(pidfd: Option<BorrowedFd<'_>>, streams: &mut Streams, timeout: PollTimeout) -> Result<bool> {
+    // Which stream each entry serves (0 stdin, 1 stdout, 2 stderr; none for
+    // the pidfd), so the streams can be serviced once the poll set is gone.
+    let mut served = [None; 4];
+    let mut ready = [false; 4];
+    {
+        let mut fds = Vec::with_capacity(4);
+        if let Some(fd) = pidfd {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+        }
+        let slots = [streams.stdin.fd(), streams.stdout.fd(), streams.stderr.fd()];
+        for (i, fd) in slots.into_iter().enumerate() {
+            if let Some(fd) = fd {
+                served[fds.len()] = Some(i);
+                fds.push(PollFd::new(fd, if i == 0 { PollFlags::POLLOUT } else { PollFlags::POLLIN }));
+            }
+        }
+        if poll_fds(&mut fds, timeout)? == 0 {
+            return Ok(false);
+        }
+        for (slot, pfd) in ready.iter_mut().zip(&fds) {
+            *slot = pfd.revents().is_some_and(|r| !r.is_empty());
         }
     }
-    if poll_fds(&mut fds, timeout_ms)? == 0 {
-        return Ok(false);
-    }
-    for pfd in &fds {
-        if pfd.revents == 0 {
-            continue;
-        }
-        if slots[0] == Some(pfd.fd) {
-            streams.stdin.write_available();
-        } else if slots[1] == Some(pfd.fd) {
-            streams.stdout.read_available();
-        } else if slots[2] == Some(pfd.fd) {
-            streams.stderr.read_available();
+    for (stream, _) in served.iter().zip(ready).filter(|(_, ready)| *ready) {
+        match stream {
+            Some(0) => streams.stdin.write_available(),
+            Some(1) => streams.stdout.read_available(),
+            Some(2) => streams.stderr.read_available(),
+            _ => {}
         }
     }
     Ok(true)

@@ -78,8 +78,8 @@ impl KernelFeatures {
 fn probe_listener_flags() -> (bool, bool) {
     let filter = bpf::assemble(&FilterSpec::default());
     let probe = move || {
-        // SAFETY: prctl with integer arguments; it affects only this thread.
-        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } < 0 {
+        // no_new_privs is a property of this thread alone.
+        if nix::sys::prctl::set_no_new_privs().is_err() {
             return (false, false);
         }
         let killable = bpf::install(

@@ -17,6 +17,9 @@ use landlock::{
     RulesetCreated, RulesetCreatedAttr, RulesetError, Scope, ABI,
 };
 
+use nix::sys::stat::fstat;
+use nix::sys::statfs::{fstatfs, PROC_SUPER_MAGIC};
+
 use crate::error::{Result, SandlockError};
 
 /// The Landlock ABI whose rights a policy handles: file-system rights up to
@@ -120,13 +123,9 @@ fn add_path_rule(created: RulesetCreated, path: &Path, access: BitFlags<AccessFs
 
 /// (is a directory, is on procfs) of an open fd.
 fn inspect(fd: BorrowedFd<'_>) -> std::io::Result<(bool, bool)> {
-    // SAFETY: zeroed stat/statfs are valid output buffers for the calls below.
-    let (mut st, mut sfs): (libc::stat, libc::statfs) = unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
-    // SAFETY: fstat and fstatfs write into the local buffers; `fd` is open.
-    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } < 0 || unsafe { libc::fstatfs(fd.as_raw_fd(), &mut sfs) } < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok((st.st_mode & libc::S_IFMT == libc::S_IFDIR, sfs.f_type == libc::PROC_SUPER_MAGIC))
+    let st = fstat(fd.as_raw_fd())?;
+    let on_procfs = fstatfs(fd)?.filesystem_type() == PROC_SUPER_MAGIC;
+    Ok((st.st_mode & libc::S_IFMT == libc::S_IFDIR, on_procfs))
 }
 
 #[cfg(test)]

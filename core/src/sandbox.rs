@@ -268,8 +268,7 @@ impl Sandbox {
 
     /// The child keeps uid 0 (the caller is root and the policy sets no uid).
     fn child_is_root(&self) -> bool {
-        // SAFETY: geteuid has no memory effects.
-        self.policy.uid.unwrap_or_else(|| unsafe { libc::geteuid() }) == 0
+        self.policy.uid.unwrap_or_else(|| nix::unistd::geteuid().as_raw()) == 0
     }
 
     fn namespace_flags(&self) -> libc::c_int {

@@ -5,6 +5,10 @@
 //! symbolic jump targets (see [`Check`]) and lowered with every jump local to
 //! their block, so no offset depends on the list lengths and all fit in the
 //! `u8` fields of cBPF.
+//!
+//! Assembly runs in the parent. [`install`] runs in the child between fork
+//! and exec: one raw `seccomp` syscall on a program built before the fork,
+//! no allocation, no lock, no glibc wrapper.
 
 use std::io;
 use std::mem::offset_of;

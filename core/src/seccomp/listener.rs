@@ -3,6 +3,8 @@
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+
 use crate::notif::Notification;
 
 /// Wake the waiting child on the CPU of the answering thread
@@ -98,10 +100,9 @@ impl Listener {
 
     /// True once every process under the filter is gone.
     pub(crate) fn hung_up(&self) -> bool {
-        let mut pfd = libc::pollfd { fd: self.raw(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd, zero timeout.
-        let rc = unsafe { libc::poll(&mut pfd, 1, 0) };
-        rc > 0 && pfd.revents & libc::POLLHUP != 0
+        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+        let ready = poll(&mut fds, PollTimeout::ZERO).is_ok_and(|n| n > 0);
+        ready && fds[0].revents().is_some_and(|r| r.contains(PollFlags::POLLHUP))
     }
 }
 

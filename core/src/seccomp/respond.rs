@@ -4,6 +4,8 @@
 
 use std::os::fd::{AsFd, AsRawFd, IntoRawFd, RawFd};
 
+use nix::unistd::{getpgid, getpgrp, Pid};
+
 use crate::notif::{ExceptionPolicy, NotifAction, Notification};
 use crate::seccomp::listener::Listener;
 
@@ -41,17 +43,11 @@ pub(crate) enum Refused {
 pub(crate) fn kill_target(notif_pid: u32, requested_pgid: i32, sandbox_pgid: i32) -> Option<i32> {
     let pid = i32::try_from(notif_pid).ok().filter(|&p| p > 0)?;
     let target = if requested_pgid == 0 {
-        // SAFETY: getpgid has no memory effects.
-        let pgid = unsafe { libc::getpgid(pid) };
-        if pgid <= 0 {
-            return None;
-        }
-        pgid
+        getpgid(Some(Pid::from_raw(pid))).ok().map(Pid::as_raw).filter(|&pgid| pgid > 0)?
     } else {
         requested_pgid
     };
-    // SAFETY: getpgrp has no memory effects.
-    let own = unsafe { libc::getpgrp() };
+    let own = getpgrp().as_raw();
     (target > 0 && target != own && target == sandbox_pgid).then_some(target)
 }
 
@@ -117,8 +113,9 @@ fn send_validated(listener: &Listener, notif: &Notification, action: NotifAction
         NotifAction::ReturnValue(v) => listener.send(id, v, 0, 0),
         NotifAction::Hold => return true,
         NotifAction::Kill { signal, pgid } => {
-            // SAFETY: killpg has no memory effects; `pgid` was checked to be
-            // the sandbox's own group.
+            // libc's, not nix's: nix's `Signal` has no real-time signals.
+            // SAFETY: killpg takes two integers and touches no memory of
+            // ours; `pgid` was checked to be the sandbox's own group.
             unsafe { libc::killpg(pgid, signal) };
             listener.send(id, 0, -libc::EPERM, 0)
         }
@@ -145,8 +142,7 @@ mod tests {
 
     #[test]
     fn kill_never_targets_the_supervisor_group() {
-        // SAFETY: getpgrp and getpid have no memory effects.
-        let (own_group, own_pid) = unsafe { (libc::getpgrp(), libc::getpid()) };
+        let (own_group, own_pid) = (getpgrp().as_raw(), nix::unistd::getpid().as_raw());
         assert_eq!(kill_target(own_pid as u32, 0, own_group), None);
         assert_eq!(kill_target(own_pid as u32, own_group, own_group), None);
     }
@@ -159,8 +155,7 @@ mod tests {
 
     #[test]
     fn kill_refuses_groups_other_than_the_sandbox() {
-        // SAFETY: getpid has no memory effects.
-        let own_pid = unsafe { libc::getpid() } as u32;
+        let own_pid = nix::unistd::getpid().as_raw() as u32;
         assert_eq!(kill_target(own_pid, 999_999, 1_000_000), None);
     }
 }
