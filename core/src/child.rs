@@ -226,16 +226,20 @@ impl Child {
     fn exited(&self) -> Result<bool> {
         // libc's waitid, not nix's: nix's `WaitStatus` has no real-time
         // signals, so it fails for a leader killed by one.
-        // SAFETY: a zeroed siginfo_t is a valid output buffer for waitid.
+        // SAFETY: all-zero bytes are a valid siginfo_t (integers and a union
+        // of integers).
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: waitid writes into `info`; WNOWAIT leaves the zombie in place.
+        // SAFETY: `info` is a live local the kernel may write whole; the
+        // other arguments are integers. WNOWAIT leaves the zombie in place.
         let rc = unsafe {
             libc::waitid(libc::P_PID, self.pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
         };
         if rc < 0 {
             return Err(SandlockError::last_os("waiting for the sandboxed program"));
         }
-        // SAFETY: waitid filled `info` (or left it zeroed when nothing exited).
+        // SAFETY: reading the union as child-status fields is what waitid
+        // filled for an exited child; with WNOHANG and nothing exited it
+        // left `info` zeroed, so `si_pid` reads 0.
         Ok(unsafe { info.si_pid() } != 0)
     }
 

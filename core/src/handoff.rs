@@ -100,7 +100,8 @@ impl Handoff {
             }
             std::thread::sleep(POLL_PAUSE);
         };
-        // SAFETY: pidfd_getfd with integer arguments.
+        // SAFETY: pidfd_getfd takes integers and touches no memory of ours;
+        // `pidfd` is borrowed, so it stays open for the call.
         let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0u32) };
         shared.released.store(1, Ordering::Release);
         if copy < 0 {

@@ -44,7 +44,8 @@ impl KernelFeatures {
             )
         };
         let action: u32 = libc::SECCOMP_RET_USER_NOTIF;
-        // SAFETY: GET_ACTION_AVAIL reads one u32 from a valid pointer.
+        // SAFETY: GET_ACTION_AVAIL reads one u32 through the pointer, and
+        // `action` is a live local u32.
         let notif =
             unsafe { libc::syscall(libc::SYS_seccomp, libc::SECCOMP_GET_ACTION_AVAIL, 0, &action as *const u32) };
         let (seccomp_wait_killable_recv, seccomp_sync_wakeup) =

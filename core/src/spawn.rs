@@ -323,7 +323,8 @@ impl ChildStack {
             let _ = unsafe { mprotect(base, GUARD, ProtFlags::PROT_NONE) };
             self.0.set(base.as_ptr());
         }
-        // SAFETY: one past the end of our mapping.
+        // SAFETY: `CHILD_STACK + GUARD` is the mapping's length, so the
+        // result points one past its end, which `add` allows.
         Ok(unsafe { self.0.get().cast::<u8>().add(CHILD_STACK + GUARD) }.cast())
     }
 }
@@ -453,7 +454,10 @@ struct ChildFds<'a> {
 }
 
 fn errno() -> i32 {
-    // SAFETY: errno is thread-local and always readable.
+    // SAFETY: `__errno_location` returns a valid pointer to the calling
+    // thread's errno. In a `CLONE_VM` child that is the suspended parent
+    // thread's errno, which the parent reads after clone only when clone
+    // failed, that is when no child ran.
     unsafe { *libc::__errno_location() }
 }
 

@@ -496,8 +496,8 @@ pub(crate) fn install(prog: &[libc::sock_filter], flags: libc::c_ulong) -> io::R
         )
     };
     if ret < 0 {
-        // SAFETY: `__errno_location` returns a valid pointer to this thread's
-        // errno.
+        // SAFETY: `__errno_location` returns a valid pointer to the calling
+        // thread's errno (see `spawn::errno` for the `CLONE_VM` child).
         let errno = unsafe { *libc::__errno_location() };
         return Err(io::Error::from_raw_os_error(errno));
     }
