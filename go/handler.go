@@ -125,7 +125,9 @@ func (r *registration) newHandler() (*capi.Handler, error) {
 		h, err := capi.NewHandler(r, uint32(r.exception))
 		return h, fromC(op, err)
 	}
-	if s.action.kind == capi.ActionInjectFdSend || s.action.kind == kindInjectBytes {
+	switch s.action.kind {
+	case capi.ActionContinue, capi.ActionErrno, capi.ActionReturnValue:
+	default:
 		return nil, invalid(op, "a static handler answers with Continue, an Errno or a ReturnValue, not %v", s.action)
 	}
 	h, err := capi.NewStaticHandler(s.action.kind, s.action.value)

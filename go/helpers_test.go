@@ -52,3 +52,15 @@ func python(t *testing.T, p *sandlock.Policy, code string, setup func(*sandlock.
 	err := cmd.Run()
 	return stdout.String(), stderr.String(), err
 }
+
+// quote is s as a Python string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// openProbe is an open probe file with content, closed after the test.
+func openProbe(t *testing.T, content string) (*os.File, error) {
+	f, err := os.Open(probeFile(t, content))
+	if err == nil {
+		t.Cleanup(func() { _ = f.Close() })
+	}
+	return f, err
+}

@@ -112,7 +112,7 @@ sandlock_handler_t *capi_handler_new(uintptr_t handle, uint32_t exception_policy
 }
 
 /* A static handler's action, built with the setters like any other; the
- * library refuses the kinds no fixed answer can be. */
+ * library refuses any other kind. */
 sandlock_handler_t *capi_handler_new_static(uint32_t kind, int64_t value, sandlock_error_t **err) {
     sandlock_action_out_t action = {0};
     int rc = 0;
@@ -125,12 +125,6 @@ sandlock_handler_t *capi_handler_new_static(uint32_t kind, int64_t value, sandlo
         break;
     case SANDLOCK_ACTION_RETURN_VALUE:
         rc = sandlock_action_set_return_value(&action, value);
-        break;
-    case SANDLOCK_ACTION_HOLD:
-        rc = sandlock_action_set_hold(&action);
-        break;
-    case SANDLOCK_ACTION_KILL:
-        rc = sandlock_action_set_kill(&action, (int32_t)value, 0);
         break;
     default:
         action.kind = kind;
