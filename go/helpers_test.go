@@ -14,7 +14,7 @@ import (
 // systemPolicy lets the child load system programs and python3, and
 // nothing else.
 func systemPolicy(extraRead ...string) *sandlock.Policy {
-	read := []string{"/usr", "/lib", "/bin", "/etc"}
+	read := []string{"/usr", "/lib", "/bin", "/etc", "/dev/null"}
 	if _, err := os.Stat("/lib64"); err == nil {
 		read = append(read, "/lib64")
 	}
