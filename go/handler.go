@@ -71,18 +71,15 @@ type registration struct {
 // into the one allocation a call makes (the *Notif the handler may keep),
 // runs the handler, and ends the Notif's memory access before returning.
 func (r *registration) Handle(d *capi.NotifData, mem capi.Mem, out capi.Out, ans *capi.Answer) (rc int32) {
-	n := &Notif{
-		ID: d.ID, Pid: int(d.Pid), Syscall: int(d.Syscall), Arch: d.Arch, IP: d.IP, Args: d.Args,
-		mem: mem, live: true,
-	}
+	call := newNotif(d, mem)
 	defer func() {
-		n.finish()
+		call.finish()
 		if v := recover(); v != nil {
 			r.panics.record(r.syscall, v, debug.Stack())
 			rc = -1
 		}
 	}()
-	return r.handler.Handle(n).answer(out, ans)
+	return r.handler.Handle(&call.notif).answer(out, ans)
 }
 
 // panicReport keeps the first handler panic of a Cmd for its

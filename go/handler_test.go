@@ -222,13 +222,15 @@ func onPathFunc(path string, act func() sandlock.Action) sandlock.HandlerFunc {
 
 func TestNotifAccessorsFailAfterTheCallback(t *testing.T) {
 	probe := probeFile(t, "x")
-	var kept atomic.Pointer[sandlock.Notif]
+	var kept, copied atomic.Pointer[sandlock.Notif]
 	var laterErr error
 	code := "import os\nopen(" + quote(probe) + ").close()\nos.getppid()\nprint('ok')"
 	out, _, err := python(t, systemPolicy(filepath.Dir(probe)), code, func(c *sandlock.Cmd) {
 		c.Handle("openat", sandlock.HandlerFunc(func(n *sandlock.Notif) sandlock.Action {
 			if p, _ := n.ReadCString(n.Args[1], 4096); p == probe {
 				kept.Store(n)
+				c := *n
+				copied.Store(&c)
 			}
 			return sandlock.Continue()
 		}))
@@ -259,6 +261,15 @@ func TestNotifAccessorsFailAfterTheCallback(t *testing.T) {
 	}
 	if _, err := n.ReadCString(n.Args[1], 16); !errors.Is(err, sandlock.ErrNotifDone) {
 		t.Fatalf("ReadCString after the run: %v", err)
+	}
+	if c := copied.Load(); c.Args != n.Args {
+		t.Fatalf("the copy has args %v, the original %v", c.Args, n.Args)
+	} else if _, err := c.Read(c.Args[1], buf); !errors.Is(err, sandlock.ErrNotifDone) {
+		t.Fatalf("Read of a copy after the run: %v", err)
+	}
+	var made sandlock.Notif
+	if _, err := made.Read(0, buf); !errors.Is(err, sandlock.ErrNotifDone) {
+		t.Fatalf("Read of a Notif the caller made: %v", err)
 	}
 }
 

@@ -1,7 +1,8 @@
 package sandlock
 
 import (
-	"sync"
+	"runtime"
+	"sync/atomic"
 
 	"github.com/sandlock/sandlock/go/internal/capi"
 )
@@ -9,7 +10,8 @@ import (
 // Notif is one trapped syscall, as the kernel reported it. Its accessors
 // reach the child's memory only while the handler's callback runs (from
 // any goroutine); afterwards they fail with ErrNotifDone, even if the
-// *Notif was kept.
+// *Notif, or a copy of it, was kept. A Notif made by the caller has no
+// access at all.
 type Notif struct {
 	ID      uint64    // unique while the child waits
 	Pid     int       // thread id of the trapped task
@@ -18,30 +20,58 @@ type Notif struct {
 	IP      uint64    // instruction pointer
 	Args    [6]uint64 // raw arguments
 
-	// mu keeps an accessor and the end of the callback apart: the
-	// library's handle is a stack value of the supervisor thread, gone
-	// once the callback returns.
-	mu   sync.Mutex
-	mem  capi.Mem
-	live bool
+	// call is shared by every copy of the Notif, so that a copy made
+	// during the callback is as dead as the original afterwards.
+	call *notifCall
 }
 
-// finish ends the notification's access to child memory.
-func (n *Notif) finish() {
-	n.mu.Lock()
-	n.live = false
-	n.mem = capi.Mem{}
-	n.mu.Unlock()
+// notifCall is one callback's Notif and its access to child memory, in
+// the single allocation a callback makes.
+type notifCall struct {
+	notif Notif
+	// users counts accessors inside the library, or is notifDone once
+	// the callback returned: the library's handle is a stack value of the
+	// supervisor thread, gone after that.
+	users atomic.Int32
+	mem   capi.Mem
+}
+
+const notifDone = -1
+
+// newNotif copies the library's notification for one callback.
+func newNotif(d *capi.NotifData, mem capi.Mem) *notifCall {
+	c := &notifCall{mem: mem}
+	c.notif = Notif{
+		ID: d.ID, Pid: int(d.Pid), Syscall: int(d.Syscall), Arch: d.Arch, IP: d.IP, Args: d.Args, call: c,
+	}
+	return c
+}
+
+// finish ends the notification's access to child memory, waiting for
+// accessors still in the library (each one a single short copy).
+func (c *notifCall) finish() {
+	for !c.users.CompareAndSwap(0, notifDone) {
+		runtime.Gosched()
+	}
 }
 
 // access runs f with the memory handle while the callback runs.
 func (n *Notif) access(op string, f func(capi.Mem) *capi.Err) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if !n.live {
+	c := n.call
+	if c == nil {
 		return ErrNotifDone
 	}
-	return fromC(op, f(n.mem))
+	for {
+		u := c.users.Load()
+		if u == notifDone {
+			return ErrNotifDone
+		}
+		if c.users.CompareAndSwap(u, u+1) {
+			break
+		}
+	}
+	defer c.users.Add(-1)
+	return fromC(op, f(c.mem))
 }
 
 // ReadCString reads the NUL-terminated string at addr in the child, of at
