@@ -1,5 +1,7 @@
 #include <pthread.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "shim.h"
 #include "_cgo_export.h"
@@ -160,4 +162,21 @@ int64_t capi_crossing_ns(int64_t n) {
         return -1;
     pthread_join(t, NULL);
     return c.ns;
+}
+
+int capi_fork_exec_wait(const char *path) {
+    char *const argv[] = {(char *)path, NULL};
+    char *const envp[] = {NULL};
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        /* Only async-signal-safe calls between fork and exec. */
+        execve(path, argv, envp);
+        _exit(127);
+    }
+    int status = -1;
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return status;
 }

@@ -49,4 +49,8 @@ int32_t capi_mem_write(const sandlock_mem_handle_t *m, uint64_t addr, const uint
 /* Nanoseconds a new C thread takes for n calls of an empty Go function. */
 int64_t capi_crossing_ns(int64_t n);
 
+/* A bare fork + execve + waitpid of path (no arguments, no environment):
+ * the spawn floor; returns the wait status, or -1. */
+int capi_fork_exec_wait(const char *path);
+
 #endif
