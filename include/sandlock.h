@@ -1568,6 +1568,18 @@ struct sandlock_child_t *sandlock_spawn_with_handlers(const struct sandlock_poli
                                                       size_t count);
 
 /**
+ * Name of syscall `nr` on this architecture (e.g. `"openat"`), the inverse
+ * of `sandlock_syscall_nr`: what a binding shows for
+ * `sandlock_notif_data_t.syscall_nr` without a table of its own.
+ *
+ * Returns a NUL-terminated string owned by the library and valid for the
+ * life of the process (never free it), or NULL with `SANDLOCK_E_INVALID`
+ * in `sandlock_last_error()` when `nr` is not a syscall of this
+ * architecture. Thread-safe. Since 1.1.
+ */
+const char *sandlock_syscall_name(int64_t nr);
+
+/**
  * Number of the syscall called `name` (e.g. `"openat"`) on this
  * architecture, for `sandlock_handler_registration_t.syscall_nr`.
  *
