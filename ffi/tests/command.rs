@@ -199,6 +199,41 @@ fn add_handler_consumes_the_handler_on_every_path() {
 }
 
 #[test]
+fn adding_one_handler_twice_is_refused_and_frees_it_once() {
+    // Taking the same handler twice freed it twice (a double free, and a
+    // second ud_drop): the header promises SANDLOCK_E_INVALID instead.
+    let counter = DropCounter::default();
+    let command = command(&["sh", "-c", "echo $PPID"]);
+    let handler = counter.handler(Some(allow));
+    let mut err = ptr::null_mut();
+    // SAFETY: a live command; the handler is consumed once, by the first call.
+    unsafe {
+        assert_eq!(sandlock_command_add_handler(command, syscall_nr("getppid"), handler, &mut err), 0);
+        assert_eq!(sandlock_command_add_handler(command, syscall_nr("uname"), handler, &mut err), -1);
+    }
+    assert_eq!(
+        take(err),
+        (
+            SANDLOCK_E_INVALID as i32,
+            0,
+            "handler was already added to this command; add a handler once (create one handler per syscall)".into()
+        )
+    );
+    assert_eq!(counter.count(), 0);
+    // A handler created after it may reuse a freed address: it is new.
+    let fresh = counter.handler(Some(allow));
+    // SAFETY: a live command and an unconsumed handler.
+    assert_eq!(unsafe { sandlock_command_add_handler(command, syscall_nr("uname"), fresh, &mut err) }, 0);
+    // SAFETY: a live command, freed once.
+    let result = unsafe { sandlock_command_run(command, ptr::null_mut()) };
+    assert_eq!(counter.count(), 2);
+    assert_eq!(outcome(result).exit_code, 0);
+    // SAFETY: freed once.
+    unsafe { sandlock_command_free(command) };
+    assert_eq!(counter.count(), 2);
+}
+
+#[test]
 fn errors_name_the_run_and_keep_the_errno() {
     let command = command(&["/bin/true"]);
     let hidden = std::env::temp_dir().join(format!("sandlock-ffi-hidden-{}", std::process::id()));
