@@ -317,3 +317,42 @@ unsafe extern "C-unwind" fn fail(
 ) -> i32 {
     -1
 }
+
+/// A callback that ends the sandbox with SIGUSR2 (not SIGKILL).
+unsafe extern "C-unwind" fn kill_with_sigusr2(
+    _ud: *mut std::ffi::c_void,
+    _notif: *const sandlock_notif_data_t,
+    _mem: *mut sandlock_mem_handle_t,
+    out: *mut sandlock_action_out_t,
+) -> i32 {
+    // SAFETY: the library passes a writable action.
+    unsafe { sandlock_action_set_kill(out, libc::SIGUSR2, 0) }
+}
+
+#[test]
+fn a_handlers_kill_with_any_signal_is_named_in_the_exit() {
+    // Only SIGKILL used to count: a handler's SIGUSR2 read as a signal from
+    // outside the library (SANDLOCK_EXIT_SIGNALED, no syscall).
+    let counter = DropCounter::default();
+    let command = command(&["uname"]);
+    // SAFETY: a live command; the handler is consumed.
+    let result = unsafe {
+        sandlock_command_add_handler(
+            command,
+            syscall_nr("uname"),
+            counter.handler(Some(kill_with_sigusr2)),
+            ptr::null_mut(),
+        );
+        let result = sandlock_command_run(command, ptr::null_mut());
+        sandlock_command_free(command);
+        result
+    };
+    // SAFETY: a live result.
+    let exit = unsafe { *sandlock_result_exit(result) };
+    assert_eq!(
+        (exit.reason, exit.exit_code, exit.signal, exit.syscall_nr),
+        (SANDLOCK_EXIT_HANDLER_KILLED as u32, -1, libc::SIGUSR2, syscall_nr("uname"))
+    );
+    // SAFETY: freed once.
+    unsafe { sandlock_result_free(result) };
+}
