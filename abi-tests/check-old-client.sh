@@ -22,7 +22,7 @@ for source in "$here"/old-client/*.c; do
     name=$(basename "$source" .c)
     binary=$work/$name
     # A client that does not build is reported, and the others still run.
-    if ! "$CC" -std=c99 -Wall -Wextra -Werror -pedantic -pthread -I"$work/include-1.0" -o "$binary" "$source" \
+    if ! "$CC" -std=c99 -Wall -Wextra -Werror -pedantic -I"$work/include-1.0" -o "$binary" "$source" \
         -L"$work/prefix/lib" -lsandlock -Wl,-rpath,"$work/prefix/lib"; then
         echo "old client $name: does not build against sandlock-1.0.h" >&2
         failed=1
