@@ -3,9 +3,13 @@ PREFIX ?= /usr/local
 BUILD := $(CURDIR)/build
 STAGE := $(BUILD)/prefix
 CARGO ?= cargo
+PYTHON ?= python3
+export PYTHON
+# The virtual environment tools/ensure-prereqs.sh keeps for the Python binding.
+PYENV := $(BUILD)/pyenv
 export PKG_CONFIG_PATH := $(STAGE)/lib/pkgconfig
 
-.PHONY: all demo test test-rust test-lint test-header test-c test-abi bench install stage header clean
+.PHONY: all demo test test-rust test-lint test-header test-c test-abi test-python python-env bench install stage header clean
 
 all: stage
 
@@ -22,7 +26,7 @@ demo:
 
 test:
 	tools/ensure-prereqs.sh test
-	$(MAKE) test-lint test-rust test-header test-c test-abi
+	$(MAKE) test-lint test-rust test-header test-c test-abi test-python
 
 # Clippy carries the project's unsafe rules (every unsafe block documented).
 test-lint:
@@ -46,6 +50,17 @@ test-c: stage
 
 test-abi: stage
 	abi-tests/check-all.sh
+
+# The Python binding, installed the way a user installs it (pip install
+# ./python) into build/pyenv, finding the staged library through pkg-config.
+python-env: stage
+	tools/ensure-prereqs.sh python
+	$(PYENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./python
+
+# Run from the repository root, so that the installed package is tested,
+# not python/sandlock/ through the current directory.
+test-python: python-env
+	$(PYENV)/bin/pytest -q python/tests
 
 # Criterion underneath; every figure is printed as a ratio to a floor
 # measured in the same run. The C-callback row uses a real C handler built
