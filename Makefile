@@ -9,7 +9,7 @@ export PYTHON
 PYENV := $(BUILD)/pyenv
 export PKG_CONFIG_PATH := $(STAGE)/lib/pkgconfig
 
-.PHONY: all demo test test-rust test-lint test-header test-c test-abi test-python python-env bench install stage header clean
+.PHONY: all demo test test-rust test-lint test-header test-c test-abi test-python python-env bench bench-python install stage header clean
 
 all: stage
 
@@ -71,6 +71,11 @@ bench:
 	cc -O2 -Wall -Wextra -o $(BUILD)/c_handler_bench benches/floor/c_handler_bench.c \
 		$$(pkg-config --cflags --libs sandlock) -Wl,-rpath,$$(pkg-config --variable=libdir sandlock)
 	SANDLOCK_C_HANDLER_BENCH=$(BUILD)/c_handler_bench $(CARGO) bench -p sandlock-core --bench sandbox
+	$(MAKE) bench-python
+
+# A Python handler and Static against the same raw floor, in one run.
+bench-python: python-env
+	$(PYENV)/bin/python python/benches/getppid.py
 
 install:
 	$(CARGO) build --release -p sandlock-ffi -p sandlock-cli
