@@ -7,7 +7,10 @@ library never holds a pointer to a freed ctypes thunk. ctypes takes the GIL
 around each call. Nothing may escape into C: every failure — a raising
 handler, a return value that is not an Action, a setter the library
 refused, an interpreter that is shutting down — returns non-zero, and the
-library answers with the handler's exception policy.
+library answers with the handler's exception policy. (ctypes takes the GIL
+before the trampoline runs, so the check can only catch a finalization
+that began after that; freeing spawned children at exit is what keeps
+callbacks away from a finalized interpreter.)
 """
 
 from __future__ import annotations

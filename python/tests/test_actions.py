@@ -3,6 +3,7 @@ what it saw, and the test asserts exactly that."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import signal
@@ -90,6 +91,33 @@ def test_hold_keeps_the_child_in_the_syscall_until_the_sandbox_ends(policy, prob
     result = sandlock.run(policy, [probe, "getppid"], handlers=[("getppid", Answer(Action.hold()))], timeout=0.5)
     assert lines(result)[1:] == ["before"]
     assert result.exit.reason == ExitReason.TIMED_OUT
+
+
+class Audit(Handler):
+    """Counts the opens of one path; never changes what happens."""
+
+    on_exception = ExceptionPolicy.CONTINUE
+
+    def __init__(self, path: bytes) -> None:
+        self.path = path
+        self.opens = 0
+
+    def handle(self, ctx: sandlock.HandlerCtx) -> sandlock.Action:
+        if ctx.read_cstr(ctx.args[1]) == self.path:
+            self.opens += 1
+        return Action.continue_()
+
+
+def test_audit_counts_the_opens_of_a_unique_file(policy, probe, tmp_path):
+    # A name that no start-up open can share, and that is not UTF-8: paths
+    # are bytes.
+    unique = tmp_path / os.fsdecode(b"audited-\xff-%d" % os.getpid())
+    unique.write_bytes(b"audited")
+    audit = Audit(os.fsencode(unique))
+    allowed = dataclasses.replace(policy, fs_read=[*policy.fs_read, tmp_path])
+    result = sandlock.run(allowed, [probe, "open", unique, "5"], handlers=[("openat", audit)])
+    assert lines(result) == ["open=ok data=audited"] * 5
+    assert audit.opens == 5
 
 
 def test_inject_bytes_is_read_back_by_the_child(policy, probe, tmp_path):

@@ -50,6 +50,7 @@ def test_kill_is_the_default_and_kills_at_the_syscall(policy, probe, caplog):
 @pytest.mark.parametrize(
     ("policy_", "seen"),
     [(ExceptionPolicy.DENY_EPERM, errno.EPERM), (ExceptionPolicy.DENY_EIO, errno.EIO)],
+    ids=["DENY_EPERM", "DENY_EIO"],
 )
 def test_deny_policies_fail_the_syscall_with_their_errno(policy, probe, policy_, seen):
     handler = raising(policy_)

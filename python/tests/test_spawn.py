@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -125,6 +127,29 @@ def test_garbage_collection_frees_a_forgotten_child(policy, probe):
     assert len(REGISTRY) == 0
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_interpreter_exit_frees_a_child_still_running(policy, probe):
+    """A child left running at exit is killed and freed before the
+    interpreter finalizes, so the library never calls into a dead one."""
+    script = f"""
+import sandlock
+from sandlock import Action, Handler
+
+class Answer(Handler):
+    def handle(self, ctx):
+        return Action.return_value(1)
+
+policy = sandlock.Policy(fs_read={list(policy.fs_read)!r})
+child = sandlock.spawn(policy, [{probe!r}, "ppid-loop", "100000000"], handlers=[("getppid", Answer())])
+print(child.pid)
+"""
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(sandlock.__file__))}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "FATAL" not in done.stderr and "Traceback" not in done.stderr
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(done.stdout), 0)
 
 
 def test_close_returns_a_wait_in_another_thread(policy, probe):
