@@ -243,6 +243,98 @@ typedef uint32_t sandlock_stdin_t;
 #endif // __cplusplus
 
 /**
+ * Bits of a `policy_fn`'s categories, and the one category of an event.
+ */
+enum sandlock_category_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `clone`, `fork`, `vfork`.
+     */
+    SANDLOCK_CATEGORY_PROCESS = 1,
+    /**
+     * `execve`, `execveat`, with their arguments.
+     */
+    SANDLOCK_CATEGORY_EXEC = 2,
+    /**
+     * `connect`, `bind`, `listen`, and sends with a destination.
+     */
+    SANDLOCK_CATEGORY_NETWORK = 4,
+    /**
+     * Opens, with their flags (never their path).
+     */
+    SANDLOCK_CATEGORY_FILE = 8,
+    /**
+     * Signals to other tasks.
+     */
+    SANDLOCK_CATEGORY_SIGNAL = 16,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum sandlock_category_t sandlock_category_t;
+#else
+typedef uint32_t sandlock_category_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Values of `sandlock_event_t.net_op`.
+ */
+enum sandlock_net_op_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    SANDLOCK_NET_CONNECT = 0,
+    SANDLOCK_NET_BIND = 1,
+    SANDLOCK_NET_LISTEN = 2,
+    /**
+     * `sendto`, `sendmsg` or `sendmmsg` with a destination.
+     */
+    SANDLOCK_NET_SENDTO = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum sandlock_net_op_t sandlock_net_op_t;
+#else
+typedef uint32_t sandlock_net_op_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a `policy_fn` callback answers (its return value).
+ */
+enum sandlock_decision_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The call goes on; the other layers still decide.
+     */
+    SANDLOCK_DECISION_ALLOW = 0,
+    /**
+     * The call fails with the errno the callback stored in `*deny_errno`
+     * (preset to `EPERM`; 1..=4095).
+     */
+    SANDLOCK_DECISION_DENY = 1,
+    /**
+     * Allow, and list the event in the run's result
+     * (`sandlock_result_flagged_event`).
+     */
+    SANDLOCK_DECISION_FLAG = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum sandlock_decision_t sandlock_decision_t;
+#else
+typedef uint32_t sandlock_decision_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A running sandboxed program and the handlers that serve it (opaque).
  * Free it with `sandlock_child_free`.
  */
@@ -256,6 +348,12 @@ typedef struct sandlock_child_t sandlock_child_t;
  * `sandlock_command_free` whatever happened.
  */
 typedef struct sandlock_command_t sandlock_command_t;
+
+/**
+ * Tightens the running sandbox (opaque). The library passes one to each
+ * `policy_fn` callback; it is valid only until the callback returns.
+ */
+typedef struct sandlock_control_t sandlock_control_t;
 
 /**
  * A failed call's status, errno and message, owned by the caller (opaque).
@@ -371,6 +469,124 @@ typedef struct sandlock_exit_t {
 } sandlock_exit_t;
 
 /**
+ * One thing the child did, for a `policy_fn` callback (a snapshot the
+ * library owns; fields may only be added at the end within a major
+ * version, so read `size` before a field added after 1.1). It never holds
+ * a path: a path read from the child can change before the kernel reads
+ * it (see docs/policy-fn.md).
+ */
+typedef struct sandlock_event_t {
+    /**
+     * `sizeof(sandlock_event_t)` of the library that filled it.
+     */
+    uint32_t size;
+    /**
+     * One `sandlock_category_t` bit; the fields of that category are set.
+     */
+    uint32_t category;
+    /**
+     * The syscall (its name: `sandlock_syscall_name`).
+     */
+    int64_t syscall_nr;
+    /**
+     * The task (thread id) that made the call, and its process's parent.
+     */
+    uint32_t pid;
+    uint32_t ppid;
+    /**
+     * A static rule answers the call with an error whatever the decision.
+     */
+    bool denied_by_policy;
+    /**
+     * Every field is what the kernel uses.
+     */
+    bool race_free;
+    /**
+     * PROCESS: the call makes a thread (`CLONE_THREAD`).
+     */
+    bool thread;
+    /**
+     * EXEC: more arguments or bytes than an event holds; the rest is cut.
+     */
+    bool argv_truncated;
+    /**
+     * PROCESS: the clone flags.
+     */
+    uint64_t clone_flags;
+    /**
+     * EXEC: the number of arguments (read with `sandlock_event_arg`).
+     */
+    uint32_t argc;
+    /**
+     * NETWORK: a `sandlock_net_op_t` value.
+     */
+    uint32_t net_op;
+    /**
+     * NETWORK: the address family of the call (`AF_INET`, `AF_UNIX`, ...).
+     */
+    int32_t family;
+    /**
+     * NETWORK: `AF_INET` or `AF_INET6` when `addr` holds an address (4 or
+     * 16 bytes, network order), 0 when there is none.
+     */
+    int32_t addr_family;
+    uint8_t addr[16];
+    /**
+     * NETWORK: the port, or -1 when there is none.
+     */
+    int32_t port;
+    /**
+     * SIGNAL: the signal, and its target as the syscall names it (a pid,
+     * a negative process group, a thread id, or a pidfd).
+     */
+    int32_t signal;
+    int64_t signal_target;
+    /**
+     * FILE: the open flags (`O_RDONLY`, `O_CREAT`, ...).
+     */
+    uint64_t open_flags;
+} sandlock_event_t;
+
+/**
+ * A `policy_fn` callback: it runs on a library thread while the child
+ * waits, and returns a `sandlock_decision_t` value. Events come one at a
+ * time, except that one past its time limit may still run while the next
+ * is given on another thread.
+ * `event` and `control` are valid only until it returns. A return value
+ * that is no decision, a `DENY` with an errno outside 1..=4095, or a
+ * callback past its time limit gets the failure outcome.
+ */
+typedef uint32_t (*sandlock_policy_fn_t)(void *ud,
+                                         const struct sandlock_event_t *event,
+                                         struct sandlock_control_t *control,
+                                         int32_t *deny_errno);
+
+/**
+ * Frees a handler's `ud`; called exactly once per handler, even for NULL `ud`.
+ */
+typedef void (*sandlock_handler_ud_drop_t)(void *ud);
+
+/**
+ * A destination a connect may reach, for `sandlock_control_restrict_connect`.
+ */
+typedef struct sandlock_destination_t {
+    /**
+     * `AF_INET` (the first 4 bytes of `addr`) or `AF_INET6` (16 bytes),
+     * network order.
+     */
+    int32_t family;
+    uint8_t addr[16];
+    /**
+     * The network's prefix length in bits (32 or 128: one address).
+     */
+    uint8_t prefix;
+    /**
+     * One port, or -1 for any.
+     */
+    int32_t port;
+} sandlock_destination_t;
+
+/**
  * The kernel's notification, copied for the callback (80 bytes). Fields
  * may only be added at the end within a major version.
  */
@@ -403,11 +619,6 @@ typedef int32_t (*sandlock_handler_fn_t)(void *ud,
                                          const struct sandlock_notif_data_t *notif,
                                          struct sandlock_mem_handle_t *mem,
                                          struct sandlock_action_out_t *out);
-
-/**
- * Frees a handler's `ud`; called exactly once per handler, even for NULL `ud`.
- */
-typedef void (*sandlock_handler_ud_drop_t)(void *ud);
 
 /**
  * One entry of the array a run entry point consumes.
@@ -767,6 +978,57 @@ int sandlock_command_set_name(struct sandlock_command_t *command,
                               struct sandlock_error_t **err);
 
 /**
+ * Show `callback` an event for each call of the child in `categories`
+ * (`sandlock_category_t` bits combined with `|`) and let it allow, deny or
+ * flag it, and tighten the sandbox through its control handle (see
+ * docs/policy-fn.md). `ud` is the callback's first argument; `ud_drop`
+ * (may be NULL) is called with it exactly once, when the command (or the
+ * child it spawned) no longer needs it, or now when a later call replaces
+ * this one. The time limit is 1 s and the failure outcome
+ * `SANDLOCK_DECISION_DENY` with `EPERM` unless
+ * `sandlock_command_set_policy_fn_failure` says otherwise.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL command or
+ * callback, bits that name no category, or a command that already ran;
+ * `ud` then stays the caller's and `ud_drop` is not called. Not
+ * thread-safe on one command. The callback runs on library threads, and
+ * one that passed its time limit may still run while the next event is
+ * given: `ud` must be usable from several threads. Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command; `callback` and `ud_drop` NULL
+ * or functions of their documented types; `ud` valid until `ud_drop` is
+ * called; `err` NULL or writable.
+ */
+int sandlock_command_set_policy_fn(struct sandlock_command_t *command,
+                                   uint32_t categories,
+                                   sandlock_policy_fn_t callback,
+                                   void *ud,
+                                   sandlock_handler_ud_drop_t ud_drop,
+                                   struct sandlock_error_t **err);
+
+/**
+ * The `policy_fn`'s time limit (`time_limit_ms`, at least 1) and the
+ * decision for a callback that passes it, panics or returns a value that
+ * is no decision (`on_failure`, a `sandlock_decision_t` value;
+ * `on_failure_errno` is the errno of `SANDLOCK_DECISION_DENY`, 1..=4095,
+ * and ignored otherwise).
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL command, a
+ * command without a `policy_fn` (set it first) or that already ran, a
+ * time limit of 0, or a value outside those ranges. Not thread-safe on one
+ * command. Since 1.1.
+ *
+ * # Safety
+ * `command` must be NULL or a live command; `err` NULL or writable.
+ */
+int sandlock_command_set_policy_fn_failure(struct sandlock_command_t *command,
+                                           uint32_t time_limit_ms,
+                                           uint32_t on_failure,
+                                           int32_t on_failure_errno,
+                                           struct sandlock_error_t **err);
+
+/**
  * The child's standard error goes to a copy of `fd`; as
  * `sandlock_command_set_stdout`. Since 1.1.
  *
@@ -827,6 +1089,55 @@ struct sandlock_child_t *sandlock_command_spawn(struct sandlock_command_t *comma
                                                 struct sandlock_error_t **err);
 
 /**
+ * Lower the address-space limit (`RLIMIT_AS`) of every process of the
+ * sandbox, and of those they start, to at most `bytes`; a value above the
+ * current limit changes nothing. Returns `SANDLOCK_OK`, or
+ * `SANDLOCK_E_INVALID` for a NULL or expired handle or `bytes` 0.
+ * Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `control` must be NULL or the handle passed to the running callback;
+ * `err` NULL or writable.
+ */
+int sandlock_control_lower_max_memory(const struct sandlock_control_t *control,
+                                      uint64_t bytes,
+                                      struct sandlock_error_t **err);
+
+/**
+ * Allow at most `n` tasks in the sandbox from now on; a value above the
+ * current limit changes nothing. Returns `SANDLOCK_OK`, or
+ * `SANDLOCK_E_INVALID` for a NULL or expired handle or `n` 0.
+ * Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `control` must be NULL or the handle passed to the running callback;
+ * `err` NULL or writable.
+ */
+int sandlock_control_lower_max_processes(const struct sandlock_control_t *control,
+                                         uint32_t n,
+                                         struct sandlock_error_t **err);
+
+/**
+ * From now on a TCP connect reaches only the `count` destinations at
+ * `destinations`, and only those every earlier call allowed too (calls
+ * intersect; none widens). Landlock's port rules still apply.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL handle, a
+ * handle used after its callback returned, NULL `destinations` with a
+ * non-zero count, a family other than `AF_INET`/`AF_INET6`, a prefix
+ * longer than the address, or a port outside 1..=65535 (other than -1).
+ * `count` 0 allows no destination at all. Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `control` must be NULL or the handle passed to the running callback;
+ * `destinations` NULL or `count` readable entries; `err` NULL or writable.
+ */
+int sandlock_control_restrict_connect(const struct sandlock_control_t *control,
+                                      const struct sandlock_destination_t *destinations,
+                                      size_t count,
+                                      struct sandlock_error_t **err);
+
+/**
  * The `errno` behind `error` (e.g. `EACCES` from a failed `exec`), or 0 when
  * the failure has none or `error` is NULL. Borrows `error`; thread-safe.
  * Since 1.1.
@@ -873,6 +1184,20 @@ int32_t sandlock_error_status(const struct sandlock_error_t *error);
  * Thread-safe: each thread has its own last error. Since 1.1.
  */
 struct sandlock_error_t *sandlock_error_take_last(void);
+
+/**
+ * Argument `index` of an exec event, as a NUL-terminated string with its
+ * length (without the NUL) in `*len` when `len` is not NULL. The pointer
+ * is owned by the event: valid as long as the event (during the callback
+ * for the event it was given, until `sandlock_result_free` for a flagged
+ * one). Returns NULL with `SANDLOCK_E_INVALID` for a NULL event, an event
+ * that is not an exec, or `index >= argc`. Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `event` must be NULL or an event the library handed out, still valid;
+ * `len` NULL or writable.
+ */
+const char *sandlock_event_arg(const struct sandlock_event_t *event, uint32_t index, size_t *len);
 
 /**
  * Free a handler that was not passed to a run entry point; calls its
@@ -1418,6 +1743,39 @@ const struct sandlock_exit_t *sandlock_result_exit(const struct sandlock_result_
  * `result` must be NULL or a live result.
  */
 int32_t sandlock_result_exit_code(const struct sandlock_result_t *result);
+
+/**
+ * The number of events the run's `policy_fn` flagged and the result
+ * holds (at most 10,000; see `sandlock_result_flagged_dropped`). Returns
+ * -1 with `SANDLOCK_E_INVALID` for a NULL result. Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `result` must be NULL or a live result.
+ */
+int64_t sandlock_result_flagged_count(const struct sandlock_result_t *result);
+
+/**
+ * How many more events the `policy_fn` flagged past those the result
+ * holds. Returns -1 with `SANDLOCK_E_INVALID` for a NULL result.
+ * Thread-safe. Since 1.1.
+ *
+ * # Safety
+ * `result` must be NULL or a live result.
+ */
+int64_t sandlock_result_flagged_dropped(const struct sandlock_result_t *result);
+
+/**
+ * Flagged event `index` (in the order they happened), owned by `result`:
+ * valid until `sandlock_result_free`; its arguments are read with
+ * `sandlock_event_arg`. Returns NULL with `SANDLOCK_E_INVALID` for a NULL
+ * result or an index past `sandlock_result_flagged_count`. Thread-safe.
+ * Since 1.1.
+ *
+ * # Safety
+ * `result` must be NULL or a live result.
+ */
+const struct sandlock_event_t *sandlock_result_flagged_event(const struct sandlock_result_t *result,
+                                                             size_t index);
 
 /**
  * Free a result and the output it owns. NULL is a no-op. Must not race with

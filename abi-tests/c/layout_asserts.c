@@ -209,6 +209,65 @@ _Static_assert(SANDLOCK_STDIN_NULL == 0, "SANDLOCK_STDIN_NULL");
 _Static_assert(SANDLOCK_STDIN_INHERIT == 1, "SANDLOCK_STDIN_INHERIT");
 _Static_assert(SANDLOCK_STDIN_BYTES == 2, "SANDLOCK_STDIN_BYTES");
 
+/* policy_fn: the event snapshot (it may only grow at the end), destinations,
+ * the callback, and the enums of categories, network operations and
+ * decisions. */
+ASSERT_SIZE(sandlock_event_t, 96, 8);
+ASSERT_FIELD(sandlock_event_t, size, 0, uint32_t);
+ASSERT_FIELD(sandlock_event_t, category, 4, uint32_t);
+ASSERT_FIELD(sandlock_event_t, syscall_nr, 8, int64_t);
+ASSERT_FIELD(sandlock_event_t, pid, 16, uint32_t);
+ASSERT_FIELD(sandlock_event_t, ppid, 20, uint32_t);
+ASSERT_FIELD(sandlock_event_t, denied_by_policy, 24, bool);
+ASSERT_FIELD(sandlock_event_t, race_free, 25, bool);
+ASSERT_FIELD(sandlock_event_t, thread, 26, bool);
+ASSERT_FIELD(sandlock_event_t, argv_truncated, 27, bool);
+ASSERT_FIELD(sandlock_event_t, clone_flags, 32, uint64_t);
+ASSERT_FIELD(sandlock_event_t, argc, 40, uint32_t);
+ASSERT_FIELD(sandlock_event_t, net_op, 44, uint32_t);
+ASSERT_FIELD(sandlock_event_t, family, 48, int32_t);
+ASSERT_FIELD(sandlock_event_t, addr_family, 52, int32_t);
+_Static_assert(offsetof(sandlock_event_t, addr) == 56, "sandlock_event_t.addr offset");
+_Static_assert(sizeof(FIELD(sandlock_event_t, addr)) == 16, "sandlock_event_t.addr size");
+_Static_assert(SAME_TYPE(FIELD(sandlock_event_t, addr)[0], uint8_t), "sandlock_event_t.addr type");
+ASSERT_FIELD(sandlock_event_t, port, 72, int32_t);
+ASSERT_FIELD(sandlock_event_t, signal, 76, int32_t);
+ASSERT_FIELD(sandlock_event_t, signal_target, 80, int64_t);
+ASSERT_FIELD(sandlock_event_t, open_flags, 88, uint64_t);
+
+ASSERT_SIZE(sandlock_destination_t, 28, 4);
+ASSERT_FIELD(sandlock_destination_t, family, 0, int32_t);
+_Static_assert(offsetof(sandlock_destination_t, addr) == 4, "sandlock_destination_t.addr offset");
+_Static_assert(sizeof(FIELD(sandlock_destination_t, addr)) == 16, "sandlock_destination_t.addr size");
+_Static_assert(SAME_TYPE(FIELD(sandlock_destination_t, addr)[0], uint8_t), "sandlock_destination_t.addr type");
+ASSERT_FIELD(sandlock_destination_t, prefix, 20, uint8_t);
+ASSERT_FIELD(sandlock_destination_t, port, 24, int32_t);
+
+_Static_assert(SAME_TYPE((sandlock_policy_fn_t)0, uint32_t (*)(void *, const sandlock_event_t *,
+                                                               sandlock_control_t *, int32_t *)),
+               "sandlock_policy_fn_t");
+
+ASSERT_SIZE(sandlock_category_t, 4, 4);
+_Static_assert(SAME_TYPE((sandlock_category_t)0, uint32_t), "sandlock_category_t is uint32_t");
+_Static_assert(SANDLOCK_CATEGORY_PROCESS == 1, "SANDLOCK_CATEGORY_PROCESS");
+_Static_assert(SANDLOCK_CATEGORY_EXEC == 2, "SANDLOCK_CATEGORY_EXEC");
+_Static_assert(SANDLOCK_CATEGORY_NETWORK == 4, "SANDLOCK_CATEGORY_NETWORK");
+_Static_assert(SANDLOCK_CATEGORY_FILE == 8, "SANDLOCK_CATEGORY_FILE");
+_Static_assert(SANDLOCK_CATEGORY_SIGNAL == 16, "SANDLOCK_CATEGORY_SIGNAL");
+
+ASSERT_SIZE(sandlock_net_op_t, 4, 4);
+_Static_assert(SAME_TYPE((sandlock_net_op_t)0, uint32_t), "sandlock_net_op_t is uint32_t");
+_Static_assert(SANDLOCK_NET_CONNECT == 0, "SANDLOCK_NET_CONNECT");
+_Static_assert(SANDLOCK_NET_BIND == 1, "SANDLOCK_NET_BIND");
+_Static_assert(SANDLOCK_NET_LISTEN == 2, "SANDLOCK_NET_LISTEN");
+_Static_assert(SANDLOCK_NET_SENDTO == 3, "SANDLOCK_NET_SENDTO");
+
+ASSERT_SIZE(sandlock_decision_t, 4, 4);
+_Static_assert(SAME_TYPE((sandlock_decision_t)0, uint32_t), "sandlock_decision_t is uint32_t");
+_Static_assert(SANDLOCK_DECISION_ALLOW == 0, "SANDLOCK_DECISION_ALLOW");
+_Static_assert(SANDLOCK_DECISION_DENY == 1, "SANDLOCK_DECISION_DENY");
+_Static_assert(SANDLOCK_DECISION_FLAG == 2, "SANDLOCK_DECISION_FLAG");
+
 /* ---- prototypes added in 1.1 ------------------------------------------------- */
 
 ASSERT_PROTOTYPE(sandlock_policy_private_ipc, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
@@ -247,3 +306,16 @@ ASSERT_PROTOTYPE(sandlock_policy_pass_env, int (*)(sandlock_policy_t *, const ch
 ASSERT_PROTOTYPE(sandlock_policy_scope_ipc, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
 ASSERT_PROTOTYPE(sandlock_policy_stdin, int (*)(sandlock_policy_t *, uint32_t, const uint8_t *, size_t, sandlock_error_t **));
 ASSERT_PROTOTYPE(sandlock_result_exit, const sandlock_exit_t*(*)(const sandlock_result_t *));
+ASSERT_PROTOTYPE(sandlock_command_set_policy_fn,
+                 int (*)(sandlock_command_t *, uint32_t, sandlock_policy_fn_t, void *, sandlock_handler_ud_drop_t,
+                         sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_command_set_policy_fn_failure,
+                 int (*)(sandlock_command_t *, uint32_t, uint32_t, int32_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_control_restrict_connect,
+                 int (*)(const sandlock_control_t *, const sandlock_destination_t *, size_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_control_lower_max_processes, int (*)(const sandlock_control_t *, uint32_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_control_lower_max_memory, int (*)(const sandlock_control_t *, uint64_t, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_event_arg, const char*(*)(const sandlock_event_t *, uint32_t, size_t *));
+ASSERT_PROTOTYPE(sandlock_result_flagged_count, int64_t (*)(const sandlock_result_t *));
+ASSERT_PROTOTYPE(sandlock_result_flagged_dropped, int64_t (*)(const sandlock_result_t *));
+ASSERT_PROTOTYPE(sandlock_result_flagged_event, const sandlock_event_t*(*)(const sandlock_result_t *, size_t));

@@ -3,7 +3,7 @@
 //! three verbs — run, run interactively, spawn. New features become new
 //! setters, not new entry points.
 
-use std::ffi::{c_char, c_int, OsString};
+use std::ffi::{c_char, c_int, c_void, OsString};
 use std::os::fd::{FromRawFd, OwnedFd};
 
 use sandlock_core::{ExitStatus, PolicyBuilder, Sandbox, Stdio, StdioOverrides};
@@ -11,9 +11,11 @@ use sandlock_core::{ExitStatus, PolicyBuilder, Sandbox, Stdio, StdioOverrides};
 use crate::child::sandlock_child_t;
 use crate::error::{sandlock_error_t, FfiError};
 use crate::guard;
+use crate::handler::abi::sandlock_handler_ud_drop_t;
 use crate::handler::container::sandlock_handler_t;
 use crate::handler::registrations::Registrations;
 use crate::policy::sandlock_policy_t;
+use crate::policy_fn::{self, sandlock_policy_fn_t};
 use crate::result::sandlock_result_t;
 
 /// A program to run under a policy (opaque). Create it with
@@ -279,6 +281,79 @@ pub unsafe extern "C" fn sandlock_command_add_handler(
     }
 }
 versioned!(sandlock_command_add_handler, "SANDLOCK_1.1");
+
+/// Show `callback` an event for each call of the child in `categories`
+/// (`sandlock_category_t` bits combined with `|`) and let it allow, deny or
+/// flag it, and tighten the sandbox through its control handle (see
+/// docs/policy-fn.md). `ud` is the callback's first argument; `ud_drop`
+/// (may be NULL) is called with it exactly once, when the command (or the
+/// child it spawned) no longer needs it, or now when a later call replaces
+/// this one. The time limit is 1 s and the failure outcome
+/// `SANDLOCK_DECISION_DENY` with `EPERM` unless
+/// `sandlock_command_set_policy_fn_failure` says otherwise.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL command or
+/// callback, bits that name no category, or a command that already ran;
+/// `ud` then stays the caller's and `ud_drop` is not called. Not
+/// thread-safe on one command. The callback runs on library threads, and
+/// one that passed its time limit may still run while the next event is
+/// given: `ud` must be usable from several threads. Since 1.1.
+///
+/// # Safety
+/// `command` must be NULL or a live command; `callback` and `ud_drop` NULL
+/// or functions of their documented types; `ud` valid until `ud_drop` is
+/// called; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_command_set_policy_fn(
+    command: *mut sandlock_command_t,
+    categories: u32,
+    callback: sandlock_policy_fn_t,
+    ud: *mut c_void,
+    ud_drop: sandlock_handler_ud_drop_t,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        configure(command, err, |c| {
+            let setting = policy_fn::setting(categories, callback, ud, ud_drop)?;
+            c.handlers.set_policy_fn(setting)
+        })
+    }
+}
+versioned!(sandlock_command_set_policy_fn, "SANDLOCK_1.1");
+
+/// The `policy_fn`'s time limit (`time_limit_ms`, at least 1) and the
+/// decision for a callback that passes it, panics or returns a value that
+/// is no decision (`on_failure`, a `sandlock_decision_t` value;
+/// `on_failure_errno` is the errno of `SANDLOCK_DECISION_DENY`, 1..=4095,
+/// and ignored otherwise).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL command, a
+/// command without a `policy_fn` (set it first) or that already ran, a
+/// time limit of 0, or a value outside those ranges. Not thread-safe on one
+/// command. Since 1.1.
+///
+/// # Safety
+/// `command` must be NULL or a live command; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_command_set_policy_fn_failure(
+    command: *mut sandlock_command_t,
+    time_limit_ms: u32,
+    on_failure: u32,
+    on_failure_errno: i32,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        configure(command, err, |c| {
+            let options = c.handlers.policy_fn_options().ok_or_else(|| {
+                FfiError::invalid("the command has no policy_fn: call sandlock_command_set_policy_fn first")
+            })?;
+            policy_fn::failure_options(options, time_limit_ms, on_failure, on_failure_errno)
+        })
+    }
+}
+versioned!(sandlock_command_set_policy_fn_failure, "SANDLOCK_1.1");
 
 /// Connect the child's stream `target` (0, 1, 2) to a copy of `fd`.
 ///

@@ -5,6 +5,7 @@ use sandlock_core::{ExitStatus, HandlerKill, RunOutput};
 
 use crate::error::FfiError;
 use crate::guard;
+use crate::policy_fn::event::{sandlock_event_t, EventBox};
 
 /// Values of `sandlock_exit_t.reason`: why the child ended.
 #[repr(u32)]
@@ -80,6 +81,7 @@ impl sandlock_exit_t {
 pub struct sandlock_result_t {
     output: RunOutput,
     exit: sandlock_exit_t,
+    flagged: Vec<EventBox>,
 }
 
 impl sandlock_result_t {
@@ -89,7 +91,8 @@ impl sandlock_result_t {
             stderr_truncated: output.stderr_truncated,
             ..sandlock_exit_t::new(output.status, output.timed_out, output.handler_kill)
         };
-        sandlock_result_t { output, exit }
+        let flagged = output.flagged.iter().map(EventBox::new).collect();
+        sandlock_result_t { output, exit, flagged }
     }
 }
 
@@ -188,6 +191,61 @@ pub unsafe extern "C" fn sandlock_result_stderr(result: *const sandlock_result_t
     unsafe { stream(result, len, |output| &output.stderr) }
 }
 versioned!(sandlock_result_stderr, "SANDLOCK_1.0");
+
+/// The number of events the run's `policy_fn` flagged and the result
+/// holds (at most 10,000; see `sandlock_result_flagged_dropped`). Returns
+/// -1 with `SANDLOCK_E_INVALID` for a NULL result. Thread-safe. Since 1.1.
+///
+/// # Safety
+/// `result` must be NULL or a live result.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_result_flagged_count(result: *const sandlock_result_t) -> i64 {
+    guard::value(|| {
+        // SAFETY: NULL or a live result (caller's contract).
+        Ok(unsafe { guard::reference(result, "result") }?.flagged.len() as i64)
+    })
+}
+versioned!(sandlock_result_flagged_count, "SANDLOCK_1.1");
+
+/// How many more events the `policy_fn` flagged past those the result
+/// holds. Returns -1 with `SANDLOCK_E_INVALID` for a NULL result.
+/// Thread-safe. Since 1.1.
+///
+/// # Safety
+/// `result` must be NULL or a live result.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_result_flagged_dropped(result: *const sandlock_result_t) -> i64 {
+    guard::value(|| {
+        // SAFETY: NULL or a live result (caller's contract).
+        let result = unsafe { guard::reference(result, "result") }?;
+        Ok(i64::try_from(result.output.flagged_dropped).unwrap_or(i64::MAX))
+    })
+}
+versioned!(sandlock_result_flagged_dropped, "SANDLOCK_1.1");
+
+/// Flagged event `index` (in the order they happened), owned by `result`:
+/// valid until `sandlock_result_free`; its arguments are read with
+/// `sandlock_event_arg`. Returns NULL with `SANDLOCK_E_INVALID` for a NULL
+/// result or an index past `sandlock_result_flagged_count`. Thread-safe.
+/// Since 1.1.
+///
+/// # Safety
+/// `result` must be NULL or a live result.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_result_flagged_event(
+    result: *const sandlock_result_t,
+    index: usize,
+) -> *const sandlock_event_t {
+    guard::value(|| {
+        // SAFETY: NULL or a live result (caller's contract).
+        let result = unsafe { guard::reference(result, "result") }?;
+        let event = result.flagged.get(index).ok_or_else(|| {
+            FfiError::invalid(format!("index {index} is past the {} flagged events", result.flagged.len()))
+        })?;
+        Ok(event.as_ptr())
+    })
+}
+versioned!(sandlock_result_flagged_event, "SANDLOCK_1.1");
 
 /// Free a result and the output it owns. NULL is a no-op. Must not race with
 /// other calls on the same result.

@@ -1,13 +1,15 @@
 //! Registration arrays: taking every handler in one (on every path), adding
-//! them to a sandbox, freeing them after the run.
+//! them to a sandbox, freeing them after the run. A command's `policy_fn`
+//! is owned the same way, next to its handlers.
 
 use std::sync::Arc;
 
-use sandlock_core::{Sandbox, Syscall};
+use sandlock_core::{PolicyFnOptions, Sandbox, Syscall};
 
 use crate::error::FfiError;
 use crate::handler::container::sandlock_handler_t;
 use crate::limits::SANDLOCK_MAX_REGISTRATIONS;
+use crate::policy_fn::{Adapter, CPolicyFn, PolicyFnSetting};
 
 /// One entry of the array a run entry point consumes.
 #[repr(C)]
@@ -30,6 +32,7 @@ pub(crate) struct Registrations {
     /// ([`Registrations::contains`]) instead of taken twice. (`Arc::from` a
     /// box moves the handler and frees that address for the next one.)
     added: Vec<(i64, Box<sandlock_handler_t>)>,
+    policy_fn: Option<PolicyFnSetting>,
 }
 
 impl Registrations {
@@ -92,14 +95,15 @@ impl Registrations {
             verdict =
                 Err(FfiError::invalid(format!("count must be at most {SANDLOCK_MAX_REGISTRATIONS}, got {count}")));
         }
-        (Registrations { entries, added: Vec::new() }, verdict)
+        (Registrations { entries, added: Vec::new(), policy_fn: None }, verdict)
     }
 
     /// Add one handler (a command's `add_handler`), checking its number now.
     pub(crate) fn push(&mut self, syscall_nr: i64, handler: Box<sandlock_handler_t>) -> Result<(), FfiError> {
         if let Err(e) = Syscall::checked(syscall_nr) {
             // The number's error wins over a panic of this handler's ud_drop.
-            let _ = Registrations { entries: Vec::new(), added: vec![(syscall_nr, handler)] }.release();
+            let _ =
+                Registrations { entries: Vec::new(), added: vec![(syscall_nr, handler)], policy_fn: None }.release();
             return Err(FfiError::invalid(format!("syscall_nr: {e}")));
         }
         self.added.push((syscall_nr, handler));
@@ -118,9 +122,25 @@ impl Registrations {
         }
     }
 
+    /// Set the `policy_fn`; one set before is freed (its `ud_drop` runs).
+    pub(crate) fn set_policy_fn(&mut self, setting: PolicyFnSetting) -> Result<(), FfiError> {
+        match self.policy_fn.replace(setting) {
+            Some(old) => release_policy_fn(old.callback),
+            None => Ok(()),
+        }
+    }
+
+    /// The `policy_fn`'s options, to change them.
+    pub(crate) fn policy_fn_options(&mut self) -> Option<&mut PolicyFnOptions> {
+        self.policy_fn.as_mut().map(|setting| &mut setting.options)
+    }
+
     /// Register every handler on `sandbox`, in array order (the added ones
-    /// only once sealed).
+    /// only once sealed), and the `policy_fn`.
     pub(crate) fn add_to(&self, mut sandbox: Sandbox) -> Result<Sandbox, FfiError> {
+        if let Some(setting) = &self.policy_fn {
+            sandbox = sandbox.policy_fn_with(setting.options, Adapter(Arc::clone(&setting.callback)));
+        }
         for (i, (nr, handler)) in self.entries.iter().enumerate() {
             let syscall =
                 Syscall::checked(*nr).map_err(|e| FfiError::invalid(format!("registrations[{i}].syscall_nr: {e}")))?;
@@ -134,7 +154,10 @@ impl Registrations {
     /// thread still holds is freed when that thread lets go.
     pub(crate) fn release(mut self) -> Result<(), FfiError> {
         self.seal();
-        let mut first_panic = Ok(());
+        let mut first_panic = match self.policy_fn.take() {
+            Some(setting) => release_policy_fn(setting.callback),
+            None => Ok(()),
+        };
         for (_, handler) in self.entries {
             if let Some(mut handler) = Arc::into_inner(handler) {
                 let released = handler.release();
@@ -144,5 +167,14 @@ impl Registrations {
             }
         }
         first_panic
+    }
+}
+
+/// Run a `policy_fn`'s `ud_drop` now if nothing else holds it; otherwise the
+/// last holder (a lingering supervisor thread) runs it when it lets go.
+fn release_policy_fn(callback: Arc<CPolicyFn>) -> Result<(), FfiError> {
+    match Arc::into_inner(callback) {
+        Some(callback) => callback.release(),
+        None => Ok(()),
     }
 }

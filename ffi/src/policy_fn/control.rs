@@ -1,0 +1,168 @@
+//! The control handle a `policy_fn` callback gets: it tightens the running
+//! sandbox, one way only, and is valid only while that callback runs.
+
+use std::ffi::c_int;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use sandlock_core::{Control, Destination};
+
+use crate::error::{sandlock_error_t, FfiError};
+use crate::guard;
+
+/// Tightens the running sandbox (opaque). The library passes one to each
+/// `policy_fn` callback; it is valid only until the callback returns.
+pub struct sandlock_control_t {
+    /// The control of the running callback; NULL outside it.
+    control: AtomicPtr<Control>,
+}
+
+impl sandlock_control_t {
+    /// A handle for `control`; it must be [`invalidate`](Self::invalidate)d
+    /// before `control`'s borrow ends.
+    pub(crate) fn new(control: &Control) -> sandlock_control_t {
+        sandlock_control_t { control: AtomicPtr::new(ptr::from_ref(control).cast_mut()) }
+    }
+
+    pub(crate) fn invalidate(&self) {
+        self.control.store(ptr::null_mut(), Ordering::Release);
+    }
+}
+
+/// A destination a connect may reach, for `sandlock_control_restrict_connect`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct sandlock_destination_t {
+    /// `AF_INET` (the first 4 bytes of `addr`) or `AF_INET6` (16 bytes),
+    /// network order.
+    pub family: i32,
+    pub addr: [u8; 16],
+    /// The network's prefix length in bits (32 or 128: one address).
+    pub prefix: u8,
+    /// One port, or -1 for any.
+    pub port: i32,
+}
+
+impl sandlock_destination_t {
+    fn to_core(self, index: usize) -> Result<Destination, FfiError> {
+        let net = match self.family {
+            libc::AF_INET => IpAddr::V4(Ipv4Addr::new(self.addr[0], self.addr[1], self.addr[2], self.addr[3])),
+            libc::AF_INET6 => IpAddr::V6(Ipv6Addr::from(self.addr)),
+            family => {
+                return Err(FfiError::invalid(format!(
+                    "destinations[{index}].family {family} is neither AF_INET nor AF_INET6"
+                )))
+            }
+        };
+        let port = match self.port {
+            -1 => None,
+            p => Some(u16::try_from(p).map_err(|_| {
+                FfiError::invalid(format!("destinations[{index}].port {p} is not a port (1..=65535, or -1 for any)"))
+            })?),
+        };
+        Ok(Destination { net, prefix: self.prefix, port })
+    }
+}
+
+/// Run `body` on the control behind `handle`.
+///
+/// # Safety
+/// `handle` must be NULL or a handle the library passed to a callback;
+/// `err` NULL or writable.
+unsafe fn with_control(
+    handle: *const sandlock_control_t,
+    err: *mut *mut sandlock_error_t,
+    body: impl FnOnce(&Control) -> Result<(), FfiError>,
+) -> c_int {
+    guard::status_err(err, || {
+        // SAFETY: NULL or a handle passed to a callback (caller's contract).
+        let handle = unsafe { guard::reference(handle, "control") }?;
+        let control = handle.control.load(Ordering::Acquire);
+        if control.is_null() {
+            return Err(FfiError::invalid("the control handle is only valid while its policy_fn callback runs"));
+        }
+        // SAFETY: a non-NULL pointer was set from a live `&Control` and is
+        // cleared before that borrow ends.
+        body(unsafe { &*control })
+    })
+}
+
+/// From now on a TCP connect reaches only the `count` destinations at
+/// `destinations`, and only those every earlier call allowed too (calls
+/// intersect; none widens). Landlock's port rules still apply.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL handle, a
+/// handle used after its callback returned, NULL `destinations` with a
+/// non-zero count, a family other than `AF_INET`/`AF_INET6`, a prefix
+/// longer than the address, or a port outside 1..=65535 (other than -1).
+/// `count` 0 allows no destination at all. Thread-safe. Since 1.1.
+///
+/// # Safety
+/// `control` must be NULL or the handle passed to the running callback;
+/// `destinations` NULL or `count` readable entries; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_control_restrict_connect(
+    control: *const sandlock_control_t,
+    destinations: *const sandlock_destination_t,
+    count: usize,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    let restrict = |control: &Control| {
+        let list: &[sandlock_destination_t] = match count {
+            0 => &[],
+            _ if destinations.is_null() => {
+                return Err(FfiError::invalid(format!("destinations must not be NULL when count is {count}")))
+            }
+            _ if count > isize::MAX as usize / std::mem::size_of::<sandlock_destination_t>() => {
+                return Err(FfiError::invalid(format!("count {count} cannot describe an array")))
+            }
+            // SAFETY: `count` readable entries (caller's contract).
+            _ => unsafe { std::slice::from_raw_parts(destinations, count) },
+        };
+        let list = list.iter().enumerate().map(|(i, d)| d.to_core(i)).collect::<Result<Vec<_>, _>>()?;
+        Ok(control.restrict_connect(&list)?)
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { with_control(control, err, restrict) }
+}
+versioned!(sandlock_control_restrict_connect, "SANDLOCK_1.1");
+
+/// Allow at most `n` tasks in the sandbox from now on; a value above the
+/// current limit changes nothing. Returns `SANDLOCK_OK`, or
+/// `SANDLOCK_E_INVALID` for a NULL or expired handle or `n` 0.
+/// Thread-safe. Since 1.1.
+///
+/// # Safety
+/// `control` must be NULL or the handle passed to the running callback;
+/// `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_control_lower_max_processes(
+    control: *const sandlock_control_t,
+    n: u32,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { with_control(control, err, |control| Ok(control.lower_max_processes(n)?)) }
+}
+versioned!(sandlock_control_lower_max_processes, "SANDLOCK_1.1");
+
+/// Lower the address-space limit (`RLIMIT_AS`) of every process of the
+/// sandbox, and of those they start, to at most `bytes`; a value above the
+/// current limit changes nothing. Returns `SANDLOCK_OK`, or
+/// `SANDLOCK_E_INVALID` for a NULL or expired handle or `bytes` 0.
+/// Thread-safe. Since 1.1.
+///
+/// # Safety
+/// `control` must be NULL or the handle passed to the running callback;
+/// `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_control_lower_max_memory(
+    control: *const sandlock_control_t,
+    bytes: u64,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { with_control(control, err, |control| Ok(control.lower_max_memory(bytes)?)) }
+}
+versioned!(sandlock_control_lower_max_memory, "SANDLOCK_1.1");

@@ -1,0 +1,254 @@
+//! policy_fn through the C ABI: the callback with its user data, the event
+//! snapshot and its argument accessor, decisions, the control handle and
+//! the flagged events of a result.
+
+mod common;
+
+use std::ffi::{c_void, CStr};
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use common::*;
+use sandlock::sandlock_category_t::*;
+use sandlock::sandlock_decision_t::*;
+use sandlock::sandlock_status_t::*;
+use sandlock::*;
+
+/// What a test's callback does, and what it saw; its `ud`.
+struct Probe {
+    /// Deny execs whose first argument ends with this.
+    deny: &'static str,
+    /// Flag execs whose first argument ends with this.
+    flag: &'static str,
+    /// Restrict connects to nothing on the first exec of this.
+    lock_network_on: &'static str,
+    seen: Mutex<Vec<Vec<String>>>,
+    drops: &'static AtomicUsize,
+}
+
+fn args_of(event: *const sandlock_event_t) -> Vec<String> {
+    // SAFETY: the event the library passed, during the callback.
+    let argc = unsafe { (*event).argc };
+    (0..argc)
+        .map(|i| {
+            let mut len = 0;
+            // SAFETY: as above; `len` is writable.
+            let arg = unsafe { sandlock_event_arg(event, i, &mut len) };
+            assert!(!arg.is_null());
+            // SAFETY: a NUL-terminated string owned by the event.
+            let text = unsafe { CStr::from_ptr(arg) }.to_str().unwrap().to_owned();
+            assert_eq!(text.len(), len);
+            text
+        })
+        .collect()
+}
+
+unsafe extern "C-unwind" fn decide(
+    ud: *mut c_void,
+    event: *const sandlock_event_t,
+    control: *mut sandlock_control_t,
+    deny_errno: *mut i32,
+) -> u32 {
+    // SAFETY: the test's Probe, alive until ud_drop.
+    let probe = unsafe { &*ud.cast::<Probe>() };
+    // SAFETY: the event the library passed.
+    let event_ref = unsafe { &*event };
+    assert_eq!(event_ref.size as usize, std::mem::size_of::<sandlock_event_t>());
+    if event_ref.category != SANDLOCK_CATEGORY_EXEC as u32 {
+        return SANDLOCK_DECISION_ALLOW as u32;
+    }
+    let args = args_of(event);
+    probe.seen.lock().unwrap().push(args.clone());
+    let first = args.first().cloned().unwrap_or_default();
+    if !probe.lock_network_on.is_empty() && first.ends_with(probe.lock_network_on) {
+        let mut err = ptr::null_mut();
+        // SAFETY: the control of this callback; no destinations.
+        assert_eq!(unsafe { sandlock_control_restrict_connect(control, ptr::null(), 0, &mut err) }, 0);
+        // SAFETY: as above.
+        assert_eq!(unsafe { sandlock_control_lower_max_processes(control, 1_000, &mut err) }, 0);
+    }
+    if !probe.deny.is_empty() && first.ends_with(probe.deny) {
+        // SAFETY: writable for the callback.
+        unsafe { *deny_errno = libc::EACCES };
+        return SANDLOCK_DECISION_DENY as u32;
+    }
+    if !probe.flag.is_empty() && first.ends_with(probe.flag) {
+        return SANDLOCK_DECISION_FLAG as u32;
+    }
+    SANDLOCK_DECISION_ALLOW as u32
+}
+
+unsafe extern "C-unwind" fn drop_probe(ud: *mut c_void) {
+    // SAFETY: the Box the test leaked into `ud`, dropped once.
+    let probe = unsafe { Box::from_raw(ud.cast::<Probe>()) };
+    probe.drops.fetch_add(1, Ordering::SeqCst);
+}
+
+fn command_with(args: &[&str], probe: Probe, categories: u32) -> *mut sandlock_command_t {
+    let policy = system_policy();
+    // SAFETY: a live policy and a C string.
+    assert_eq!(unsafe { sandlock_policy_fs_write(policy, cstring("/dev/null").as_ptr()) }, 0);
+    let argv = Argv::new(args);
+    let mut err = ptr::null_mut();
+    // SAFETY: a live policy and argv; the command copies both.
+    let command = unsafe { sandlock_command_new(policy, argv.ptr(), argv.argc(), &mut err) };
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+    let ud = Box::into_raw(Box::new(probe)).cast::<c_void>();
+    // SAFETY: a live command; `ud` is the probe, freed by drop_probe.
+    let status =
+        unsafe { sandlock_command_set_policy_fn(command, categories, Some(decide), ud, Some(drop_probe), &mut err) };
+    assert_eq!(status, 0, "{}", last_error());
+    command
+}
+
+fn probe(deny: &'static str, flag: &'static str, drops: &'static AtomicUsize) -> Probe {
+    Probe { deny, flag, lock_network_on: "", seen: Mutex::new(Vec::new()), drops }
+}
+
+fn stdout_of(result: *const sandlock_result_t) -> String {
+    let mut len = 0;
+    // SAFETY: a live result.
+    let data = unsafe { sandlock_result_stdout(result, &mut len) };
+    // SAFETY: `len` bytes owned by the result.
+    String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(data, len) }).into_owned()
+}
+
+#[test]
+fn a_c_callback_denies_an_exec_by_its_arguments_and_its_ud_is_dropped_once() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let script = "curl --version >/dev/null 2>&1; echo curl=$?; ls /usr >/dev/null; echo ls=$?";
+    let command = command_with(&["/bin/sh", "-c", script], probe("curl", "ls", &DROPS), SANDLOCK_CATEGORY_EXEC as u32);
+    let mut err = ptr::null_mut();
+    // SAFETY: a live command.
+    let result = unsafe { sandlock_command_run(command, &mut err) };
+    assert!(!result.is_null(), "{}", last_error());
+    assert_eq!(stdout_of(result), "curl=126\nls=0\n");
+    // The run freed the callback's ud before it returned.
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+    // SAFETY: a live result.
+    assert_eq!(unsafe { sandlock_result_flagged_count(result) }, 1);
+    // SAFETY: as above.
+    assert_eq!(unsafe { sandlock_result_flagged_dropped(result) }, 0);
+    // SAFETY: as above; index 0 exists.
+    let flagged = unsafe { sandlock_result_flagged_event(result, 0) };
+    assert_eq!(args_of(flagged), ["ls", "/usr"]);
+    // SAFETY: a flagged event owned by the result.
+    let flagged = unsafe { *flagged };
+    assert_eq!(flagged.category, SANDLOCK_CATEGORY_EXEC as u32);
+    assert!(flagged.race_free && !flagged.denied_by_policy);
+    // SAFETY: `syscall_nr` of a real syscall.
+    let name = unsafe { CStr::from_ptr(sandlock_syscall_name(flagged.syscall_nr)) };
+    assert_eq!(name.to_str().unwrap(), "execve");
+    // SAFETY: a live result; index 1 does not exist.
+    assert!(unsafe { sandlock_result_flagged_event(result, 1) }.is_null());
+    assert_eq!(sandlock_last_status(), SANDLOCK_E_INVALID as i32);
+    // SAFETY: freed once each.
+    unsafe {
+        sandlock_result_free(result);
+        sandlock_command_free(command);
+    }
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn the_control_handle_tightens_the_running_sandbox() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let policy = system_policy();
+    // SAFETY: a live policy.
+    assert_eq!(unsafe { sandlock_policy_net_connect_tcp(policy, port) }, 0);
+    let script = format!("exec 3<>/dev/tcp/127.0.0.1/{port} && echo first; /usr/bin/true; exec 4<>/dev/tcp/127.0.0.1/{port} && echo second");
+    let argv = Argv::new(&["/usr/bin/bash", "-c", &script]);
+    let mut err = ptr::null_mut();
+    // SAFETY: a live policy and argv.
+    let command = unsafe { sandlock_command_new(policy, argv.ptr(), argv.argc(), &mut err) };
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+    let mut p = probe("", "", &DROPS);
+    p.lock_network_on = "true";
+    let ud = Box::into_raw(Box::new(p)).cast::<c_void>();
+    // SAFETY: a live command; `ud` freed by drop_probe.
+    let status = unsafe {
+        sandlock_command_set_policy_fn(
+            command,
+            SANDLOCK_CATEGORY_EXEC as u32,
+            Some(decide),
+            ud,
+            Some(drop_probe),
+            &mut err,
+        )
+    };
+    assert_eq!(status, 0);
+    // SAFETY: a live command.
+    let result = unsafe { sandlock_command_run(command, &mut err) };
+    assert!(!result.is_null(), "{}", last_error());
+    assert_eq!(stdout_of(result), "first\n");
+    // SAFETY: freed once each.
+    unsafe {
+        sandlock_result_free(result);
+        sandlock_command_free(command);
+    }
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn bad_arguments_are_refused_and_the_ud_stays_the_callers() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let command = command_with(&["/usr/bin/true"], probe("", "", &DROPS), SANDLOCK_CATEGORY_EXEC as u32);
+    let mut err = ptr::null_mut();
+    let cases: [(u32, bool, &str); 2] = [
+        (1 << 9, true, "name no sandlock_category_t"),
+        (SANDLOCK_CATEGORY_EXEC as u32, false, "callback must not be NULL"),
+    ];
+    for (categories, with_callback, message) in cases {
+        let callback = if with_callback { Some(decide as _) } else { None };
+        // SAFETY: a live command; the ud is a dummy the library must not drop.
+        let status = unsafe {
+            sandlock_command_set_policy_fn(
+                command,
+                categories,
+                callback,
+                7usize as *mut c_void,
+                Some(drop_probe),
+                &mut err,
+            )
+        };
+        assert_eq!(status, SANDLOCK_E_INVALID as i32);
+        assert!(last_error().contains(message), "{}", last_error());
+        // SAFETY: the owned error of the failed call.
+        unsafe { sandlock_error_free(err) };
+    }
+    // SAFETY: a live command; values out of range.
+    let status =
+        unsafe { sandlock_command_set_policy_fn_failure(command, 0, SANDLOCK_DECISION_DENY as u32, 1, &mut err) };
+    assert_eq!(status, SANDLOCK_E_INVALID as i32);
+    // SAFETY: the owned error.
+    unsafe { sandlock_error_free(err) };
+    // SAFETY: as above.
+    let status =
+        unsafe { sandlock_command_set_policy_fn_failure(command, 100, SANDLOCK_DECISION_DENY as u32, 0, &mut err) };
+    assert_eq!(status, SANDLOCK_E_INVALID as i32);
+    assert!(last_error().contains("on_failure_errno 0"), "{}", last_error());
+    // SAFETY: the owned error.
+    unsafe { sandlock_error_free(err) };
+    // SAFETY: a valid setting.
+    let status = unsafe {
+        sandlock_command_set_policy_fn_failure(command, 100, SANDLOCK_DECISION_DENY as u32, libc::EIO, &mut err)
+    };
+    assert_eq!(status, 0);
+    // The accessors refuse NULL.
+    // SAFETY: NULL is allowed and refused.
+    assert!(unsafe { sandlock_event_arg(ptr::null(), 0, ptr::null_mut()) }.is_null());
+    // SAFETY: as above.
+    let status = unsafe { sandlock_control_lower_max_memory(ptr::null(), 1, ptr::null_mut()) };
+    assert_eq!(status, SANDLOCK_E_INVALID as i32);
+    // SAFETY: as above.
+    assert_eq!(unsafe { sandlock_result_flagged_count(ptr::null()) }, -1);
+    // Freeing the command that never ran drops the ud once.
+    // SAFETY: freed once.
+    unsafe { sandlock_command_free(command) };
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+}
