@@ -25,6 +25,7 @@ mod memfd;
 mod output;
 mod pidfd;
 mod policy;
+mod policy_fn;
 mod sandbox;
 mod seccomp;
 mod spawn;

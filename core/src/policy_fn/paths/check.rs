@@ -1,0 +1,101 @@
+//! Is a file denied: its inode, or the inode of a directory it is found in,
+//! up to the root, is in the denied set.
+//!
+//! A directory's ancestors are found with `..` from the directory itself
+//! (a directory has one parent; mounts are crossed as the kernel crosses
+//! them). A file other than a directory may have several names: the one
+//! it was reached by is the fd's link in `/proc/thread-self/fd`, which is
+//! confirmed by looking the name up in the directory it names and finding
+//! the same inode; a rename in between makes the check try again, a few
+//! times, then refuse. The walk runs on the supervisor's thread, with its
+//! own rights: it only looks names up (`O_PATH`), and a child may have
+//! been given a directory whose ancestors it could not search itself.
+
+use std::collections::HashSet;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use super::resolve::split_last;
+use super::sys::{self, cstring, Sys};
+use super::Inode;
+
+/// Most directories between a file and the root.
+const MAX_DEPTH: usize = 4096;
+/// Tries to confirm the name of a file that is being renamed.
+const NAME_TRIES: usize = 8;
+
+pub(super) fn inode(st: &libc::stat) -> Inode {
+    (st.st_dev, st.st_ino)
+}
+
+/// `Ok` when the file behind `fd` is not denied; `EACCES` when it is or
+/// when where it lives cannot be made out.
+pub(super) fn allowed(denied: &HashSet<Inode>, fd: RawFd) -> Sys<()> {
+    let st = sys::fstat(fd)?;
+    if denied.contains(&inode(&st)) {
+        return Err(libc::EACCES);
+    }
+    if sys::is_dir(&st) {
+        return ancestors_allowed(denied, fd, st);
+    }
+    // No name left: the file is in no directory (an unlinked file reached
+    // through a descriptor; one that was below a denied directory when it
+    // was denied is denied by inode).
+    if st.st_nlink == 0 {
+        return Ok(());
+    }
+    let mut shown = fd_link(fd)?;
+    // Pipes, sockets, anonymous inodes: no directory.
+    if shown.first() != Some(&b'/') {
+        return Ok(());
+    }
+    for _ in 0..NAME_TRIES {
+        if let Some(parent) = confirmed_parent(&shown, &st)? {
+            let pst = sys::fstat(parent.as_raw_fd())?;
+            return ancestors_allowed(denied, parent.as_raw_fd(), pst);
+        }
+        shown = fd_link(fd)?;
+    }
+    Err(libc::EACCES)
+}
+
+/// The link text of `fd` in `/proc/thread-self/fd`: the path the kernel
+/// shows for it.
+fn fd_link(fd: RawFd) -> Sys<Vec<u8>> {
+    let link = cstring(format!("/proc/thread-self/fd/{fd}").as_bytes())?;
+    sys::readlinkat(libc::AT_FDCWD, &link)
+}
+
+/// The directory named by `shown`'s parent, when its entry of that name is
+/// the file `st` describes.
+fn confirmed_parent(shown: &[u8], st: &libc::stat) -> Sys<Option<OwnedFd>> {
+    let (dir, name) = split_last(shown);
+    let dir = cstring(&dir)?;
+    let Ok(parent) = sys::open_path(libc::AT_FDCWD, &dir, libc::O_DIRECTORY as u64, libc::RESOLVE_NO_SYMLINKS) else {
+        return Ok(None);
+    };
+    let name = cstring(&name)?;
+    match sys::fstatat(parent.as_raw_fd(), &name, libc::AT_SYMLINK_NOFOLLOW) {
+        Ok(entry) if inode(&entry) == inode(st) => Ok(Some(parent)),
+        _ => Ok(None),
+    }
+}
+
+/// Walk `..` from the directory `fd` (described by `st`) to the root.
+fn ancestors_allowed(denied: &HashSet<Inode>, fd: RawFd, st: libc::stat) -> Sys<()> {
+    let mut here = inode(&st);
+    let mut current: Option<OwnedFd> = None;
+    for _ in 0..MAX_DEPTH {
+        if denied.contains(&here) {
+            return Err(libc::EACCES);
+        }
+        let from = current.as_ref().map_or(fd, |c| c.as_raw_fd());
+        let parent = sys::open_path(from, c"..", libc::O_DIRECTORY as u64, 0).map_err(|_| libc::EACCES)?;
+        let up = inode(&sys::fstat(parent.as_raw_fd())?);
+        if up == here {
+            return Ok(());
+        }
+        here = up;
+        current = Some(parent);
+    }
+    Err(libc::EACCES)
+}
