@@ -21,6 +21,8 @@ mod names;
 mod open;
 mod resolve;
 mod sys;
+#[cfg(test)]
+mod tests;
 
 use std::cell::OnceCell;
 use std::collections::HashSet;

@@ -76,6 +76,12 @@ pub(super) fn inject(fd: OwnedFd, flags: u64) -> NotifAction {
 impl Call<'_> {
     /// Open `path` (at `path_addr`) from `dirfd` as `how` says.
     pub(super) fn open(&self, dirfd: i32, path_addr: u64, how: OpenHow) -> NotifAction {
+        // An O_PATH fd reaches no content, and every call that could reach
+        // content through it comes back here or to the exec check; the
+        // kernel makes it (an O_PATH fd cannot be injected either).
+        if how.flags & libc::O_PATH as u64 != 0 {
+            return NotifAction::Continue;
+        }
         match self.open_fd(dirfd, path_addr, how) {
             Ok(Some(fd)) => inject(fd, how.flags),
             // A FIFO: answered when it opens (see `fifo`).
@@ -173,14 +179,6 @@ impl Call<'_> {
         }
         if creating && kind == libc::S_IFDIR {
             return Err(libc::EISDIR);
-        }
-        if flags & libc::O_PATH as u64 != 0 {
-            // A magic link's object is a full open file: take its O_PATH.
-            if sys::status_flags(fd.as_raw_fd())? & libc::O_PATH != 0 {
-                return fd.try_clone().map(Some).map_err(|e| e.raw_os_error().unwrap_or(libc::EMFILE));
-            }
-            let path_flags = libc::O_PATH as u64 | (flags & libc::O_DIRECTORY as u64);
-            return self.agent(move || sys::reopen(fd.as_raw_fd(), path_flags))?.map(Some);
         }
         if kind == libc::S_IFLNK {
             return Err(libc::ELOOP);
