@@ -5,7 +5,7 @@ STAGE := $(BUILD)/prefix
 CARGO ?= cargo
 export PKG_CONFIG_PATH := $(STAGE)/lib/pkgconfig
 
-.PHONY: all demo test test-rust test-lint test-header test-c test-abi bench install stage header clean
+.PHONY: all demo test test-rust test-lint test-header test-c test-abi test-go bench bench-go install stage header clean
 
 all: stage
 
@@ -22,7 +22,7 @@ demo:
 
 test:
 	tools/ensure-prereqs.sh test
-	$(MAKE) test-lint test-rust test-header test-c test-abi
+	$(MAKE) test-lint test-rust test-header test-c test-abi test-go
 
 # Clippy carries the project's unsafe rules (every unsafe block documented).
 test-lint:
@@ -47,6 +47,18 @@ test-c: stage
 test-abi: stage
 	abi-tests/check-all.sh
 
+# The Go package links the staged library through pkg-config; the rpath
+# lets its test binaries find libsandlock.so.1 without LD_LIBRARY_PATH.
+GO ?= go
+GOBIN_DIR := $(shell $(GO) env GOPATH 2>/dev/null)/bin
+GO_ENV := CGO_ENABLED=1 CGO_LDFLAGS="-Wl,-rpath,$(STAGE)/lib"
+
+test-go: stage
+	cd go && test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting" >&2; exit 1; }
+	cd go && $(GO_ENV) $(GO) vet ./...
+	cd go && $(GO_ENV) $(GOBIN_DIR)/staticcheck ./...
+	cd go && $(GO_ENV) $(GO) test -race -count=1 ./...
+
 # Criterion underneath; every figure is printed as a ratio to a floor
 # measured in the same run. The C-callback row uses a real C handler built
 # against the staged library.
@@ -56,6 +68,14 @@ bench:
 	cc -O2 -Wall -Wextra -o $(BUILD)/c_handler_bench benches/floor/c_handler_bench.c \
 		$$(pkg-config --cflags --libs sandlock) -Wl,-rpath,$$(pkg-config --variable=libdir sandlock)
 	SANDLOCK_C_HANDLER_BENCH=$(BUILD)/c_handler_bench $(CARGO) bench -p sandlock-core --bench sandbox
+	$(MAKE) bench-go
+
+# The Go rows, against the same C floor built here.
+bench-go: stage
+	cc -O2 -o $(BUILD)/getppid_loop benches/floor/getppid_loop.c
+	cc -O2 -o $(BUILD)/notif_floor benches/floor/notif_floor.c
+	cd go && $(GO_ENV) $(GO) build -o $(BUILD)/sandlock-go-bench ./internal/bench
+	$(BUILD)/sandlock-go-bench -floor $(BUILD)/notif_floor -loop $(BUILD)/getppid_loop
 
 install:
 	$(CARGO) build --release -p sandlock-ffi -p sandlock-cli

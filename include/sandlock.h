@@ -496,8 +496,9 @@ int sandlock_action_set_inject_bytes(struct sandlock_action_out_t *out,
  *
  * Ownership: when the callback returns with this action still in `out`,
  * the library owns `srcfd` and closes it, whether the fd is sent or the
- * callback failed (non-zero return, panic). An fd below 3 or the seccomp
- * listener is refused and never closed; the exception policy answers.
+ * callback failed (non-zero return, panic). An fd below 3, the seccomp
+ * listener or the policy's Landlock ruleset is refused and never closed;
+ * the exception policy answers.
  * Overwriting `out` with another setter leaves `srcfd` with the caller.
  *
  * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` when `out` is NULL.
@@ -1565,6 +1566,18 @@ struct sandlock_child_t *sandlock_spawn_with_handlers(const struct sandlock_poli
                                                       uint32_t argc,
                                                       const struct sandlock_handler_registration_t *registrations,
                                                       size_t count);
+
+/**
+ * Name of syscall `nr` on this architecture (e.g. `"openat"`), the inverse
+ * of `sandlock_syscall_nr`: what a binding shows for
+ * `sandlock_notif_data_t.syscall_nr` without a table of its own.
+ *
+ * Returns a NUL-terminated string owned by the library and valid for the
+ * life of the process (never free it), or NULL with `SANDLOCK_E_INVALID`
+ * in `sandlock_last_error()` when `nr` is not a syscall of this
+ * architecture. Thread-safe. Since 1.1.
+ */
+const char *sandlock_syscall_name(int64_t nr);
 
 /**
  * Number of the syscall called `name` (e.g. `"openat"`) on this

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install what `make demo` or `make test` needs and a fresh machine may lack:
 #   tools/ensure-prereqs.sh demo|test
-# Debian packages through apt (as root), cbindgen through cargo. Without
-# root it names what is missing instead.
+# Debian packages through apt (as root), cbindgen through cargo, Go's
+# staticcheck through go install (the Go modules are pinned by go/go.sum).
+# Without root it names what is missing instead.
 set -euo pipefail
 need_for_demo=(pkg-config gcc make libc6-dev)
-need_for_test=("${need_for_demo[@]}" g++ binutils libclang-dev abigail-tools)
+need_for_test=("${need_for_demo[@]}" g++ binutils libclang-dev abigail-tools python3)
 case "${1:-test}" in
   demo) wanted=("${need_for_demo[@]}") ;;
   test) wanted=("${need_for_test[@]}") ;;
@@ -29,4 +30,16 @@ fi
 if [ "${1:-test}" = test ] && ! command -v cbindgen >/dev/null; then
   echo "installing cbindgen 0.29.4 (cargo install)"
   cargo install --quiet --locked cbindgen --version 0.29.4
+fi
+if [ "${1:-test}" = test ]; then
+  if ! command -v go >/dev/null; then
+    echo "Go is missing: go/go.mod needs Go $(sed -n 's/^go //p' "$(dirname "$0")/../go/go.mod") or newer" >&2
+    exit 1
+  fi
+  staticcheck="$(go env GOPATH)/bin/staticcheck"
+  if ! [ -x "$staticcheck" ]; then
+    echo "installing staticcheck v0.8.2 (go install)"
+    go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+  fi
+  (cd "$(dirname "$0")/../go" && go mod download)
 fi

@@ -181,6 +181,7 @@ ASSERT_PROTOTYPE(sandlock_policy_handler_grace_ms, int (*)(sandlock_policy_t *, 
 ASSERT_PROTOTYPE(sandlock_error_status, int32_t (*)(const sandlock_error_t *));
 ASSERT_PROTOTYPE(sandlock_error_errno, int32_t (*)(const sandlock_error_t *));
 ASSERT_PROTOTYPE(sandlock_landlock_abi, int32_t (*)(void));
+ASSERT_PROTOTYPE(sandlock_syscall_name, const char*(*)(int64_t));
 ASSERT_PROTOTYPE(sandlock_child_exit, const sandlock_exit_t*(*)(const sandlock_child_t *));
 ASSERT_PROTOTYPE(sandlock_child_pause, int (*)(const sandlock_child_t *, sandlock_error_t **));
 ASSERT_PROTOTYPE(sandlock_child_resume, int (*)(const sandlock_child_t *, sandlock_error_t **));

@@ -37,14 +37,16 @@ fn prctl(option: libc::c_int, arg2: libc::c_ulong, arg3: libc::c_ulong) -> libc:
 }
 
 fn errno() -> i32 {
-    // SAFETY: errno is thread-local and always readable.
+    // SAFETY: `__errno_location` returns a valid pointer to the calling
+    // thread's errno (see `spawn::errno` for the `CLONE_VM` child).
     unsafe { *libc::__errno_location() }
 }
 
 fn current_caps() -> Result<[CapData; 2], i32> {
     let mut header = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
     let mut data = [CapData::default(); 2];
-    // SAFETY: header and a two-element data array, as capget v3 expects.
+    // SAFETY: `header` and `data` are live locals: a v3 header, and the two
+    // elements a v3 capget writes.
     let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut CapHeader, data.as_mut_ptr()) };
     if rc < 0 {
         return Err(errno());
@@ -75,7 +77,8 @@ pub(crate) fn with_effective<T>(keep: u64, call: impl FnOnce() -> T) -> Result<T
 
 fn set_caps(data: &[CapData; 2]) -> Result<(), i32> {
     let mut header = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
-    // SAFETY: header and a two-element data array, as capset v3 expects.
+    // SAFETY: `header` is a live v3 header and `data` borrows the two
+    // elements a v3 capset reads.
     if unsafe { libc::syscall(libc::SYS_capset, &mut header as *mut CapHeader, data.as_ptr()) } < 0 {
         return Err(errno());
     }
@@ -139,7 +142,8 @@ pub(crate) fn drop_privileges(
         }
     }
     if let Some(uid) = uid {
-        // SAFETY: as for setresgid above.
+        // SAFETY: the raw syscall takes three integers and changes only this
+        // task's credentials (no glibc set-ID broadcast).
         if unsafe {
             libc::syscall(
                 libc::SYS_setresuid,
@@ -157,7 +161,8 @@ pub(crate) fn drop_privileges(
         CapData { effective: (keep >> 32) as u32, permitted: (keep >> 32) as u32, inheritable: (keep >> 32) as u32 },
     ];
     let mut header = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
-    // SAFETY: header and a two-element data array, as capset v3 expects.
+    // SAFETY: `header` is a live v3 header and `kept` holds the two
+    // elements a v3 capset reads; the raw syscall changes this task only.
     if unsafe { libc::syscall(libc::SYS_capset, &mut header as *mut CapHeader, kept.as_ptr()) } < 0 {
         return Err((Capabilities, errno()));
     }

@@ -2,11 +2,14 @@
 //! notifications, and the one poll loop that waits for exit, timeout and
 //! output.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout};
 
 use crate::error::{Result, SandlockError};
 use crate::output::{Capture, Feed};
@@ -188,7 +191,7 @@ impl Child {
         };
         let drain_end = Instant::now() + DRAIN_LIMIT;
         while streams.stdout.is_open() || streams.stderr.is_open() {
-            if !poll_streams(None, &mut streams, remaining_ms(Some(drain_end)))? {
+            if !poll_streams(None, &mut streams, remaining(Some(drain_end)))? {
                 break;
             }
         }
@@ -224,13 +227,13 @@ impl Child {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let timeout = remaining_ms(next);
+            let timeout = remaining(next);
             match streams.as_deref_mut() {
                 Some(streams) => {
-                    poll_streams(Some(self.pidfd.as_raw_fd()), streams, timeout)?;
+                    poll_streams(Some(self.pidfd.as_fd()), streams, timeout)?;
                 }
                 None => {
-                    poll_fds(&mut [pollfd(self.pidfd.as_raw_fd(), libc::POLLIN)], timeout)?;
+                    poll_fds(&mut [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)], timeout)?;
                 }
             }
         }
@@ -238,16 +241,22 @@ impl Child {
 
     /// True once the leader has exited (it stays a zombie until `reap`).
     fn exited(&self) -> Result<bool> {
-        // SAFETY: a zeroed siginfo_t is a valid output buffer for waitid.
+        // libc's waitid, not nix's: nix's `WaitStatus` has no real-time
+        // signals, so it fails for a leader killed by one.
+        // SAFETY: all-zero bytes are a valid siginfo_t (integers and a union
+        // of integers).
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: waitid writes into `info`; WNOWAIT leaves the zombie in place.
+        // SAFETY: `info` is a live local the kernel may write whole; the
+        // other arguments are integers. WNOWAIT leaves the zombie in place.
         let rc = unsafe {
             libc::waitid(libc::P_PID, self.pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
         };
         if rc < 0 {
             return Err(SandlockError::last_os("waiting for the sandboxed program"));
         }
-        // SAFETY: waitid filled `info` (or left it zeroed when nothing exited).
+        // SAFETY: reading the union as child-status fields is what waitid
+        // filled for an exited child; with WNOHANG and nothing exited it
+        // left `info` zeroed, so `si_pid` reads 0.
         Ok(unsafe { info.si_pid() } != 0)
     }
 
@@ -261,7 +270,9 @@ impl Child {
             let _ = watchdog.join();
         }
         let mut raw = 0;
-        // SAFETY: reaping our own child into a local status word.
+        // libc's waitpid, for the reason `exited` gives.
+        // SAFETY: reaping our own child into a local status word, which
+        // outlives the call.
         while unsafe { libc::waitpid(self.pid, &mut raw, 0) } < 0 {
             let err = std::io::Error::last_os_error();
             if err.kind() != std::io::ErrorKind::Interrupted {
@@ -286,61 +297,60 @@ impl Drop for Child {
     }
 }
 
-fn pollfd(fd: i32, events: libc::c_short) -> libc::pollfd {
-    libc::pollfd { fd, events, revents: 0 }
-}
-
-fn remaining_ms(until: Option<Instant>) -> i32 {
+/// How long to wait until `until`, rounded up to whole milliseconds so a
+/// poll never returns just before the deadline.
+fn remaining(until: Option<Instant>) -> PollTimeout {
     match until {
-        None => -1,
+        None => PollTimeout::NONE,
         Some(t) => {
             let left = t.saturating_duration_since(Instant::now());
-            // Round up so a poll never returns just before the deadline.
-            left.as_millis().saturating_add(u128::from(left.subsec_nanos() % 1_000_000 != 0)).min(i32::MAX as u128)
-                as i32
+            let ms = left.as_millis().saturating_add(u128::from(left.subsec_nanos() % 1_000_000 != 0));
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
         }
     }
 }
 
-fn poll_fds(fds: &mut [libc::pollfd], timeout_ms: i32) -> Result<i32> {
-    // SAFETY: `fds` is a valid array of pollfd of the given length.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
-    if n < 0 {
-        let err = std::io::Error::last_os_error();
-        if err.kind() == std::io::ErrorKind::Interrupted {
-            return Ok(0);
-        }
-        return Err(SandlockError::io("polling the sandboxed program", err));
+/// `poll`, with an interrupted wait counting as nothing ready.
+fn poll_fds(fds: &mut [PollFd<'_>], timeout: PollTimeout) -> Result<i32> {
+    match nix::poll::poll(fds, timeout) {
+        Ok(n) => Ok(n),
+        Err(Errno::EINTR) => Ok(0),
+        Err(e) => Err(SandlockError::io("polling the sandboxed program", e.into())),
     }
-    Ok(n)
 }
 
 /// One poll over the pidfd (if any) and the open streams; services the
 /// streams that are ready. Returns false when nothing became ready.
-fn poll_streams(pidfd: Option<i32>, streams: &mut Streams, timeout_ms: i32) -> Result<bool> {
-    let mut fds = Vec::with_capacity(4);
-    if let Some(fd) = pidfd {
-        fds.push(pollfd(fd, libc::POLLIN));
-    }
-    let slots = [streams.stdin.raw(), streams.stdout.raw(), streams.stderr.raw()];
-    for (i, fd) in slots.iter().enumerate() {
-        if let Some(fd) = fd {
-            fds.push(pollfd(*fd, if i == 0 { libc::POLLOUT } else { libc::POLLIN }));
+fn poll_streams(pidfd: Option<BorrowedFd<'_>>, streams: &mut Streams, timeout: PollTimeout) -> Result<bool> {
+    // Which stream each entry serves (0 stdin, 1 stdout, 2 stderr; none for
+    // the pidfd), so the streams can be serviced once the poll set is gone.
+    let mut served = [None; 4];
+    let mut ready = [false; 4];
+    {
+        let mut fds = Vec::with_capacity(4);
+        if let Some(fd) = pidfd {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+        }
+        let slots = [streams.stdin.fd(), streams.stdout.fd(), streams.stderr.fd()];
+        for (i, fd) in slots.into_iter().enumerate() {
+            if let Some(fd) = fd {
+                served[fds.len()] = Some(i);
+                fds.push(PollFd::new(fd, if i == 0 { PollFlags::POLLOUT } else { PollFlags::POLLIN }));
+            }
+        }
+        if poll_fds(&mut fds, timeout)? == 0 {
+            return Ok(false);
+        }
+        for (slot, pfd) in ready.iter_mut().zip(&fds) {
+            *slot = pfd.revents().is_some_and(|r| !r.is_empty());
         }
     }
-    if poll_fds(&mut fds, timeout_ms)? == 0 {
-        return Ok(false);
-    }
-    for pfd in &fds {
-        if pfd.revents == 0 {
-            continue;
-        }
-        if slots[0] == Some(pfd.fd) {
-            streams.stdin.write_available();
-        } else if slots[1] == Some(pfd.fd) {
-            streams.stdout.read_available();
-        } else if slots[2] == Some(pfd.fd) {
-            streams.stderr.read_available();
+    for (stream, _) in served.iter().zip(ready).filter(|(_, ready)| *ready) {
+        match stream {
+            Some(0) => streams.stdin.write_available(),
+            Some(1) => streams.stdout.read_available(),
+            Some(2) => streams.stderr.read_available(),
+            _ => {}
         }
     }
     Ok(true)

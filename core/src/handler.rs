@@ -1,103 +1,17 @@
-//! The handler API: what a handler sees of a trapped syscall ([`HandlerCtx`]),
-//! what it may answer ([`NotifAction`]), and what happens when it fails
-//! ([`ExceptionPolicy`]).
+//! The handler API: the handler traits, what a handler sees of a trapped
+//! syscall ([`HandlerCtx`]) and the right to answer it later
+//! ([`DeferredReply`]). What it may answer and what happens when it fails
+//! are plain data, in `notif`.
 
 use std::future::Future;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::mem::{ChildMemory, MemoryError};
+use crate::notif::{ExceptionPolicy, NotifAction, Notification};
 use crate::seccomp::listener::Listener;
-
-/// The kernel's notification, copied out of `struct seccomp_notif`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Notification {
-    pub id: u64,
-    pub pid: u32,
-    pub flags: u32,
-    pub syscall_nr: i32,
-    pub arch: u32,
-    pub instruction_pointer: u64,
-    pub args: [u64; 6],
-}
-
-/// The answer to a trapped syscall.
-#[derive(Debug)]
-pub enum NotifAction {
-    /// Let the kernel run the syscall as the child asked. Landlock and the
-    /// rest of the filter still apply; use it for auditing, never to grant.
-    Continue,
-    /// Fail the syscall with this errno (a positive value such as `EACCES`).
-    Errno(i32),
-    /// Skip the syscall and make it return this value.
-    ReturnValue(i64),
-    /// Send nothing now. The child stays blocked in the syscall until a
-    /// [`DeferredReply`] taken with [`HandlerCtx::defer`] answers it, or until
-    /// the sandbox ends (timeout, kill or exit), whichever comes first.
-    Hold,
-    /// Send `signal` to process group `pgid` of the sandbox, then fail the
-    /// syscall with `EPERM`. `pgid` 0 means the notifying process's group.
-    /// The supervisor refuses any group that is not the sandbox's own.
-    Kill { signal: i32, pgid: i32 },
-    /// Install `srcfd` in the child as the syscall's result (a new fd number);
-    /// `newfd_flags` may be `O_CLOEXEC`. The fd is closed in the supervisor
-    /// whether or not it was sent.
-    InjectFdSend { srcfd: OwnedFd, newfd_flags: u32 },
-}
-
-impl NotifAction {
-    /// An action that answers the syscall with a new read-only fd whose
-    /// content is `data` (a sealed memfd): a virtual file.
-    pub fn inject_bytes(data: &[u8], flags: InjectFlags) -> std::io::Result<NotifAction> {
-        let fd = crate::memfd::sealed_memfd(data, flags.writable)?;
-        let newfd_flags = if flags.cloexec { libc::O_CLOEXEC as u32 } else { 0 };
-        Ok(NotifAction::InjectFdSend { srcfd: fd, newfd_flags })
-    }
-}
-
-/// Options of [`NotifAction::inject_bytes`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InjectFlags {
-    /// The fd is opened read-write (the content is still sealed against growth).
-    pub writable: bool,
-    /// The child's fd is close-on-exec.
-    pub cloexec: bool,
-}
-
-impl Default for InjectFlags {
-    fn default() -> Self {
-        InjectFlags { writable: false, cloexec: true }
-    }
-}
-
-/// What the supervisor answers when a handler fails (returns an error or
-/// panics). The numeric values are part of the C ABI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[repr(u32)]
-pub enum ExceptionPolicy {
-    /// Kill the sandbox's process group (fail closed). The default.
-    #[default]
-    Kill = 0,
-    /// Fail the syscall with `EPERM`.
-    DenyEperm = 1,
-    /// Let the syscall run.
-    Continue = 2,
-    /// Fail the syscall with `EIO`.
-    DenyEio = 3,
-}
-
-impl ExceptionPolicy {
-    pub fn from_u32(value: u32) -> Option<ExceptionPolicy> {
-        match value {
-            0 => Some(ExceptionPolicy::Kill),
-            1 => Some(ExceptionPolicy::DenyEperm),
-            2 => Some(ExceptionPolicy::Continue),
-            3 => Some(ExceptionPolicy::DenyEio),
-            _ => None,
-        }
-    }
-}
+use crate::seccomp::respond::Bounds;
 
 /// Any error a handler returns; it selects the handler's exception policy.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -173,7 +87,7 @@ impl<H: Handler> Handler for WithPolicy<H> {
 pub struct HandlerCtx<'a> {
     pub(crate) notif: &'a Notification,
     pub(crate) listener: &'a Arc<Listener>,
-    pub(crate) sandbox_pgid: i32,
+    pub(crate) bounds: Bounds,
 }
 
 impl<'a> HandlerCtx<'a> {
@@ -207,7 +121,7 @@ impl<'a> HandlerCtx<'a> {
 
     /// Process group of the sandbox (the first child's pid).
     pub fn sandbox_pgid(&self) -> i32 {
-        self.sandbox_pgid
+        self.bounds.pgid
     }
 
     /// The seccomp listener, for advanced use (e.g. `SECCOMP_IOCTL_NOTIF_ADDFD`
@@ -215,6 +129,14 @@ impl<'a> HandlerCtx<'a> {
     /// the returned action or [`HandlerCtx::defer`].
     pub fn listener_fd(&self) -> BorrowedFd<'_> {
         self.listener.as_fd()
+    }
+
+    /// True for a descriptor of the sandbox itself, which a handler must
+    /// never inject or close: the listener, and the policy's Landlock
+    /// ruleset (kept open for every run; a child holding it could add rules
+    /// that later runs would apply).
+    pub fn is_sandbox_fd(&self, fd: RawFd) -> bool {
+        fd >= 0 && (fd == self.listener.raw() || fd == self.bounds.ruleset)
     }
 
     /// True while the child still waits on this notification.
@@ -266,7 +188,7 @@ impl<'a> HandlerCtx<'a> {
     /// Take the right to answer this notification later; return
     /// [`NotifAction::Hold`] from the handler to make use of it.
     pub fn defer(&self) -> DeferredReply {
-        DeferredReply { listener: Arc::clone(self.listener), notif: *self.notif, sandbox_pgid: self.sandbox_pgid }
+        DeferredReply { listener: Arc::clone(self.listener), notif: *self.notif, bounds: self.bounds }
     }
 }
 
@@ -274,7 +196,7 @@ impl<'a> HandlerCtx<'a> {
 pub struct DeferredReply {
     listener: Arc<Listener>,
     notif: Notification,
-    sandbox_pgid: i32,
+    bounds: Bounds,
 }
 
 impl DeferredReply {
@@ -290,13 +212,7 @@ impl DeferredReply {
             NotifAction::Hold => return true,
             other => other,
         };
-        crate::seccomp::respond::respond(
-            &self.listener,
-            &self.notif,
-            self.sandbox_pgid,
-            action,
-            ExceptionPolicy::DenyEperm,
-        )
-        .answered
+        crate::seccomp::respond::respond(&self.listener, &self.notif, self.bounds, action, ExceptionPolicy::DenyEperm)
+            .answered
     }
 }

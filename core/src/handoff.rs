@@ -7,11 +7,20 @@
 //! copies the fd with `pidfd_getfd` and then releases the child, which
 //! meanwhile only yields (a trapped `sched_yield` is answered once the
 //! supervisor runs, so even that cannot deadlock).
+//!
+//! [`Handoff::publish_and_wait`] runs in the child between fork and exec:
+//! atomics on the shared page and a raw `sched_yield`, no allocation, no
+//! lock, no glibc wrapper. The parent's side uses `nix`.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::num::NonZeroUsize;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::mman::{mmap_anonymous, munmap, MapFlags, ProtFlags};
 
 use crate::error::{Result, SandlockError, SpawnStage};
 
@@ -28,7 +37,7 @@ struct Shared {
 
 /// A page shared by parent and child across fork.
 pub(crate) struct Handoff {
-    page: *mut Shared,
+    page: NonNull<Shared>,
 }
 
 // SAFETY: the page holds only atomics, and the mapping lives until drop.
@@ -40,29 +49,23 @@ const PAGE: usize = 4096;
 
 impl Handoff {
     pub(crate) fn new() -> Result<Handoff> {
-        // SAFETY: a fresh anonymous shared mapping, checked below.
-        let page = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                PAGE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if page == libc::MAP_FAILED {
-            return Err(SandlockError::last_os("mapping the listener hand-off page"));
-        }
-        let page = page.cast::<Shared>();
-        // SAFETY: the mapping is page-aligned, writable and large enough.
+        let len = NonZeroUsize::new(PAGE).expect("a page has bytes");
+        let rw = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        // SAFETY: a new anonymous mapping at an address the kernel picks
+        // replaces nothing of ours.
+        let page = unsafe { mmap_anonymous(None, len, rw, MapFlags::MAP_SHARED) }
+            .map_err(|e| SandlockError::io("mapping the listener hand-off page", e.into()))?
+            .cast::<Shared>();
+        // SAFETY: the mapping is page-aligned, writable, larger than `Shared`
+        // and not yet seen by anyone else.
         unsafe { page.write(Shared { listener: AtomicI32::new(-1), released: AtomicU32::new(0) }) };
         Ok(Handoff { page })
     }
 
     fn shared(&self) -> &Shared {
-        // SAFETY: initialised in `new`, mapped until drop.
-        unsafe { &*self.page }
+        // SAFETY: initialised in `new` and mapped until drop; only shared
+        // references are made, and `Shared` is atomics only.
+        unsafe { self.page.as_ref() }
     }
 
     /// Child side: publish the listener and wait until the parent holds a
@@ -78,7 +81,7 @@ impl Handoff {
 
     /// Parent side: copy the child's listener. `None` when the child failed
     /// before publishing it (its report, readable on `report`, says why).
-    pub(crate) fn take(&self, pidfd: &OwnedFd, report: RawFd) -> Result<Option<OwnedFd>> {
+    pub(crate) fn take(&self, pidfd: &OwnedFd, report: BorrowedFd<'_>) -> Result<Option<OwnedFd>> {
         let shared = self.shared();
         let deadline = Instant::now() + PUBLISH_LIMIT;
         let fd = loop {
@@ -97,7 +100,8 @@ impl Handoff {
             }
             std::thread::sleep(POLL_PAUSE);
         };
-        // SAFETY: pidfd_getfd with integer arguments.
+        // SAFETY: pidfd_getfd takes integers and touches no memory of ours;
+        // `pidfd` is borrowed, so it stays open for the call.
         let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0u32) };
         shared.released.store(1, Ordering::Release);
         if copy < 0 {
@@ -116,15 +120,14 @@ impl Handoff {
 }
 
 /// True when the child wrote its failure report or closed the pipe.
-fn child_reported(report: RawFd) -> bool {
-    let mut pfd = libc::pollfd { fd: report, events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd, zero timeout.
-    unsafe { libc::poll(&mut pfd, 1, 0) > 0 }
+fn child_reported(report: BorrowedFd<'_>) -> bool {
+    poll(&mut [PollFd::new(report, PollFlags::POLLIN)], PollTimeout::ZERO).is_ok_and(|n| n > 0)
 }
 
 impl Drop for Handoff {
     fn drop(&mut self) {
-        // SAFETY: unmapping our own mapping; no reference outlives `self`.
-        unsafe { libc::munmap(self.page.cast(), PAGE) };
+        // SAFETY: the mapping `new` made; references to it borrow `self`, so
+        // none outlives this call. The child's copy of the mapping is its own.
+        let _ = unsafe { munmap(self.page.cast(), PAGE) };
     }
 }

@@ -1,18 +1,13 @@
-//! What this kernel can enforce, probed once per process.
+//! What this kernel offers, probed once per process: reported by
+//! `KernelFeatures::get()`, and used to pick the seccomp flags a spawn asks
+//! for.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::OnceLock;
 
 use crate::error::{Result, SandlockError};
-use crate::policy::Policy;
 use crate::seccomp::bpf::{self, FilterSpec};
 use crate::seccomp::listener::Listener;
-use crate::spawn::{SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV};
-
-/// Landlock ABI that brought TCP port rules.
-const LANDLOCK_ABI_NET: i32 = 4;
-/// Landlock ABI that brought abstract-socket and signal scoping.
-const LANDLOCK_ABI_SCOPE: i32 = 6;
 
 /// Kernel features sandlock relies on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +44,8 @@ impl KernelFeatures {
             )
         };
         let action: u32 = libc::SECCOMP_RET_USER_NOTIF;
-        // SAFETY: GET_ACTION_AVAIL reads one u32 from a valid pointer.
+        // SAFETY: GET_ACTION_AVAIL reads one u32 through the pointer, and
+        // `action` is a live local u32.
         let notif =
             unsafe { libc::syscall(libc::SYS_seccomp, libc::SECCOMP_GET_ACTION_AVAIL, 0, &action as *const u32) };
         let (seccomp_wait_killable_recv, seccomp_sync_wakeup) =
@@ -62,37 +58,17 @@ impl KernelFeatures {
         }
     }
 
-    /// Fail with `Unsupported` when the policy asks for what this kernel
-    /// cannot enforce, unless the policy opted into best effort.
-    pub(crate) fn check_policy(&self, policy: &Policy) -> Result<()> {
-        if policy.best_effort {
+    /// Fail with `Unsupported` when the handler path cannot work here,
+    /// unless the caller opted into best effort. What Landlock can enforce
+    /// is the `landlock` crate's to decide (see `landlock_rules`).
+    pub(crate) fn require_user_notif(&self, best_effort: bool) -> Result<()> {
+        if best_effort || self.seccomp_user_notif {
             return Ok(());
         }
-        if self.landlock_abi < 1 {
-            return Err(SandlockError::Unsupported {
-                feature: "Landlock file-system rules",
-                reason: "Landlock is not enabled in this kernel (needs Linux 5.13+ with lsm=landlock)".into(),
-            });
-        }
-        if self.landlock_abi < LANDLOCK_ABI_NET {
-            return Err(SandlockError::Unsupported {
-                feature: "TCP port rules",
-                reason: format!("Landlock ABI {} < {LANDLOCK_ABI_NET} (Linux 6.7)", self.landlock_abi),
-            });
-        }
-        if policy.scope_ipc && self.landlock_abi < LANDLOCK_ABI_SCOPE {
-            return Err(SandlockError::Unsupported {
-                feature: "IPC scoping",
-                reason: format!("Landlock ABI {} < {LANDLOCK_ABI_SCOPE} (Linux 6.12)", self.landlock_abi),
-            });
-        }
-        if !self.seccomp_user_notif {
-            return Err(SandlockError::Unsupported {
-                feature: "seccomp user notification",
-                reason: "SECCOMP_RET_USER_NOTIF is not available".into(),
-            });
-        }
-        Ok(())
+        Err(SandlockError::Unsupported {
+            feature: "seccomp user notification",
+            reason: "SECCOMP_RET_USER_NOTIF is not available".into(),
+        })
     }
 }
 
@@ -103,13 +79,16 @@ impl KernelFeatures {
 fn probe_listener_flags() -> (bool, bool) {
     let filter = bpf::assemble(&FilterSpec::default());
     let probe = move || {
-        // SAFETY: prctl with integer arguments; it affects only this thread.
-        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } < 0 {
+        // no_new_privs is a property of this thread alone.
+        if nix::sys::prctl::set_no_new_privs().is_err() {
             return (false, false);
         }
-        let killable =
-            bpf::install(&filter, SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV).ok();
-        let Some(fd) = killable.or_else(|| bpf::install(&filter, SECCOMP_FILTER_FLAG_NEW_LISTENER).ok()) else {
+        let killable = bpf::install(
+            &filter,
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+        )
+        .ok();
+        let Some(fd) = killable.or_else(|| bpf::install(&filter, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER).ok()) else {
             return (false, false);
         };
         // SAFETY: the install returned a new listener fd that nothing else owns.

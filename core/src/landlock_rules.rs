@@ -1,72 +1,120 @@
-//! The Landlock ruleset of a policy, created in the parent before fork; the
-//! child only calls `landlock_restrict_self` on the resulting fd.
+//! The Landlock ruleset of a policy, created once when the policy is built;
+//! every child only calls `landlock_restrict_self` on the resulting fd.
+//!
+//! The rights are those of [`TARGET`], declared here, not read from the
+//! kernel: the `landlock` crate probes the kernel and, group by group,
+//! either enforces what the group asks for or fails, as each group's
+//! [`CompatLevel`] says. A group the policy needs is a hard requirement, so
+//! an older kernel makes the policy fail to build instead of silently
+//! running weaker; only a policy that asks for best effort lets the crate
+//! leave out what the kernel lacks.
 
-use std::fs;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use landlock::{
     Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, PathFd, Ruleset, RulesetAttr,
-    RulesetCreatedAttr, Scope, ABI,
+    RulesetCreated, RulesetCreatedAttr, RulesetError, Scope, ABI,
 };
 
-use crate::error::{Result, SandlockError};
-use crate::kernel::KernelFeatures;
-use crate::policy::{proc_relation, Policy, ProcRelation};
+use nix::sys::stat::fstat;
+use nix::sys::statfs::{fstatfs, PROC_SUPER_MAGIC};
 
-/// Build the ruleset fd from the policy's rule paths (see [`rule_paths`]).
-pub(crate) fn build(policy: &Policy) -> Result<Option<OwnedFd>> {
-    let abi = ABI::from(KernelFeatures::get().landlock_abi);
-    if abi == ABI::Unsupported {
-        return Ok(None);
+use crate::error::{Result, SandlockError};
+
+/// The Landlock ABI whose rights a policy handles: file-system rights up to
+/// `Truncate` (ABI 3) and `IoctlDev` (ABI 5), TCP bind and connect (ABI 4),
+/// abstract-socket and signal scoping (ABI 6).
+const TARGET: ABI = ABI::V6;
+
+/// A group of rights that is enforced whole or reported as missing.
+struct Group {
+    /// The `feature` of the `Unsupported` error.
+    feature: &'static str,
+    /// What kernel brings everything the group asks for.
+    needs: &'static str,
+}
+
+const TCP: Group =
+    Group { feature: "TCP port rules", needs: "TCP port rules need Landlock ABI 4 (Linux 6.7) with lsm=landlock" };
+const FS: Group = Group {
+    feature: "Landlock file-system rules",
+    needs: "the file-system rights up to ioctl_dev need Landlock ABI 5 (Linux 6.10)",
+};
+const IPC: Group =
+    Group { feature: "IPC scoping", needs: "abstract-socket and signal scoping need Landlock ABI 6 (Linux 6.12)" };
+
+impl Group {
+    fn unsupported(&self, error: RulesetError) -> SandlockError {
+        SandlockError::Unsupported { feature: self.feature, reason: format!("{error}; {}", self.needs) }
     }
-    let err = |e: landlock::RulesetError| SandlockError::Unsupported { feature: "Landlock", reason: e.to_string() };
-    let level = if policy.best_effort { CompatLevel::BestEffort } else { CompatLevel::HardRequirement };
-    let mut ruleset =
-        Ruleset::default().set_compatibility(level).handle_access(AccessFs::from_all(abi)).map_err(err)?;
-    if abi >= ABI::V4 {
-        ruleset = ruleset.handle_access(AccessNet::BindTcp | AccessNet::ConnectTcp).map_err(err)?;
+}
+
+/// What the ruleset grants, in plain terms.
+pub(crate) struct Rules<'a> {
+    /// Paths the child may read and execute.
+    pub read: &'a [PathBuf],
+    /// Paths the child may do everything in.
+    pub write: &'a [PathBuf],
+    pub bind_tcp: &'a [u16],
+    pub connect_tcp: &'a [u16],
+    /// Abstract UNIX sockets and signals stay inside the sandbox.
+    pub scope_ipc: bool,
+    /// Enforce what this kernel can and leave out the rest.
+    pub best_effort: bool,
+}
+
+/// Create the ruleset fd, or `None` when best effort found no Landlock.
+pub(crate) fn build(rules: &Rules<'_>) -> Result<Option<OwnedFd>> {
+    // Each group the policy asks for is one it needs. The groups are asked
+    // for in the order of the ABIs that bring them, so an older kernel is
+    // told about the first group it lacks.
+    let level = if rules.best_effort { CompatLevel::BestEffort } else { CompatLevel::HardRequirement };
+    // TCP and file-system rights are always handled: a policy denies every
+    // port and every path it does not grant.
+    let mut ruleset = Ruleset::default()
+        .set_compatibility(level)
+        .handle_access(AccessNet::BindTcp | AccessNet::ConnectTcp)
+        .map_err(|e| TCP.unsupported(e))?
+        .set_compatibility(level)
+        .handle_access(AccessFs::from_all(TARGET))
+        .map_err(|e| FS.unsupported(e))?;
+    if rules.scope_ipc {
+        ruleset = ruleset
+            .set_compatibility(level)
+            .scope(Scope::AbstractUnixSocket | Scope::Signal)
+            .map_err(|e| IPC.unsupported(e))?;
     }
-    if policy.scope_ipc && abi >= ABI::V6 {
-        ruleset = ruleset.scope(Scope::AbstractUnixSocket | Scope::Signal).map_err(err)?;
-    }
-    let mut created = ruleset.create().map_err(err)?;
-    let read = AccessFs::from_read(abi);
-    let write = AccessFs::from_all(abi);
-    for (paths, access) in [(&policy.read_rules, read), (&policy.write_rules, write)] {
+    let landlock = |e: RulesetError| SandlockError::Unsupported { feature: "Landlock", reason: e.to_string() };
+    let mut created = ruleset.create().map_err(landlock)?;
+    for (paths, access) in [(rules.read, AccessFs::from_read(TARGET)), (rules.write, AccessFs::from_all(TARGET))] {
         for path in paths {
-            created = add_path_rule(created, path, access, abi)?;
+            created = add_path_rule(created, path, access)?;
         }
     }
-    if abi >= ABI::V4 {
-        for &port in &policy.net_connect_tcp {
-            created = created.add_rule(NetPort::new(port, AccessNet::ConnectTcp)).map_err(err)?;
-        }
-        for &port in &policy.net_bind_tcp {
-            created = created.add_rule(NetPort::new(port, AccessNet::BindTcp)).map_err(err)?;
-        }
+    for &port in rules.connect_tcp {
+        created = created.add_rule(NetPort::new(port, AccessNet::ConnectTcp)).map_err(|e| TCP.unsupported(e))?;
+    }
+    for &port in rules.bind_tcp {
+        created = created.add_rule(NetPort::new(port, AccessNet::BindTcp)).map_err(|e| TCP.unsupported(e))?;
     }
     Ok(created.into())
 }
 
-fn add_path_rule(
-    created: landlock::RulesetCreated,
-    path: &Path,
-    access: BitFlags<AccessFs>,
-    abi: ABI,
-) -> Result<landlock::RulesetCreated> {
+fn add_path_rule(created: RulesetCreated, path: &Path, access: BitFlags<AccessFs>) -> Result<RulesetCreated> {
     let not_found = |source| SandlockError::PathNotFound { path: path.to_path_buf(), source };
     let fd = PathFd::new(path).map_err(|e| not_found(std::io::Error::other(e.to_string())))?;
     let (is_dir, on_procfs) = inspect(fd.as_fd()).map_err(not_found)?;
     // The rule is what this fd names, resolved in the caller's process:
     // on procfs that is the caller's /proc (`/proc/self`, `/dev/fd`), so
     // procfs is never granted through Landlock, whatever the path became
-    // since the policy was built. The procfs built-in serves it instead.
+    // since the policy's paths were checked. The procfs built-in serves it
+    // instead.
     if on_procfs {
         return Ok(created);
     }
     // Directory-only rights are invalid on a file rule.
-    let access = if is_dir { access } else { access & AccessFs::from_file(abi) };
+    let access = if is_dir { access } else { access & AccessFs::from_file(TARGET) };
     created.add_rule(PathBeneath::new(fd, access)).map_err(|e| SandlockError::Unsupported {
         feature: "Landlock path rule",
         reason: format!("{}: {e}", path.display()),
@@ -75,51 +123,9 @@ fn add_path_rule(
 
 /// (is a directory, is on procfs) of an open fd.
 fn inspect(fd: BorrowedFd<'_>) -> std::io::Result<(bool, bool)> {
-    // SAFETY: zeroed stat/statfs are valid output buffers for the calls below.
-    let (mut st, mut sfs): (libc::stat, libc::statfs) = unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
-    // SAFETY: fstat and fstatfs write into the local buffers; `fd` is open.
-    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } < 0 || unsafe { libc::fstatfs(fd.as_raw_fd(), &mut sfs) } < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok((st.st_mode & libc::S_IFMT == libc::S_IFDIR, sfs.f_type == libc::PROC_SUPER_MAGIC))
-}
-
-/// The paths to grant: when `/proc` is hidden, anything resolving into it is
-/// left out and an ancestor of `/proc` is replaced by its entries other than
-/// the one leading to `/proc`. Computed once, when the policy is built.
-pub(crate) fn rule_paths(paths: &[PathBuf], hide_proc: bool) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for path in paths {
-        if !hide_proc {
-            out.push(path.clone());
-            continue;
-        }
-        match proc_relation(path) {
-            ProcRelation::Inside => {}
-            ProcRelation::Ancestor => out.extend(siblings_off_path(path, Path::new("/proc"))),
-            ProcRelation::Unrelated => out.push(path.clone()),
-        }
-    }
-    out
-}
-
-/// Entries of `ancestor` (recursively along the way) except those on the
-/// way to `target`.
-fn siblings_off_path(ancestor: &Path, target: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(ancestor) else { return Vec::new() };
-    let mut out = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path == target {
-            continue;
-        }
-        if target.starts_with(&path) {
-            out.extend(siblings_off_path(&path, target));
-        } else {
-            out.push(path);
-        }
-    }
-    out
+    let st = fstat(fd.as_raw_fd())?;
+    let on_procfs = fstatfs(fd)?.filesystem_type() == PROC_SUPER_MAGIC;
+    Ok((st.st_mode & libc::S_IFMT == libc::S_IFDIR, on_procfs))
 }
 
 #[cfg(test)]
@@ -132,26 +138,5 @@ mod tests {
             let fd = PathFd::new(path).unwrap();
             assert_eq!(inspect(fd.as_fd()).unwrap(), (true, procfs), "{path}");
         }
-    }
-
-    #[test]
-    fn root_grant_is_split_around_proc() {
-        let paths = rule_paths(&[PathBuf::from("/")], true);
-        assert!(!paths.iter().any(|p| p.starts_with("/proc")));
-        assert!(paths.contains(&PathBuf::from("/usr")));
-        assert!(paths.contains(&PathBuf::from("/etc")));
-    }
-
-    #[test]
-    fn paths_resolving_into_proc_are_dropped_when_hidden() {
-        let paths = [PathBuf::from("/proc/self"), PathBuf::from("/usr")];
-        assert_eq!(rule_paths(&paths, true), vec![PathBuf::from("/usr")]);
-    }
-
-    #[test]
-    fn proc_rules_are_dropped_only_when_hidden() {
-        let paths = [PathBuf::from("/proc"), PathBuf::from("/usr")];
-        assert_eq!(rule_paths(&paths, true), vec![PathBuf::from("/usr")]);
-        assert_eq!(rule_paths(&paths, false), paths.to_vec());
     }
 }

@@ -22,10 +22,12 @@ mod kernel;
 mod landlock_rules;
 mod mem;
 mod memfd;
+mod notif;
 mod output;
 mod pidfd;
 mod policy;
 mod policy_fn;
+mod proc_paths;
 mod sandbox;
 mod seccomp;
 mod spawn;
@@ -34,12 +36,10 @@ mod syscall;
 
 pub use child::{Child, GroupSignal};
 pub use error::{Result, SandlockError, SpawnStage};
-pub use handler::{
-    AsyncHandler, DeferredReply, ExceptionPolicy, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult,
-    InjectFlags, NotifAction, Notification,
-};
+pub use handler::{AsyncHandler, DeferredReply, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult};
 pub use kernel::KernelFeatures;
 pub use mem::MemoryError;
+pub use notif::{ExceptionPolicy, InjectFlags, NotifAction, Notification};
 pub use policy::{
     check_capability, check_directory, check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules,
     DEFAULT_HANDLER_GRACE, DEFAULT_MAX_OUTPUT,

@@ -2,7 +2,10 @@
 //! checked valid before and after each access, so a child that exited (and
 //! whose pid was reused) or that was interrupted yields an error.
 
-use std::io;
+use std::io::{self, IoSlice, IoSliceMut};
+
+use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
+use nix::unistd::Pid;
 
 use crate::seccomp::listener::Listener;
 
@@ -34,6 +37,10 @@ impl<'a> ChildMemory<'a> {
         ChildMemory { listener, id, pid }
     }
 
+    fn pid(&self) -> Pid {
+        Pid::from_raw(self.pid as libc::pid_t)
+    }
+
     fn check_valid(&self) -> Result<(), MemoryError> {
         if self.listener.id_valid(self.id) {
             Ok(())
@@ -50,15 +57,10 @@ impl<'a> ChildMemory<'a> {
 
     pub(crate) fn write(&self, addr: u64, data: &[u8]) -> Result<(), MemoryError> {
         self.check_valid()?;
-        let local = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
-        let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: data.len() };
-        // SAFETY: `local` describes `data`, which outlives the call and is only
-        // read; `remote` names the child's address space, which the kernel checks.
-        let n = unsafe { libc::process_vm_writev(self.pid as libc::pid_t, &local, 1, &remote, 1, 0) };
-        if n < 0 {
-            return Err(MemoryError::Fault { addr, source: io::Error::last_os_error() });
-        }
-        if n as usize != data.len() {
+        let remote = RemoteIoVec { base: addr as usize, len: data.len() };
+        let n = process_vm_writev(self.pid(), &[IoSlice::new(data)], &[remote])
+            .map_err(|e| MemoryError::Fault { addr, source: e.into() })?;
+        if n != data.len() {
             return Err(MemoryError::Fault { addr, source: io::Error::from_raw_os_error(libc::EFAULT) });
         }
         self.check_valid()
@@ -89,15 +91,11 @@ impl<'a> ChildMemory<'a> {
         if buf.is_empty() {
             return Ok(());
         }
-        let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
-        let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: buf.len() };
-        // SAFETY: `local` describes `buf`, exclusively borrowed for the call;
-        // the kernel validates the remote range in the child.
-        let n = unsafe { libc::process_vm_readv(self.pid as libc::pid_t, &local, 1, &remote, 1, 0) };
-        if n < 0 {
-            return Err(MemoryError::Fault { addr, source: io::Error::last_os_error() });
-        }
-        if n as usize != buf.len() {
+        let remote = RemoteIoVec { base: addr as usize, len: buf.len() };
+        let len = buf.len();
+        let n = process_vm_readv(self.pid(), &mut [IoSliceMut::new(buf)], &[remote])
+            .map_err(|e| MemoryError::Fault { addr, source: e.into() })?;
+        if n != len {
             return Err(MemoryError::Fault { addr, source: io::Error::from_raw_os_error(libc::EFAULT) });
         }
         Ok(())

@@ -3,28 +3,35 @@
 use std::io::{self, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 
+use nix::fcntl::{fcntl, FcntlArg, SealFlag};
+use nix::sys::memfd::{memfd_create, MemFdCreateFlag};
+
+use crate::notif::{InjectFlags, NotifAction};
+
+// Here rather than beside the enum: `notif` depends on nothing, and this
+// constructor needs a memfd.
+impl NotifAction {
+    /// An action that answers the syscall with a new read-only fd whose
+    /// content is `data` (a sealed memfd): a virtual file.
+    pub fn inject_bytes(data: &[u8], flags: InjectFlags) -> io::Result<NotifAction> {
+        let fd = sealed_memfd(data, flags.writable)?;
+        let newfd_flags = if flags.cloexec { libc::O_CLOEXEC as u32 } else { 0 };
+        Ok(NotifAction::InjectFdSend { srcfd: fd, newfd_flags })
+    }
+}
+
 /// A memfd holding `data`, sealed against resizing (and writing, unless
 /// `writable`), positioned at offset 0.
 pub(crate) fn sealed_memfd(data: &[u8], writable: bool) -> io::Result<OwnedFd> {
-    let name = c"sandlock-inject";
-    // SAFETY: `name` is a valid NUL-terminated string.
-    let raw = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
-    if raw < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: memfd_create returned a new fd that nothing else owns.
-    let fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
+    let fd = memfd_create(c"sandlock-inject", MemFdCreateFlag::MFD_CLOEXEC | MemFdCreateFlag::MFD_ALLOW_SEALING)?;
     let mut file = std::fs::File::from(fd);
     file.write_all(data)?;
     file.seek(SeekFrom::Start(0))?;
-    let mut seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+    let mut seals = SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_SEAL;
     if !writable {
-        seals |= libc::F_SEAL_WRITE;
+        seals |= SealFlag::F_SEAL_WRITE;
     }
-    // SAFETY: fcntl with integer arguments on an fd we own.
-    if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    fcntl(file.as_raw_fd(), FcntlArg::F_ADD_SEALS(seals))?;
     Ok(file.into())
 }
 

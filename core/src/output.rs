@@ -1,8 +1,10 @@
 //! Bounded capture of the child's output (and feeding its stdin), driven by
 //! the same `poll` loop that waits for the child.
 
-use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+use nix::errno::Errno;
+use nix::sys::socket::{send, MsgFlags};
 
 /// One output pipe being drained into a bounded buffer.
 pub(crate) struct Capture {
@@ -17,8 +19,8 @@ impl Capture {
         Capture { fd, data: Vec::new(), truncated: false, max }
     }
 
-    pub(crate) fn raw(&self) -> Option<i32> {
-        self.fd.as_ref().map(|f| f.as_raw_fd())
+    pub(crate) fn fd(&self) -> Option<BorrowedFd<'_>> {
+        self.fd.as_ref().map(|f| f.as_fd())
     }
 
     /// Read what is available; closes the pipe at EOF. Output past the
@@ -26,19 +28,19 @@ impl Capture {
     pub(crate) fn read_available(&mut self) {
         let Some(fd) = &self.fd else { return };
         let mut buf = [0u8; 65536];
-        // SAFETY: reading into a stack buffer of the given length.
-        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n < 0 {
-            if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+        let n = match nix::unistd::read(fd.as_raw_fd(), &mut buf) {
+            Ok(0) => {
                 self.fd = None;
+                return;
             }
-            return;
-        }
-        if n == 0 {
-            self.fd = None;
-            return;
-        }
-        let chunk = &buf[..n as usize];
+            Ok(n) => n,
+            Err(Errno::EINTR) => return,
+            Err(_) => {
+                self.fd = None;
+                return;
+            }
+        };
+        let chunk = &buf[..n];
         let room = self.max.saturating_sub(self.data.len());
         if chunk.len() > room {
             self.truncated = true;
@@ -67,8 +69,8 @@ impl Feed {
         feed
     }
 
-    pub(crate) fn raw(&self) -> Option<i32> {
-        self.fd.as_ref().map(|f| f.as_raw_fd())
+    pub(crate) fn fd(&self) -> Option<BorrowedFd<'_>> {
+        self.fd.as_ref().map(|f| f.as_fd())
     }
 
     /// Write what the pipe takes; closes it when done or when the child
@@ -78,18 +80,15 @@ impl Feed {
         let rest = &self.data[self.written..];
         // stdin is a socket so that MSG_NOSIGNAL keeps a child that stopped
         // reading from raising SIGPIPE in the caller's process.
-        // SAFETY: sending from a live slice of the given length.
-        let n = unsafe {
-            libc::send(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT)
-        };
-        if n < 0 {
-            let err = io::Error::last_os_error();
-            if !matches!(err.kind(), io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock) {
+        let n = match send(fd.as_raw_fd(), rest, MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT) {
+            Ok(n) => n,
+            Err(Errno::EINTR | Errno::EAGAIN) => return,
+            Err(_) => {
                 self.fd = None;
+                return;
             }
-            return;
-        }
-        self.written += n as usize;
+        };
+        self.written += n;
         if self.written == self.data.len() {
             self.fd = None;
         }

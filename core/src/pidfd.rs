@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
 
 fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> io::Result<OwnedFd> {
-    // SAFETY: pidfd_open takes two integers.
+    // SAFETY: pidfd_open takes two integers and touches no memory of ours.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
@@ -45,11 +45,13 @@ fn thread_group(tid: libc::pid_t) -> io::Result<libc::pid_t> {
 
 /// A copy of `fd` of the task behind `pidfd` (`pidfd_getfd`), close-on-exec.
 pub(crate) fn get_fd(pidfd: &OwnedFd, fd: i32) -> io::Result<OwnedFd> {
-    // SAFETY: pidfd_getfd takes integers; the pidfd is open.
+    // SAFETY: pidfd_getfd takes integers and touches no memory of ours;
+    // `pidfd` is borrowed, so it stays open for the call.
     let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0u32) };
     if copy < 0 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: pidfd_getfd returned a new fd that we own.
+    // SAFETY: pidfd_getfd returned a new fd (always close-on-exec) that
+    // nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(copy as i32) })
 }

@@ -5,11 +5,15 @@
 //! one this kernel can enforce (or one whose caller opted into best effort).
 
 use std::ffi::{OsStr, OsString};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Result, SandlockError};
 use crate::kernel::KernelFeatures;
+use crate::landlock_rules::{self, Rules};
+use crate::proc_paths::{proc_relation, rule_paths, ProcRelation};
 use crate::syscall::Syscall;
 
 /// Default bound on each captured output stream of [`crate::Sandbox::run`].
@@ -40,16 +44,14 @@ pub enum SyscallRules {
 /// A validated sandbox policy. Build one with [`Policy::builder`].
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// What Landlock is given for `fs_read` and `fs_write`, decided once in
-    /// `build`: grants into `/proc` left out, ancestors of `/proc` split (see
-    /// `landlock_rules`).
-    pub(crate) read_rules: Vec<PathBuf>,
-    pub(crate) write_rules: Vec<PathBuf>,
+    /// The Landlock ruleset of `fs_read`, `fs_write`, the TCP ports and IPC
+    /// scoping, created once in `build` (so an unsupported kernel fails
+    /// there) and applied by every run; `None` when best effort found no
+    /// Landlock.
+    pub(crate) landlock: Option<Arc<OwnedFd>>,
     /// Some grant reaches into `/proc`: the procfs built-in runs.
     pub(crate) proc_granted: bool,
     pub(crate) net_bind_tcp: Vec<u16>,
-    pub(crate) net_connect_tcp: Vec<u16>,
-    pub(crate) scope_ipc: bool,
     pub(crate) syscalls: SyscallRules,
     pub(crate) allow_netlink: bool,
     pub(crate) allow_unix_sockets: bool,
@@ -64,7 +66,6 @@ pub struct Policy {
     pub(crate) gid: Option<u32>,
     pub(crate) keep_capabilities: Vec<u32>,
     pub(crate) max_output: usize,
-    pub(crate) best_effort: bool,
     pub(crate) private_ipc: bool,
     pub(crate) private_network: bool,
     pub(crate) handler_grace: Duration,
@@ -98,31 +99,6 @@ impl Policy {
     /// How long a finished run waits for handlers still inside a callback.
     pub fn handler_grace(&self) -> Duration {
         self.handler_grace
-    }
-}
-
-/// How a granted path stands to `/proc`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ProcRelation {
-    /// `/proc` or below, once symlinks are resolved.
-    Inside,
-    /// An ancestor of `/proc`, such as `/`.
-    Ancestor,
-    Unrelated,
-}
-
-/// Where `path` resolves relative to `/proc`. Rules are resolved in the
-/// caller's process, where `/proc/self` (or `/dev/fd`) names the caller, so
-/// the decision is made on the canonical path.
-pub(crate) fn proc_relation(path: &Path) -> ProcRelation {
-    let proc = Path::new("/proc");
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if canonical.starts_with(proc) {
-        ProcRelation::Inside
-    } else if proc.starts_with(&canonical) {
-        ProcRelation::Ancestor
-    } else {
-        ProcRelation::Unrelated
     }
 }
 
@@ -422,13 +398,21 @@ impl PolicyBuilder {
         let proc_granted =
             self.fs_read.iter().chain(&self.fs_write).any(|p| proc_relation(p) != ProcRelation::Unrelated);
         let namespaces = self.namespaces_available()?;
-        let policy = Policy {
-            read_rules: crate::landlock_rules::rule_paths(&self.fs_read, proc_granted),
-            write_rules: crate::landlock_rules::rule_paths(&self.fs_write, proc_granted),
+        // Grants into `/proc` are left out and ancestors of `/proc` split:
+        // the procfs built-in serves it (see `proc_paths`).
+        let landlock = landlock_rules::build(&Rules {
+            read: &rule_paths(&self.fs_read, proc_granted),
+            write: &rule_paths(&self.fs_write, proc_granted),
+            bind_tcp: &self.net_bind_tcp,
+            connect_tcp: &self.net_connect_tcp,
+            scope_ipc: self.scope_ipc,
+            best_effort: self.best_effort,
+        })?;
+        KernelFeatures::get().require_user_notif(self.best_effort)?;
+        Ok(Policy {
+            landlock: landlock.map(Arc::new),
             proc_granted,
             net_bind_tcp: self.net_bind_tcp.clone(),
-            net_connect_tcp: self.net_connect_tcp.clone(),
-            scope_ipc: self.scope_ipc,
             syscalls,
             allow_netlink: self.allow_netlink,
             allow_unix_sockets: self.allow_unix_sockets,
@@ -443,13 +427,10 @@ impl PolicyBuilder {
             gid: self.gid,
             keep_capabilities: self.keep_capabilities.clone(),
             max_output: self.max_output,
-            best_effort: self.best_effort,
             private_ipc: self.private_ipc && namespaces,
             private_network: self.private_network && namespaces,
             handler_grace: self.handler_grace,
-        };
-        KernelFeatures::get().check_policy(&policy)?;
-        Ok(policy)
+        })
     }
 
     /// Whether the private namespaces asked for can be made: creating one

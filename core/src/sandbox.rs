@@ -3,18 +3,20 @@
 //! stdio) and `spawn` (a [`Child`] handle).
 
 use std::ffi::{OsStr, OsString};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 use crate::builtins;
 use crate::child::{Child, Streams};
 use crate::deny::{default_deny_numbers, host_ipc_deny_numbers, root_child_deny_numbers};
 use crate::error::{Result, SandlockError};
-use crate::handler::{AsyncAdapter, AsyncHandler, ExceptionPolicy, Handler, WithPolicy};
-use crate::landlock_rules;
+use crate::handler::{AsyncAdapter, AsyncHandler, Handler, WithPolicy};
+use crate::notif::ExceptionPolicy;
 use crate::output::{Capture, Feed};
 use crate::policy::{Policy, Stdin, SyscallRules};
 use crate::seccomp::bpf::{self, FilterSpec};
 use crate::seccomp::dispatch::Dispatch;
+use crate::seccomp::respond::Bounds;
 use crate::seccomp::supervisor::{Supervisor, SupervisorConfig};
 use crate::spawn::{self, PlanInput, SpawnPlan, StdioMode};
 use crate::status::{ExitStatus, RunOutput};
@@ -254,7 +256,7 @@ impl Sandbox {
             keep_caps: crate::caps::mask(&self.policy.keep_capabilities),
             uid: self.policy.uid,
             gid: self.policy.gid,
-            landlock: landlock_rules::build(&self.policy)?,
+            landlock: self.policy.landlock.clone(),
             filter: bpf::assemble(&spec),
             notify,
             namespaces: self.namespace_flags(),
@@ -267,7 +269,9 @@ impl Sandbox {
                     sync_wakeup: self.sync_wakeup,
                     grace: self.policy.handler_grace,
                 };
-                match Supervisor::start(listener, dispatch, started.pid, &config) {
+                let ruleset = self.policy.landlock.as_ref().map_or(-1, |fd| fd.as_raw_fd());
+                let bounds = Bounds { pgid: started.pid, ruleset };
+                match Supervisor::start(listener, dispatch, bounds, &config) {
                     Ok(supervisor) => Some(supervisor),
                     Err(e) => {
                         spawn::kill_and_reap(started.pid);
@@ -290,8 +294,7 @@ impl Sandbox {
 
     /// The child keeps uid 0 (the caller is root and the policy sets no uid).
     fn child_is_root(&self) -> bool {
-        // SAFETY: geteuid has no memory effects.
-        self.policy.uid.unwrap_or_else(|| unsafe { libc::geteuid() }) == 0
+        self.policy.uid.unwrap_or_else(|| nix::unistd::geteuid().as_raw()) == 0
     }
 
     fn namespace_flags(&self) -> libc::c_int {

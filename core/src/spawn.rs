@@ -10,20 +10,30 @@
 //! glibc's wrappers that do more than the syscall (the set-ID ones signal
 //! every thread of the process, which in a `CLONE_VM` child are the
 //! parent's). A failure in the child is reported through a close-on-exec
-//! pipe as (stage, errno); EOF means exec succeeded.
+//! pipe as (stage, errno); EOF means exec succeeded. The parent's side
+//! (pipes, sockets, the child's stack, the signal mask, reaping) uses `nix`;
+//! nothing the child runs does.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::num::NonZeroUsize;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
+use std::sync::Arc;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
+use nix::sys::signal::{kill, pthread_sigmask, SigSet, SigmaskHow, Signal};
+use nix::sys::socket::{shutdown, socketpair, AddressFamily, Shutdown, SockFlag, SockType};
+use nix::sys::wait::waitpid;
+use nix::unistd::{access, pipe2, read, setpgid, AccessFlags, Pid};
 
 use crate::error::{Result, SandlockError, SpawnStage};
 use crate::handoff::Handoff;
 use crate::seccomp::bpf;
 
-pub(crate) const SECCOMP_FILTER_FLAG_NEW_LISTENER: libc::c_ulong = 1 << 3;
-pub(crate) const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// How one of the child's standard streams is connected.
@@ -49,7 +59,7 @@ pub(crate) struct SpawnPlan {
     keep_caps: u64,
     uid: Option<u32>,
     gid: Option<u32>,
-    landlock: Option<OwnedFd>,
+    landlock: Option<Arc<OwnedFd>>,
     filter: Vec<libc::sock_filter>,
     notify: bool,
     /// `CLONE_NEW*` flags to unshare (needs CAP_SYS_ADMIN, kept until then).
@@ -65,7 +75,7 @@ pub(crate) struct PlanInput<'a> {
     pub keep_caps: u64,
     pub uid: Option<u32>,
     pub gid: Option<u32>,
-    pub landlock: Option<OwnedFd>,
+    pub landlock: Option<Arc<OwnedFd>>,
     pub filter: Vec<libc::sock_filter>,
     pub notify: bool,
     pub namespaces: libc::c_int,
@@ -146,9 +156,7 @@ fn resolve_program(name: &OsStr, path_var: Option<&OsStr>) -> Result<OsString> {
     let search = path_var.unwrap_or(OsStr::new(DEFAULT_PATH));
     for dir in std::env::split_paths(search) {
         let candidate = dir.join(name);
-        let Ok(c) = CString::new(candidate.as_os_str().as_bytes()) else { continue };
-        // SAFETY: `c` is a valid NUL-terminated path.
-        if unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0 {
+        if access(&candidate, AccessFlags::X_OK).is_ok() {
             return Ok(candidate.into_os_string());
         }
     }
@@ -167,24 +175,18 @@ pub(crate) struct Started {
 }
 
 fn pipe() -> Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
-        return Err(SandlockError::last_os("creating a pipe"));
-    }
-    // SAFETY: pipe2 returned two new fds that nothing else owns.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    pipe2(OFlag::O_CLOEXEC).map_err(|e| SandlockError::io("creating a pipe", e.into()))
 }
 
+/// `/dev/null` opened for reading or writing, close-on-exec (as std opens
+/// every file).
 fn dev_null(write: bool) -> Result<OwnedFd> {
-    let flags = if write { libc::O_WRONLY } else { libc::O_RDONLY } | libc::O_CLOEXEC;
-    // SAFETY: a static NUL-terminated path.
-    let fd = unsafe { libc::open(c"/dev/null".as_ptr(), flags) };
-    if fd < 0 {
-        return Err(SandlockError::last_os("opening /dev/null"));
-    }
-    // SAFETY: open returned a new fd that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let file = std::fs::OpenOptions::new()
+        .read(!write)
+        .write(write)
+        .open("/dev/null")
+        .map_err(|e| SandlockError::io("opening /dev/null", e))?;
+    Ok(file.into())
 }
 
 /// For each stream: the child's end and, for a pipe, the parent's end.
@@ -198,11 +200,10 @@ fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Op
             // output.rs); shut for reading on our side, so the child can send
             // nothing (no fds with SCM_RIGHTS) back up it: its sends fail
             // with EPIPE.
-            let (parent, child) = socketpair(libc::SOCK_STREAM)?;
-            // SAFETY: shutdown takes an open socket and an integer.
-            if unsafe { libc::shutdown(parent.as_raw_fd(), libc::SHUT_RD) } < 0 {
-                return Err(SandlockError::last_os("shutting the stdin socket for reading"));
-            }
+            let (parent, child) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)
+                .map_err(|e| SandlockError::io("creating a socket pair", e.into()))?;
+            shutdown(parent.as_raw_fd(), Shutdown::Read)
+                .map_err(|e| SandlockError::io("shutting the stdin socket for reading", e.into()))?;
             Ok((Some(child), Some(parent)))
         }
         StdioMode::Pipe => {
@@ -230,9 +231,9 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     let pid = if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds)? };
     // The child has its copies; close ours so EOF reaches the right side.
     drop((child_in, child_out, child_err, report_write));
-    // SAFETY: setpgid has no memory effects; it may fail once the child has
-    // exec'd, which is fine since the child sets its group itself first.
-    unsafe { libc::setpgid(pid, pid) };
+    // It may fail once the child has exec'd, which is fine since the child
+    // sets its group itself first.
+    let _ = setpgid(Pid::from_raw(pid), Pid::from_raw(pid));
     let pidfd = match crate::pidfd::open_process(pid) {
         Ok(pidfd) => pidfd,
         Err(err) => {
@@ -250,7 +251,7 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
         report: report_read,
     };
     if let Some(handoff) = &handoff {
-        match handoff.take(&started.pidfd, started.report.as_raw_fd()) {
+        match handoff.take(&started.pidfd, started.report.as_fd()) {
             Ok(Some(listener)) => started.listener = Some(listener),
             // The child failed before installing its filter: its report says
             // why (and `finish` reaps it). No report means it died without
@@ -314,34 +315,30 @@ impl ChildStack {
     /// The top of the stack (stacks grow down), mapping it on first use.
     fn top(&self) -> Result<*mut libc::c_void> {
         if self.0.get().is_null() {
-            // SAFETY: a fresh anonymous private mapping; checked below.
-            let base = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    CHILD_STACK + GUARD,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
-                    -1,
-                    0,
-                )
-            };
-            if base == libc::MAP_FAILED {
-                return Err(SandlockError::last_os("mapping the child's stack"));
-            }
-            // SAFETY: the first page of our own mapping becomes the guard.
-            unsafe { libc::mprotect(base, GUARD, libc::PROT_NONE) };
-            self.0.set(base);
+            let len = NonZeroUsize::new(CHILD_STACK + GUARD).expect("a stack has pages");
+            let rw = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+            let flags = MapFlags::MAP_PRIVATE | MapFlags::MAP_STACK;
+            // SAFETY: a new anonymous mapping at an address the kernel picks
+            // replaces nothing of ours.
+            let base = unsafe { mmap_anonymous(None, len, rw, flags) }
+                .map_err(|e| SandlockError::io("mapping the child's stack", e.into()))?;
+            // SAFETY: the first page of the mapping just made, which nothing
+            // uses yet, becomes the guard.
+            let _ = unsafe { mprotect(base, GUARD, ProtFlags::PROT_NONE) };
+            self.0.set(base.as_ptr());
         }
-        // SAFETY: one past the end of our mapping.
+        // SAFETY: `CHILD_STACK + GUARD` is the mapping's length, so the
+        // result points one past its end, which `add` allows.
         Ok(unsafe { self.0.get().cast::<u8>().add(CHILD_STACK + GUARD) }.cast())
     }
 }
 
 impl Drop for ChildStack {
     fn drop(&mut self) {
-        if !self.0.get().is_null() {
-            // SAFETY: our mapping; no child uses it once its thread ends.
-            unsafe { libc::munmap(self.0.get(), CHILD_STACK + GUARD) };
+        if let Some(base) = std::ptr::NonNull::new(self.0.get()) {
+            // SAFETY: the mapping `top` made; its thread is ending, and a
+            // child on it was waited for (CLONE_VFORK), so nothing uses it.
+            let _ = unsafe { munmap(base, CHILD_STACK + GUARD) };
         }
     }
 }
@@ -350,16 +347,10 @@ impl Drop for ChildStack {
 /// ends at `top`; the calling thread resumes once the child exec'd or exited.
 fn clone_vfork(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<libc::pid_t> {
     let args = CloneArgs { plan, fds };
-    // SAFETY: sigset operations on stack values; the old mask is restored
-    // right after clone returns.
-    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    unsafe {
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-    }
+    let mut old = SigSet::empty();
+    // Blocking every signal cannot fail with a valid `how`; the old mask is
+    // restored right after clone returns.
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::all()), Some(&mut old));
     // SAFETY: `top` ends a stack mapping of this thread that no other
     // child uses (the caller is suspended until exec); `clone_entry` only
     // runs `child_main`, which never returns and only makes raw syscalls on
@@ -373,8 +364,7 @@ fn clone_vfork(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> 
         )
     };
     let err = io::Error::last_os_error();
-    // SAFETY: restoring the mask saved above.
-    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
     if pid < 0 {
         return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: err });
     }
@@ -411,19 +401,15 @@ impl Started {
         let mut buf = [0u8; 8];
         let mut got = 0;
         while got < buf.len() {
-            // SAFETY: reading into the unfilled tail of `buf`.
-            let n = unsafe { libc::read(self.report.as_raw_fd(), buf[got..].as_mut_ptr().cast(), buf.len() - got) };
-            if n < 0 {
-                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                    continue;
+            match read(self.report.as_raw_fd(), &mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    kill_and_reap(self.pid);
+                    return Err(SandlockError::io("reading the child's spawn report", e.into()));
                 }
-                kill_and_reap(self.pid);
-                return Err(SandlockError::last_os("reading the child's spawn report"));
             }
-            if n == 0 {
-                break;
-            }
-            got += n as usize;
         }
         if got == 0 {
             return Ok(());
@@ -438,13 +424,11 @@ impl Started {
     }
 }
 
+/// Kill our child `pid` and reap it; its status does not matter.
 pub(crate) fn kill_and_reap(pid: libc::pid_t) {
-    // SAFETY: signalling and reaping our own child; no memory effects.
-    unsafe {
-        libc::kill(pid, libc::SIGKILL);
-        let mut status = 0;
-        while libc::waitpid(pid, &mut status, 0) < 0 && *libc::__errno_location() == libc::EINTR {}
-    }
+    let pid = Pid::from_raw(pid);
+    let _ = kill(pid, Signal::SIGKILL);
+    while let Err(Errno::EINTR) = waitpid(pid, None) {}
 }
 
 /// Stage numbers of the spawn report, in report order.
@@ -474,7 +458,10 @@ struct ChildFds<'a> {
 }
 
 fn errno() -> i32 {
-    // SAFETY: errno is thread-local and always readable.
+    // SAFETY: `__errno_location` returns a valid pointer to the calling
+    // thread's errno. In a `CLONE_VM` child that is the suspended parent
+    // thread's errno, which the parent reads after clone only when clone
+    // failed, that is when no child ran.
     unsafe { *libc::__errno_location() }
 }
 
@@ -599,10 +586,10 @@ fn loopback_up() -> Result<(), i32> {
 }
 
 fn install_filter(plan: &SpawnPlan) -> Result<RawFd, (SpawnStage, i32)> {
-    let base = if plan.notify { SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
+    let base = if plan.notify { libc::SECCOMP_FILTER_FLAG_NEW_LISTENER } else { 0 };
     // Once received, only a fatal signal may interrupt the child's wait, so a
     // handler's side effects are never repeated by a restarted syscall.
-    let preferred = if plan.notify { base | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { base };
+    let preferred = if plan.notify { base | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { base };
     match bpf::install(&plan.filter, preferred) {
         Ok(fd) => Ok(fd),
         Err(e) if preferred != base && e.raw_os_error() == Some(libc::EINVAL) => bpf::install(&plan.filter, base)
@@ -632,14 +619,4 @@ fn reset_signals() {
     unsafe {
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK as libc::c_long, &empty as *const u64, 0usize, 8usize)
     };
-}
-
-fn socketpair(kind: libc::c_int) -> Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors.
-    if unsafe { libc::socketpair(libc::AF_UNIX, kind | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
-        return Err(SandlockError::last_os("creating a socket pair"));
-    }
-    // SAFETY: socketpair returned two new fds that nothing else owns.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }

@@ -10,7 +10,10 @@
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
-use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use nix::sys::socket::{getsockname, SockaddrStorage};
+
+use crate::handler::{Handler, HandlerCtx, HandlerResult};
+use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::policy::Policy;
 
 /// The largest address the kernel accepts (`sizeof(struct sockaddr_storage)`).
@@ -70,9 +73,11 @@ impl NetGuard {
             // A socket-pair end: a name would be one in the host's namespace.
             SocketKind::Other => return Ok(NotifAction::Errno(libc::EACCES)),
         }
+        // libc's bind, not nix's: the kernel gets the child's address bytes
+        // as they are (nix wants a typed address).
         Ok(result(crate::caps::with_effective(self.child_caps, || {
-            // SAFETY: `socket` is open for the call; `addr` holds `len`
-            // initialised bytes, all the kernel reads.
+            // SAFETY: `socket` is a borrowed, so open, fd for the call; `addr`
+            // holds `len` initialised bytes, all the kernel reads.
             unsafe { libc::bind(socket.as_raw_fd(), addr.as_ptr().cast(), len as libc::socklen_t) }
         })))
     }
@@ -91,9 +96,12 @@ impl NetGuard {
                 Err(errno) => return Ok(NotifAction::Errno(errno)),
             }
         }
+        // libc's listen, not nix's: the kernel clamps the child's backlog,
+        // which nix's `Backlog` would refuse.
         let backlog = args[1] as i32;
         Ok(result(crate::caps::with_effective(self.child_caps, || {
-            // SAFETY: `socket` is open for the call; listen takes integers.
+            // SAFETY: `socket` is a borrowed, so open, fd for the call; listen
+            // takes integers and touches no memory of ours.
             unsafe { libc::listen(socket.as_raw_fd(), backlog) }
         })))
     }
@@ -138,6 +146,8 @@ impl SocketKind {
     }
 }
 
+/// An integer `SOL_SOCKET` option, whatever its value (nix's typed options
+/// fail on values they do not name).
 fn int_option(socket: BorrowedFd<'_>, option: libc::c_int) -> Result<libc::c_int, i32> {
     let mut value: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
@@ -159,13 +169,9 @@ fn int_option(socket: BorrowedFd<'_>, option: libc::c_int) -> Result<libc::c_int
 
 /// The bound port of an IPv4 or IPv6 socket (0 when unbound).
 fn local_port(socket: BorrowedFd<'_>) -> Result<u16, i32> {
-    let mut addr = [0u8; MAX_ADDR];
-    let mut len = MAX_ADDR as libc::socklen_t;
-    // SAFETY: `addr` has room for `len` bytes, which the kernel updates.
-    if unsafe { libc::getsockname(socket.as_raw_fd(), addr.as_mut_ptr().cast(), &mut len) } < 0 {
-        return Err(last_errno());
-    }
-    Ok(u16::from_be_bytes([addr[2], addr[3]]))
+    let addr: SockaddrStorage = getsockname(socket.as_raw_fd()).map_err(|e| e as i32)?;
+    let port = addr.as_sockaddr_in().map(|a| a.port()).or_else(|| addr.as_sockaddr_in6().map(|a| a.port()));
+    Ok(port.unwrap_or(0))
 }
 
 fn last_errno() -> i32 {

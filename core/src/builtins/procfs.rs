@@ -15,11 +15,15 @@
 //! path swapped by another thread after the check cannot reach it (no
 //! TOCTOU window). Relative opens into `/proc` therefore fail with `EACCES`.
 
-use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::sync::OnceLock;
 
-use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
+use nix::unistd::{getpgid, Pid};
+
+use crate::handler::{Handler, HandlerCtx, HandlerResult};
+use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::syscall::number_of;
 
 pub(crate) struct ProcFs;
@@ -57,18 +61,6 @@ const PROCESS_FILES: &[&str] = &[
     "status",
     "task",
 ];
-
-const RESOLVE_NO_XDEV: u64 = 0x01;
-const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-const RESOLVE_NO_SYMLINKS: u64 = 0x04;
-const RESOLVE_BENEATH: u64 = 0x08;
-
-#[repr(C)]
-struct OpenHow {
-    flags: u64,
-    mode: u64,
-    resolve: u64,
-}
 
 impl Handler for ProcFs {
     fn handle(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
@@ -118,8 +110,7 @@ fn under_proc(path: &[u8]) -> Option<&[u8]> {
 
 fn in_sandbox(pid: u32, sandbox_pgid: i32) -> bool {
     let Ok(pid) = i32::try_from(pid) else { return false };
-    // SAFETY: getpgid has no memory effects.
-    pid > 0 && unsafe { libc::getpgid(pid) } == sandbox_pgid
+    pid > 0 && getpgid(Some(Pid::from_raw(pid))).is_ok_and(|pgid| pgid.as_raw() == sandbox_pgid)
 }
 
 /// Map the path below `/proc` to one the supervisor may open, or the errno
@@ -177,14 +168,13 @@ fn process_entry_allowed(tail: &[&str], in_task: bool) -> bool {
 fn proc_dir() -> Result<&'static OwnedFd, i32> {
     static PROC: OnceLock<Result<OwnedFd, i32>> = OnceLock::new();
     PROC.get_or_init(|| {
-        // SAFETY: a static NUL-terminated path.
-        let fd = unsafe { libc::open(c"/proc".as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-        if fd < 0 {
-            // SAFETY: errno is thread-local and always readable.
-            return Err(unsafe { *libc::__errno_location() });
-        }
-        // SAFETY: open returned a new fd that nothing else owns.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        // O_PATH | O_DIRECTORY, and close-on-exec as std opens every file.
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_PATH | libc::O_DIRECTORY)
+            .open("/proc")
+            .map(OwnedFd::from)
+            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
     })
     .as_ref()
     .map_err(|e| *e)
@@ -199,30 +189,19 @@ fn open_beneath_proc(relative: &str, child_flags: u64) -> Result<OwnedFd, i32> {
     if accmode != libc::O_RDONLY as u64 || child_flags & forbidden != 0 || child_flags & tmpfile == tmpfile {
         return Err(libc::EACCES);
     }
-    let kept = (libc::O_DIRECTORY | libc::O_NONBLOCK | libc::O_PATH) as u64;
-    let how = OpenHow {
-        flags: (child_flags & kept) | (libc::O_RDONLY | libc::O_CLOEXEC) as u64,
-        mode: 0,
-        resolve: RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-    };
-    let path = CString::new(relative).map_err(|_| libc::EINVAL)?;
+    let kept = OFlag::O_DIRECTORY | OFlag::O_NONBLOCK | OFlag::O_PATH;
+    // The child's flags are a syscall argument: only the kept bits count.
+    let flags = OFlag::from_bits_truncate(child_flags as libc::c_int) & kept;
+    let how = OpenHow::new().flags(flags | OFlag::O_RDONLY | OFlag::O_CLOEXEC).resolve(
+        ResolveFlag::RESOLVE_BENEATH
+            | ResolveFlag::RESOLVE_NO_SYMLINKS
+            | ResolveFlag::RESOLVE_NO_MAGICLINKS
+            | ResolveFlag::RESOLVE_NO_XDEV,
+    );
     let dir = proc_dir()?;
-    // SAFETY: `path` and `how` are valid for the call; the size matches.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            dir.as_raw_fd(),
-            path.as_ptr(),
-            &how as *const OpenHow,
-            std::mem::size_of::<OpenHow>(),
-        )
-    };
-    if fd < 0 {
-        // SAFETY: errno is thread-local and always readable.
-        return Err(unsafe { *libc::__errno_location() });
-    }
+    let fd = openat2(dir.as_raw_fd(), relative, how).map_err(|e| e as i32)?;
     // SAFETY: openat2 returned a new fd that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 #[cfg(test)]
@@ -292,8 +271,7 @@ mod tests {
 
     #[test]
     fn writes_and_magic_links_are_refused() {
-        // SAFETY: getpid has no memory effects.
-        let me = unsafe { libc::getpid() };
+        let me = nix::unistd::getpid();
         assert_eq!(open_beneath_proc(&format!("{me}/status"), libc::O_WRONLY as u64).err(), Some(libc::EACCES));
         assert_eq!(open_beneath_proc(&format!("{me}/root/etc/passwd"), 0).err(), Some(libc::ELOOP));
         assert!(open_beneath_proc(&format!("{me}/status"), 0).is_ok());
@@ -304,8 +282,7 @@ mod tests {
     fn directories_open_like_files() {
         let flags = (libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NONBLOCK | libc::O_CLOEXEC) as u64;
         assert!(open_beneath_proc(".", flags).is_ok());
-        // SAFETY: getpid has no memory effects.
-        let me = unsafe { libc::getpid() };
+        let me = nix::unistd::getpid();
         assert!(open_beneath_proc(&format!("{me}/task"), flags).is_ok());
     }
 }

@@ -4,7 +4,8 @@
 
 use std::fs;
 
-use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use crate::handler::{Handler, HandlerCtx, HandlerResult};
+use crate::notif::{ExceptionPolicy, NotifAction};
 
 pub(crate) struct TaskLimit {
     pub max: u32,
@@ -61,8 +62,7 @@ mod tests {
 
     #[test]
     fn counts_this_process_group() {
-        // SAFETY: getpgrp has no memory effects.
-        let own = unsafe { libc::getpgrp() };
+        let own = nix::unistd::getpgrp().as_raw();
         assert!(tasks_in_group(own) >= 1);
     }
 }

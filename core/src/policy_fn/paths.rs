@@ -34,7 +34,8 @@ use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use crate::error::{Result, SandlockError};
-use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, HandlerResult, NotifAction};
+use crate::handler::{Handler, HandlerCtx, HandlerResult};
+use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::policy::Policy;
 use crate::syscall::number_of;
 
@@ -241,7 +242,7 @@ impl PathGuard {
     /// A guard for a sandbox running `policy`; its agent starts now, so a
     /// confinement the kernel refuses fails here.
     pub(crate) fn new(policy: &Policy, denied: Arc<DeniedPaths>) -> Result<PathGuard> {
-        let confinement = Arc::new(Confinement::for_policy(policy)?);
+        let confinement = Arc::new(Confinement::for_policy(policy));
         let agent = Agent::start(&confinement)?;
         let mut ops = Vec::new();
         for name in Self::SYSCALLS {

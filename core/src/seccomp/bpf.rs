@@ -5,6 +5,10 @@
 //! symbolic jump targets (see [`Check`]) and lowered with every jump local to
 //! their block, so no offset depends on the list lengths and all fit in the
 //! `u8` fields of cBPF.
+//!
+//! Assembly runs in the parent. [`install`] runs in the child between fork
+//! and exec: one raw `seccomp` syscall on a program built before the fork,
+//! no allocation, no lock, no glibc wrapper.
 
 use std::io;
 use std::mem::offset_of;
@@ -492,8 +496,8 @@ pub(crate) fn install(prog: &[libc::sock_filter], flags: libc::c_ulong) -> io::R
         )
     };
     if ret < 0 {
-        // SAFETY: `__errno_location` returns a valid pointer to this thread's
-        // errno.
+        // SAFETY: `__errno_location` returns a valid pointer to the calling
+        // thread's errno (see `spawn::errno` for the `CLONE_VM` child).
         let errno = unsafe { *libc::__errno_location() };
         return Err(io::Error::from_raw_os_error(errno));
     }

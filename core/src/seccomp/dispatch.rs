@@ -4,7 +4,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use crate::handler::{ExceptionPolicy, Handler, HandlerCtx, NotifAction};
+use crate::handler::{Handler, HandlerCtx};
+use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::seccomp::respond::exception_action;
 
 /// Chains indexed by syscall number, so dispatch is one bounds-checked load.

@@ -2,10 +2,23 @@
 //! that could reach outside the sandbox is never sent, and an fd to inject is
 //! checked and closed on every path.
 
-use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
+use std::os::fd::{AsFd, AsRawFd, IntoRawFd, RawFd};
 
-use crate::handler::{ExceptionPolicy, NotifAction, Notification};
-use crate::seccomp::listener::{Listener, RESP_FLAG_CONTINUE};
+use nix::unistd::{getpgid, getpgrp, Pid};
+
+use crate::notif::{ExceptionPolicy, NotifAction, Notification};
+use crate::seccomp::listener::Listener;
+
+/// What an answer may reach of the sandbox: its process group, the only
+/// one a kill may signal, and its Landlock ruleset, which the policy keeps
+/// open for every run and which, like the listener, no action may send to
+/// the child (it could add rules that later runs would apply) or close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bounds {
+    pub pgid: i32,
+    /// The ruleset's fd, -1 when the policy has none.
+    pub ruleset: RawFd,
+}
 
 /// The action an exception policy stands for.
 pub(crate) fn exception_action(policy: ExceptionPolicy) -> NotifAction {
@@ -30,17 +43,11 @@ pub(crate) enum Refused {
 pub(crate) fn kill_target(notif_pid: u32, requested_pgid: i32, sandbox_pgid: i32) -> Option<i32> {
     let pid = i32::try_from(notif_pid).ok().filter(|&p| p > 0)?;
     let target = if requested_pgid == 0 {
-        // SAFETY: getpgid has no memory effects.
-        let pgid = unsafe { libc::getpgid(pid) };
-        if pgid <= 0 {
-            return None;
-        }
-        pgid
+        getpgid(Some(Pid::from_raw(pid))).ok().map(Pid::as_raw).filter(|&pgid| pgid > 0)?
     } else {
         requested_pgid
     };
-    // SAFETY: getpgrp has no memory effects.
-    let own = unsafe { libc::getpgrp() };
+    let own = getpgrp().as_raw();
     (target > 0 && target != own && target == sandbox_pgid).then_some(target)
 }
 
@@ -49,7 +56,7 @@ pub(crate) fn kill_target(notif_pid: u32, requested_pgid: i32, sandbox_pgid: i32
 pub(crate) fn validate(
     listener: &Listener,
     notif: &Notification,
-    sandbox_pgid: i32,
+    bounds: Bounds,
     action: NotifAction,
 ) -> Result<NotifAction, Refused> {
     match action {
@@ -57,15 +64,15 @@ pub(crate) fn validate(
             if !(1..=64).contains(&signal) {
                 return Err(Refused::KillTarget);
             }
-            match kill_target(notif.pid, pgid, sandbox_pgid) {
+            match kill_target(notif.pid, pgid, bounds.pgid) {
                 Some(target) => Ok(NotifAction::Kill { signal, pgid: target }),
                 None => Err(Refused::KillTarget),
             }
         }
         NotifAction::InjectFdSend { srcfd, newfd_flags } => {
             let raw = srcfd.as_raw_fd();
-            if raw < 3 || raw == listener.raw() {
-                // Not ours to close: it is stdio or the listener itself.
+            if raw < 3 || raw == listener.raw() || raw == bounds.ruleset {
+                // Not ours to close: it is stdio, the listener or the ruleset.
                 let _ = srcfd.into_raw_fd();
                 return Err(Refused::InjectFd);
             }
@@ -93,13 +100,13 @@ pub(crate) struct Response {
 pub(crate) fn respond(
     listener: &Listener,
     notif: &Notification,
-    sandbox_pgid: i32,
+    bounds: Bounds,
     action: NotifAction,
     fallback: ExceptionPolicy,
 ) -> Response {
-    let action = match validate(listener, notif, sandbox_pgid, action) {
+    let action = match validate(listener, notif, bounds, action) {
         Ok(action) => action,
-        Err(_) => match validate(listener, notif, sandbox_pgid, exception_action(fallback)) {
+        Err(_) => match validate(listener, notif, bounds, exception_action(fallback)) {
             Ok(action) => action,
             Err(_) => NotifAction::Errno(libc::EPERM),
         },
@@ -111,13 +118,14 @@ pub(crate) fn respond(
 fn send_validated(listener: &Listener, notif: &Notification, action: NotifAction) -> bool {
     let id = notif.id;
     let sent = match action {
-        NotifAction::Continue => listener.send(id, 0, 0, RESP_FLAG_CONTINUE),
+        NotifAction::Continue => listener.send(id, 0, 0, libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32),
         NotifAction::Errno(e) => listener.send(id, 0, -e, 0),
         NotifAction::ReturnValue(v) => listener.send(id, v, 0, 0),
         NotifAction::Hold => return true,
         NotifAction::Kill { signal, pgid } => {
-            // SAFETY: killpg has no memory effects; `pgid` was checked to be
-            // the sandbox's own group.
+            // libc's, not nix's: nix's `Signal` has no real-time signals.
+            // SAFETY: killpg takes two integers and touches no memory of
+            // ours; `pgid` was checked to be the sandbox's own group.
             unsafe { libc::killpg(pgid, signal) };
             listener.send(id, 0, -libc::EPERM, 0)
         }
@@ -144,8 +152,7 @@ mod tests {
 
     #[test]
     fn kill_never_targets_the_supervisor_group() {
-        // SAFETY: getpgrp and getpid have no memory effects.
-        let (own_group, own_pid) = unsafe { (libc::getpgrp(), libc::getpid()) };
+        let (own_group, own_pid) = (getpgrp().as_raw(), nix::unistd::getpid().as_raw());
         assert_eq!(kill_target(own_pid as u32, 0, own_group), None);
         assert_eq!(kill_target(own_pid as u32, own_group, own_group), None);
     }
@@ -158,8 +165,7 @@ mod tests {
 
     #[test]
     fn kill_refuses_groups_other_than_the_sandbox() {
-        // SAFETY: getpid has no memory effects.
-        let own_pid = unsafe { libc::getpid() } as u32;
+        let own_pid = nix::unistd::getpid().as_raw() as u32;
         assert_eq!(kill_target(own_pid, 999_999, 1_000_000), None);
     }
 }

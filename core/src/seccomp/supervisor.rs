@@ -15,10 +15,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::error::{Result, SandlockError};
-use crate::handler::{HandlerCtx, Notification};
+use crate::handler::HandlerCtx;
+use crate::notif::Notification;
 use crate::seccomp::dispatch::Dispatch;
 use crate::seccomp::listener::Listener;
-use crate::seccomp::respond::respond;
+use crate::seccomp::respond::{respond, Bounds};
 use crate::status::HandlerKill;
 use crate::syscall::Syscall;
 
@@ -41,7 +42,7 @@ impl Supervisor {
     pub(crate) fn start(
         listener: OwnedFd,
         dispatch: Arc<Dispatch>,
-        sandbox_pgid: i32,
+        bounds: Bounds,
         config: &SupervisorConfig,
     ) -> Result<Supervisor> {
         let listener = Arc::new(Listener::new(listener));
@@ -60,7 +61,7 @@ impl Supervisor {
             let thread = std::thread::Builder::new()
                 .name("sandlock-recv".into())
                 .spawn(move || {
-                    receive_loop(&listener, &dispatch, sandbox_pgid, &kill);
+                    receive_loop(&listener, &dispatch, bounds, &kill);
                     let _ = tx.send(());
                 })
                 .map_err(|e| SandlockError::io("starting a supervisor thread", e))?;
@@ -90,7 +91,7 @@ impl Supervisor {
     }
 }
 
-fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, sandbox_pgid: i32, kill: &OnceLock<HandlerKill>) {
+fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, bounds: Bounds, kill: &OnceLock<HandlerKill>) {
     let mut notif = Notification::default();
     loop {
         if let Err(err) = listener.recv(&mut notif) {
@@ -102,9 +103,9 @@ fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, sandbox_pgid: i32
                 _ => return,
             }
         }
-        let ctx = HandlerCtx { notif: &notif, listener, sandbox_pgid };
+        let ctx = HandlerCtx { notif: &notif, listener, bounds };
         let decision = dispatch.run(&ctx);
-        let response = respond(listener, &notif, sandbox_pgid, decision.action, decision.fallback);
+        let response = respond(listener, &notif, bounds, decision.action, decision.fallback);
         if response.killed {
             if let Ok(syscall) = Syscall::checked(i64::from(notif.syscall_nr)) {
                 // The first kill is the one that ended the sandbox.

@@ -254,8 +254,9 @@ versioned!(sandlock_action_set_return_value, "SANDLOCK_1.0");
 ///
 /// Ownership: when the callback returns with this action still in `out`,
 /// the library owns `srcfd` and closes it, whether the fd is sent or the
-/// callback failed (non-zero return, panic). An fd below 3 or the seccomp
-/// listener is refused and never closed; the exception policy answers.
+/// callback failed (non-zero return, panic). An fd below 3, the seccomp
+/// listener or the policy's Landlock ruleset is refused and never closed;
+/// the exception policy answers.
 /// Overwriting `out` with another setter leaves `srcfd` with the caller.
 ///
 /// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` when `out` is NULL.

@@ -2,7 +2,7 @@
 //! with the notification, a memory handle and the action on the stack, and
 //! every failure becomes the handler's exception policy.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use sandlock_core::{ExceptionPolicy, Handler, HandlerCtx, HandlerError, HandlerResult, NotifAction};
@@ -40,25 +40,25 @@ fn call_back(callback: Callback, ud: *mut std::ffi::c_void, ctx: &HandlerCtx<'_>
     // `ud` is the value its creator paired with it.
     let outcome = catch_unwind(AssertUnwindSafe(|| unsafe { callback(ud, &notif, mem_ptr, &mut out) }));
     mem.invalidate();
-    let listener = ctx.listener_fd().as_raw_fd();
     match outcome {
-        Ok(0) => translate(&out, listener),
+        Ok(0) => translate(&out, ctx),
         Ok(rc) => {
-            drain(&out, listener);
+            drain(&out, ctx);
             Err(format!("handler callback returned {rc}").into())
         }
         Err(payload) => {
-            drain(&out, listener);
+            drain(&out, ctx);
             Err(guard::panic_error("a handler callback", &*payload).message.into())
         }
     }
 }
 
 /// An fd the callback handed over, or `None` for one the library must never
-/// take: stdio (or negative), the seccomp listener, and a number that is not
-/// an open fd of this process (there is nothing to send or to close).
-fn owned_srcfd(srcfd: RawFd, listener: RawFd) -> Option<OwnedFd> {
-    if srcfd < 3 || srcfd == listener {
+/// take: stdio (or negative), the sandbox's own (the seccomp listener, the
+/// Landlock ruleset), and a number that is not an open fd of this process
+/// (there is nothing to send or to close).
+fn owned_srcfd(srcfd: RawFd, ctx: &HandlerCtx<'_>) -> Option<OwnedFd> {
+    if srcfd < 3 || ctx.is_sandbox_fd(srcfd) {
         return None;
     }
     // SAFETY: F_GETFD only reads the fd's flags; it fails with EBADF when
@@ -83,9 +83,9 @@ fn carried_fd(out: &sandlock_action_out_t) -> Option<RawFd> {
 }
 
 /// Close the fd a failed callback left in its action.
-fn drain(out: &sandlock_action_out_t, listener: RawFd) {
+fn drain(out: &sandlock_action_out_t, ctx: &HandlerCtx<'_>) {
     if let Some(fd) = carried_fd(out) {
-        drop(owned_srcfd(fd, listener));
+        drop(owned_srcfd(fd, ctx));
     }
 }
 
@@ -94,7 +94,7 @@ fn refuse(reason: String) -> HandlerResult {
 }
 
 /// The action a successful callback chose.
-fn translate(out: &sandlock_action_out_t, listener: RawFd) -> HandlerResult {
+fn translate(out: &sandlock_action_out_t, ctx: &HandlerCtx<'_>) -> HandlerResult {
     let Some(kind) = sandlock_action_kind_t::from_u32(out.kind) else {
         return refuse(format!("handler set unknown action kind {}", out.kind));
     };
@@ -108,16 +108,16 @@ fn translate(out: &sandlock_action_out_t, listener: RawFd) -> HandlerResult {
         SANDLOCK_ACTION_INJECT_FD_SEND => {
             // SAFETY: INJECT_FD_SEND kind → `inject`.
             let inject = unsafe { out.payload.inject };
-            match owned_srcfd(inject.srcfd, listener) {
+            match owned_srcfd(inject.srcfd, ctx) {
                 Some(srcfd) => Ok(NotifAction::InjectFdSend { srcfd, newfd_flags: inject.newfd_flags }),
                 None => refuse(format!(
-                    "handler tried to inject fd {}, which is stdio, the seccomp listener or not open",
+                    "handler tried to inject fd {}, which is stdio, the sandbox's own or not open",
                     inject.srcfd
                 )),
             }
         }
         SANDLOCK_ACTION_INJECT_FD_SEND_TRACKED => {
-            drain(out, listener);
+            drain(out, ctx);
             refuse("handler set the reserved tracked fd injection".into())
         }
         SANDLOCK_ACTION_HOLD => Ok(NotifAction::Hold),

@@ -23,19 +23,19 @@ pub(super) struct Confinement {
     keep_caps: u64,
     /// The child's Landlock ruleset (a ruleset fd may be applied by any
     /// number of threads); `None` when the child gets none either.
-    landlock: Option<OwnedFd>,
+    landlock: Option<Arc<OwnedFd>>,
 }
 
 const LANDLOCK_RESTRICT_SELF: libc::c_long = libc::SYS_landlock_restrict_self;
 
 impl Confinement {
-    pub(super) fn for_policy(policy: &Policy) -> Result<Confinement> {
-        Ok(Confinement {
+    pub(super) fn for_policy(policy: &Policy) -> Confinement {
+        Confinement {
             uid: policy.uid,
             gid: policy.gid,
             keep_caps: crate::caps::mask(&policy.keep_capabilities),
-            landlock: crate::landlock_rules::build(policy)?,
-        })
+            landlock: policy.landlock.clone(),
+        }
     }
 
     /// Confine the calling thread, and only it, for good.

@@ -16,7 +16,7 @@ use std::time::Duration;
 use super::open::inject;
 use super::sys::{self, Sys};
 use super::{check, Call};
-use crate::handler::NotifAction;
+use crate::notif::NotifAction;
 use crate::seccomp::listener::Listener;
 
 /// How often a watcher looks whether the child still waits.

@@ -15,7 +15,7 @@ use super::check::{self, inode};
 use super::resolve::{bare_name, split_last};
 use super::sys::{self, cstring, Sys};
 use super::Call;
-use crate::handler::NotifAction;
+use crate::notif::NotifAction;
 
 /// A path as a (checked directory, last component) pair.
 struct Entry {

@@ -14,7 +14,7 @@ use super::check;
 use super::resolve::{bare_name, split_last, MAX_LINKS};
 use super::sys::{self, cstring, OpenHow, Sys};
 use super::Call;
-use crate::handler::NotifAction;
+use crate::notif::NotifAction;
 
 const O_TMPFILE_BIT: u64 = (libc::O_TMPFILE & !libc::O_DIRECTORY) as u64;
 /// The kernel's `O_LARGEFILE` (glibc's is 0 on 64-bit targets).

@@ -1,0 +1,132 @@
+package sandlock
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/sandlock/sandlock/go/internal/capi"
+)
+
+// Handler decides a trapped syscall. Handle runs on one of the library's
+// supervisor threads while the child waits in the syscall, so keep it
+// short; calls for one Cmd may run concurrently, so it must be safe for
+// that. A panic is recovered: the handler's exception policy answers and
+// the panic is reported (Cmd.ErrorLog, ProcessState.String).
+type Handler interface {
+	Handle(n *Notif) Action
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(n *Notif) Action
+
+// Handle calls f(n).
+func (f HandlerFunc) Handle(n *Notif) Action { return f(n) }
+
+// Static is a Handler whose answer is fixed: Continue, an Errno or a
+// ReturnValue. The library answers it itself and never enters Go, so it
+// costs what a C handler costs, whatever the Go program is doing. Any
+// other action makes Start fail with ErrInvalid.
+func Static(a Action) Handler { return staticHandler{a} }
+
+type staticHandler struct{ action Action }
+
+func (s staticHandler) Handle(*Notif) Action { return s.action }
+
+// Exception is what answers a syscall whose handler failed: panicked,
+// returned the zero Action, or returned one that cannot be carried out.
+type Exception int
+
+const (
+	// ExceptionKill kills the sandbox (fail closed; the default).
+	ExceptionKill Exception = capi.ExceptionKill
+	// ExceptionDenyEPERM fails the syscall with EPERM.
+	ExceptionDenyEPERM Exception = capi.ExceptionDenyEPERM
+	// ExceptionDenyEIO fails the syscall with EIO.
+	ExceptionDenyEIO Exception = capi.ExceptionDenyEIO
+	// ExceptionContinue lets the syscall run (fail open: only for
+	// handlers that observe).
+	ExceptionContinue Exception = capi.ExceptionContinue
+)
+
+// HandleOption configures one Cmd.Handle registration.
+type HandleOption struct{ apply func(*registration) }
+
+// OnException sets the handler's exception policy (ExceptionKill by
+// default). A Static handler cannot fail and ignores it.
+func OnException(e Exception) HandleOption {
+	return HandleOption{func(r *registration) { r.exception = e }}
+}
+
+// registration is one Cmd.Handle call, and for a Go handler what the
+// library's callback finds behind its cgo.Handle.
+type registration struct {
+	syscall   string
+	handler   Handler
+	exception Exception
+	panics    *panicReport
+}
+
+// Handle is the callback of a Go handler. It copies the notification
+// into the one allocation a call makes (the *Notif the handler may keep),
+// runs the handler, and ends the Notif's memory access before returning.
+func (r *registration) Handle(d *capi.NotifData, mem capi.Mem, out capi.Out, ans *capi.Answer) (rc int32) {
+	call := newNotif(d, mem)
+	defer func() {
+		call.finish()
+		if v := recover(); v != nil {
+			r.panics.record(r.syscall, v, debug.Stack())
+			rc = -1
+		}
+	}()
+	return r.handler.Handle(&call.notif).answer(out, ans)
+}
+
+// panicReport keeps the first handler panic of a Cmd for its
+// ProcessState and logs every one.
+type panicReport struct {
+	log   func(format string, args ...any)
+	mu    sync.Mutex
+	first string
+}
+
+func (p *panicReport) record(syscall string, v any, stack []byte) {
+	msg := fmt.Sprintf("handler for %s panicked: %v", syscall, v)
+	p.log("sandlock: %s\n%s", msg, stack)
+	p.mu.Lock()
+	if p.first == "" {
+		p.first = msg
+	}
+	p.mu.Unlock()
+}
+
+func (p *panicReport) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.first
+}
+
+// newHandler makes the library's handler for r.
+func (r *registration) newHandler() (*capi.Handler, error) {
+	op := fmt.Sprintf("Handle(%q)", r.syscall)
+	if r.handler == nil {
+		return nil, invalid(op, "the handler is nil")
+	}
+	switch r.exception {
+	case ExceptionKill, ExceptionDenyEPERM, ExceptionDenyEIO, ExceptionContinue:
+	default:
+		return nil, invalid(op, "exception policy %d is not one of the Exception constants", r.exception)
+	}
+	s, ok := r.handler.(staticHandler)
+	if !ok {
+		h, err := capi.NewHandler(r, uint32(r.exception))
+		return h, fromC(op, err)
+	}
+	switch s.action.kind {
+	case capi.ActionContinue, capi.ActionErrno, capi.ActionReturnValue:
+	default:
+		return nil, invalid(op, "a static handler answers with Continue, an Errno or a ReturnValue, not %v", s.action)
+	}
+	h, err := capi.NewStaticHandler(s.action.kind, s.action.value)
+	return h, fromC(op, err)
+}

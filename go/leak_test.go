@@ -1,0 +1,101 @@
+package sandlock_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	sandlock "github.com/sandlock/sandlock/go"
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package when any test leaves a goroutine behind.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// openFDs lists this process's open file descriptors.
+func openFDs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fds []string
+	for _, e := range entries {
+		target, _ := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
+		fds = append(fds, e.Name()+" -> "+target)
+	}
+	// ReadDir's own directory fd is in the list; it is closed by now.
+	return slices.DeleteFunc(fds, func(fd string) bool {
+		n, _, _ := strings.Cut(fd, " ")
+		_, err := os.Stat(filepath.Join("/proc/self/fd", n))
+		return err != nil
+	})
+}
+
+// job runs one command with a Go handler, a static one and piped stdio,
+// and checks what the child printed.
+func job(i int, policy *sandlock.Policy, probe string, seen *atomic.Int64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	script := fmt.Sprintf("import os\nprint(%d, os.getppid(), open(%q).read(), input())", i, probe)
+	cmd := sandlock.CommandContext(ctx, policy, "/usr/bin/python3", "-S", "-c", script)
+	cmd.Handle("openat", onPathFunc(probe, func() sandlock.Action {
+		seen.Add(1)
+		return sandlock.Continue()
+	}))
+	cmd.Handle("getppid", sandlock.Static(sandlock.ReturnValue(int64(4000))))
+	cmd.Stdin = bytes.NewBufferString(fmt.Sprintf("line-%d\n", i))
+	out, err := cmd.Output()
+	if want := fmt.Sprintf("%d 4000 probe line-%d\n", i, i); err != nil || string(out) != want {
+		return fmt.Errorf("job %d: stdout %q, err %v; want %q", i, out, err, want)
+	}
+	return nil
+}
+
+func TestConcurrentCommandsLeakNothing(t *testing.T) {
+	probe := probeFile(t, "probe")
+	policy := systemPolicy(filepath.Dir(probe)) // shared by every command
+	var seen atomic.Int64
+	if err := job(-1, policy, probe, &seen); err != nil { // warm up the runtime's own fds
+		t.Fatal(err)
+	}
+	before := openFDs(t)
+
+	const jobs = 24
+	var wg sync.WaitGroup
+	errs := make(chan error, jobs)
+	for i := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- job(i, policy, probe, &seen)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if seen.Load() != jobs+1 {
+		t.Errorf("the handlers saw %d probe opens, want %d", seen.Load(), jobs+1)
+	}
+	if n := sandlock.LiveHandles(); n != 0 {
+		t.Errorf("%d cgo.Handle values leaked", n)
+	}
+	if after := openFDs(t); !slices.Equal(before, after) {
+		t.Errorf("fds before:\n%v\nafter:\n%v", before, after)
+	}
+	goleak.VerifyNone(t)
+}
