@@ -53,7 +53,9 @@ const MAX_TREE_DEPTH: usize = 256;
 /// The denied inodes. Only ever grows.
 #[derive(Debug, Default)]
 pub(crate) struct DeniedPaths {
-    inodes: RwLock<HashSet<Inode>>,
+    /// Replaced, never changed in place: a call takes the set it decides
+    /// on with it to the agent.
+    inodes: RwLock<Arc<HashSet<Inode>>>,
 }
 
 impl DeniedPaths {
@@ -88,15 +90,17 @@ impl DeniedPaths {
         if sys::is_dir(&st) {
             collect_below(path, &fd, &mut found, 0)?;
         }
-        inodes.extend(found);
+        let mut grown = HashSet::clone(&inodes);
+        grown.extend(found);
+        *inodes = Arc::new(grown);
         Ok(())
     }
 
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, HashSet<Inode>> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Arc<HashSet<Inode>>> {
         self.inodes.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashSet<Inode>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Arc<HashSet<Inode>>> {
         self.inodes.write().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -379,12 +383,12 @@ impl Handler for PathGuard {
 pub(super) struct Call<'a> {
     ctx: &'a HandlerCtx<'a>,
     guard: &'a PathGuard,
-    denied: &'a HashSet<Inode>,
+    denied: &'a Arc<HashSet<Inode>>,
     tgid: OnceCell<i32>,
 }
 
 impl<'a> Call<'a> {
-    fn new(ctx: &'a HandlerCtx<'a>, guard: &'a PathGuard, denied: &'a HashSet<Inode>) -> Call<'a> {
+    fn new(ctx: &'a HandlerCtx<'a>, guard: &'a PathGuard, denied: &'a Arc<HashSet<Inode>>) -> Call<'a> {
         Call { ctx, guard, denied, tgid: OnceCell::new() }
     }
 

@@ -7,9 +7,11 @@
 //! it was reached by is the fd's link in `/proc/thread-self/fd`, which is
 //! confirmed by looking the name up in the directory it names and finding
 //! the same inode; a rename in between makes the check try again, a few
-//! times, then refuse. The walk runs on the supervisor's thread, with its
-//! own rights: it only looks names up (`O_PATH`), and a child may have
-//! been given a directory whose ancestors it could not search itself.
+//! times, then refuse. The walk only looks names up (`O_PATH`); the agent
+//! tries it first with the child's rights, and when a directory on the way
+//! is not searchable for the child (it may have been given a directory
+//! whose ancestors it could not search itself) a supervisor thread makes
+//! it with its own.
 
 use std::collections::HashSet;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -27,35 +29,54 @@ pub(super) fn inode(st: &libc::stat) -> Inode {
     (st.st_dev, st.st_ino)
 }
 
+/// What the check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verdict {
+    Allowed,
+    Denied,
+    /// Where the file lives could not be made out (a directory on the way
+    /// could not be searched, a rename kept moving it).
+    Unknown,
+}
+
 /// `Ok` when the file behind `fd` is not denied; `EACCES` when it is or
 /// when where it lives cannot be made out.
 pub(super) fn allowed(denied: &HashSet<Inode>, fd: RawFd) -> Sys<()> {
-    let st = sys::fstat(fd)?;
+    match verdict(denied, fd) {
+        Verdict::Allowed => Ok(()),
+        Verdict::Denied | Verdict::Unknown => Err(libc::EACCES),
+    }
+}
+
+/// The verdict on the file behind `fd`, with the calling thread's rights.
+pub(super) fn verdict(denied: &HashSet<Inode>, fd: RawFd) -> Verdict {
+    let Ok(st) = sys::fstat(fd) else { return Verdict::Unknown };
     if denied.contains(&inode(&st)) {
-        return Err(libc::EACCES);
+        return Verdict::Denied;
     }
     if sys::is_dir(&st) {
-        return ancestors_allowed(denied, fd, st);
+        return ancestors(denied, fd, st);
     }
     // No name left: the file is in no directory (an unlinked file reached
     // through a descriptor; one that was below a denied directory when it
     // was denied is denied by inode).
     if st.st_nlink == 0 {
-        return Ok(());
+        return Verdict::Allowed;
     }
-    let mut shown = fd_link(fd)?;
+    let Ok(mut shown) = fd_link(fd) else { return Verdict::Unknown };
     // Pipes, sockets, anonymous inodes: no directory.
     if shown.first() != Some(&b'/') {
-        return Ok(());
+        return Verdict::Allowed;
     }
     for _ in 0..NAME_TRIES {
-        if let Some(parent) = confirmed_parent(&shown, &st)? {
-            let pst = sys::fstat(parent.as_raw_fd())?;
-            return ancestors_allowed(denied, parent.as_raw_fd(), pst);
+        if let Some(parent) = confirmed_parent(&shown, &st) {
+            let Ok(pst) = sys::fstat(parent.as_raw_fd()) else { return Verdict::Unknown };
+            return ancestors(denied, parent.as_raw_fd(), pst);
         }
-        shown = fd_link(fd)?;
+        let Ok(again) = fd_link(fd) else { return Verdict::Unknown };
+        shown = again;
     }
-    Err(libc::EACCES)
+    Verdict::Unknown
 }
 
 /// The link text of `fd` in `/proc/thread-self/fd`: the path the kernel
@@ -67,35 +88,30 @@ fn fd_link(fd: RawFd) -> Sys<Vec<u8>> {
 
 /// The directory named by `shown`'s parent, when its entry of that name is
 /// the file `st` describes.
-fn confirmed_parent(shown: &[u8], st: &libc::stat) -> Sys<Option<OwnedFd>> {
+fn confirmed_parent(shown: &[u8], st: &libc::stat) -> Option<OwnedFd> {
     let (dir, name) = split_last(shown);
-    let dir = cstring(&dir)?;
-    let Ok(parent) = sys::open_path(libc::AT_FDCWD, &dir, libc::O_DIRECTORY as u64, libc::RESOLVE_NO_SYMLINKS) else {
-        return Ok(None);
-    };
-    let name = cstring(&name)?;
-    match sys::fstatat(parent.as_raw_fd(), &name, libc::AT_SYMLINK_NOFOLLOW) {
-        Ok(entry) if inode(&entry) == inode(st) => Ok(Some(parent)),
-        _ => Ok(None),
-    }
+    let dir = cstring(&dir).ok()?;
+    let parent = sys::open_path(libc::AT_FDCWD, &dir, libc::O_DIRECTORY as u64, libc::RESOLVE_NO_SYMLINKS).ok()?;
+    let entry = sys::fstatat(parent.as_raw_fd(), &cstring(&name).ok()?, libc::AT_SYMLINK_NOFOLLOW).ok()?;
+    (inode(&entry) == inode(st)).then_some(parent)
 }
 
 /// Walk `..` from the directory `fd` (described by `st`) to the root.
-fn ancestors_allowed(denied: &HashSet<Inode>, fd: RawFd, st: libc::stat) -> Sys<()> {
+fn ancestors(denied: &HashSet<Inode>, fd: RawFd, st: libc::stat) -> Verdict {
     let mut here = inode(&st);
     let mut current: Option<OwnedFd> = None;
     for _ in 0..MAX_DEPTH {
         if denied.contains(&here) {
-            return Err(libc::EACCES);
+            return Verdict::Denied;
         }
         let from = current.as_ref().map_or(fd, |c| c.as_raw_fd());
-        let parent = sys::open_path(from, c"..", libc::O_DIRECTORY as u64, 0).map_err(|_| libc::EACCES)?;
-        let up = inode(&sys::fstat(parent.as_raw_fd())?);
-        if up == here {
-            return Ok(());
+        let Ok(parent) = sys::open_path(from, c"..", libc::O_DIRECTORY as u64, 0) else { return Verdict::Unknown };
+        let Ok(up) = sys::fstat(parent.as_raw_fd()) else { return Verdict::Unknown };
+        if inode(&up) == here {
+            return Verdict::Allowed;
         }
-        here = up;
+        here = inode(&up);
         current = Some(parent);
     }
-    Err(libc::EACCES)
+    Verdict::Unknown
 }

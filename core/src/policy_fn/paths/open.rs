@@ -7,13 +7,15 @@
 //! Both steps run in the agent, so the kernel's own checks (permissions,
 //! Landlock, `O_NOATIME` ownership, ...) see the child.
 
+use std::collections::HashSet;
+use std::ffi::CStr;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 
-use super::check;
+use super::check::{self, Verdict};
 use super::resolve::{bare_name, split_last, MAX_LINKS};
 use super::sys::{self, cstring, OpenHow, Sys};
-use super::Call;
+use super::{Call, Inode};
 use crate::notif::NotifAction;
 
 const O_TMPFILE_BIT: u64 = (libc::O_TMPFILE & !libc::O_DIRECTORY) as u64;
@@ -99,6 +101,10 @@ impl Call<'_> {
         let start = self.start(dirfd, &path, how.resolve & SCOPED != 0)?;
         if how.flags & libc::O_CREAT as u64 != 0 {
             return self.create(&start, path, how);
+        }
+        let (dir, name, denied) = (start.clone(), cstring(&path)?, Arc::clone(self.denied));
+        if let Fast::Done(result) = self.agent(move || fast_open(dir, &name, how, &denied))? {
+            return result.map(Some);
         }
         let lookup = how.flags & (libc::O_NOFOLLOW | libc::O_DIRECTORY) as u64;
         let fd = self.resolve(&start, &path, lookup, how.resolve)?;
@@ -193,25 +199,75 @@ impl Call<'_> {
                 })?
                 .map(Some);
         }
-        let flags = flags & !((libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW) as u64) | libc::O_NOCTTY as u64;
-        let nonblock = libc::O_NONBLOCK as u64;
-        let waits = flags & nonblock == 0 && flags & libc::O_ACCMODE as u64 != libc::O_RDWR as u64;
-        match kind {
-            libc::S_IFIFO if waits => self.open_fifo_later(fd, flags).map(|()| None),
-            // A device open never waits in the agent (a terminal line
-            // waiting for carrier): it is made non-blocking and set back.
-            libc::S_IFCHR | libc::S_IFBLK => self
-                .agent(move || {
-                    let new = sys::reopen(fd.as_raw_fd(), flags | nonblock)?;
-                    if flags & nonblock == 0 {
-                        let status = sys::status_flags(new.as_raw_fd())?;
-                        sys::set_status_flags(new.as_raw_fd(), status & !libc::O_NONBLOCK)?;
-                    }
-                    Ok(new)
-                })?
-                .map(Some),
-            _ => self.agent(move || sys::reopen(fd.as_raw_fd(), flags))?.map(Some),
+        let flags = reopen_flags(flags);
+        if kind == libc::S_IFIFO && fifo_waits(flags) {
+            return self.open_fifo_later(fd, flags).map(|()| None);
         }
+        self.agent(move || reopen_existing(&fd, flags, kind))?.map(Some)
+    }
+}
+
+/// The flags to open an existing, checked inode again with.
+fn reopen_flags(flags: u64) -> u64 {
+    flags & !((libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW) as u64) | libc::O_NOCTTY as u64
+}
+
+/// A FIFO opened this way waits for its other end.
+fn fifo_waits(flags: u64) -> bool {
+    flags & libc::O_NONBLOCK as u64 == 0 && flags & libc::O_ACCMODE as u64 != libc::O_RDWR as u64
+}
+
+/// Open the checked inode behind `fd` (of type `kind`) again, in the agent.
+/// A device open never waits there (a terminal line waiting for carrier):
+/// it is made non-blocking and set back.
+fn reopen_existing(fd: &OwnedFd, flags: u64, kind: u32) -> Sys<OwnedFd> {
+    let nonblock = libc::O_NONBLOCK as u64;
+    if kind != libc::S_IFCHR && kind != libc::S_IFBLK {
+        return sys::reopen(fd.as_raw_fd(), flags);
+    }
+    let new = sys::reopen(fd.as_raw_fd(), flags | nonblock)?;
+    if flags & nonblock == 0 {
+        let status = sys::status_flags(new.as_raw_fd())?;
+        sys::set_status_flags(new.as_raw_fd(), status & !libc::O_NONBLOCK)?;
+    }
+    Ok(new)
+}
+
+/// The outcome of [`fast_open`].
+enum Fast {
+    Done(Sys<OwnedFd>),
+    /// Not for the one-step open: a magic link on the way, a directory on
+    /// the way the child cannot search, an `O_TMPFILE`, a FIFO that waits.
+    Slow,
+}
+
+/// The common open — no `O_CREAT`, no magic link — in one agent job:
+/// resolve, check against `denied` (the set the call decides on), open
+/// again.
+fn fast_open(start: Option<Arc<OwnedFd>>, path: &CStr, how: OpenHow, denied: &HashSet<Inode>) -> Fast {
+    let dir = start.as_ref().map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
+    let lookup = how.flags & (libc::O_NOFOLLOW | libc::O_DIRECTORY) as u64;
+    let fd = match sys::open_path(dir, path, lookup, how.resolve) {
+        Ok(fd) => fd,
+        Err(libc::ELOOP) => return Fast::Slow,
+        Err(errno) => return Fast::Done(Err(errno)),
+    };
+    let (Ok(st), Ok(fs)) = (sys::fstat(fd.as_raw_fd()), sys::fs_type(fd.as_raw_fd())) else { return Fast::Slow };
+    if fs == libc::PROC_SUPER_MAGIC {
+        return Fast::Done(Err(libc::EACCES));
+    }
+    match check::verdict(denied, fd.as_raw_fd()) {
+        Verdict::Allowed => {}
+        Verdict::Denied => return Fast::Done(Err(libc::EACCES)),
+        Verdict::Unknown => return Fast::Slow,
+    }
+    let kind = sys::file_type(&st);
+    let flags = reopen_flags(how.flags);
+    match kind {
+        libc::S_IFLNK => Fast::Done(Err(libc::ELOOP)),
+        _ if how.flags & O_TMPFILE_BIT != 0 => Fast::Slow,
+        libc::S_IFIFO if fifo_waits(flags) => Fast::Slow,
+        _ => Fast::Done(reopen_existing(&fd, flags, kind)),
     }
 }
 
