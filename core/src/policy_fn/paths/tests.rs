@@ -434,20 +434,3 @@ fn mapped_files_and_programs_of_a_task_are_looked_at() {
     child.wait().unwrap();
     assert!(guard.program_denied(pid), "a task that is gone fails closed");
 }
-
-#[test]
-#[ignore]
-fn cost_of_an_open() {
-    let dir = Dir::new();
-    for deny in [false, true] {
-        let denied = Arc::new(DeniedPaths::new());
-        if deny {
-            denied.deny(&dir.file("unrelated", "", 0o644)).unwrap();
-        }
-        let sandbox = guarded(Who::Root, &[&dir.0], &denied);
-        let started = Instant::now();
-        let out = sh(&sandbox, "i=0; while [ $i -lt 2000 ]; do read x < /etc/hostname; i=$((i+1)); done");
-        assert_eq!(out.status, ExitStatus::Exited(0));
-        eprintln!("deny={deny}: {:?} per open", started.elapsed() / 2000);
-    }
-}
