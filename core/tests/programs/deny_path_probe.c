@@ -145,6 +145,11 @@ static int dirfd_probe(const char *path, const char *name, const char *marker) {
     printf("after: %s\n", fd >= 0 ? "opened" : strerror(errno));
     int cwd = fchdir(dfd) == 0 ? open(name, O_RDONLY) : -1;
     printf("from cwd: %s\n", cwd >= 0 ? "opened" : strerror(errno));
+    /* Opening the old fd's file again is a new open. */
+    char again[64];
+    snprintf(again, sizeof again, "/proc/self/fd/%d", before);
+    int reopened = open(again, O_RDONLY);
+    printf("reopen: %s\n", reopened >= 0 ? "opened" : strerror(errno));
     /* The fd opened before stays usable (Linux cannot revoke it). */
     char buf[16];
     printf("old fd reads: %s\n", before >= 0 && pread(before, buf, sizeof buf, 0) > 0 ? "yes" : "no");
@@ -217,6 +222,12 @@ static int opens(const char *d) {
     ROW("openat2 no symlinks", how("link", O_RDONLY, 0, RESOLVE_NO_SYMLINKS));
     ROW("openat2 mode without creat", how("file", O_RDONLY, 0644, 0));
     ROW("openat2 unknown flag", how("file", 1L << 40, 0, 0));
+    int tmp = open("sub", O_TMPFILE | O_WRONLY, 0640);
+    char tmp_path[64];
+    snprintf(tmp_path, sizeof tmp_path, "/proc/self/fd/%d", tmp);
+    ROW("link a tmpfile by fd", linkat(tmp, "", AT_FDCWD, "sub/linked-empty", AT_EMPTY_PATH));
+    ROW("link a tmpfile by proc", linkat(AT_FDCWD, tmp_path, AT_FDCWD, "sub/linked-proc", AT_SYMLINK_FOLLOW));
+    close(tmp);
     ROW("append", open("data", O_WRONLY | O_APPEND));
     int append = open("data", O_WRONLY | O_APPEND);
     ROW("append write", write(append, "ab", 2));
@@ -247,7 +258,7 @@ static int opens(const char *d) {
     ROW("truncate dir", truncate("sub", 0));
     ROW("truncate fifo", truncate("fifo", 0));
     ROW("unlink", unlink("renamed"));
-    const char *modes[] = {"new-excl", "missing", "made", "fifo2", "new-link", "data", "renamed", "file"};
+    const char *modes[] = {"new-excl", "missing", "made", "fifo2", "new-link", "data", "renamed", "file", "sub/linked-proc"};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) mode_of(modes[i]);
     struct stat st;
     if (stat("data", &st) == 0) printf("size data: %lld\n", (long long)st.st_size);

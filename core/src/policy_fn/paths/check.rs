@@ -73,6 +73,14 @@ pub(super) fn verdict(denied: &HashSet<Inode>, fd: RawFd) -> Verdict {
             let Ok(pst) = sys::fstat(parent.as_raw_fd()) else { return Verdict::Unknown };
             return ancestors(denied, parent.as_raw_fd(), pst);
         }
+        // The name it was reached by was removed (an `O_TMPFILE` linked
+        // later, a file unlinked while open): as for a file with no name
+        // left, its other names were made through the guard, in
+        // directories it checked, or before the deny, which denied them
+        // by inode.
+        if shown.ends_with(b" (deleted)") {
+            return Verdict::Allowed;
+        }
         let Ok(again) = fd_link(fd) else { return Verdict::Unknown };
         shown = again;
     }

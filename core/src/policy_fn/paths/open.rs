@@ -13,7 +13,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 
 use super::check::{self, Verdict};
-use super::resolve::{bare_name, split_last, MAX_LINKS};
+use super::resolve::{bare_name, meets_procfs, split_last, MAX_LINKS};
 use super::sys::{self, cstring, OpenHow, Sys};
 use super::{Call, Inode};
 use crate::notif::NotifAction;
@@ -249,7 +249,7 @@ fn fast_open(start: Option<Arc<OwnedFd>>, path: &CStr, how: OpenHow, denied: &Ha
     let lookup = how.flags & (libc::O_NOFOLLOW | libc::O_DIRECTORY) as u64;
     let fd = match sys::open_path(dir, path, lookup, how.resolve) {
         Ok(fd) => fd,
-        Err(libc::ELOOP) => return Fast::Slow,
+        Err(_) if meets_procfs(dir, path.to_bytes()) => return Fast::Slow,
         Err(errno) => return Fast::Done(Err(errno)),
     };
     let (Ok(st), Ok(fs)) = (sys::fstat(fd.as_raw_fd()), sys::fs_type(fd.as_raw_fd())) else { return Fast::Slow };

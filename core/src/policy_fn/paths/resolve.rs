@@ -13,16 +13,16 @@
 //! Landlock refuses it to the child: `/proc` is never under a rule).
 
 use std::collections::VecDeque;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
+use super::open::SCOPED;
 use super::sys::{self, cstring, Sys};
 use super::Call;
 
 /// The most symlinks one resolution follows (the kernel's `MAXSYMLINKS`).
 pub(super) const MAX_LINKS: u32 = 40;
 const PROC_ROOT_INO: u64 = 1;
-const SCOPED: u64 = libc::RESOLVE_BENEATH | libc::RESOLVE_IN_ROOT;
 
 /// Where the walk is inside the child's `/proc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,48 @@ enum Proc {
 enum Position {
     Real(Arc<OwnedFd>),
     Proc(Proc),
+}
+
+/// After the kernel's resolution of `path` from `dir` failed in the agent:
+/// does the walk pass through procfs, where the agent's view (its own
+/// `/proc/self`, its own fds, no magic links) is not the child's? A magic
+/// link answers `ELOOP`, but a fd number the supervisor lacks answers
+/// `ENOENT`, so any failure is looked at: the components are walked as the
+/// kernel walked them, up to the failing one.
+pub(super) fn meets_procfs(dir: RawFd, path: &[u8]) -> bool {
+    let on_procfs = |fd: RawFd| sys::fs_type(fd) == Ok(libc::PROC_SUPER_MAGIC);
+    let root = || sys::open_path(libc::AT_FDCWD, c"/", libc::O_DIRECTORY as u64, 0).ok();
+    let mut current: Option<OwnedFd> = if path.first() == Some(&b'/') { root() } else { None };
+    let here = |current: &Option<OwnedFd>| current.as_ref().map_or(dir, |c| c.as_raw_fd());
+    if on_procfs(here(&current)) {
+        return true;
+    }
+    let mut todo = components(path);
+    let mut links = 0;
+    while let Some(component) = todo.pop_front() {
+        let Ok(name) = cstring(&component) else { return false };
+        let Ok(next) = sys::open_path(here(&current), &name, libc::O_NOFOLLOW as u64, 0) else { return false };
+        if on_procfs(next.as_raw_fd()) {
+            return true;
+        }
+        let Ok(st) = sys::fstat(next.as_raw_fd()) else { return false };
+        if sys::file_type(&st) == libc::S_IFLNK {
+            links += 1;
+            let Ok(target) = sys::readlinkat(next.as_raw_fd(), c"") else { return false };
+            if links > MAX_LINKS || target.is_empty() {
+                return false;
+            }
+            for c in components(&target).into_iter().rev() {
+                todo.push_front(c);
+            }
+            if target[0] == b'/' {
+                current = root();
+            }
+            continue;
+        }
+        current = Some(next);
+    }
+    false
 }
 
 /// The components of `path`, without empty ones and `.`.
@@ -101,26 +143,29 @@ impl Call<'_> {
         flags: u64,
         resolve: u64,
     ) -> Sys<Arc<OwnedFd>> {
-        let dir = start.clone();
-        let name = cstring(path)?;
+        let (dir, bytes) = (start.clone(), path.to_vec());
         let fast = self.agent(move || {
-            sys::open_path(dir.as_ref().map_or(libc::AT_FDCWD, |d| d.as_raw_fd()), &name, flags, resolve)
+            let dir = dir.as_ref().map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
+            let name = cstring(&bytes).map_err(|errno| (errno, false))?;
+            sys::open_path(dir, &name, flags, resolve).map_err(|errno| (errno, meets_procfs(dir, &bytes)))
         })?;
         let fd = match fast {
             Ok(fd) => Arc::new(fd),
-            // A magic link, or a real loop; with scoped resolution the
-            // kernel refuses magic links itself (EXDEV).
-            Err(libc::ELOOP)
-                if resolve & libc::RESOLVE_NO_SYMLINKS == 0 && resolve & libc::RESOLVE_NO_MAGICLINKS == 0 =>
-            {
+            Err((errno, false)) => return Err(errno),
+            Err((errno, true)) => {
+                // The kernel would have walked the child's /proc; its magic
+                // links are refused to scoped resolution (EXDEV) and to one
+                // that follows no (magic) symlinks (ELOOP).
                 if resolve & SCOPED != 0 {
                     return Err(libc::EXDEV);
+                }
+                if resolve & (libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS) != 0 {
+                    return Err(errno);
                 }
                 let follow = flags & libc::O_NOFOLLOW as u64 == 0;
                 let want_dir = flags & libc::O_DIRECTORY as u64 != 0;
                 self.resolve_slowly(start, path, follow, want_dir)?
             }
-            Err(errno) => return Err(errno),
         };
         if sys::fs_type(fd.as_raw_fd())? == libc::PROC_SUPER_MAGIC {
             return Err(libc::EACCES);

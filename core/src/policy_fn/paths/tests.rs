@@ -336,7 +336,7 @@ fn a_directory_fd_from_before_the_deny_reaches_nothing_after_it() {
             let out = run.join().unwrap();
             assert_eq!(
                 text(&out),
-                "before: opened\nafter: Permission denied\nfrom cwd: Permission denied\nold fd reads: yes\n",
+                "before: opened\nafter: Permission denied\nfrom cwd: Permission denied\nreopen: Permission denied\nold fd reads: yes\n",
                 "{who:?}: {out:?}"
             );
         });
