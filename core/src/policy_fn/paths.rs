@@ -327,7 +327,7 @@ impl Drop for PathGuard {
 }
 
 /// An `O_PATH` fd of a procfs magic link's object, opened by the supervisor.
-fn open_proc(path: &str) -> Sys<OwnedFd> {
+pub(super) fn open_proc(path: &str) -> Sys<OwnedFd> {
     let path = sys::cstring(path.as_bytes())?;
     // SAFETY: `path` is NUL-terminated; the flags take no more arguments.
     let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };

@@ -13,7 +13,7 @@
 //! Landlock refuses it to the child: `/proc` is never under a rule).
 
 use std::collections::VecDeque;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
 use super::open::SCOPED;
@@ -120,16 +120,7 @@ pub(super) fn bare_name(last: &[u8]) -> &[u8] {
 
 fn open_proc_link(task: i32, thread: bool, entry: &[u8]) -> Sys<OwnedFd> {
     let dir = if thread { format!("/proc/{task}/task/{task}/") } else { format!("/proc/{task}/") };
-    let mut path = dir.into_bytes();
-    path.extend_from_slice(entry);
-    let path = cstring(&path)?;
-    // SAFETY: `path` is NUL-terminated; the flags take no further argument.
-    let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(sys::errno());
-    }
-    // SAFETY: open returned a new fd that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    super::open_proc(&format!("{dir}{}", std::str::from_utf8(entry).map_err(|_| libc::EINVAL)?))
 }
 
 impl Call<'_> {
