@@ -219,6 +219,8 @@ static int opens(const char *d) {
     ROW("openat2 beneath ok", how("sub/../file", O_RDONLY, 0, RESOLVE_BENEATH));
     ROW("openat2 beneath escape", how("../x", O_RDONLY, 0, RESOLVE_BENEATH));
     ROW("openat2 beneath abs link", how("abs", O_RDONLY, 0, RESOLVE_BENEATH));
+    ROW("openat2 in root abs link", how("abs/file", O_RDONLY, 0, RESOLVE_IN_ROOT));
+    ROW("openat2 in root dotdot", how("../../file", O_RDONLY, 0, RESOLVE_IN_ROOT));
     ROW("openat2 no symlinks", how("link", O_RDONLY, 0, RESOLVE_NO_SYMLINKS));
     ROW("openat2 mode without creat", how("file", O_RDONLY, 0644, 0));
     ROW("openat2 unknown flag", how("file", 1L << 40, 0, 0));

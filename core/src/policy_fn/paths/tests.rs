@@ -434,3 +434,71 @@ fn mapped_files_and_programs_of_a_task_are_looked_at() {
     child.wait().unwrap();
     assert!(guard.program_denied(pid), "a task that is gone fails closed");
 }
+
+#[test]
+fn a_cwd_below_directories_the_child_cannot_search_still_works() {
+    let dir = Dir::new();
+    let private = dir.join("private");
+    fs::create_dir_all(private.join("work")).unwrap();
+    fs::set_permissions(&private, fs::Permissions::from_mode(0o700)).unwrap();
+    fs::set_permissions(private.join("work"), fs::Permissions::from_mode(0o777)).unwrap();
+    fs::write(private.join("work/data"), "data").unwrap();
+    let denied = Arc::new(DeniedPaths::new());
+    denied.deny(&dir.file("unrelated", "", 0o644)).unwrap();
+    let policy = Policy::builder()
+        .fs_read(read_paths())
+        .fs_write([&dir.0])
+        .fs_write(["/dev/null"])
+        .cwd(private.join("work"))
+        .uid(NOBODY)
+        .gid(NOBODY)
+        .build()
+        .unwrap();
+    let guard: Arc<dyn Handler> = Arc::new(PathGuard::new(&policy, Arc::clone(&denied)).unwrap());
+    let mut sandbox = Sandbox::new(policy).unwrap();
+    for name in PathGuard::SYSCALLS {
+        sandbox = sandbox.add_shared_handler(Syscall::from_name(name).unwrap(), Arc::clone(&guard));
+    }
+    let out = sh(&sandbox, "cat data; echo; echo new > made && cat made");
+    assert_eq!(text(&out), "data\nnew\n", "{out:?}");
+    denied.deny(&private.join("work/data")).unwrap();
+    let out = sh(&sandbox, "cat data; echo cat=$?");
+    assert_eq!(text(&out), "cat=1\n", "{out:?}");
+}
+
+#[test]
+fn an_exec_of_a_denied_program_is_found_by_the_exec_check() {
+    for who in BOTH {
+        let dir = Dir::new();
+        let tool = dir.join("tool");
+        fs::copy("/bin/true", &tool).unwrap();
+        fs::set_permissions(&tool, fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink(&tool, dir.join("alias")).unwrap();
+        let denied = Arc::new(DeniedPaths::new());
+        let mut builder = Policy::builder().fs_read(read_paths()).fs_read([&dir.0]).fs_write(["/dev/null"]);
+        if who == Who::Nobody {
+            builder = builder.uid(NOBODY).gid(NOBODY);
+        }
+        let policy = builder.build().unwrap();
+        let guard = Arc::new(PathGuard::new(&policy, Arc::clone(&denied)).unwrap());
+        let exec_guard = Arc::clone(&guard);
+        // What the exec flow does before it lets an exec go on.
+        let exec_check = move |ctx: &HandlerCtx<'_>| -> HandlerResult {
+            let path = ctx.read_cstr_bytes(ctx.args()[0], 4095)?;
+            Ok(if exec_guard.exec_denied(ctx, libc::AT_FDCWD, &path, 0) {
+                NotifAction::Errno(libc::EACCES)
+            } else {
+                NotifAction::Continue
+            })
+        };
+        let mut sandbox = Sandbox::new(policy).unwrap().add_handler(Syscall::from_name("execve").unwrap(), exec_check);
+        for name in PathGuard::SYSCALLS {
+            sandbox =
+                sandbox.add_shared_handler(Syscall::from_name(name).unwrap(), Arc::clone(&guard) as Arc<dyn Handler>);
+        }
+        let script = format!("{0}/tool; echo tool=$?; {0}/alias; echo alias=$?; /bin/true; echo true=$?", dir.s());
+        assert_eq!(text(&sh(&sandbox, &script)), "tool=0\nalias=0\ntrue=0\n", "{who:?}");
+        denied.deny(&tool).unwrap();
+        assert_eq!(text(&sh(&sandbox, &script)), "tool=126\nalias=126\ntrue=0\n", "{who:?}");
+    }
+}
