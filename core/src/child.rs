@@ -13,6 +13,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 
 use crate::error::{Result, SandlockError};
 use crate::output::{Capture, Feed};
+use crate::policy_fn::{Event, FlagLog};
 use crate::seccomp::supervisor::Supervisor;
 use crate::status::{ExitStatus, HandlerKill, RunOutput};
 
@@ -31,6 +32,7 @@ pub struct Child {
     handler_kill: Option<HandlerKill>,
     group: GroupSignal,
     watchdog: Option<JoinHandle<()>>,
+    flagged: Option<FlagLog>,
 }
 
 /// What the signallers of a group, its watchdog and its reaper share. The
@@ -121,11 +123,21 @@ impl Child {
         supervisor: Option<Supervisor>,
         timeout: Option<Duration>,
         watchdog: bool,
+        flagged: Option<FlagLog>,
     ) -> Result<Child> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let group = GroupSignal { pid, state: Arc::default() };
-        let mut child =
-            Child { pid, pidfd, supervisor, deadline, status: None, handler_kill: None, group, watchdog: None };
+        let mut child = Child {
+            pid,
+            pidfd,
+            supervisor,
+            deadline,
+            status: None,
+            handler_kill: None,
+            group,
+            watchdog: None,
+            flagged,
+        };
         if let (Some(deadline), true) = (deadline, watchdog) {
             // On failure `child` is dropped, which kills and reaps the sandbox.
             child.watchdog = Some(self::watchdog(&child.group, deadline)?);
@@ -146,6 +158,12 @@ impl Child {
     /// The handler kill that ended the sandbox, once it was waited for.
     pub fn handler_kill(&self) -> Option<HandlerKill> {
         self.handler_kill
+    }
+
+    /// The events a `policy_fn` flagged so far (the first
+    /// [`crate::policy_fn::MAX_FLAGGED`]), and how many more it flagged.
+    pub fn flagged(&self) -> (Vec<Event>, u64) {
+        self.flagged.as_ref().map(|log| log.snapshot()).unwrap_or_default()
     }
 
     /// A handle that signals the sandbox's group from any thread, also
@@ -195,8 +213,11 @@ impl Child {
                 break;
             }
         }
+        let (flagged, flagged_dropped) = self.flagged.as_ref().map(|log| log.take()).unwrap_or_default();
         Ok(RunOutput {
             status,
+            flagged,
+            flagged_dropped,
             stdout: std::mem::take(&mut streams.stdout.data),
             stderr: std::mem::take(&mut streams.stderr.data),
             timed_out: self.timed_out(),

@@ -204,6 +204,12 @@ impl DeferredReply {
         self.notif.id
     }
 
+    /// True while the child still waits on this notification (a fatal
+    /// signal or the end of the sandbox ends the wait).
+    pub fn is_valid(&self) -> bool {
+        self.listener.id_valid(self.notif.id)
+    }
+
     /// Answer the held syscall. An action that cannot be carried out (a
     /// refused kill target, an invalid fd) answers `EPERM`. Returns false when
     /// the child no longer waits on it.

@@ -26,10 +26,12 @@ mod notif;
 mod output;
 mod pidfd;
 mod policy;
-mod policy_fn;
+pub mod policy_fn;
 mod proc_paths;
+mod procs;
 mod sandbox;
 mod seccomp;
+mod sockaddr;
 mod spawn;
 mod status;
 mod syscall;
@@ -44,6 +46,7 @@ pub use policy::{
     check_capability, check_directory, check_path, check_port, Policy, PolicyBuilder, Stdin, SyscallRules,
     DEFAULT_HANDLER_GRACE, DEFAULT_MAX_OUTPUT,
 };
+pub use policy_fn::{Category, Control, Decision, Destination, Detail, Event, NetOp, PolicyFn, PolicyFnOptions};
 pub use sandbox::{Sandbox, Stdio, StdioOverrides};
 pub use status::{ExitStatus, HandlerKill, RunOutput};
 pub use syscall::{Syscall, NATIVE_AUDIT_ARCH};

@@ -52,6 +52,12 @@ pub struct Policy {
     /// Some grant reaches into `/proc`: the procfs built-in runs.
     pub(crate) proc_granted: bool,
     pub(crate) net_bind_tcp: Vec<u16>,
+    /// What the ruleset holds, for the supervisor's own checks on the
+    /// child's behalf (`policy_fn` makes connects, and must know which
+    /// files the child may write).
+    pub(crate) net_connect_tcp: Vec<u16>,
+    pub(crate) write_paths: Vec<PathBuf>,
+    pub(crate) scope_ipc: bool,
     pub(crate) syscalls: SyscallRules,
     pub(crate) allow_netlink: bool,
     pub(crate) allow_unix_sockets: bool,
@@ -413,6 +419,9 @@ impl PolicyBuilder {
             landlock: landlock.map(Arc::new),
             proc_granted,
             net_bind_tcp: self.net_bind_tcp.clone(),
+            net_connect_tcp: self.net_connect_tcp.clone(),
+            write_paths: self.fs_write.clone(),
+            scope_ipc: self.scope_ipc,
             syscalls,
             allow_netlink: self.allow_netlink,
             allow_unix_sockets: self.allow_unix_sockets,

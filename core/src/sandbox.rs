@@ -2,6 +2,7 @@
 //! run a program — `run` (captured output), `run_interactive` (inherited
 //! stdio) and `spawn` (a [`Child`] handle).
 
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use crate::handler::{AsyncAdapter, AsyncHandler, Handler, WithPolicy};
 use crate::notif::ExceptionPolicy;
 use crate::output::{Capture, Feed};
 use crate::policy::{Policy, Stdin, SyscallRules};
+use crate::policy_fn::{category_of, Category, PolicyFn, PolicyFnHandler, PolicyFnOptions, PolicyFnSpec, Traps};
 use crate::seccomp::bpf::{self, FilterSpec};
 use crate::seccomp::dispatch::Dispatch;
 use crate::seccomp::respond::Bounds;
@@ -35,6 +37,7 @@ pub struct Sandbox {
     rejected: Option<(Syscall, &'static str)>,
     receiver_threads: usize,
     sync_wakeup: bool,
+    policy_fn: Option<PolicyFnSpec>,
 }
 
 impl Sandbox {
@@ -46,6 +49,7 @@ impl Sandbox {
             rejected: None,
             receiver_threads: DEFAULT_RECEIVER_THREADS,
             sync_wakeup: true,
+            policy_fn: None,
         })
     }
 
@@ -95,6 +99,36 @@ impl Sandbox {
         runtime: tokio::runtime::Handle,
     ) -> Sandbox {
         self.add_handler(syscall, AsyncAdapter { handler, runtime })
+    }
+
+    /// Show `callback` an event for each call of the child in `categories`
+    /// and let it allow, deny or flag it, and tighten the sandbox through
+    /// its [`Control`](crate::Control) (see docs/policy-fn.md). A later call
+    /// replaces it.
+    ///
+    /// ```no_run
+    /// use std::os::unix::ffi::OsStrExt;
+    /// use sandlock_core::{Category, Control, Decision, Detail, Event, Policy, Sandbox};
+    ///
+    /// let policy = Policy::builder().fs_read(["/usr", "/lib", "/etc"]).build()?;
+    /// let sandbox = Sandbox::new(policy)?.policy_fn(Category::EXEC, |event: &Event, _: &Control| match &event.detail {
+    ///     Detail::Exec { argv, .. } if argv.first().is_some_and(|a| a.as_bytes().ends_with(b"curl")) => {
+    ///         Decision::Deny(libc::EACCES)
+    ///     }
+    ///     _ => Decision::Allow,
+    /// });
+    /// let out = sandbox.run(&["/bin/sh", "-c", "curl --version || echo curl refused"])?;
+    /// # Ok::<(), sandlock_core::SandlockError>(())
+    /// ```
+    pub fn policy_fn(self, categories: Category, callback: impl PolicyFn) -> Sandbox {
+        self.policy_fn_with(PolicyFnOptions::new(categories), callback)
+    }
+
+    /// [`Sandbox::policy_fn`] with a time limit and failure outcome of
+    /// the caller's choice.
+    pub fn policy_fn_with(mut self, options: PolicyFnOptions, callback: impl PolicyFn) -> Sandbox {
+        self.policy_fn = Some(PolicyFnSpec { callback: Arc::new(callback), options });
+        self
     }
 
     /// Number of threads receiving notifications (at least 1).
@@ -241,12 +275,30 @@ impl Sandbox {
             return Err(SandlockError::HandlerOnDeniedSyscall { name: syscall.name(), nr: syscall.nr(), list });
         }
         let argv: Vec<OsString> = argv.iter().map(|a| a.as_ref().to_os_string()).collect();
-        let builtins = builtins::for_policy(&self.policy);
+        let builtins = builtins::for_policy(&self.policy, self.policy_fn.is_none());
+        let (policy_fn, traps) = match &self.policy_fn {
+            Some(spec) => {
+                let (traps, static_errno) = self.policy_fn_traps(spec);
+                (Some(Arc::new(PolicyFnHandler::new(spec, &self.policy, static_errno))), traps)
+            }
+            None => (None, Traps { first: Vec::new(), last: Vec::new() }),
+        };
+        // Watched syscalls a static rule fails are trapped, and failed by
+        // the policy_fn handler after its callback saw them.
+        let moved: Vec<u32> = traps.first.iter().chain(&traps.last).copied().collect();
+        let with = |nrs: Vec<u32>, handler: &Option<Arc<PolicyFnHandler>>| {
+            let handler = handler.clone();
+            nrs.into_iter().filter_map(move |nr| Some((nr, Arc::clone(handler.as_ref()?) as Arc<dyn Handler>)))
+        };
         let user = self.handlers.iter().map(|(s, h)| (s.nr(), Arc::clone(h)));
-        let chain = builtins.first.into_iter().chain(user).chain(builtins.last);
+        let chain = with(traps.first, &policy_fn)
+            .chain(builtins.first)
+            .chain(user)
+            .chain(with(traps.last, &policy_fn))
+            .chain(builtins.last);
         let dispatch = Arc::new(Dispatch::new(chain.collect()));
         let notify = !dispatch.is_empty();
-        let spec = self.filter_spec(dispatch.syscalls());
+        let spec = self.filter_spec(dispatch.syscalls(), &moved);
         let plan = SpawnPlan::new(PlanInput {
             argv: &argv,
             env: &self.policy.env,
@@ -288,7 +340,11 @@ impl Sandbox {
             return Err(e);
         }
         let pipes = Pipes { stdin: started.stdin.take(), stdout: started.stdout.take(), stderr: started.stderr.take() };
-        let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout, watchdog)?;
+        let flagged = policy_fn.map(|handler| {
+            handler.started(started.pid);
+            handler.flag_log()
+        });
+        let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout, watchdog, flagged)?;
         Ok((child, pipes))
     }
 
@@ -303,12 +359,50 @@ impl Sandbox {
         ipc | net
     }
 
-    fn filter_spec(&self, notify: Vec<u32>) -> FilterSpec {
+    /// Every syscall the filter fails with a fixed errno, sorted by number;
+    /// the first list naming a syscall decides its errno.
+    fn denied(&self) -> Vec<(u32, i32)> {
         let mut deny: Vec<(u32, i32)> =
             self.deny_lists().flat_map(|list| list.numbers.into_iter().map(move |nr| (nr, list.errno))).collect();
-        // The first list naming a syscall decides its errno.
         deny.sort_by_key(|&(nr, _)| nr);
         deny.dedup_by_key(|&mut (nr, _)| nr);
+        deny
+    }
+
+    /// What a `policy_fn` traps, and the errno of each watched syscall that
+    /// a static rule (a deny list or the allowlist) fails. Unwatched ones
+    /// stay with the filter.
+    fn policy_fn_traps(&self, spec: &PolicyFnSpec) -> (Traps, HashMap<u32, i32>) {
+        let denied = self.denied();
+        let mut static_errno = HashMap::new();
+        let mut keep = |nrs: Vec<u32>| -> Vec<u32> {
+            nrs.into_iter()
+                .filter(|&nr| {
+                    let rule = denied.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|i| denied[i].1);
+                    let rule = rule.or_else(|| match &self.policy.syscalls {
+                        SyscallRules::AllowList(allowed) if !allowed.iter().any(|s| s.nr() == nr) => Some(libc::EPERM),
+                        _ => None,
+                    });
+                    match rule {
+                        None => true,
+                        Some(errno) if category_of(nr).is_some_and(|c| spec.options.categories.contains(c)) => {
+                            static_errno.insert(nr, errno);
+                            true
+                        }
+                        Some(_) => false,
+                    }
+                })
+                .collect()
+        };
+        let wanted = Traps::wanted(spec.options.categories, &self.policy);
+        let traps = Traps { first: keep(wanted.first), last: keep(wanted.last) };
+        (traps, static_errno)
+    }
+
+    /// `trapped`: syscalls sent to the supervisor though a list denies them.
+    fn filter_spec(&self, notify: Vec<u32>, trapped: &[u32]) -> FilterSpec {
+        let mut deny = self.denied();
+        deny.retain(|(nr, _)| !trapped.contains(nr));
         let allow_only = match &self.policy.syscalls {
             SyscallRules::AllowList(allowed) => Some(allowed.iter().map(|s| s.nr()).collect()),
             SyscallRules::DenyList(_) => None,

@@ -1,5 +1,6 @@
 //! How a sandboxed program ended, and what it printed.
 
+use crate::policy_fn::Event;
 use crate::syscall::Syscall;
 
 /// Exit status of the sandboxed program.
@@ -59,6 +60,11 @@ pub struct RunOutput {
     pub timed_out: bool,
     /// A handler killed the sandbox (the first kill, when several did).
     pub handler_kill: Option<HandlerKill>,
+    /// The events a `policy_fn` flagged, in order (the first
+    /// [`crate::policy_fn::MAX_FLAGGED`]).
+    pub flagged: Vec<Event>,
+    /// Flagged events past that bound, counted but not kept.
+    pub flagged_dropped: u64,
     /// Output past the policy's `max_output` bound was discarded.
     pub stdout_truncated: bool,
     pub stderr_truncated: bool,

@@ -2,7 +2,7 @@
 //! handlers; those that carry a call out on the child's behalf run after
 //! them, in the place of the kernel.
 
-mod net;
+pub(crate) mod net;
 mod procfs;
 mod task_limit;
 
@@ -31,21 +31,18 @@ fn register(list: &mut Vec<(u32, Arc<dyn Handler>)>, names: &[&str], handler: Ar
 /// The built-in handlers a policy needs. When the policy grants `/proc`,
 /// Landlock gets no `/proc` rule and the procfs built-in opens it on the
 /// child's behalf; when it lets the child bind or listen, the net built-in
-/// does both on the child's own socket.
-pub(crate) fn for_policy(policy: &Policy) -> Builtins {
+/// does both on the child's own socket. `task_limit`: enforce
+/// `max_processes` here (a `policy_fn` enforces it itself, lowered or not).
+pub(crate) fn for_policy(policy: &Policy, task_limit: bool) -> Builtins {
     let mut first = Vec::new();
     let mut last = Vec::new();
     if policy.grants_proc() {
         register(&mut first, &["open", "openat", "openat2"], Arc::new(procfs::ProcFs));
     }
-    if let Some(max) = policy.max_processes {
+    if let (true, Some(max)) = (task_limit, policy.max_processes) {
         register(&mut first, &["clone", "fork", "vfork"], Arc::new(task_limit::TaskLimit { max }));
     }
-    // With UNIX sockets allowed, binds pass unmediated (see
-    // `allow_unix_sockets`); without any bind grant the filter refuses them.
-    let tcp = policy.grants_tcp_bind();
-    let (bind, listen) =
-        (!policy.allow_unix_sockets && (tcp || policy.allow_netlink), tcp || policy.allow_unix_sockets);
+    let (bind, listen) = (mediates_bind(policy), policy.grants_tcp_bind() || policy.allow_unix_sockets);
     if bind || listen {
         let guard: Arc<dyn Handler> = Arc::new(net::NetGuard::for_policy(policy));
         if bind {
@@ -56,4 +53,11 @@ pub(crate) fn for_policy(policy: &Policy) -> Builtins {
         }
     }
     Builtins { first, last }
+}
+
+/// The net built-in makes the child's binds. With UNIX sockets allowed,
+/// binds pass unmediated (see `allow_unix_sockets`); without any bind grant
+/// the filter refuses them.
+pub(crate) fn mediates_bind(policy: &Policy) -> bool {
+    !policy.allow_unix_sockets && (policy.grants_tcp_bind() || policy.allow_netlink)
 }

@@ -8,16 +8,15 @@
 //! the call on that socket with its own copy of the address, with the
 //! capabilities the child would have.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::net::IpAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::sys::socket::{getsockname, SockaddrStorage};
 
 use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::policy::Policy;
-
-/// The largest address the kernel accepts (`sizeof(struct sockaddr_storage)`).
-const MAX_ADDR: usize = 128;
+use crate::sockaddr::MAX_ADDR;
 
 pub(crate) struct NetGuard {
     /// TCP ports the policy lets the child bind.
@@ -37,14 +36,19 @@ impl NetGuard {
     }
 
     fn bind(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
+        match read_address(ctx) {
+            Ok(addr) => self.bind_with(ctx, &addr),
+            Err(errno) => Ok(NotifAction::Errno(errno)),
+        }
+    }
+
+    /// The `bind` in `ctx`, with the address already copied from the child
+    /// (by `policy_fn`, which showed it to its callback).
+    pub(crate) fn bind_with(&self, ctx: &HandlerCtx<'_>, addr: &[u8]) -> HandlerResult {
         let args = ctx.args();
-        let len = args[2] as u32 as usize;
+        let len = addr.len();
         if !(2..=MAX_ADDR).contains(&len) {
             return Ok(NotifAction::Errno(libc::EINVAL));
-        }
-        let mut addr = [0u8; MAX_ADDR];
-        if ctx.read_mem(args[1], &mut addr[..len]).is_err() {
-            return Ok(NotifAction::Errno(libc::EFAULT));
         }
         let socket = match ctx.child_fd(args[0] as i32) {
             Ok(socket) => socket,
@@ -60,8 +64,10 @@ impl NetGuard {
                 if family != domain as u16 && family != libc::AF_UNSPEC as u16 {
                     return Ok(NotifAction::Errno(libc::EAFNOSUPPORT));
                 }
+                // The kernel refuses an IPv4/IPv6 address without a port.
+                let Some(&[high, low]) = addr.get(2..4) else { return Ok(NotifAction::Errno(libc::EINVAL)) };
                 // Port 0 (any port) is never granted, as with Landlock.
-                let port = u16::from_be_bytes([addr[2], addr[3]]);
+                let port = u16::from_be_bytes([high, low]);
                 if !self.bind_ports.contains(&port) {
                     return Ok(NotifAction::Errno(libc::EACCES));
                 }
@@ -83,11 +89,14 @@ impl NetGuard {
     }
 
     fn listen(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
-        let args = ctx.args();
-        let socket = match ctx.child_fd(args[0] as i32) {
-            Ok(socket) => socket,
-            Err(e) => return Ok(errno_of(&e)),
-        };
+        match ctx.child_fd(ctx.args()[0] as i32) {
+            Ok(socket) => self.listen_on(&socket, ctx.args()[1] as i32),
+            Err(e) => Ok(errno_of(&e)),
+        }
+    }
+
+    /// `listen` on `socket`, the child's own (taken by the caller).
+    pub(crate) fn listen_on(&self, socket: &OwnedFd, backlog: i32) -> HandlerResult {
         if let Ok(SocketKind::Tcp(_)) = SocketKind::of(socket.as_fd()) {
             match local_port(socket.as_fd()) {
                 // Unbound: listen would pick a port no rule granted.
@@ -96,9 +105,6 @@ impl NetGuard {
                 Err(errno) => return Ok(NotifAction::Errno(errno)),
             }
         }
-        // libc's listen, not nix's: the kernel clamps the child's backlog,
-        // which nix's `Backlog` would refuse.
-        let backlog = args[1] as i32;
         Ok(result(crate::caps::with_effective(self.child_caps, || {
             // SAFETY: `socket` is a borrowed, so open, fd for the call; listen
             // takes integers and touches no memory of ours.
@@ -119,6 +125,18 @@ impl Handler for NetGuard {
     fn exception_policy(&self) -> ExceptionPolicy {
         ExceptionPolicy::DenyEperm
     }
+}
+
+/// The address of the `bind` in `ctx`, copied once.
+pub(crate) fn read_address(ctx: &HandlerCtx<'_>) -> Result<Vec<u8>, i32> {
+    let args = ctx.args();
+    let len = args[2] as u32 as usize;
+    if !(2..=MAX_ADDR).contains(&len) {
+        return Err(libc::EINVAL);
+    }
+    let mut addr = vec![0u8; len];
+    ctx.read_mem(args[1], &mut addr).map_err(|_| libc::EFAULT)?;
+    Ok(addr)
 }
 
 /// What the guard needs to know about a socket.
@@ -165,6 +183,18 @@ fn int_option(socket: BorrowedFd<'_>, option: libc::c_int) -> Result<libc::c_int
         return Err(last_errno());
     }
     Ok(value)
+}
+
+/// The family, address and port a socket is bound to (the address and
+/// port for IPv4 and IPv6 only).
+pub(crate) fn local_address(socket: &OwnedFd) -> (i32, Option<IpAddr>, Option<u16>) {
+    let mut addr = [0u8; MAX_ADDR];
+    let mut len = MAX_ADDR as libc::socklen_t;
+    // SAFETY: `addr` has room for `len` bytes, which the kernel updates.
+    if unsafe { libc::getsockname(socket.as_raw_fd(), addr.as_mut_ptr().cast(), &mut len) } < 0 {
+        return (libc::AF_UNSPEC, None, None);
+    }
+    crate::sockaddr::decode(&addr[..(len as usize).min(MAX_ADDR)])
 }
 
 /// The bound port of an IPv4 or IPv6 socket (0 when unbound).

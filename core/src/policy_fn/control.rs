@@ -1,0 +1,217 @@
+//! What a `policy_fn` tightened while the sandbox runs. Every change only
+//! narrows: connect restrictions are layers that all must match; limits
+//! only go down.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::error::{Result, SandlockError};
+
+/// A destination a connect may reach: an IPv4 or IPv6 network (`prefix`
+/// bits of `net`) and, optionally, one port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Destination {
+    pub net: IpAddr,
+    pub prefix: u8,
+    pub port: Option<u16>,
+}
+
+impl Destination {
+    /// Exactly this address, any port.
+    pub fn host(addr: IpAddr) -> Destination {
+        let prefix = if addr.is_ipv4() { 32 } else { 128 };
+        Destination { net: addr, prefix, port: None }
+    }
+
+    fn check(&self) -> Result<()> {
+        let bits = if self.net.is_ipv4() { 32 } else { 128 };
+        if self.prefix > bits {
+            return Err(SandlockError::InvalidArgument {
+                what: "restrict_connect",
+                reason: format!("prefix /{} is longer than an address of {} ({bits} bits)", self.prefix, self.net),
+            });
+        }
+        if self.port == Some(0) {
+            return Err(SandlockError::InvalidPort { rule: "restrict_connect" });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn matches(&self, addr: IpAddr, port: u16) -> bool {
+        if self.port.is_some_and(|p| p != port) {
+            return false;
+        }
+        // An IPv4-mapped IPv6 address is that IPv4 address.
+        let addr = match addr {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, addr) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => prefix_eq(&net.octets(), &a.octets(), self.prefix),
+            (IpAddr::V6(net), IpAddr::V6(a)) => prefix_eq(&net.octets(), &a.octets(), self.prefix),
+            _ => false,
+        }
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
+    let (whole, rest) = (usize::from(prefix / 8), prefix % 8);
+    if a[..whole] != b[..whole] {
+        return false;
+    }
+    rest == 0 || (a[whole] ^ b[whole]) >> (8 - rest) == 0
+}
+
+/// The tightened state shared by the control handle and the built-ins.
+#[derive(Debug)]
+pub(crate) struct Tightened {
+    /// Each layer lists what a connect may reach; all layers must agree.
+    connect: RwLock<Vec<Vec<Destination>>>,
+    max_processes: AtomicU32,
+    max_memory: AtomicU64,
+    sandbox_pgid: AtomicU32,
+}
+
+impl Tightened {
+    pub(crate) fn new(max_processes: Option<u32>, max_memory: Option<u64>) -> Tightened {
+        Tightened {
+            connect: RwLock::default(),
+            max_processes: AtomicU32::new(max_processes.unwrap_or(u32::MAX)),
+            max_memory: AtomicU64::new(max_memory.unwrap_or(u64::MAX)),
+            sandbox_pgid: AtomicU32::new(0),
+        }
+    }
+
+    /// The sandbox this state serves (known once it started).
+    pub(crate) fn set_sandbox(&self, pgid: i32) {
+        self.sandbox_pgid.store(pgid as u32, Ordering::Relaxed);
+    }
+
+    pub(crate) fn connect_allowed(&self, addr: IpAddr, port: u16) -> bool {
+        let layers = self.connect.read().unwrap_or_else(|e| e.into_inner());
+        layers.iter().all(|layer| layer.iter().any(|d| d.matches(addr, port)))
+    }
+
+    pub(crate) fn connect_restricted(&self) -> bool {
+        !self.connect.read().unwrap_or_else(|e| e.into_inner()).is_empty()
+    }
+
+    pub(crate) fn max_processes(&self) -> u32 {
+        self.max_processes.load(Ordering::Relaxed)
+    }
+}
+
+/// The handle a `policy_fn` callback gets to tighten the sandbox while it
+/// runs. Cheap to clone; every method is thread-safe and only narrows.
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub(crate) state: Arc<Tightened>,
+}
+
+impl Control {
+    /// From now on a TCP connect reaches only these destinations, and only
+    /// those also allowed by every earlier call. Landlock's port rules
+    /// still apply.
+    pub fn restrict_connect(&self, allowed: &[Destination]) -> Result<()> {
+        for d in allowed {
+            d.check()?;
+        }
+        self.state.connect.write().unwrap_or_else(|e| e.into_inner()).push(allowed.to_vec());
+        Ok(())
+    }
+
+    /// Allow at most `n` tasks in the sandbox from now on; a value above the
+    /// current limit changes nothing.
+    pub fn lower_max_processes(&self, n: u32) -> Result<()> {
+        if n == 0 {
+            return Err(SandlockError::ZeroLimit { limit: "max_processes" });
+        }
+        self.state.max_processes.fetch_min(n, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Lower the address-space limit (`RLIMIT_AS`) of every process of the
+    /// sandbox now, and so of those they start; a value above the current
+    /// limit changes nothing.
+    pub fn lower_max_memory(&self, bytes: u64) -> Result<()> {
+        if bytes == 0 {
+            return Err(SandlockError::ZeroLimit { limit: "max_memory" });
+        }
+        let limit = self.state.max_memory.fetch_min(bytes, Ordering::Relaxed).min(bytes);
+        let pgid = self.state.sandbox_pgid.load(Ordering::Relaxed) as i32;
+        if pgid > 0 {
+            apply_memory_limit(pgid, limit)?;
+        }
+        Ok(())
+    }
+}
+
+/// Set `RLIMIT_AS` (soft and hard) to at most `limit` for every process of
+/// group `pgid`, until a pass finds no process without it: a process that
+/// forked during a pass gets it in the next.
+fn apply_memory_limit(pgid: i32, limit: u64) -> Result<()> {
+    let mut done = HashSet::new();
+    loop {
+        let pids: Vec<i32> = crate::procs::in_group(pgid).into_iter().filter(|pid| !done.contains(pid)).collect();
+        if pids.is_empty() {
+            return Ok(());
+        }
+        for pid in pids {
+            lower_rlimit(pid, limit);
+            done.insert(pid);
+        }
+    }
+}
+
+fn lower_rlimit(pid: i32, limit: u64) {
+    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: prlimit64 reads the current limits into a local.
+    if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, std::ptr::null(), &mut old) } < 0 {
+        return;
+    }
+    let new = libc::rlimit { rlim_cur: old.rlim_cur.min(limit), rlim_max: old.rlim_max.min(limit) };
+    // SAFETY: prlimit64 reads `new`; lowering needs no privilege. A process
+    // that exited meanwhile is simply not found.
+    unsafe { libc::prlimit(pid, libc::RLIMIT_AS, &new, std::ptr::null_mut()) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn control() -> Control {
+        Control { state: Arc::new(Tightened::new(None, None)) }
+    }
+
+    #[test]
+    fn connect_layers_only_narrow() {
+        let c = control();
+        let ten = Destination { net: "10.0.0.0".parse().unwrap(), prefix: 8, port: None };
+        let web = Destination { net: "10.1.0.0".parse().unwrap(), prefix: 16, port: Some(443) };
+        assert!(c.state.connect_allowed("192.0.2.1".parse().unwrap(), 80));
+        c.restrict_connect(&[ten]).unwrap();
+        assert!(c.state.connect_allowed("10.9.9.9".parse().unwrap(), 80));
+        assert!(!c.state.connect_allowed("192.0.2.1".parse().unwrap(), 80));
+        c.restrict_connect(&[web]).unwrap();
+        assert!(c.state.connect_allowed("10.1.2.3".parse().unwrap(), 443));
+        assert!(!c.state.connect_allowed("10.1.2.3".parse().unwrap(), 80));
+        assert!(!c.state.connect_allowed("10.9.9.9".parse().unwrap(), 443));
+        // A wider set later changes nothing.
+        c.restrict_connect(&[Destination { net: "0.0.0.0".parse().unwrap(), prefix: 0, port: None }]).unwrap();
+        assert!(!c.state.connect_allowed("10.9.9.9".parse().unwrap(), 443));
+        assert!(c.state.connect_allowed("::ffff:10.1.0.1".parse().unwrap(), 443));
+        let bad = Destination { net: "10.0.0.0".parse().unwrap(), prefix: 33, port: None };
+        assert!(c.restrict_connect(&[bad]).is_err());
+    }
+
+    #[test]
+    fn limits_only_go_down() {
+        let c = control();
+        c.lower_max_processes(8).unwrap();
+        c.lower_max_processes(50).unwrap();
+        assert_eq!(c.state.max_processes(), 8);
+        assert!(c.lower_max_processes(0).is_err());
+    }
+}

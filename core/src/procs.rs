@@ -1,0 +1,67 @@
+//! The sandbox's processes, found by their process group in `/proc` (the
+//! group is the sandbox: no process can leave it).
+
+use std::fs;
+
+/// The process ids whose group is `pgid`.
+pub(crate) fn in_group(pgid: i32) -> Vec<i32> {
+    group_stats(pgid).into_iter().map(|(pid, _)| pid).collect()
+}
+
+/// The number of tasks (threads of all processes) in group `pgid`; `None`
+/// when `/proc` cannot be read.
+pub(crate) fn tasks_in_group(pgid: i32) -> Option<u64> {
+    fs::read_dir("/proc").ok()?;
+    Some(group_stats(pgid).into_iter().map(|(_, threads)| threads).sum())
+}
+
+/// The thread ids of process `pid`.
+pub(crate) fn threads_of(pid: i32) -> Vec<i32> {
+    let Ok(entries) = fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    entries.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect()
+}
+
+/// (pid, threads) of every process of group `pgid`.
+fn group_stats(pgid: i32) -> Vec<(i32, u64)> {
+    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        if let Some((group, threads)) = parse_stat(&stat) {
+            if group == pgid {
+                out.push((pid, threads));
+            }
+        }
+    }
+    out
+}
+
+/// (pgrp, num_threads) from a `/proc/<pid>/stat` line. The command name may
+/// hold spaces and parentheses, so fields are counted after the last `)`.
+fn parse_stat(stat: &str) -> Option<(i32, u64)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state(3) ppid(4) pgrp(5) ... num_threads(20).
+    Some((fields.get(2)?.parse().ok()?, fields.get(17)?.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_survive_odd_command_names() {
+        let line = "42 (a) b (c) S 1 777 777 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 3 0 100 0 0";
+        assert_eq!(parse_stat(line), Some((777, 3)));
+    }
+
+    #[test]
+    fn this_process_is_in_its_group_with_its_threads() {
+        // SAFETY: getpgrp and getpid have no memory effects.
+        let (group, me) = unsafe { (libc::getpgrp(), libc::getpid()) };
+        assert!(in_group(group).contains(&me));
+        assert!(tasks_in_group(group).unwrap() >= 1);
+        assert!(threads_of(me).contains(&me));
+    }
+}

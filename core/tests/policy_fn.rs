@@ -1,0 +1,381 @@
+//! policy_fn: events, decisions, race-free fields and run-time tightening,
+//! through real sandboxed programs (see docs/policy-fn.md).
+
+mod common;
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::net::{Ipv4Addr, TcpListener};
+use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{program, sandbox_as, Identity};
+use sandlock_core::{
+    Category, Control, Decision, Destination, Detail, Event, ExitStatus, NetOp, PolicyFnOptions, Sandbox,
+};
+
+const ECHO: &str = "/usr/bin/echo";
+
+/// The test policy, with `/dev/null` for the shell scripts.
+fn policy() -> sandlock_core::PolicyBuilder {
+    common::policy().fs_read(["/dev/zero"]).fs_write(["/dev/null"])
+}
+
+fn sh(script: &str) -> Vec<String> {
+    vec!["/bin/sh".into(), "-c".into(), script.into()]
+}
+
+fn argv0_ends_with(event: &Event, name: &[u8]) -> bool {
+    matches!(&event.detail, Detail::Exec { argv, .. } if argv.first().is_some_and(|a| a.as_bytes().ends_with(name)))
+}
+
+#[test]
+fn an_exec_is_denied_by_its_argv() {
+    for identity in Identity::all() {
+        let sandbox = sandbox_as(identity, policy()).policy_fn(Category::EXEC, |event: &Event, _: &Control| {
+            if argv0_ends_with(event, b"curl") {
+                Decision::Deny(libc::EACCES)
+            } else {
+                Decision::Allow
+            }
+        });
+        let out =
+            sandbox.run(&sh("curl --version >/dev/null 2>&1; echo curl=$?; ls /usr >/dev/null; echo ls=$?")).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "curl=126\nls=0\n", "{identity}");
+        assert_eq!(out.status, ExitStatus::Exited(0));
+    }
+}
+
+#[test]
+fn events_carry_what_the_kernel_uses() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let sandbox = sandbox_as(Identity::Root, policy()).policy_fn(
+        Category::PROCESS | Category::EXEC | Category::FILE,
+        move |event: &Event, _: &Control| {
+            seen.lock().unwrap().push(event.clone());
+            Decision::Allow
+        },
+    );
+    let out = sandbox.run(&sh("/usr/bin/true one two; cat /etc/hostname >/dev/null")).unwrap();
+    assert!(out.status.success());
+    let events = events.lock().unwrap();
+    let exec = events.iter().find(|e| argv0_ends_with(e, b"true")).expect("an exec event for true");
+    assert_eq!(exec.syscall.name(), "execve");
+    assert_eq!(exec.category, Category::EXEC);
+    let Detail::Exec { argv, truncated } = &exec.detail else { unreachable!() };
+    assert_eq!(argv, &[OsString::from("/usr/bin/true"), "one".into(), "two".into()]);
+    assert!(!truncated && exec.race_free && !exec.denied_by_policy);
+    assert!(exec.pid > 0 && exec.ppid > 0);
+    let fork = events.iter().find(|e| e.category == Category::PROCESS).expect("the shell forks");
+    assert!(matches!(fork.detail, Detail::Process { thread: false, .. }));
+    // The fork's child is the process that made the exec.
+    assert_eq!(exec.ppid, fork.pid);
+    assert!(events.iter().any(|e| e.category == Category::FILE && e.race_free), "cat opens a file");
+}
+
+#[test]
+fn flagged_events_are_in_the_result() {
+    let sandbox = sandbox_as(Identity::Root, policy()).policy_fn(Category::EXEC, |event: &Event, _: &Control| {
+        if argv0_ends_with(event, b"ls") {
+            Decision::Flag
+        } else {
+            Decision::Allow
+        }
+    });
+    let out = sandbox.run(&sh("ls / >/dev/null; ls /usr >/dev/null; true")).unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.flagged.len(), 2, "{:?}", out.flagged);
+    assert!(out.flagged.iter().all(|e| argv0_ends_with(e, b"ls")));
+    assert_eq!(out.flagged_dropped, 0);
+}
+
+#[test]
+fn a_statically_denied_call_says_so_and_stays_denied() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let granted = listener.local_addr().unwrap().port();
+    let other = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let refused = other.local_addr().unwrap().port();
+    let sandbox = sandbox_as(Identity::Root, policy().net_connect_tcp([granted])).policy_fn(
+        Category::NETWORK,
+        move |event: &Event, _: &Control| {
+            seen.lock().unwrap().push(event.clone());
+            // Allowing cannot undo a static rule.
+            Decision::Allow
+        },
+    );
+    let race = program("connect_race");
+    let net = program("net");
+    let out = sandbox
+        .run(&[
+            "/bin/sh".into(),
+            "-c".into(),
+            format!("{0} once {granted}; {0} once {refused}; {1} bind 8080", race.display(), net.display()),
+        ])
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\nEACCES\nEACCES\n");
+    let events = events.lock().unwrap();
+    let connects: Vec<&Event> =
+        events.iter().filter(|e| matches!(e.detail, Detail::Network { op: NetOp::Connect, .. })).collect();
+    assert_eq!(connects.len(), 2);
+    assert!(!connects[0].denied_by_policy && connects[0].race_free);
+    assert!(connects[1].denied_by_policy);
+    assert!(matches!(connects[1].detail, Detail::Network { port: Some(p), addr: Some(_), .. } if p == refused));
+    // No rule grants binds: the filter's deny list, shown to the callback.
+    let bind =
+        events.iter().find(|e| matches!(e.detail, Detail::Network { op: NetOp::Bind, .. })).expect("a bind event");
+    assert!(bind.denied_by_policy);
+    assert!(matches!(bind.detail, Detail::Network { port: Some(8080), .. }));
+}
+
+#[test]
+fn connects_are_audited_with_host_and_port() {
+    for identity in Identity::all() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let sandbox = sandbox_as(identity, policy().net_connect_tcp([port])).policy_fn(
+            Category::NETWORK,
+            move |event: &Event, _: &Control| {
+                if let Detail::Network { op: NetOp::Connect, addr, port, family, .. } = event.detail {
+                    log.lock().unwrap().push((family, addr, port, event.race_free));
+                }
+                Decision::Allow
+            },
+        );
+        let out =
+            sandbox.run(&[program("connect_race").into_os_string(), "once".into(), port.to_string().into()]).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n", "{identity}");
+        assert_eq!(*seen.lock().unwrap(), vec![(libc::AF_INET, Some(Ipv4Addr::LOCALHOST.into()), Some(port), true)]);
+    }
+}
+
+/// Accepts connections on `listener` until dropped; counts them.
+struct Counter {
+    accepted: Arc<AtomicUsize>,
+    port: u16,
+}
+
+impl Counter {
+    fn start() -> Counter {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                count.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.read(&mut [0u8; 1]);
+            }
+        });
+        Counter { accepted, port }
+    }
+}
+
+#[test]
+fn a_connect_racer_never_reaches_the_denied_address() {
+    const RUNS: usize = 300;
+    for identity in Identity::all() {
+        let (good, bad) = (Counter::start(), Counter::start());
+        let bad_port = bad.port;
+        // Landlock grants both ports: only the callback tells them apart.
+        let sandbox = sandbox_as(identity, policy().net_connect_tcp([good.port, bad.port])).policy_fn(
+            Category::NETWORK,
+            move |event: &Event, _: &Control| match event.detail {
+                Detail::Network { op: NetOp::Connect, port: Some(p), .. } if p == bad_port => {
+                    Decision::Deny(libc::ECONNREFUSED)
+                }
+                _ => Decision::Allow,
+            },
+        );
+        let race = program("connect_race");
+        let argv: Vec<OsString> = vec![
+            race.into_os_string(),
+            "race".into(),
+            RUNS.to_string().into(),
+            good.port.to_string().into(),
+            bad.port.to_string().into(),
+        ];
+        let out = sandbox.run(&argv).unwrap();
+        assert!(out.status.success(), "{identity}: {}", String::from_utf8_lossy(&out.stderr));
+        let connected: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(bad.accepted.load(Ordering::SeqCst), 0, "{identity}: a connect reached the denied port");
+        assert!(connected > 0, "{identity}: no connect went through");
+        assert_eq!(good.accepted.load(Ordering::SeqCst), connected, "{identity}");
+    }
+}
+
+/// What each echo exec's callback saw: argv[1] and whether it was race-free.
+fn run_argv_racer(identity: Identity, mode: &str, runs: usize) -> (Vec<(String, bool)>, Vec<String>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let sandbox = sandbox_as(identity, policy()).policy_fn(Category::EXEC, move |event: &Event, _: &Control| {
+        if let Detail::Exec { argv, .. } = &event.detail {
+            if argv.first().is_some_and(|a| a == ECHO) {
+                let arg = argv.get(1).map(|a| a.to_string_lossy().into_owned()).unwrap_or_default();
+                log.lock().unwrap().push((arg, event.race_free));
+            }
+        }
+        Decision::Allow
+    });
+    let argv: Vec<OsString> =
+        vec![program("argv_race").into_os_string(), mode.into(), runs.to_string().into(), ECHO.into()];
+    let out = sandbox.run(&argv).unwrap();
+    assert!(out.status.success(), "{identity} {mode}: {}", String::from_utf8_lossy(&out.stderr));
+    let ran: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), runs, "{identity} {mode}: one event per exec");
+    assert_eq!(ran.len(), runs, "{identity} {mode}: one line per exec");
+    (seen, ran)
+}
+
+fn assert_ran_what_was_seen(identity: Identity, mode: &str) {
+    let (seen, ran) = run_argv_racer(identity, mode, 60);
+    for (i, ((arg, race_free), printed)) in seen.iter().zip(&ran).enumerate() {
+        assert!(race_free, "{identity} {mode}: exec {i} is not race-free");
+        assert_eq!(arg, printed, "{identity} {mode}: exec {i} ran another argv than the callback saw");
+    }
+}
+
+#[test]
+fn argv_rewritten_by_a_sibling_thread_is_what_runs() {
+    for identity in Identity::all() {
+        assert_ran_what_was_seen(identity, "thread");
+    }
+}
+
+#[test]
+fn argv_rewritten_by_a_vfork_parents_thread_is_what_runs() {
+    for identity in Identity::all() {
+        assert_ran_what_was_seen(identity, "vfork");
+    }
+}
+
+#[test]
+fn argv_in_memory_another_process_writes_is_not_race_free() {
+    for identity in Identity::all() {
+        let (seen, _) = run_argv_racer(identity, "shared", 20);
+        assert!(seen.iter().all(|(_, race_free)| !race_free), "{identity}: a shared mapping was called race-free");
+    }
+}
+
+#[test]
+fn a_panicking_callback_gets_the_failure_outcome() {
+    let sandbox = sandbox_as(Identity::Root, policy()).policy_fn(Category::EXEC, |event: &Event, _: &Control| {
+        if argv0_ends_with(event, b"ls") {
+            panic!("the callback fails");
+        }
+        Decision::Allow
+    });
+    let out = sandbox.run(&sh("ls / >/dev/null 2>&1; echo ls=$?; true; echo true=$?")).unwrap();
+    // Deny(EPERM) by default: the shell cannot run ls.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ls=126\ntrue=0\n");
+}
+
+#[test]
+fn a_slow_callback_gets_the_failure_outcome_and_the_sandbox_goes_on() {
+    let mut options = PolicyFnOptions::new(Category::EXEC);
+    options.time_limit = Duration::from_millis(200);
+    options.on_failure = Decision::Deny(libc::ENOEXEC);
+    let sandbox = sandbox_as(Identity::Root, policy()).policy_fn_with(options, |event: &Event, _: &Control| {
+        if argv0_ends_with(event, b"ls") {
+            std::thread::sleep(Duration::from_secs(5));
+        }
+        Decision::Allow
+    });
+    let started = Instant::now();
+    let out = sandbox.run(&sh("ls / >/dev/null 2>&1; echo ls=$?; /usr/bin/true; echo true=$?")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ls=126\ntrue=0\n");
+    assert!(started.elapsed() < Duration::from_secs(4), "the run waited for the stuck callback");
+}
+
+#[test]
+fn a_deny_with_an_impossible_errno_is_a_failure() {
+    let sandbox = sandbox_as(Identity::Root, policy()).policy_fn(Category::EXEC, |event: &Event, _: &Control| {
+        if argv0_ends_with(event, b"ls") {
+            Decision::Deny(0)
+        } else {
+            Decision::Allow
+        }
+    });
+    let out = sandbox.run(&sh("ls / >/dev/null 2>&1; echo ls=$?")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ls=126\n");
+}
+
+#[test]
+fn limits_lowered_at_run_time_hold_and_never_rise() {
+    let sandbox = sandbox_as(Identity::Root, policy().max_processes(64)).policy_fn(
+        Category::EXEC,
+        |event: &Event, control: &Control| {
+            if argv0_ends_with(event, b"true") {
+                control.lower_max_processes(1).unwrap();
+                // A later, higher value changes nothing.
+                control.lower_max_processes(500).unwrap();
+            }
+            Decision::Allow
+        },
+    );
+    let out = sandbox.run(&sh("/usr/bin/true; (exit 0); /usr/bin/true 2>/dev/null; echo after=$?")).unwrap();
+    // After the first exec only the shell itself fits: its next fork fails.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("after=0"), "{:?}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn memory_lowered_at_run_time_binds_the_running_processes() {
+    let sandbox = sandbox_as(Identity::Root, policy()).policy_fn(Category::EXEC, |event: &Event, control: &Control| {
+        if argv0_ends_with(event, b"true") {
+            control.lower_max_memory(64 << 20).unwrap();
+        }
+        Decision::Allow
+    });
+    // awk holds a 100 MB line in memory: fine before, refused after.
+    let big = "head -c 100000000 /dev/zero | tr '\\0' x | awk '{print length($0)}'";
+    let out = sandbox.run(&sh(&format!("{big}; /usr/bin/true; {big}"))).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "100000000\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("out of memory"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn connect_restrictions_only_narrow() {
+    let (a, b) = (Counter::start(), Counter::start());
+    let (a_port, b_port) = (a.port, b.port);
+    let sandbox = sandbox_as(Identity::Root, policy().net_connect_tcp([a.port, b.port])).policy_fn(
+        Category::EXEC,
+        move |event: &Event, control: &Control| {
+            if argv0_ends_with(event, b"true") {
+                let only_a = Destination { port: Some(a_port), ..Destination::host(Ipv4Addr::LOCALHOST.into()) };
+                control.restrict_connect(&[only_a]).unwrap();
+                // Allowing everything again changes nothing.
+                let anything = Destination { net: Ipv4Addr::UNSPECIFIED.into(), prefix: 0, port: None };
+                control.restrict_connect(&[anything]).unwrap();
+            }
+            Decision::Allow
+        },
+    );
+    let race = program("connect_race");
+    let script = format!("{0} once {b_port}; /usr/bin/true; {0} once {a_port}; {0} once {b_port}", race.display());
+    let out = sandbox.run(&sh(&script)).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\nok\nEACCES\n");
+}
+
+#[test]
+fn a_run_without_policy_fn_has_no_events_and_a_sandbox_is_reusable() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    let sandbox: Sandbox =
+        sandbox_as(Identity::Root, policy()).policy_fn(Category::EXEC, move |_: &Event, _: &Control| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Decision::Allow
+        });
+    for _ in 0..3 {
+        assert!(sandbox.run(&["/usr/bin/true"]).unwrap().status.success());
+    }
+    // The program's own exec is under the filter: one event per run.
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}

@@ -1,0 +1,130 @@
+/* Exec racers for policy_fn: argv_race thread|vfork|shared N ECHO.
+ *
+ * N times, a fresh process execs ECHO (an echo program) with argv[1] in
+ * memory that another task rewrites all the time, between "AAAAAAAA" and
+ * "BBBBBBBB":
+ *   thread  a second thread of the exec-ing process;
+ *   vfork   a thread of a process whose vfork child execs (the child
+ *           shares the parent's memory, so the parent's threads write it);
+ *   shared  another process, through a MAP_SHARED mapping holding argv[1].
+ * Each exec prints what really ran; the test compares it with what its
+ * policy_fn callback saw. */
+#include "probe.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WORD 8
+
+static char *target;
+static atomic_int started;
+
+static void flip_forever(char *word) {
+    for (;;) {
+        memcpy(word, "BBBBBBBB", WORD);
+        atomic_signal_fence(memory_order_seq_cst);
+        memcpy(word, "AAAAAAAA", WORD);
+        atomic_signal_fence(memory_order_seq_cst);
+    }
+}
+
+static void *writer(void *unused) {
+    (void)unused;
+    atomic_store(&started, 1);
+    flip_forever(target);
+    return NULL;
+}
+
+static void start_writer_thread(void) {
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, writer, NULL) != 0) {
+        _exit(3);
+    }
+    while (!atomic_load(&started)) {
+    }
+}
+
+static void exec_echo(const char *echo) {
+    char *argv[] = {(char *)echo, target, NULL};
+    char *envp[] = {NULL};
+    execve(echo, argv, envp);
+    _exit(4);
+}
+
+static void one_thread_race(const char *echo) {
+    target = malloc(WORD + 1);
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    start_writer_thread();
+    exec_echo(echo);
+}
+
+static void one_vfork_race(const char *echo) {
+    target = malloc(WORD + 1);
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    start_writer_thread();
+    pid_t child = vfork();
+    if (child == 0) {
+        exec_echo(echo);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+}
+
+static void one_shared_race(const char *echo) {
+    target = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (target == MAP_FAILED) {
+        _exit(6);
+    }
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    pid_t writer_process = fork();
+    if (writer_process == 0) {
+        flip_forever(target);
+    }
+    pid_t child = fork();
+    if (child == 0) {
+        exec_echo(echo);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    kill(writer_process, SIGKILL);
+    waitpid(writer_process, NULL, 0);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        return usage(argv[0]);
+    }
+    void (*race)(const char *);
+    if (strcmp(argv[1], "thread") == 0) {
+        race = one_thread_race;
+    } else if (strcmp(argv[1], "vfork") == 0) {
+        race = one_vfork_race;
+    } else if (strcmp(argv[1], "shared") == 0) {
+        race = one_shared_race;
+    } else {
+        return usage(argv[0]);
+    }
+    int runs = atoi(argv[2]);
+    for (int i = 0; i < runs; i++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid < 0) {
+            return 7;
+        }
+        if (pid == 0) {
+            race(argv[3]);
+        }
+        int status;
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "run %d failed: status %d\n", i, status);
+            return 1;
+        }
+    }
+    return 0;
+}
