@@ -259,6 +259,11 @@ impl PathGuard {
         Ok(PathGuard { denied, confinement, agent, waiting: Arc::default(), ops })
     }
 
+    /// Something is denied: path calls are made by the guard.
+    pub(crate) fn active(&self) -> bool {
+        !self.denied.read().is_empty()
+    }
+
     /// The program an exec of `path` from `dirfd` (`execveat`'s flags in
     /// `at_flags`) would run is denied. An exec whose path does not resolve
     /// is left to the kernel, which fails it — or, if it raced, runs what

@@ -15,6 +15,11 @@
  *   dirfd <dir> <name> <marker>
  *       Open <dir>, create <marker>.ready, wait for <marker>, then try
  *       <name> relative to it.
+ *   exec-race <dir> <tries>
+ *       One process keeps pointing <dir>/link at <dir>/good (exits 0) or
+ *       <dir>/bad (exits 1) while this one runs <dir>/link <tries> times,
+ *       once <dir>/go exists;
+ *       prints how the runs ended: "good N bad N refused N killed N".
  *   opens <dir>
  *       A table of opens and name calls in <dir>, one result a line.
  */
@@ -23,6 +28,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +162,43 @@ static int dirfd_probe(const char *path, const char *name, const char *marker) {
     return 0;
 }
 
+static int exec_race(const char *d, int tries) {
+    char link[4096], tmp[4096], good[4096], bad[4096];
+    snprintf(link, sizeof link, "%s/link", d);
+    snprintf(tmp, sizeof tmp, "%s/link.tmp", d);
+    snprintf(good, sizeof good, "%s/good", d);
+    snprintf(bad, sizeof bad, "%s/bad", d);
+    char go[4096];
+    snprintf(go, sizeof go, "%s/go", d);
+    while (!exists(go)) usleep(1000);
+    symlink(good, link);
+    pid_t swapper = fork();
+    if (swapper == 0) {
+        for (int i = 0;; i++) {
+            unlink(tmp);
+            if (symlink(i % 2 ? bad : good, tmp) == 0) rename(tmp, link);
+        }
+    }
+    int counts[4] = {0};
+    for (int i = 0; i < tries; i++) {
+        pid_t child = fork();
+        if (child == 0) {
+            execl(link, link, (char *)NULL);
+            _exit(126);
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) counts[3]++;
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) counts[0]++;
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == 1) counts[1]++;
+        else counts[2]++;
+    }
+    kill(swapper, SIGKILL);
+    waitpid(swapper, NULL, 0);
+    printf("good %d bad %d refused %d killed %d\n", counts[0], counts[1], counts[2], counts[3]);
+    return 0;
+}
+
 static void row(const char *what, long rc) {
     int e = errno;
     printf("%s: %s\n", what, rc >= 0 ? "ok" : strerrorname_np(e));
@@ -276,6 +319,7 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "swap") == 0) return swap(argv[2], argv[3], atoi(argv[4]));
     if (argc == 5 && strcmp(argv[1], "dirfd") == 0) return dirfd_probe(argv[2], argv[3], argv[4]);
     if (argc == 3 && strcmp(argv[1], "opens") == 0) return opens(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "exec-race") == 0) return exec_race(argv[2], atoi(argv[3]));
     fprintf(stderr, "usage: see the comment at the top\n");
     return 2;
 }
