@@ -3,9 +3,13 @@ PREFIX ?= /usr/local
 BUILD := $(CURDIR)/build
 STAGE := $(BUILD)/prefix
 CARGO ?= cargo
+PYTHON ?= python3
+export PYTHON
+# The virtual environment tools/ensure-prereqs.sh keeps for the Python binding.
+PYENV := $(BUILD)/pyenv
 export PKG_CONFIG_PATH := $(STAGE)/lib/pkgconfig
 
-.PHONY: all demo test test-rust test-lint test-header test-c test-abi test-go bench bench-go install stage header clean
+.PHONY: all demo test test-rust test-lint test-header test-c test-abi test-go test-python python-env bench bench-go bench-python install stage header clean
 
 all: stage
 
@@ -22,7 +26,7 @@ demo:
 
 test:
 	tools/ensure-prereqs.sh test
-	$(MAKE) test-lint test-rust test-header test-c test-abi test-go
+	$(MAKE) test-lint test-rust test-header test-c test-abi test-go test-python
 
 # Clippy carries the project's unsafe rules (every unsafe block documented).
 test-lint:
@@ -58,6 +62,16 @@ test-go: stage
 	cd go && $(GO_ENV) $(GO) vet ./...
 	cd go && $(GO_ENV) $(GOBIN_DIR)/staticcheck ./...
 	cd go && $(GO_ENV) $(GO) test -race -count=1 ./...
+# The Python binding, installed the way a user installs it (pip install
+# ./python) into build/pyenv, finding the staged library through pkg-config.
+python-env: stage
+	tools/ensure-prereqs.sh python
+	$(PYENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./python
+
+# Run from the repository root, so that the installed package is tested,
+# not python/sandlock/ through the current directory.
+test-python: python-env
+	$(PYENV)/bin/pytest -q python/tests
 
 # Criterion underneath; every figure is printed as a ratio to a floor
 # measured in the same run. The C-callback row uses a real C handler built
@@ -69,6 +83,7 @@ bench:
 		$$(pkg-config --cflags --libs sandlock) -Wl,-rpath,$$(pkg-config --variable=libdir sandlock)
 	SANDLOCK_C_HANDLER_BENCH=$(BUILD)/c_handler_bench $(CARGO) bench -p sandlock-core --bench sandbox
 	$(MAKE) bench-go
+	$(MAKE) bench-python
 
 # The Go rows, against the same C floor built here.
 bench-go: stage
@@ -76,6 +91,10 @@ bench-go: stage
 	cc -O2 -o $(BUILD)/notif_floor benches/floor/notif_floor.c
 	cd go && $(GO_ENV) $(GO) build -o $(BUILD)/sandlock-go-bench ./internal/bench
 	$(BUILD)/sandlock-go-bench -floor $(BUILD)/notif_floor -loop $(BUILD)/getppid_loop
+
+# A Python handler and Static against the same raw floor, in one run.
+bench-python: python-env
+	$(PYENV)/bin/python python/benches/getppid.py
 
 install:
 	$(CARGO) build --release -p sandlock-ffi -p sandlock-cli

@@ -1,9 +1,11 @@
 /*
  * The C ABI of libsandlock.so.1 as numbers: sizes, alignments, field
- * offsets and types, constants and prototypes. Compiled by build.rs (and by
- * check-all.sh), so a header that drifts from them fails the build. These
- * values are binary-compatible with the reference implementation's and are
- * frozen for major version 1: snapshots may only grow at the end.
+ * offsets and types, constants and prototypes. Compiled against the header by
+ * tests/layout.rs and check-all.sh, so a header that drifts from them fails
+ * with the compiler naming every assert that broke. These values are
+ * binary-compatible with the reference implementation's and are frozen for
+ * major version 1: snapshots may only grow at the end. tests/layout.rs also
+ * fails when an item of the header is not pinned here.
  */
 #include <sandlock.h>
 
@@ -106,6 +108,15 @@ _Static_assert(SANDLOCK_E_HANDLER == -9, "SANDLOCK_E_HANDLER");
 _Static_assert(SANDLOCK_MAX_ARGC == 4096, "SANDLOCK_MAX_ARGC");
 _Static_assert(SANDLOCK_MAX_REGISTRATIONS == 4096, "SANDLOCK_MAX_REGISTRATIONS");
 
+/* ---- the types of the enums (each a fixed-width integer typedef in C) ------ */
+
+ASSERT_SIZE(sandlock_status_t, 4, 4);
+ASSERT_SIZE(sandlock_action_kind_t, 4, 4);
+ASSERT_SIZE(sandlock_exception_policy_t, 4, 4);
+_Static_assert(SAME_TYPE((sandlock_status_t)0, int32_t), "sandlock_status_t is int32_t");
+_Static_assert(SAME_TYPE((sandlock_action_kind_t)0, uint32_t), "sandlock_action_kind_t is uint32_t");
+_Static_assert(SAME_TYPE((sandlock_exception_policy_t)0, uint32_t), "sandlock_exception_policy_t is uint32_t");
+
 /* ---- version ----------------------------------------------------------------- */
 
 _Static_assert(SANDLOCK_VERSION_MAJOR == 1, "major version 1 is what this file freezes");
@@ -172,6 +183,31 @@ ASSERT_PROTOTYPE(sandlock_child_free, void (*)(sandlock_child_t *));
 ASSERT_PROTOTYPE(sandlock_run_interactive_with_handlers,
                  int (*)(const sandlock_policy_t *, const char *, const char *const *, uint32_t,
                          const sandlock_handler_registration_t *, size_t));
+
+/* ---- types and constants added in 1.1 ---------------------------------------- */
+
+/* How a child ended: a snapshot the library fills; it may only grow at the end. */
+ASSERT_SIZE(sandlock_exit_t, 32, 8);
+ASSERT_FIELD(sandlock_exit_t, reason, 0, uint32_t);
+ASSERT_FIELD(sandlock_exit_t, exit_code, 4, int32_t);
+ASSERT_FIELD(sandlock_exit_t, signal, 8, int32_t);
+ASSERT_FIELD(sandlock_exit_t, syscall_nr, 16, int64_t);
+ASSERT_FIELD(sandlock_exit_t, stdout_truncated, 24, bool);
+ASSERT_FIELD(sandlock_exit_t, stderr_truncated, 25, bool);
+
+ASSERT_SIZE(sandlock_exit_reason_t, 4, 4);
+_Static_assert(SAME_TYPE((sandlock_exit_reason_t)0, uint32_t), "sandlock_exit_reason_t is uint32_t");
+_Static_assert(SANDLOCK_EXIT_EXITED == 0, "SANDLOCK_EXIT_EXITED");
+_Static_assert(SANDLOCK_EXIT_SIGNALED == 1, "SANDLOCK_EXIT_SIGNALED");
+_Static_assert(SANDLOCK_EXIT_TIMED_OUT == 2, "SANDLOCK_EXIT_TIMED_OUT");
+_Static_assert(SANDLOCK_EXIT_HANDLER_FAILED == 3, "SANDLOCK_EXIT_HANDLER_FAILED");
+_Static_assert(SANDLOCK_EXIT_HANDLER_KILLED == 4, "SANDLOCK_EXIT_HANDLER_KILLED");
+
+ASSERT_SIZE(sandlock_stdin_t, 4, 4);
+_Static_assert(SAME_TYPE((sandlock_stdin_t)0, uint32_t), "sandlock_stdin_t is uint32_t");
+_Static_assert(SANDLOCK_STDIN_NULL == 0, "SANDLOCK_STDIN_NULL");
+_Static_assert(SANDLOCK_STDIN_INHERIT == 1, "SANDLOCK_STDIN_INHERIT");
+_Static_assert(SANDLOCK_STDIN_BYTES == 2, "SANDLOCK_STDIN_BYTES");
 
 /* ---- prototypes added in 1.1 ------------------------------------------------- */
 

@@ -1,13 +1,16 @@
 //! Checks that hold the C ABI of libsandlock still.
 //!
-//! `build.rs` compiles the frozen layout as C `_Static_assert`s, generates
-//! Rust bindings of `include/sandlock.h` ([`header`]) with bindgen, and
-//! pairs every struct, union, typedef and constant of the header with the
-//! same item of the `sandlock-ffi` crate ([`layout_facts`],
-//! [`constant_facts`]). The tests compare the pairs, and compare the
-//! library's exported symbols with the committed baseline.
+//! `build.rs` generates Rust bindings of `include/sandlock.h` ([`header`])
+//! with bindgen, and pairs every struct, union, typedef and constant of the
+//! header with the same item of the `sandlock-ffi` crate ([`layout_facts`],
+//! [`constant_facts`]). The tests compare the pairs; compare the header's
+//! constants, types and prototypes with every frozen baseline header
+//! ([`api`]); compile the frozen layout as C `_Static_assert`s; and compare
+//! the library's exported symbols with the committed baseline ([`symbols`]).
 
+pub mod api;
 pub mod symbols;
+pub mod testing;
 
 /// `include/sandlock.h` as bindgen renders it.
 #[allow(non_camel_case_types, non_upper_case_globals, non_snake_case, dead_code, clippy::all, clippy::pedantic)]

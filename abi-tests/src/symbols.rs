@@ -1,8 +1,10 @@
 //! The exported-symbol rule: every symbol of the newest baseline stays,
-//! with the same version; a new symbol is a `sandlock_*` function bound to a
-//! version node newer than every node of that baseline.
+//! with the same version; a new symbol is a `sandlock_*` function bound to
+//! the node of the minor version after that baseline's (`SANDLOCK_1.1`
+//! while 1.0 is the newest baseline), and the header documents each
+//! function with the version whose node exports it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Defined dynamic symbols (`name@@VERSION`, or a bare name when
 /// unversioned) in the output of `readelf --dyn-syms --wide`.
@@ -74,7 +76,34 @@ pub fn violations(baseline: &[String], current: &[String]) -> Vec<String> {
             (Some((major, _)), Some((baseline_major, _))) if major != baseline_major => {
                 problems.push(format!("{symbol}: {node} is another major version than the baseline's"));
             }
+            // Until a minor version is released and frozen, its additions
+            // are the only ones: a node beyond it would skip a release.
+            (Some(added), Some(newest)) if added != (newest.0, newest.1 + 1) => problems.push(format!(
+                "{symbol}: {node} skips SANDLOCK_{}.{}, the version after the newest baseline's",
+                newest.0,
+                newest.1 + 1
+            )),
             _ => {}
+        }
+    }
+    problems
+}
+
+/// Functions whose version node is not the version their documentation in
+/// the header gives ("Since 1.1." → `SANDLOCK_1.1`; no such line →
+/// `SANDLOCK_1.0`), one line each; empty when they all agree. `since` maps
+/// each function the header declares to its documented version.
+pub fn node_mismatches(exports: &[String], since: &BTreeMap<String, Option<(u32, u32)>>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for symbol in exports {
+        let Some((name, node)) = symbol.split_once("@@") else { continue };
+        let Some(documented) = since.get(name) else { continue };
+        let expected =
+            documented.map_or("SANDLOCK_1.0".to_string(), |(major, minor)| format!("SANDLOCK_{major}.{minor}"));
+        if node != expected {
+            let doc = documented
+                .map_or("no \"Since\" line (1.0)".to_string(), |(major, minor)| format!("\"Since {major}.{minor}.\""));
+            problems.push(format!("{name}: exported in {node}, but the header documents it with {doc}"));
         }
     }
     problems
@@ -82,7 +111,9 @@ pub fn violations(baseline: &[String], current: &[String]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{defined_dynamic_symbols, violations};
+    use std::collections::BTreeMap;
+
+    use super::{defined_dynamic_symbols, node_mismatches, violations};
 
     fn symbols(list: &[&str]) -> Vec<String> {
         list.iter().map(ToString::to_string).collect()
@@ -113,6 +144,37 @@ Symbol table '.dynsym' contains 4 entries:
         let current =
             symbols(&["sandlock_run@@SANDLOCK_1.0", "sandlock_version@@SANDLOCK_1.0", "sandlock_wait@@SANDLOCK_1.1"]);
         assert_eq!(violations(&symbols(BASELINE), &current), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_addition_beyond_the_next_minor_node_fails() {
+        let current =
+            symbols(&["sandlock_run@@SANDLOCK_1.0", "sandlock_version@@SANDLOCK_1.0", "sandlock_wait@@SANDLOCK_1.2"]);
+        assert_eq!(
+            violations(&symbols(BASELINE), &current),
+            ["sandlock_wait@@SANDLOCK_1.2: SANDLOCK_1.2 skips SANDLOCK_1.1, the version after the newest baseline's"]
+        );
+    }
+
+    #[test]
+    fn nodes_must_match_the_documented_version() {
+        let since = BTreeMap::from([
+            ("sandlock_run".to_string(), None),
+            ("sandlock_wait".to_string(), Some((1, 1))),
+            ("sandlock_pause".to_string(), Some((1, 1))),
+        ]);
+        let agreeing =
+            symbols(&["sandlock_run@@SANDLOCK_1.0", "sandlock_wait@@SANDLOCK_1.1", "sandlock_pause@@SANDLOCK_1.1"]);
+        assert_eq!(node_mismatches(&agreeing, &since), Vec::<String>::new());
+        let moved =
+            symbols(&["sandlock_run@@SANDLOCK_1.1", "sandlock_wait@@SANDLOCK_1.0", "sandlock_pause@@SANDLOCK_1.1"]);
+        assert_eq!(
+            node_mismatches(&moved, &since),
+            [
+                "sandlock_run: exported in SANDLOCK_1.1, but the header documents it with no \"Since\" line (1.0)",
+                "sandlock_wait: exported in SANDLOCK_1.0, but the header documents it with \"Since 1.1.\"",
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sandlock_abi_tests::symbols::{defined_dynamic_symbols, violations};
+use std::collections::BTreeMap;
+
+use sandlock_abi_tests::api::Api;
+use sandlock_abi_tests::symbols::{defined_dynamic_symbols, node_mismatches, violations};
+use sandlock_abi_tests::testing::header_path;
 use sandlock_abi_tests::HEADER_FUNCTIONS;
 
 fn library() -> PathBuf {
@@ -97,4 +101,29 @@ fn the_soname_is_libsandlock_so_1() {
         .filter_map(|line| line.split_once('[')?.1.split_once(']').map(|(soname, _)| soname))
         .collect();
     assert_eq!(sonames, ["libsandlock.so.1"]);
+}
+
+#[test]
+fn each_function_is_exported_in_the_node_of_the_version_its_header_doc_gives() {
+    let api = Api::of_header(&header_path()).unwrap_or_else(|e| panic!("{e}"));
+    let since: BTreeMap<String, Option<(u32, u32)>> =
+        api.functions.iter().map(|(name, prototype)| (name.clone(), prototype.since)).collect();
+    let exports = current_exports();
+    assert_eq!(node_mismatches(&exports, &since), Vec::<String>::new());
+    // The 1.1 node is in use: its functions are exactly those documented
+    // "Since 1.1." (none may hide in 1.0, none be left out of 1.1).
+    let in_1_1: Vec<&str> = exports.iter().filter_map(|s| s.strip_suffix("@@SANDLOCK_1.1")).collect();
+    let documented_1_1: Vec<&str> =
+        since.iter().filter(|(_, v)| **v == Some((1, 1))).map(|(name, _)| name.as_str()).collect();
+    assert!(!in_1_1.is_empty());
+    assert_eq!(in_1_1, documented_1_1);
+}
+
+#[test]
+fn the_version_script_defines_the_1_1_node_on_top_of_1_0() {
+    let map = std::fs::read_to_string(sandlock_abi_tests::testing::repo_root().join("ffi/sandlock.map"))
+        .expect("ffi/sandlock.map");
+    let compact: String = map.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(compact.contains("SANDLOCK_1.0 { local: *; };"), "{map}");
+    assert!(compact.contains("SANDLOCK_1.1 { local: *; } SANDLOCK_1.0;"), "{map}");
 }

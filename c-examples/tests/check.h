@@ -7,6 +7,7 @@
 #define SANDLOCK_CTEST_CHECK_H
 
 #include <sandlock.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,9 +34,22 @@ void check_failed(const char *file, int line, const char *fmt, ...) __attribute_
 /* The status and message the last failed call left on this thread. */
 #define CHECK_LAST_ERROR(status, message) check_last_error(__FILE__, __LINE__, (status), (message))
 
+#define CHECK_STR_EQ(actual, expected) check_str_eq(__FILE__, __LINE__, #actual, (actual), (expected))
+/* `err` (an owned error, freed here) has this status, errno and message, and
+ * the thread's last error says the same. */
+#define CHECK_ERROR(err, status, errnum, message) check_error(__FILE__, __LINE__, (err), (status), (errnum), (message))
+/* The exit snapshot's reason, exit code, signal and syscall number; truncation flags false. */
+#define CHECK_EXIT(exit, reason, exit_code, signal, syscall_nr)                                                        \
+    check_exit(__FILE__, __LINE__, (exit), (reason), (exit_code), (signal), (syscall_nr))
+
 void check_stream(const char *file, int line, const sandlock_result_t *result, const char *stream,
                   const char *expected);
 void check_last_error(const char *file, int line, int32_t status, const char *message);
+void check_str_eq(const char *file, int line, const char *what, const char *actual, const char *expected);
+void check_error(const char *file, int line, sandlock_error_t *err, int32_t status, int32_t errnum,
+                 const char *message);
+void check_exit(const char *file, int line, const sandlock_exit_t *exit, uint32_t reason, int32_t exit_code,
+                int32_t signal, int64_t syscall_nr);
 
 /* ---- fixtures ----------------------------------------------------------- */
 
@@ -60,5 +74,39 @@ int64_t syscall_nr(const char *name);
 
 /* A handler registration for `name`, checked. */
 sandlock_handler_registration_t registration(const char *name, sandlock_handler_t *handler);
+
+/* ---- 1.1 fixtures --------------------------------------------------------- */
+
+/* A counter that handlers' callbacks and ud_drops may bump from any thread. */
+struct counter {
+    pthread_mutex_t lock;
+    int value;
+};
+#define COUNTER_INIT {PTHREAD_MUTEX_INITIALIZER, 0}
+void counter_add(struct counter *counter);
+int counter_get(struct counter *counter);
+/* A ud_drop whose ud is a struct counter: counts the drops. */
+void counter_drop(void *ud);
+/* A callback handler whose ud is `drops`, counted by counter_drop. */
+sandlock_handler_t *counted(sandlock_handler_fn_t callback, struct counter *drops,
+                            sandlock_exception_policy_t exception_policy);
+/* Callbacks: continue, and fail (return -1 without an action). */
+int32_t callback_continue(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
+                          sandlock_action_out_t *out);
+int32_t callback_fail(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
+                      sandlock_action_out_t *out);
+
+/* A command running the probe with `args` under `policy` (checked). */
+sandlock_command_t *probe_command(const sandlock_policy_t *policy, const char *const *args, uint32_t nargs);
+/* Run the command, which must not fail; the command is freed. */
+sandlock_result_t *run_and_free(sandlock_command_t *command);
+/* A command's run of the probe with `args` (checked). */
+sandlock_result_t *run_probe_command(const sandlock_policy_t *policy, const char *const *args, uint32_t nargs);
+/* Spawn the command, which must not fail; the command is freed. */
+sandlock_child_t *spawn_and_free(sandlock_command_t *command);
+/* A pipe whose ends are close-on-exec in this process: fds[0] read, fds[1] write. */
+void make_pipe(int fds[2]);
+/* Read the fd to its end into a malloc'd NUL-terminated buffer (freed by the caller). */
+char *read_to_end(int fd, size_t *len);
 
 #endif

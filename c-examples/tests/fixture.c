@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "check.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -58,7 +60,7 @@ static void check_bytes_eq(const char *file, int line, const char *what, const u
     exit(1);
 }
 
-static void check_str_eq(const char *file, int line, const char *what, const char *actual, const char *expected)
+void check_str_eq(const char *file, int line, const char *what, const char *actual, const char *expected)
 {
     check_bytes_eq(file, line, what, (const uint8_t *)actual, actual != NULL ? strlen(actual) : 0, expected);
 }
@@ -185,4 +187,168 @@ sandlock_handler_registration_t registration(const char *name, sandlock_handler_
     }
     sandlock_handler_registration_t entry = {.syscall_nr = syscall_nr(name), .handler = handler};
     return entry;
+}
+
+/* ---- 1.1 fixtures --------------------------------------------------------- */
+
+void check_error(const char *file, int line, sandlock_error_t *err, int32_t status, int32_t errnum,
+                 const char *message)
+{
+    if (err == NULL) {
+        check_failed(file, line, "no error object (last error: %s)", sandlock_last_error());
+    }
+    if (sandlock_error_status(err) != status || sandlock_error_errno(err) != errnum) {
+        check_failed(file, line, "error status %d errno %d (%s), expected status %d errno %d",
+                     sandlock_error_status(err), sandlock_error_errno(err), sandlock_error_message(err), status,
+                     errnum);
+    }
+    check_str_eq(file, line, "sandlock_error_message(err)", sandlock_error_message(err), message);
+    /* The 1.0 way to read the same failure, on the same thread. */
+    check_last_error(file, line, status, message);
+    sandlock_error_free(err);
+}
+
+void check_exit(const char *file, int line, const sandlock_exit_t *exit, uint32_t reason, int32_t exit_code,
+                int32_t signal, int64_t syscall_nr)
+{
+    if (exit == NULL) {
+        check_failed(file, line, "no exit snapshot (last error: %s)", sandlock_last_error());
+    }
+    if (exit->reason != reason || exit->exit_code != exit_code || exit->signal != signal ||
+        exit->syscall_nr != syscall_nr || exit->stdout_truncated || exit->stderr_truncated) {
+        check_failed(file, line,
+                     "exit {reason %u, exit_code %d, signal %d, syscall_nr %lld, truncated %d/%d}, expected "
+                     "{reason %u, exit_code %d, signal %d, syscall_nr %lld, truncated 0/0}",
+                     exit->reason, exit->exit_code, exit->signal, (long long)exit->syscall_nr,
+                     exit->stdout_truncated, exit->stderr_truncated, reason, exit_code, signal,
+                     (long long)syscall_nr);
+    }
+}
+
+void counter_add(struct counter *counter)
+{
+    pthread_mutex_lock(&counter->lock);
+    counter->value++;
+    pthread_mutex_unlock(&counter->lock);
+}
+
+int counter_get(struct counter *counter)
+{
+    pthread_mutex_lock(&counter->lock);
+    int value = counter->value;
+    pthread_mutex_unlock(&counter->lock);
+    return value;
+}
+
+void counter_drop(void *ud)
+{
+    counter_add(ud);
+}
+
+sandlock_handler_t *counted(sandlock_handler_fn_t callback, struct counter *drops,
+                            sandlock_exception_policy_t exception_policy)
+{
+    sandlock_handler_t *handler = sandlock_handler_new(callback, drops, counter_drop, exception_policy);
+    if (handler == NULL) {
+        check_failed(__FILE__, __LINE__, "sandlock_handler_new failed: %s", sandlock_last_error());
+    }
+    return handler;
+}
+
+int32_t callback_continue(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
+                          sandlock_action_out_t *out)
+{
+    (void)ud;
+    (void)notif;
+    (void)mem;
+    return sandlock_action_set_continue(out);
+}
+
+int32_t callback_fail(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
+                      sandlock_action_out_t *out)
+{
+    (void)ud;
+    (void)notif;
+    (void)mem;
+    (void)out;
+    return -1;
+}
+
+sandlock_command_t *probe_command(const sandlock_policy_t *policy, const char *const *args, uint32_t nargs)
+{
+    const char *argv[8];
+    CHECK(nargs < sizeof argv / sizeof argv[0]);
+    argv[0] = probe_path();
+    memcpy(&argv[1], args, nargs * sizeof args[0]);
+    sandlock_error_t *err = NULL;
+    sandlock_command_t *command = sandlock_command_new(policy, argv, nargs + 1, &err);
+    if (command == NULL) {
+        check_failed(__FILE__, __LINE__, "sandlock_command_new failed: %s", sandlock_error_message(err));
+    }
+    CHECK(err == NULL);
+    return command;
+}
+
+sandlock_result_t *run_and_free(sandlock_command_t *command)
+{
+    sandlock_error_t *err = NULL;
+    sandlock_result_t *result = sandlock_command_run(command, &err);
+    sandlock_command_free(command);
+    if (result == NULL) {
+        check_failed(__FILE__, __LINE__, "sandlock_command_run failed: %s", sandlock_error_message(err));
+    }
+    CHECK(err == NULL);
+    return result;
+}
+
+sandlock_result_t *run_probe_command(const sandlock_policy_t *policy, const char *const *args, uint32_t nargs)
+{
+    return run_and_free(probe_command(policy, args, nargs));
+}
+
+sandlock_child_t *spawn_and_free(sandlock_command_t *command)
+{
+    sandlock_error_t *err = NULL;
+    sandlock_child_t *child = sandlock_command_spawn(command, &err);
+    sandlock_command_free(command);
+    if (child == NULL) {
+        check_failed(__FILE__, __LINE__, "sandlock_command_spawn failed: %s", sandlock_error_message(err));
+    }
+    CHECK(err == NULL);
+    return child;
+}
+
+void make_pipe(int fds[2])
+{
+    CHECK_INT_EQ(pipe2(fds, O_CLOEXEC), 0);
+}
+
+char *read_to_end(int fd, size_t *len)
+{
+    size_t capacity = 4096;
+    size_t used = 0;
+    char *data = malloc(capacity);
+    CHECK(data != NULL);
+    for (;;) {
+        if (capacity - used < 4096) {
+            capacity *= 2;
+            char *grown = realloc(data, capacity);
+            CHECK(grown != NULL);
+            data = grown;
+        }
+        ssize_t n = read(fd, data + used, capacity - used - 1);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        CHECK(n >= 0);
+        if (n == 0) {
+            break;
+        }
+        used += (size_t)n;
+    }
+    data[used] = '\0';
+    if (len != NULL) {
+        *len = used;
+    }
+    return data;
 }

@@ -34,7 +34,65 @@ struct test_case {
     X(child_free_runs_ud_drop_once)                                                                                    \
     X(version_matches_header_macros)                                                                                   \
     X(last_error_describes_a_failed_call)                                                                              \
-    X(syscall_nr_resolves_names)
+    X(syscall_nr_resolves_names)                                                                                       \
+    X(error_object_carries_status_errno_and_message)                                                                \
+    X(error_accessors_accept_null)                                                                                  \
+    X(success_clears_the_err_slot)                                                                                  \
+    X(take_last_keeps_a_failed_1_0_call)                                                                            \
+    X(take_last_after_a_success_is_null)                                                                            \
+    X(an_error_object_survives_a_change_of_thread)                                                                  \
+    X(every_1_1_call_fails_with_a_null_err_too)                                                                     \
+    X(landlock_abi_is_the_kernels)                                                                                  \
+    X(command_new_rejects_bad_input)                                                                                \
+    X(command_new_accepts_the_most_arguments)                                                                       \
+    X(command_copies_its_policy_and_argv)                                                                           \
+    X(set_name_labels_the_runs_errors)                                                                              \
+    X(a_command_runs_once)                                                                                          \
+    X(stdio_setters_refuse_bad_fds)                                                                                 \
+    X(minus_one_restores_the_captured_default)                                                                      \
+    X(add_handler_consumes_the_handler_on_every_path)                                                               \
+    X(adding_one_handler_twice_is_refused)                                                                          \
+    X(handlers_in_one_command_are_never_confused)                                                                   \
+    X(a_handler_on_a_denied_syscall_fails_the_verb)                                                                 \
+    X(run_interactive_returns_the_exit_code_or_128_plus_the_signal)                                                 \
+    X(run_interactive_uses_the_callers_stdout_by_default)                                                           \
+    X(spawned_child_streams_a_mebibyte_into_a_pipe_read_concurrently)                                               \
+    X(captured_run_reads_a_mebibyte_from_a_stdin_pipe)                                                              \
+    X(stderr_goes_to_its_pipe_while_stdout_is_captured)                                                             \
+    X(the_caller_keeps_its_fds)                                                                                     \
+    X(a_freed_command_closes_its_copies)                                                                            \
+    X(static_return_value_answers_in_a_real_run)                                                                    \
+    X(static_errno_answers_in_a_real_run)                                                                           \
+    X(static_continue_lets_the_syscall_run)                                                                         \
+    X(static_handlers_work_in_a_1_0_registration_array)                                                             \
+    X(a_static_handler_is_freed_like_any_other)                                                                     \
+    X(static_handlers_refuse_every_other_kind)                                                                      \
+    X(exit_snapshot_of_a_child_that_exited)                                                                         \
+    X(exit_snapshot_of_a_child_killed_by_an_outside_signal)                                                         \
+    X(exit_snapshot_of_a_timed_out_child)                                                                           \
+    X(exit_snapshot_names_the_syscall_of_a_failing_handler)                                                         \
+    X(exit_snapshot_names_the_syscall_of_a_handlers_kill)                                                           \
+    X(exit_snapshot_says_which_stream_was_truncated)                                                                \
+    X(exit_snapshot_is_null_until_a_wait_sees_the_end)                                                              \
+    X(pause_resume_and_signal_from_another_thread_while_one_waits)                                                  \
+    X(the_time_limit_runs_on_while_a_child_is_paused)                                                               \
+    X(child_controls_refuse_bad_signals_and_null)                                                                   \
+    X(spawned_command_is_waited_with_a_timeout)                                                                     \
+    X(spawn_refuses_stdin_bytes)                                                                                    \
+    X(allowlist_runs_only_the_listed_syscalls)                                                                      \
+    X(allowlist_refuses_bad_names_and_a_deny_list)                                                                  \
+    X(max_open_files_is_the_childs_rlimit)                                                                          \
+    X(max_output_refuses_zero_and_null)                                                                             \
+    X(private_ipc_gives_the_child_sysv_ipc)                                                                         \
+    X(best_effort_runs_what_the_caller_cannot_enforce)                                                              \
+    X(scope_ipc_keeps_signals_inside_the_sandbox)                                                                   \
+    X(allow_netlink_lets_the_child_open_netlink_sockets)                                                            \
+    X(private_network_hides_the_hosts_loopback)                                                                     \
+    X(pass_env_copies_named_variables_from_the_caller)                                                              \
+    X(keep_capability_keeps_one_capability)                                                                         \
+    X(stdin_modes_are_what_the_child_reads)                                                                         \
+    X(stdin_refuses_bad_modes_and_data)                                                                             \
+    X(handler_grace_bounds_the_wait_for_stuck_callbacks)
 
 #define DECLARE_TEST(name) void name(void);
 ALL_TESTS(DECLARE_TEST)

@@ -40,7 +40,7 @@ impl ExitStatus {
     }
 }
 
-/// A handler killed the sandbox (its group got `SIGKILL`) while answering
+/// A handler killed the sandbox (its group got `signal`) while answering
 /// this syscall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HandlerKill {
@@ -48,6 +48,9 @@ pub struct HandlerKill {
     /// The handler failed (returned an error or panicked) and its exception
     /// policy killed; otherwise it answered with a kill itself.
     pub exception: bool,
+    /// The signal sent (`SIGKILL` for an exception policy). A signal the
+    /// child survives did not end it: compare with the exit status.
+    pub signal: i32,
 }
 
 /// Result of [`crate::Sandbox::run`].

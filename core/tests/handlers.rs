@@ -712,12 +712,28 @@ fn the_run_names_the_handler_kill_that_ended_it() {
     let failing =
         sandbox(policy()).add_handler(syscall("uname"), |_: &HandlerCtx| -> HandlerResult { handler_panic() });
     let out = run(&failing, "uname_sysname", &["2"]);
-    assert_eq!(out.handler_kill, Some(HandlerKill { syscall: syscall("uname"), exception: true }));
+    assert_eq!(
+        out.handler_kill,
+        Some(HandlerKill { syscall: syscall("uname"), exception: true, signal: libc::SIGKILL })
+    );
     let killing = sandbox(policy()).add_handler(syscall("uname"), |_: &HandlerCtx| -> HandlerResult {
         Ok(NotifAction::Kill { signal: libc::SIGKILL, pgid: 0 })
     });
     let out = run(&killing, "uname_sysname", &["2"]);
-    assert_eq!(out.handler_kill, Some(HandlerKill { syscall: syscall("uname"), exception: false }));
+    assert_eq!(
+        out.handler_kill,
+        Some(HandlerKill { syscall: syscall("uname"), exception: false, signal: libc::SIGKILL })
+    );
+    // Any signal counts: a handler's SIGTERM ends the sandbox as well.
+    let terminating = sandbox(policy()).add_handler(syscall("uname"), |_: &HandlerCtx| -> HandlerResult {
+        Ok(NotifAction::Kill { signal: libc::SIGTERM, pgid: 0 })
+    });
+    let out = run(&terminating, "uname_sysname", &["2"]);
+    assert_eq!(out.status, ExitStatus::Signaled(libc::SIGTERM));
+    assert_eq!(
+        out.handler_kill,
+        Some(HandlerKill { syscall: syscall("uname"), exception: false, signal: libc::SIGTERM })
+    );
     let denying = sandbox(policy())
         .add_handler(syscall("uname"), |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Errno(libc::EPERM)) });
     assert_eq!(run(&denying, "uname_sysname", &["2"]).handler_kill, None);

@@ -75,7 +75,8 @@ impl sandlock_command_t {
             return Err(FfiError::invalid("the command already ran; create a new one for each run"));
         }
         self.spent = true;
-        let handlers = std::mem::take(&mut self.handlers);
+        let mut handlers = std::mem::take(&mut self.handlers);
+        handlers.seal();
         let [stdin, stdout, stderr] = std::mem::take(&mut self.stdio);
         let stdio = StdioOverrides {
             stdin: stdin.map(Stdio::Fd),
@@ -257,12 +258,21 @@ pub unsafe extern "C" fn sandlock_command_add_handler(
     handler: *mut sandlock_handler_t,
     err: *mut *mut sandlock_error_t,
 ) -> c_int {
+    // A handler this command already holds stays where it is: taking it
+    // again would free it twice.
+    // SAFETY: NULL or a live command (caller's contract), only read here.
+    let again = !handler.is_null() && unsafe { command.as_ref() }.is_some_and(|c| c.handlers.contains(handler));
     // SAFETY: the caller hands the handler over (NULL or unconsumed); it is
     // taken before anything else can fail.
-    let taken = (!handler.is_null()).then(|| unsafe { Box::from_raw(handler) });
+    let taken = (!handler.is_null() && !again).then(|| unsafe { Box::from_raw(handler) });
     // SAFETY: forwarded from the caller.
     unsafe {
         configure(command, err, move |c| {
+            if again {
+                return Err(FfiError::invalid(
+                    "handler was already added to this command; add a handler once (create one handler per syscall)",
+                ));
+            }
             let handler = taken.ok_or_else(|| FfiError::invalid("handler must not be NULL"))?;
             c.handlers.push(syscall_nr, handler)
         })

@@ -45,13 +45,16 @@ pub struct sandlock_exit_t {
 
 impl sandlock_exit_t {
     /// The snapshot of an ended child: a timeout first, then a handler's
-    /// kill, then the status itself.
+    /// kill (when the child died of the signal it sent), then the status
+    /// itself.
     pub(crate) fn new(status: ExitStatus, timed_out: bool, kill: Option<HandlerKill>) -> sandlock_exit_t {
         use sandlock_exit_reason_t::*;
         let (exit_code, signal) = match status {
             ExitStatus::Exited(code) => (code, 0),
             ExitStatus::Signaled(sig) => (-1, sig),
         };
+        // A kill whose signal the child survived (or handled) did not end it.
+        let kill = kill.filter(|k| status == ExitStatus::Signaled(k.signal));
         let (reason, syscall_nr) = match (status, timed_out, kill) {
             (ExitStatus::Signaled(_), true, _) => (SANDLOCK_EXIT_TIMED_OUT, -1),
             (ExitStatus::Signaled(_), false, Some(k)) if k.exception => {

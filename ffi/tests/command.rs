@@ -199,6 +199,41 @@ fn add_handler_consumes_the_handler_on_every_path() {
 }
 
 #[test]
+fn adding_one_handler_twice_is_refused_and_frees_it_once() {
+    // Taking the same handler twice freed it twice (a double free, and a
+    // second ud_drop): the header promises SANDLOCK_E_INVALID instead.
+    let counter = DropCounter::default();
+    let command = command(&["sh", "-c", "echo $PPID"]);
+    let handler = counter.handler(Some(allow));
+    let mut err = ptr::null_mut();
+    // SAFETY: a live command; the handler is consumed once, by the first call.
+    unsafe {
+        assert_eq!(sandlock_command_add_handler(command, syscall_nr("getppid"), handler, &mut err), 0);
+        assert_eq!(sandlock_command_add_handler(command, syscall_nr("uname"), handler, &mut err), -1);
+    }
+    assert_eq!(
+        take(err),
+        (
+            SANDLOCK_E_INVALID as i32,
+            0,
+            "handler was already added to this command; add a handler once (create one handler per syscall)".into()
+        )
+    );
+    assert_eq!(counter.count(), 0);
+    // A handler created after it may reuse a freed address: it is new.
+    let fresh = counter.handler(Some(allow));
+    // SAFETY: a live command and an unconsumed handler.
+    assert_eq!(unsafe { sandlock_command_add_handler(command, syscall_nr("uname"), fresh, &mut err) }, 0);
+    // SAFETY: a live command, freed once.
+    let result = unsafe { sandlock_command_run(command, ptr::null_mut()) };
+    assert_eq!(counter.count(), 2);
+    assert_eq!(outcome(result).exit_code, 0);
+    // SAFETY: freed once.
+    unsafe { sandlock_command_free(command) };
+    assert_eq!(counter.count(), 2);
+}
+
+#[test]
 fn errors_name_the_run_and_keep_the_errno() {
     let command = command(&["/bin/true"]);
     let hidden = std::env::temp_dir().join(format!("sandlock-ffi-hidden-{}", std::process::id()));
@@ -281,4 +316,43 @@ unsafe extern "C-unwind" fn fail(
     _out: *mut sandlock_action_out_t,
 ) -> i32 {
     -1
+}
+
+/// A callback that ends the sandbox with SIGUSR2 (not SIGKILL).
+unsafe extern "C-unwind" fn kill_with_sigusr2(
+    _ud: *mut std::ffi::c_void,
+    _notif: *const sandlock_notif_data_t,
+    _mem: *mut sandlock_mem_handle_t,
+    out: *mut sandlock_action_out_t,
+) -> i32 {
+    // SAFETY: the library passes a writable action.
+    unsafe { sandlock_action_set_kill(out, libc::SIGUSR2, 0) }
+}
+
+#[test]
+fn a_handlers_kill_with_any_signal_is_named_in_the_exit() {
+    // Only SIGKILL used to count: a handler's SIGUSR2 read as a signal from
+    // outside the library (SANDLOCK_EXIT_SIGNALED, no syscall).
+    let counter = DropCounter::default();
+    let command = command(&["uname"]);
+    // SAFETY: a live command; the handler is consumed.
+    let result = unsafe {
+        sandlock_command_add_handler(
+            command,
+            syscall_nr("uname"),
+            counter.handler(Some(kill_with_sigusr2)),
+            ptr::null_mut(),
+        );
+        let result = sandlock_command_run(command, ptr::null_mut());
+        sandlock_command_free(command);
+        result
+    };
+    // SAFETY: a live result.
+    let exit = unsafe { *sandlock_result_exit(result) };
+    assert_eq!(
+        (exit.reason, exit.exit_code, exit.signal, exit.syscall_nr),
+        (SANDLOCK_EXIT_HANDLER_KILLED as u32, -1, libc::SIGUSR2, syscall_nr("uname"))
+    );
+    // SAFETY: freed once.
+    unsafe { sandlock_result_free(result) };
 }

@@ -91,8 +91,8 @@ pub(crate) fn validate(
 pub(crate) struct Response {
     /// The child still waited and got the answer.
     pub answered: bool,
-    /// The sandbox's group was sent a kill signal.
-    pub killed: bool,
+    /// The signal a kill sent the sandbox's group, if it was sent one.
+    pub killed: Option<i32>,
 }
 
 /// Send `action` (or, if refused, `fallback`'s action, which itself degrades
@@ -111,7 +111,12 @@ pub(crate) fn respond(
             Err(_) => NotifAction::Errno(libc::EPERM),
         },
     };
-    let killed = matches!(action, NotifAction::Kill { signal: libc::SIGKILL, .. });
+    // Any signal: a handler may end the sandbox with SIGTERM or SIGUSR2 as
+    // well as with SIGKILL, and the run must still say it was the handler.
+    let killed = match action {
+        NotifAction::Kill { signal, .. } => Some(signal),
+        _ => None,
+    };
     Response { answered: send_validated(listener, notif, action), killed }
 }
 

@@ -106,10 +106,11 @@ fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, bounds: Bounds, k
         let ctx = HandlerCtx { notif: &notif, listener, bounds };
         let decision = dispatch.run(&ctx);
         let response = respond(listener, &notif, bounds, decision.action, decision.fallback);
-        if response.killed {
+        if let Some(signal) = response.killed {
             if let Ok(syscall) = Syscall::checked(i64::from(notif.syscall_nr)) {
-                // The first kill is the one that ended the sandbox.
-                let _ = kill.set(HandlerKill { syscall, exception: decision.failed });
+                // The first kill is the one that ended the sandbox (when the
+                // child died of its signal: see HandlerKill::signal).
+                let _ = kill.set(HandlerKill { syscall, exception: decision.failed, signal });
             }
         }
     }

@@ -24,6 +24,12 @@ pub struct sandlock_handler_registration_t {
 #[derive(Default)]
 pub(crate) struct Registrations {
     entries: Vec<(i64, Arc<sandlock_handler_t>)>,
+    /// Handlers added one at a time ([`Registrations::push`]), kept in the
+    /// caller's allocation until [`Registrations::seal`]: while it lives, a
+    /// handler's address names it, so one passed again is recognised
+    /// ([`Registrations::contains`]) instead of taken twice. (`Arc::from` a
+    /// box moves the handler and frees that address for the next one.)
+    added: Vec<(i64, Box<sandlock_handler_t>)>,
 }
 
 impl Registrations {
@@ -86,22 +92,34 @@ impl Registrations {
             verdict =
                 Err(FfiError::invalid(format!("count must be at most {SANDLOCK_MAX_REGISTRATIONS}, got {count}")));
         }
-        (Registrations { entries }, verdict)
+        (Registrations { entries, added: Vec::new() }, verdict)
     }
 
     /// Add one handler (a command's `add_handler`), checking its number now.
     pub(crate) fn push(&mut self, syscall_nr: i64, handler: Box<sandlock_handler_t>) -> Result<(), FfiError> {
-        let handler = Arc::from(handler);
         if let Err(e) = Syscall::checked(syscall_nr) {
             // The number's error wins over a panic of this handler's ud_drop.
-            let _ = Registrations { entries: vec![(syscall_nr, handler)] }.release();
+            let _ = Registrations { entries: Vec::new(), added: vec![(syscall_nr, handler)] }.release();
             return Err(FfiError::invalid(format!("syscall_nr: {e}")));
         }
-        self.entries.push((syscall_nr, handler));
+        self.added.push((syscall_nr, handler));
         Ok(())
     }
 
-    /// Register every handler on `sandbox`, in array order.
+    /// Whether `handler` is one [`Registrations::push`] took and still holds.
+    pub(crate) fn contains(&self, handler: *const sandlock_handler_t) -> bool {
+        self.added.iter().any(|(_, owned)| std::ptr::eq(&**owned, handler))
+    }
+
+    /// Make the added handlers shareable with a sandbox, after the others.
+    pub(crate) fn seal(&mut self) {
+        for (nr, handler) in self.added.drain(..) {
+            self.entries.push((nr, Arc::from(handler)));
+        }
+    }
+
+    /// Register every handler on `sandbox`, in array order (the added ones
+    /// only once sealed).
     pub(crate) fn add_to(&self, mut sandbox: Sandbox) -> Result<Sandbox, FfiError> {
         for (i, (nr, handler)) in self.entries.iter().enumerate() {
             let syscall =
@@ -114,7 +132,8 @@ impl Registrations {
     /// Free every handler (each `ud_drop` runs once, even if another one
     /// panics) and report the first panic. A handler a lingering supervisor
     /// thread still holds is freed when that thread lets go.
-    pub(crate) fn release(self) -> Result<(), FfiError> {
+    pub(crate) fn release(mut self) -> Result<(), FfiError> {
+        self.seal();
         let mut first_panic = Ok(());
         for (_, handler) in self.entries {
             if let Some(mut handler) = Arc::into_inner(handler) {
