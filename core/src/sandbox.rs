@@ -15,14 +15,16 @@ use crate::handler::{AsyncAdapter, AsyncHandler, Handler, WithPolicy};
 use crate::notif::ExceptionPolicy;
 use crate::output::{Capture, Feed};
 use crate::policy::{Policy, Stdin, SyscallRules};
-use crate::policy_fn::{category_of, Category, PolicyFn, PolicyFnHandler, PolicyFnOptions, PolicyFnSpec, Traps};
+use crate::policy_fn::{
+    category_of, Category, PathGuard, PolicyFn, PolicyFnHandler, PolicyFnOptions, PolicyFnSpec, Traps,
+};
 use crate::seccomp::bpf::{self, FilterSpec};
 use crate::seccomp::dispatch::Dispatch;
 use crate::seccomp::respond::Bounds;
 use crate::seccomp::supervisor::{Supervisor, SupervisorConfig};
 use crate::spawn::{self, PlanInput, SpawnPlan, StdioMode};
 use crate::status::{ExitStatus, RunOutput};
-use crate::syscall::Syscall;
+use crate::syscall::{number_of, Syscall};
 
 /// Receiving threads per sandbox. One keeps the wake-up on the CPU that
 /// answers (see docs/benchmarks.md); raise it when handlers block.
@@ -279,7 +281,7 @@ impl Sandbox {
         let (policy_fn, traps) = match &self.policy_fn {
             Some(spec) => {
                 let (traps, static_errno) = self.policy_fn_traps(spec);
-                (Some(Arc::new(PolicyFnHandler::new(spec, &self.policy, static_errno))), traps)
+                (Some(Arc::new(PolicyFnHandler::new(spec, &self.policy, static_errno)?)), traps)
             }
             None => (None, Traps { first: Vec::new(), last: Vec::new() }),
         };
@@ -291,10 +293,12 @@ impl Sandbox {
             nrs.into_iter().filter_map(move |nr| Some((nr, Arc::clone(handler.as_ref()?) as Arc<dyn Handler>)))
         };
         let user = self.handlers.iter().map(|(s, h)| (s.nr(), Arc::clone(h)));
+        let paths = self.path_guard_traps(policy_fn.as_ref().and_then(|h| h.path_guard()));
         let chain = with(traps.first, &policy_fn)
             .chain(builtins.first)
             .chain(user)
             .chain(with(traps.last, &policy_fn))
+            .chain(paths)
             .chain(builtins.last);
         let dispatch = Arc::new(Dispatch::new(chain.collect()));
         let notify = !dispatch.is_empty();
@@ -397,6 +401,23 @@ impl Sandbox {
         let wanted = Traps::wanted(spec.options.categories, &self.policy);
         let traps = Traps { first: keep(wanted.first), last: keep(wanted.last) };
         (traps, static_errno)
+    }
+
+    /// The path guard of a `policy_fn` with `Category::PATHS`, on every path
+    /// syscall a static rule does not fail (those stay with the filter).
+    fn path_guard_traps(&self, guard: Option<Arc<PathGuard>>) -> Vec<(u32, Arc<dyn Handler>)> {
+        let Some(guard) = guard else { return Vec::new() };
+        let denied = self.denied();
+        PathGuard::SYSCALLS
+            .iter()
+            .filter_map(|name| number_of(name))
+            .filter(|nr| denied.binary_search_by_key(nr, |&(n, _)| n).is_err())
+            .filter(|&nr| match &self.policy.syscalls {
+                SyscallRules::AllowList(allowed) => allowed.iter().any(|s| s.nr() == nr),
+                SyscallRules::DenyList(_) => true,
+            })
+            .map(|nr| (nr, Arc::clone(&guard) as Arc<dyn Handler>))
+            .collect()
     }
 
     /// `trapped`: syscalls sent to the supervisor though a list denies them.

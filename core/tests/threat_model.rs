@@ -7,6 +7,8 @@ fn source_of(file: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = match file {
         "bpf.rs" => root.join("src/seccomp/bpf.rs"),
+        // Unit tests, named by their path in the crate.
+        unit if unit.starts_with("src/") => root.join(unit),
         other => root.join("tests").join(other),
     };
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::builtins::net::{self, NetGuard};
+use crate::error::Result;
 use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::kernel::KernelFeatures;
 use crate::notif::{ExceptionPolicy, NotifAction};
@@ -19,6 +20,7 @@ use crate::policy_fn::control::{Control, Tightened};
 use crate::policy_fn::event::from_notification;
 use crate::policy_fn::freeze::{self, SharedMemory};
 use crate::policy_fn::monitor::Bounded;
+use crate::policy_fn::paths::{DeniedPaths, PathGuard};
 use crate::policy_fn::tracer::Tracer;
 use crate::policy_fn::{Category, Decision, Detail, Event, FlagLog, NetOp, PolicyFn, PolicyFnOptions};
 use crate::sockaddr::{self, MAX_ADDR};
@@ -70,7 +72,8 @@ impl Traps {
         if categories.contains(Category::SIGNAL) {
             first.extend(["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal"]);
         }
-        if categories.contains(Category::EXEC) {
+        // With path control, execs are checked against the denied paths.
+        if categories.contains(Category::EXEC) || categories.contains(Category::PATHS) {
             last.extend(["execve", "execveat"]);
         }
         if categories.contains(Category::NETWORK) {
@@ -105,15 +108,28 @@ pub(crate) struct PolicyFnHandler {
     connect_ports: Option<Vec<u16>>,
     signals_scoped: bool,
     write_rules: Vec<PathBuf>,
+    /// With `Category::PATHS`: the guard of every path call, which the
+    /// sandbox registers for [`PathGuard::SYSCALLS`].
+    paths: Option<Arc<PathGuard>>,
 }
 
 impl PolicyFnHandler {
     /// `static_errno`: the watched syscalls the filter would fail, which
     /// the handler fails the same way after showing them.
-    pub(crate) fn new(spec: &PolicyFnSpec, policy: &Policy, static_errno: HashMap<u32, i32>) -> PolicyFnHandler {
+    /// Fails when path control's agent cannot be confined like the child.
+    pub(crate) fn new(
+        spec: &PolicyFnSpec,
+        policy: &Policy,
+        static_errno: HashMap<u32, i32>,
+    ) -> Result<PolicyFnHandler> {
         let landlock = KernelFeatures::get().landlock_abi;
-        let state = Tightened::new(policy.max_processes, policy.max_memory);
-        PolicyFnHandler {
+        let denied = spec.options.categories.contains(Category::PATHS).then(|| Arc::new(DeniedPaths::new()));
+        let paths = match &denied {
+            Some(denied) => Some(Arc::new(PathGuard::new(policy, Arc::clone(denied))?)),
+            None => None,
+        };
+        let state = Tightened::new(policy.max_processes, policy.max_memory, denied);
+        Ok(PolicyFnHandler {
             callback: Arc::clone(&spec.callback),
             options: spec.options,
             control: Control { state: Arc::new(state) },
@@ -130,7 +146,13 @@ impl PolicyFnHandler {
                 .then(|| policy.net_connect_tcp.clone()),
             signals_scoped: policy.landlock.is_some() && policy.scope_ipc && landlock >= LANDLOCK_ABI_SCOPE,
             write_rules: policy.write_paths.clone(),
-        }
+            paths,
+        })
+    }
+
+    /// The guard of every path call, with `Category::PATHS`.
+    pub(crate) fn path_guard(&self) -> Option<Arc<PathGuard>> {
+        self.paths.clone()
     }
 
     /// The run's sandbox has started as process group `pgid`.
@@ -200,22 +222,44 @@ impl PolicyFnHandler {
     }
 
     fn exec(&self, ctx: &HandlerCtx<'_>, syscall: Syscall, at: bool) -> NotifAction {
-        let argv_addr = if at { ctx.args()[2] } else { ctx.args()[1] };
-        let argv = freeze::read_argv(ctx, argv_addr, &self.shared, &self.write_rules, &self.tracer);
-        let mut event = from_notification(ctx, syscall, Category::EXEC);
-        event.detail = Detail::Exec { argv: argv.args, truncated: argv.truncated };
-        event.race_free = argv.race_free;
-        let action = match self.ask(event) {
+        let (decision, frozen) = if self.watches(Category::EXEC) {
+            let argv_addr = if at { ctx.args()[2] } else { ctx.args()[1] };
+            let argv = freeze::read_argv(ctx, argv_addr, &self.shared, &self.write_rules, &self.tracer);
+            let mut event = from_notification(ctx, syscall, Category::EXEC);
+            event.detail = Detail::Exec { argv: argv.args, truncated: argv.truncated };
+            event.race_free = argv.race_free;
+            (self.ask(event), argv.frozen)
+        } else {
+            (Decision::Allow, None)
+        };
+        let mut action = match decision {
             Decision::Deny(errno) => NotifAction::Errno(errno),
             Decision::Allow | Decision::Flag => NotifAction::Continue,
         };
-        match argv.frozen {
+        let mut check = None;
+        if let (NotifAction::Continue, Some(guard)) = (&action, self.paths.as_ref().filter(|g| g.active())) {
+            if exec_path_denied(ctx, guard, at) {
+                action = NotifAction::Errno(libc::EACCES);
+            } else {
+                check = Some(Arc::clone(guard));
+            }
+        }
+        // The kernel resolves the path again: what it runs is checked at
+        // the exec stop, for which the exec-ing task must be traced.
+        let frozen = match (frozen, &check) {
+            (None, Some(_)) => self.tracer.freeze(ctx.pid() as i32, Vec::new(), |_| Vec::new()).map(|(f, _)| f),
+            (frozen, _) => frozen,
+        };
+        match frozen {
             None => action,
             Some(frozen) => {
                 // The writers are let go only once the kernel has its copy
                 // of argv, which is after the answer.
                 ctx.defer().reply(action);
-                frozen.release();
+                match check {
+                    Some(guard) => frozen.release_checked(Box::new(move |pid| guard.program_denied(pid))),
+                    None => frozen.release(),
+                }
                 NotifAction::Hold
             }
         }
@@ -481,4 +525,17 @@ fn signal_leaves_sandbox(ctx: &HandlerCtx<'_>, name: &str) -> bool {
     // SAFETY: getpgid has no memory effects.
     let group = unsafe { libc::getpgid(target) };
     group > 0 && group != pgid
+}
+
+/// The program `execve`/`execveat` in `ctx` names is denied (read once; the
+/// check at the exec stop covers a path changed since).
+fn exec_path_denied(ctx: &HandlerCtx<'_>, guard: &PathGuard, at: bool) -> bool {
+    let args = ctx.args();
+    let (dirfd, path_addr, flags) = if at { (args[0] as i32, args[1], args[4]) } else { (libc::AT_FDCWD, args[0], 0) };
+    match ctx.read_cstr_bytes(path_addr, libc::PATH_MAX as usize - 1) {
+        Ok(path) => guard.exec_denied(ctx, dirfd, &path, flags),
+        // The kernel fails it the same way (or, if it raced, the check at
+        // the exec stop sees what runs).
+        Err(_) => false,
+    }
 }

@@ -1,13 +1,15 @@
 //! What a `policy_fn` tightened while the sandbox runs. Every change only
-//! narrows: connect restrictions are layers that all must match; limits
-//! only go down.
+//! narrows: denied paths are added, never removed; connect restrictions
+//! are layers that all must match; limits only go down.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::error::{Result, SandlockError};
+use crate::policy_fn::paths::DeniedPaths;
 
 /// A destination a connect may reach: an IPv4 or IPv6 network (`prefix`
 /// bits of `net`) and, optionally, one port.
@@ -72,11 +74,18 @@ pub(crate) struct Tightened {
     max_processes: AtomicU32,
     max_memory: AtomicU64,
     sandbox_pgid: AtomicU32,
+    /// The denied paths, when the `policy_fn` controls paths.
+    paths: Option<Arc<DeniedPaths>>,
 }
 
 impl Tightened {
-    pub(crate) fn new(max_processes: Option<u32>, max_memory: Option<u64>) -> Tightened {
+    pub(crate) fn new(
+        max_processes: Option<u32>,
+        max_memory: Option<u64>,
+        paths: Option<Arc<DeniedPaths>>,
+    ) -> Tightened {
         Tightened {
+            paths,
             connect: RwLock::default(),
             max_processes: AtomicU32::new(max_processes.unwrap_or(u32::MAX)),
             max_memory: AtomicU64::new(max_memory.unwrap_or(u64::MAX)),
@@ -111,6 +120,23 @@ pub struct Control {
 }
 
 impl Control {
+    /// Make the file or directory at `path` (absolute; symlinks resolved
+    /// now, in the caller's view) unreachable to every process of the
+    /// sandbox for every open, create, rename, link, unlink, truncate and
+    /// exec decided after this returns; a directory takes everything below
+    /// it along, now and later. Descriptors and mappings the child got
+    /// before stay usable (Linux cannot revoke them). Needs a `policy_fn`
+    /// with `Category::PATHS`; see docs/policy-fn.md, "deny_path".
+    pub fn deny_path(&self, path: impl AsRef<Path>) -> Result<()> {
+        match &self.state.paths {
+            Some(paths) => paths.deny(path.as_ref()),
+            None => Err(SandlockError::InvalidArgument {
+                what: "deny_path",
+                reason: "this policy_fn does not control paths: give it Category::PATHS".into(),
+            }),
+        }
+    }
+
     /// From now on a TCP connect reaches only these destinations, and only
     /// those also allowed by every earlier call. Landlock's port rules
     /// still apply.
@@ -182,7 +208,7 @@ mod tests {
     use super::*;
 
     fn control() -> Control {
-        Control { state: Arc::new(Tightened::new(None, None)) }
+        Control { state: Arc::new(Tightened::new(None, None, None)) }
     }
 
     #[test]
@@ -213,5 +239,15 @@ mod tests {
         c.lower_max_processes(50).unwrap();
         assert_eq!(c.state.max_processes(), 8);
         assert!(c.lower_max_processes(0).is_err());
+    }
+
+    #[test]
+    fn deny_path_needs_path_control() {
+        let err = control().deny_path("/etc/hostname").unwrap_err().to_string();
+        assert!(err.contains("Category::PATHS"), "{err}");
+        let paths = Arc::new(DeniedPaths::new());
+        let c = Control { state: Arc::new(Tightened::new(None, None, Some(Arc::clone(&paths)))) };
+        c.deny_path("/etc/hostname").unwrap();
+        assert_eq!(paths.read().len(), 1);
     }
 }

@@ -5,8 +5,8 @@
 //! The pieces: `event` builds an event from a notification, `freeze` makes
 //! an exec's argv race-free through `tracer` (the run's ptrace thread),
 //! `connect` makes connects on the child's own socket, `control` holds what
-//! the callback tightened, `monitor` bounds a callback's time, and
-//! `builtin` is the handler that puts them together.
+//! the callback tightened, `paths` enforces `deny_path`, `monitor` bounds
+//! a callback's time, and `builtin` is the handler that puts them together.
 
 mod builtin;
 mod connect;
@@ -14,6 +14,7 @@ mod control;
 mod event;
 mod freeze;
 mod monitor;
+mod paths;
 mod tracer;
 
 use std::ffi::OsString;
@@ -24,6 +25,7 @@ use std::time::Duration;
 pub(crate) use builtin::{PolicyFnHandler, PolicyFnSpec, Traps};
 pub use control::{Control, Destination};
 pub(crate) use event::category_of;
+pub(crate) use paths::PathGuard;
 
 use crate::syscall::Syscall;
 
@@ -42,7 +44,11 @@ impl Category {
     pub const FILE: Category = Category(1 << 3);
     /// Signals to other tasks.
     pub const SIGNAL: Category = Category(1 << 4);
-    /// Every category.
+    /// Not events: lets the control handle's `deny_path` work. Every path
+    /// call is then made by the supervisor once something is denied (see
+    /// docs/policy-fn.md, "deny_path").
+    pub const PATHS: Category = Category(1 << 5);
+    /// Every category of events (not `PATHS`).
     pub const ALL: Category = Category(0b1_1111);
 
     pub const fn bits(self) -> u32 {
@@ -51,7 +57,7 @@ impl Category {
 
     /// `None` for bits that name no category.
     pub const fn from_bits(bits: u32) -> Option<Category> {
-        if bits & !Category::ALL.0 != 0 {
+        if bits & !(Category::ALL.0 | Category::PATHS.0) != 0 {
             None
         } else {
             Some(Category(bits))

@@ -17,6 +17,15 @@ use crate::syscall::number_of;
 const STOP_LIMIT: Duration = Duration::from_secs(1);
 /// How often the tracer checks tasks that had not stopped when let go.
 const LINGER_POLL: Duration = Duration::from_millis(2);
+/// How long an exec whose program must be checked may take to reach its
+/// exec stop; past that the task is killed (the check fails closed).
+const CHECKED_EXEC_LIMIT: Duration = Duration::from_secs(10);
+/// `PTRACE_EVENT_EXEC`, in the `si_code` of an exec stop (above the signal).
+const PTRACE_EVENT_EXEC: i32 = 4;
+
+/// A check of the program an exec started, made at the exec stop (before
+/// the task runs an instruction of it) with the task's id: true kills it.
+pub(crate) type ExecCheck = Box<dyn FnOnce(i32) -> bool + Send>;
 
 type Job = Box<dyn FnOnce(&mut Vec<i32>) + Send>;
 
@@ -89,20 +98,26 @@ impl Frozen {
     /// Let the tasks go once the exec-ing task has passed the point where
     /// the kernel copied argv; the caller does not wait for it.
     pub(crate) fn release(mut self) {
-        self.post_release();
+        self.post_release(None);
     }
 
-    fn post_release(&mut self) {
+    /// [`Frozen::release`], and if the exec succeeded, `check` the program
+    /// at the exec stop before the task may run it.
+    pub(crate) fn release_checked(mut self, check: ExecCheck) {
+        self.post_release(Some(check));
+    }
+
+    fn post_release(&mut self, check: Option<ExecCheck>) {
         if let Some(held) = self.held.take() {
             // A tracer that is gone has already let every task go.
-            let _ = self.tracer.send(Box::new(move |lingering| held.release(lingering)));
+            let _ = self.tracer.send(Box::new(move |lingering| held.release(lingering, check)));
         }
     }
 }
 
 impl Drop for Frozen {
     fn drop(&mut self) {
-        self.post_release();
+        self.post_release(None);
     }
 }
 
@@ -170,17 +185,27 @@ impl Held {
         Some((held, complete))
     }
 
-    fn release(mut self, lingering: &mut Vec<i32>) {
+    fn release(mut self, lingering: &mut Vec<i32>, check: Option<ExecCheck>) {
         let (task, tgid) = (self.exec_task, self.exec_tgid);
         let others = &mut self.others;
+        let limit = if check.is_some() { CHECKED_EXEC_LIMIT } else { STOP_LIMIT };
         // The exec ends the process's other threads and waits until they
         // are released, which for a traced thread is its tracer's reap:
         // collect the dead ones while waiting.
-        wait_for_state(task, |state| {
+        let reached = wait_until(task, limit, |state| {
             others.retain(|&other| !reap_if_dead(other));
             state == Some('t') || task_gone(task) && state_of(tgid) == Some('t')
         });
         let stopped = if task_gone(task) { tgid } else { task };
+        if let Some(check) = check {
+            // An exec that failed stops on its way back (not an exec
+            // stop) and runs what it ran before.
+            if !reached || at_exec_stop(stopped) && check(stopped) {
+                // SAFETY: kill takes integers; `stopped` is a task we trace
+                // (it cannot be reaped and its id reused meanwhile).
+                unsafe { libc::kill(stopped, libc::SIGKILL) };
+            }
+        }
         for tid in std::iter::once(stopped).chain(self.others.into_iter().filter(|&t| t != stopped)) {
             if !wait_for_state(tid, is_stopped_or_gone) || !try_detach(tid) {
                 lingering.push(tid);
@@ -244,11 +269,26 @@ fn is_stopped_or_gone(state: Option<char>) -> bool {
     matches!(state, None | Some('t') | Some('Z') | Some('X'))
 }
 
+/// True when `tid` is in the ptrace stop of a successful exec.
+fn at_exec_stop(tid: i32) -> bool {
+    // SAFETY: a zeroed siginfo_t is a valid output buffer.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: PTRACE_GETSIGINFO writes one siginfo_t into `info`; we are
+    // the tracer of `tid`.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_GETSIGINFO, tid, 0usize, &mut info as *mut libc::siginfo_t) };
+    rc == 0 && info.si_signo == libc::SIGTRAP && info.si_code >> 8 == PTRACE_EVENT_EXEC
+}
+
 /// Wait (at most `STOP_LIMIT`) until `until` holds for the state of `tid`,
 /// read from `/proc` — not from `waitpid`, whose notification the host's
 /// own `wait` may take; the state stays.
-fn wait_for_state(tid: i32, mut until: impl FnMut(Option<char>) -> bool) -> bool {
-    let deadline = Instant::now() + STOP_LIMIT;
+fn wait_for_state(tid: i32, until: impl FnMut(Option<char>) -> bool) -> bool {
+    wait_until(tid, STOP_LIMIT, until)
+}
+
+/// [`wait_for_state`] with its own limit.
+fn wait_until(tid: i32, limit: Duration, mut until: impl FnMut(Option<char>) -> bool) -> bool {
+    let deadline = Instant::now() + limit;
     let mut pause = Duration::from_micros(5);
     loop {
         if until(state_of(tid)) {
