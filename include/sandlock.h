@@ -270,6 +270,11 @@ enum sandlock_category_t
      * Signals to other tasks.
      */
     SANDLOCK_CATEGORY_SIGNAL = 16,
+    /**
+     * No events: lets `sandlock_control_deny_path` work (once a path is
+     * denied, the supervisor makes every path call; see docs/policy-fn.md).
+     */
+    SANDLOCK_CATEGORY_PATHS = 32,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1087,6 +1092,29 @@ int sandlock_command_set_stdout(struct sandlock_command_t *command,
  */
 struct sandlock_child_t *sandlock_command_spawn(struct sandlock_command_t *command,
                                                 struct sandlock_error_t **err);
+
+/**
+ * Make the file or directory at `path` (absolute; symlinks resolved now,
+ * in the caller's view) unreachable to every process of the sandbox for
+ * every open, create, rename, link, unlink, truncate and exec decided
+ * after this returns; a directory takes everything below it along.
+ * Descriptors and mappings the child got before stay usable (Linux cannot
+ * revoke them). Needs a `policy_fn` set with `SANDLOCK_CATEGORY_PATHS`.
+ * Nothing can undo it.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL or expired
+ * handle, a NULL or relative path, a `policy_fn` without
+ * `SANDLOCK_CATEGORY_PATHS`, or a directory too large to deny;
+ * `SANDLOCK_E_NOT_FOUND` for a path that does not exist. Thread-safe.
+ * Since 1.1.
+ *
+ * # Safety
+ * `control` must be NULL or the handle passed to the running callback;
+ * `path` NULL or a C string; `err` NULL or writable.
+ */
+int sandlock_control_deny_path(const struct sandlock_control_t *control,
+                               const char *path,
+                               struct sandlock_error_t **err);
 
 /**
  * Lower the address-space limit (`RLIMIT_AS`) of every process of the

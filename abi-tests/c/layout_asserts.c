@@ -254,6 +254,7 @@ _Static_assert(SANDLOCK_CATEGORY_EXEC == 2, "SANDLOCK_CATEGORY_EXEC");
 _Static_assert(SANDLOCK_CATEGORY_NETWORK == 4, "SANDLOCK_CATEGORY_NETWORK");
 _Static_assert(SANDLOCK_CATEGORY_FILE == 8, "SANDLOCK_CATEGORY_FILE");
 _Static_assert(SANDLOCK_CATEGORY_SIGNAL == 16, "SANDLOCK_CATEGORY_SIGNAL");
+_Static_assert(SANDLOCK_CATEGORY_PATHS == 32, "SANDLOCK_CATEGORY_PATHS");
 
 ASSERT_SIZE(sandlock_net_op_t, 4, 4);
 _Static_assert(SAME_TYPE((sandlock_net_op_t)0, uint32_t), "sandlock_net_op_t is uint32_t");
@@ -319,3 +320,4 @@ ASSERT_PROTOTYPE(sandlock_event_arg, const char*(*)(const sandlock_event_t *, ui
 ASSERT_PROTOTYPE(sandlock_result_flagged_count, int64_t (*)(const sandlock_result_t *));
 ASSERT_PROTOTYPE(sandlock_result_flagged_dropped, int64_t (*)(const sandlock_result_t *));
 ASSERT_PROTOTYPE(sandlock_result_flagged_event, const sandlock_event_t*(*)(const sandlock_result_t *, size_t));
+ASSERT_PROTOTYPE(sandlock_control_deny_path, int (*)(const sandlock_control_t *, const char *, sandlock_error_t **));

@@ -124,6 +124,7 @@ fn constant_facts_cover_every_enum_and_define() {
             "sandlock_category_t::SANDLOCK_CATEGORY_NETWORK",
             "sandlock_category_t::SANDLOCK_CATEGORY_FILE",
             "sandlock_category_t::SANDLOCK_CATEGORY_SIGNAL",
+            "sandlock_category_t::SANDLOCK_CATEGORY_PATHS",
             "sandlock_net_op_t::SANDLOCK_NET_CONNECT",
             "sandlock_net_op_t::SANDLOCK_NET_BIND",
             "sandlock_net_op_t::SANDLOCK_NET_LISTEN",

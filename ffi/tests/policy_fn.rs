@@ -23,6 +23,8 @@ struct Probe {
     flag: &'static str,
     /// Restrict connects to nothing on the first exec of this.
     lock_network_on: &'static str,
+    /// Deny this path on the first exec of `lock_network_on`.
+    deny_path: Option<std::ffi::CString>,
     seen: Mutex<Vec<Vec<String>>>,
     drops: &'static AtomicUsize,
 }
@@ -67,6 +69,10 @@ unsafe extern "C-unwind" fn decide(
         assert_eq!(unsafe { sandlock_control_restrict_connect(control, ptr::null(), 0, &mut err) }, 0);
         // SAFETY: as above.
         assert_eq!(unsafe { sandlock_control_lower_max_processes(control, 1_000, &mut err) }, 0);
+        if let Some(path) = &probe.deny_path {
+            // SAFETY: as above; a C string.
+            assert_eq!(unsafe { sandlock_control_deny_path(control, path.as_ptr(), &mut err) }, 0, "{}", last_error());
+        }
     }
     if !probe.deny.is_empty() && first.ends_with(probe.deny) {
         // SAFETY: writable for the callback.
@@ -104,7 +110,7 @@ fn command_with(args: &[&str], probe: Probe, categories: u32) -> *mut sandlock_c
 }
 
 fn probe(deny: &'static str, flag: &'static str, drops: &'static AtomicUsize) -> Probe {
-    Probe { deny, flag, lock_network_on: "", seen: Mutex::new(Vec::new()), drops }
+    Probe { deny, flag, lock_network_on: "", deny_path: None, seen: Mutex::new(Vec::new()), drops }
 }
 
 fn stdout_of(result: *const sandlock_result_t) -> String {
@@ -250,5 +256,44 @@ fn bad_arguments_are_refused_and_the_ud_stays_the_callers() {
     // Freeing the command that never ran drops the ud once.
     // SAFETY: freed once.
     unsafe { sandlock_command_free(command) };
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_path_denied_through_the_control_handle_is_out_of_reach() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("sandlock-ffi-deny-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let secret = dir.join("secret");
+    std::fs::write(&secret, "hidden\n").unwrap();
+    let policy = system_policy();
+    // SAFETY: a live policy and a C string.
+    assert_eq!(unsafe { sandlock_policy_fs_read(policy, cstring(dir.to_str().unwrap()).as_ptr()) }, 0);
+    let script = format!("cat {0}; /usr/bin/true; cat {0} || echo refused", secret.display());
+    let argv = Argv::new(&["/bin/sh", "-c", &script]);
+    let mut err = ptr::null_mut();
+    // SAFETY: a live policy and argv.
+    let command = unsafe { sandlock_command_new(policy, argv.ptr(), argv.argc(), &mut err) };
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+    let mut p = probe("", "", &DROPS);
+    p.lock_network_on = "true";
+    p.deny_path = Some(cstring(secret.to_str().unwrap()));
+    let ud = Box::into_raw(Box::new(p)).cast::<c_void>();
+    let categories = SANDLOCK_CATEGORY_EXEC as u32 | SANDLOCK_CATEGORY_PATHS as u32;
+    // SAFETY: a live command; `ud` freed by drop_probe.
+    let status =
+        unsafe { sandlock_command_set_policy_fn(command, categories, Some(decide), ud, Some(drop_probe), &mut err) };
+    assert_eq!(status, 0);
+    // SAFETY: a live command.
+    let result = unsafe { sandlock_command_run(command, &mut err) };
+    assert!(!result.is_null(), "{}", last_error());
+    assert_eq!(stdout_of(result), "hidden\nrefused\n");
+    // SAFETY: freed once each.
+    unsafe {
+        sandlock_result_free(result);
+        sandlock_command_free(command);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(DROPS.load(Ordering::SeqCst), 1);
 }

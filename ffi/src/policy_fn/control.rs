@@ -1,7 +1,7 @@
 //! The control handle a `policy_fn` callback gets: it tightens the running
 //! sandbox, one way only, and is valid only while that callback runs.
 
-use std::ffi::c_int;
+use std::ffi::{c_char, c_int};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -166,3 +166,36 @@ pub unsafe extern "C" fn sandlock_control_lower_max_memory(
     unsafe { with_control(control, err, |control| Ok(control.lower_max_memory(bytes)?)) }
 }
 versioned!(sandlock_control_lower_max_memory, "SANDLOCK_1.1");
+
+/// Make the file or directory at `path` (absolute; symlinks resolved now,
+/// in the caller's view) unreachable to every process of the sandbox for
+/// every open, create, rename, link, unlink, truncate and exec decided
+/// after this returns; a directory takes everything below it along.
+/// Descriptors and mappings the child got before stay usable (Linux cannot
+/// revoke them). Needs a `policy_fn` set with `SANDLOCK_CATEGORY_PATHS`.
+/// Nothing can undo it.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL or expired
+/// handle, a NULL or relative path, a `policy_fn` without
+/// `SANDLOCK_CATEGORY_PATHS`, or a directory too large to deny;
+/// `SANDLOCK_E_NOT_FOUND` for a path that does not exist. Thread-safe.
+/// Since 1.1.
+///
+/// # Safety
+/// `control` must be NULL or the handle passed to the running callback;
+/// `path` NULL or a C string; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_control_deny_path(
+    control: *const sandlock_control_t,
+    path: *const c_char,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    let deny = |control: &Control| {
+        // SAFETY: NULL or a C string (caller's contract).
+        let path = unsafe { guard::os_str(path, "path") }?;
+        Ok(control.deny_path(path)?)
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { with_control(control, err, deny) }
+}
+versioned!(sandlock_control_deny_path, "SANDLOCK_1.1");

@@ -24,6 +24,9 @@ pub enum sandlock_category_t {
     SANDLOCK_CATEGORY_FILE = 8,
     /// Signals to other tasks.
     SANDLOCK_CATEGORY_SIGNAL = 16,
+    /// No events: lets `sandlock_control_deny_path` work (once a path is
+    /// denied, the supervisor makes every path call; see docs/policy-fn.md).
+    SANDLOCK_CATEGORY_PATHS = 32,
 }
 
 /// Values of `sandlock_event_t.net_op`.

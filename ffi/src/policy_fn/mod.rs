@@ -128,7 +128,7 @@ pub(crate) fn setting(
     let callback = callback.ok_or_else(|| FfiError::invalid("callback must not be NULL"))?;
     let categories = event::categories(categories).ok_or_else(|| {
         FfiError::invalid(format!(
-            "categories {categories:#x} holds bits that name no sandlock_category_t (PROCESS|EXEC|NETWORK|FILE|SIGNAL)"
+            "categories {categories:#x} holds bits that name no sandlock_category_t (PROCESS|EXEC|NETWORK|FILE|SIGNAL|PATHS)"
         ))
     })?;
     let callback = Arc::new(CPolicyFn { callback, ud, ud_drop: std::sync::Mutex::new(ud_drop) });
