@@ -765,6 +765,29 @@ int sandlock_action_set_return_value(struct sandlock_action_out_t *out, int64_t 
 const struct sandlock_exit_t *sandlock_child_exit(const struct sandlock_child_t *child);
 
 /**
+ * The number of events the child's `policy_fn` flagged so far (at most
+ * 10,000 are kept). Returns -1 with `SANDLOCK_E_INVALID` for a NULL child.
+ * Thread-safe, also while another thread waits on the child. Since 1.1.
+ *
+ * # Safety
+ * `child` must be NULL or a live child.
+ */
+int64_t sandlock_child_flagged_count(const struct sandlock_child_t *child);
+
+/**
+ * Flagged event `index` (in the order they happened), owned by `child`:
+ * valid until `sandlock_child_free`; its arguments are read with
+ * `sandlock_event_arg`. Returns NULL with `SANDLOCK_E_INVALID` for a NULL
+ * child or an index past `sandlock_child_flagged_count`. Thread-safe.
+ * Since 1.1.
+ *
+ * # Safety
+ * `child` must be NULL or a live child.
+ */
+const struct sandlock_event_t *sandlock_child_flagged_event(const struct sandlock_child_t *child,
+                                                            size_t index);
+
+/**
  * Free a child: kill it if it still runs, reap it, then free its handlers
  * (each `ud_drop` runs once; a panic in one is caught, the others still
  * run, and `sandlock_last_error()` reports it). NULL is a no-op. Must not

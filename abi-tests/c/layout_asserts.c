@@ -321,3 +321,5 @@ ASSERT_PROTOTYPE(sandlock_result_flagged_count, int64_t (*)(const sandlock_resul
 ASSERT_PROTOTYPE(sandlock_result_flagged_dropped, int64_t (*)(const sandlock_result_t *));
 ASSERT_PROTOTYPE(sandlock_result_flagged_event, const sandlock_event_t*(*)(const sandlock_result_t *, size_t));
 ASSERT_PROTOTYPE(sandlock_control_deny_path, int (*)(const sandlock_control_t *, const char *, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_child_flagged_count, int64_t (*)(const sandlock_child_t *));
+ASSERT_PROTOTYPE(sandlock_child_flagged_event, const sandlock_event_t*(*)(const sandlock_child_t *, size_t));

@@ -35,6 +35,18 @@ pub struct Child {
     flagged: Option<FlagLog>,
 }
 
+/// Reads the events a `policy_fn` flagged in a spawned child's run; take
+/// one with [`Child::flagged_reader`].
+#[derive(Clone)]
+pub struct FlaggedReader(Option<FlagLog>);
+
+impl FlaggedReader {
+    /// The events flagged so far, and how many more were flagged than kept.
+    pub fn flagged(&self) -> (Vec<Event>, u64) {
+        self.0.as_ref().map(|log| log.snapshot()).unwrap_or_default()
+    }
+}
+
 /// What the signallers of a group, its watchdog and its reaper share. The
 /// group's id is its leader's pid, which is free for reuse once the leader
 /// is reaped: so `reaped` is set under the lock before the reap, and every
@@ -164,6 +176,12 @@ impl Child {
     /// [`crate::policy_fn::MAX_FLAGGED`]), and how many more it flagged.
     pub fn flagged(&self) -> (Vec<Event>, u64) {
         self.flagged.as_ref().map(|log| log.snapshot()).unwrap_or_default()
+    }
+
+    /// A handle that reads the flagged events from any thread, also while
+    /// another one waits on this child.
+    pub fn flagged_reader(&self) -> FlaggedReader {
+        FlaggedReader(self.flagged.clone())
     }
 
     /// A handle that signals the sandbox's group from any thread, also

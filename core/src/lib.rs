@@ -36,7 +36,7 @@ mod spawn;
 mod status;
 mod syscall;
 
-pub use child::{Child, GroupSignal};
+pub use child::{Child, FlaggedReader, GroupSignal};
 pub use error::{Result, SandlockError, SpawnStage};
 pub use handler::{AsyncHandler, DeferredReply, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult};
 pub use kernel::KernelFeatures;

@@ -5,11 +5,12 @@ use std::ffi::c_int;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use sandlock_core::{Child, ExitStatus, GroupSignal};
+use sandlock_core::{Child, ExitStatus, FlaggedReader, GroupSignal};
 
 use crate::error::{sandlock_error_t, sandlock_status_t, FfiError};
 use crate::guard;
 use crate::handler::registrations::Registrations;
+use crate::policy_fn::event::{sandlock_event_t, EventBox};
 use crate::result::sandlock_exit_t;
 
 /// A running sandboxed program and the handlers that serve it (opaque).
@@ -22,14 +23,28 @@ pub struct sandlock_child_t {
     /// Set by the wait that saw the child end.
     exit: OnceLock<sandlock_exit_t>,
     handlers: Registrations,
+    /// Flagged events handed out so far; each stays where it is until the
+    /// child is freed, so its pointer stays valid (hence boxed: the vector
+    /// moves its elements when it grows).
+    #[allow(clippy::vec_box)]
+    flagged: Mutex<Vec<Box<EventBox>>>,
+    reader: FlaggedReader,
 }
 
 impl sandlock_child_t {
     /// A child handle owning the handlers that serve it.
     pub(crate) fn new(child: Child, handlers: Registrations) -> *mut sandlock_child_t {
-        let (signaller, pid) = (child.signaller(), child.pid() as i32);
+        let (signaller, pid, reader) = (child.signaller(), child.pid() as i32, child.flagged_reader());
         let child = Mutex::new(child);
-        Box::into_raw(Box::new(sandlock_child_t { child, signaller, pid, exit: OnceLock::new(), handlers }))
+        Box::into_raw(Box::new(sandlock_child_t {
+            child,
+            signaller,
+            pid,
+            exit: OnceLock::new(),
+            handlers,
+            flagged: Mutex::new(Vec::new()),
+            reader,
+        }))
     }
 
     fn child(&self) -> std::sync::MutexGuard<'_, Child> {
@@ -48,6 +63,16 @@ impl sandlock_child_t {
             let _ = self.exit.set(sandlock_exit_t::new(status, child.timed_out(), child.handler_kill()));
         }
         Ok(status)
+    }
+
+    /// The flagged events, with those flagged since the last look added.
+    #[allow(clippy::vec_box)]
+    fn flagged(&self) -> std::sync::MutexGuard<'_, Vec<Box<EventBox>>> {
+        let mut kept = self.flagged.lock().unwrap_or_else(|e| e.into_inner());
+        let (events, _) = self.reader.flagged();
+        let known = kept.len();
+        kept.extend(events.iter().skip(known).map(|e| Box::new(EventBox::new(e))));
+        kept
     }
 
     fn signal(&self, sig: c_int) -> Result<(), FfiError> {
@@ -234,6 +259,45 @@ pub unsafe extern "C" fn sandlock_child_exit(child: *const sandlock_child_t) -> 
     }
 }
 versioned!(sandlock_child_exit, "SANDLOCK_1.1");
+
+/// The number of events the child's `policy_fn` flagged so far (at most
+/// 10,000 are kept). Returns -1 with `SANDLOCK_E_INVALID` for a NULL child.
+/// Thread-safe, also while another thread waits on the child. Since 1.1.
+///
+/// # Safety
+/// `child` must be NULL or a live child.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_child_flagged_count(child: *const sandlock_child_t) -> i64 {
+    guard::value(|| {
+        // SAFETY: NULL or a live child (caller's contract).
+        Ok(unsafe { guard::reference(child, "child") }?.flagged().len() as i64)
+    })
+}
+versioned!(sandlock_child_flagged_count, "SANDLOCK_1.1");
+
+/// Flagged event `index` (in the order they happened), owned by `child`:
+/// valid until `sandlock_child_free`; its arguments are read with
+/// `sandlock_event_arg`. Returns NULL with `SANDLOCK_E_INVALID` for a NULL
+/// child or an index past `sandlock_child_flagged_count`. Thread-safe.
+/// Since 1.1.
+///
+/// # Safety
+/// `child` must be NULL or a live child.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_child_flagged_event(
+    child: *const sandlock_child_t,
+    index: usize,
+) -> *const sandlock_event_t {
+    guard::value(|| {
+        // SAFETY: NULL or a live child (caller's contract).
+        let flagged = unsafe { guard::reference(child, "child") }?.flagged();
+        let event = flagged
+            .get(index)
+            .ok_or_else(|| FfiError::invalid(format!("index {index} is past the {} flagged events", flagged.len())))?;
+        Ok(event.as_ptr())
+    })
+}
+versioned!(sandlock_child_flagged_event, "SANDLOCK_1.1");
 
 /// Free a child: kill it if it still runs, reap it, then free its handlers
 /// (each `ud_drop` runs once; a panic in one is caught, the others still

@@ -297,3 +297,28 @@ fn a_path_denied_through_the_control_handle_is_out_of_reach() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(DROPS.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_spawned_child_lists_its_flagged_events() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let command =
+        command_with(&["/bin/sh", "-c", "ls /usr >/dev/null"], probe("", "ls", &DROPS), SANDLOCK_CATEGORY_EXEC as u32);
+    let mut err = ptr::null_mut();
+    // SAFETY: a live command.
+    let child = unsafe { sandlock_command_spawn(command, &mut err) };
+    assert!(!child.is_null(), "{}", last_error());
+    // SAFETY: a live child; no time limit.
+    assert_eq!(unsafe { sandlock_child_wait_for(child, -1, &mut err) }, 0);
+    // SAFETY: a live child.
+    assert_eq!(unsafe { sandlock_child_flagged_count(child) }, 1);
+    // SAFETY: as above; index 0 exists.
+    assert_eq!(args_of(unsafe { sandlock_child_flagged_event(child, 0) }), ["ls", "/usr"]);
+    // SAFETY: as above; index 1 does not.
+    assert!(unsafe { sandlock_child_flagged_event(child, 1) }.is_null());
+    // SAFETY: freed once each.
+    unsafe {
+        sandlock_child_free(child);
+        sandlock_command_free(command);
+    }
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+}
