@@ -42,6 +42,22 @@ const (
 	InjectWritable  = C.SANDLOCK_INJECT_WRITABLE
 	InjectNoCloexec = C.SANDLOCK_INJECT_NO_CLOEXEC
 
+	CategoryProcess = C.SANDLOCK_CATEGORY_PROCESS
+	CategoryExec    = C.SANDLOCK_CATEGORY_EXEC
+	CategoryNetwork = C.SANDLOCK_CATEGORY_NETWORK
+	CategoryFile    = C.SANDLOCK_CATEGORY_FILE
+	CategorySignal  = C.SANDLOCK_CATEGORY_SIGNAL
+	CategoryPaths   = C.SANDLOCK_CATEGORY_PATHS
+
+	NetConnect = C.SANDLOCK_NET_CONNECT
+	NetBind    = C.SANDLOCK_NET_BIND
+	NetListen  = C.SANDLOCK_NET_LISTEN
+	NetSendTo  = C.SANDLOCK_NET_SENDTO
+
+	DecisionAllow = C.SANDLOCK_DECISION_ALLOW
+	DecisionDeny  = C.SANDLOCK_DECISION_DENY
+	DecisionFlag  = C.SANDLOCK_DECISION_FLAG
+
 	MaxArgc          = C.SANDLOCK_MAX_ARGC
 	MaxRegistrations = C.SANDLOCK_MAX_REGISTRATIONS
 
@@ -50,7 +66,9 @@ const (
 
 // Sizes of the header's structs as the C compiler lays them out.
 const (
-	SizeofNotifData = C.sizeof_sandlock_notif_data_t
-	SizeofActionOut = C.sizeof_sandlock_action_out_t
-	SizeofExit      = C.sizeof_sandlock_exit_t
+	SizeofNotifData   = C.sizeof_sandlock_notif_data_t
+	SizeofActionOut   = C.sizeof_sandlock_action_out_t
+	SizeofExit        = C.sizeof_sandlock_exit_t
+	SizeofEvent       = C.sizeof_sandlock_event_t
+	SizeofDestination = C.sizeof_sandlock_destination_t
 )

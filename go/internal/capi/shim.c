@@ -113,6 +113,27 @@ sandlock_handler_t *capi_handler_new(uintptr_t handle, uint32_t exception_policy
     return taken_ptr(sandlock_handler_new(trampoline, (void *)handle, drop, exception_policy), err);
 }
 
+/* Every Go PolicyFunc's callback. Go returns its decision and errno; a
+ * DENY with an errno outside 1..=4095 is the library's documented way to
+ * fail a callback (a value that is no decision fails it too, but through
+ * a panic inside the library). */
+static uint32_t policy_trampoline(void *ud, const sandlock_event_t *event, sandlock_control_t *control,
+                                  int32_t *deny_errno) {
+    struct capiGoPolicy_return r = capiGoPolicy((uintptr_t)ud, (sandlock_event_t *)event, control);
+    if (r.r0 == CAPI_DECISION_FAILED) {
+        *deny_errno = 0;
+        return SANDLOCK_DECISION_DENY;
+    }
+    if (r.r0 == SANDLOCK_DECISION_DENY)
+        *deny_errno = r.r1;
+    return r.r0;
+}
+
+int capi_command_set_policy_fn(sandlock_command_t *command, uint32_t categories, uintptr_t handle,
+                               sandlock_error_t **err) {
+    return sandlock_command_set_policy_fn(command, categories, policy_trampoline, (void *)handle, drop, err);
+}
+
 /* A static handler's action, built with the setters like any other; the
  * library refuses any other kind. */
 sandlock_handler_t *capi_handler_new_static(uint32_t kind, int64_t value, sandlock_error_t **err) {

@@ -1,7 +1,8 @@
 /* The C half of package capi: wrappers that keep a 1.0 call and its error
- * together, the trampoline every Go handler is called through, and the
- * loop that times the cgo crossing alone. Only declarations here: a Go file
- * with //export may not define C in its preamble. */
+ * together, the trampolines every Go handler and PolicyFunc is called
+ * through, and the loop that times the cgo crossing alone. Only
+ * declarations here: a Go file with //export may not define C in its
+ * preamble. */
 #ifndef SANDLOCK_GO_SHIM_H
 #define SANDLOCK_GO_SHIM_H
 
@@ -22,6 +23,17 @@ typedef struct capi_answer {
 #define CAPI_ANSWER_SET 0x100
 
 sandlock_handler_t *capi_handler_new(uintptr_t handle, uint32_t exception_policy, sandlock_error_t **err);
+
+/* A Go PolicyFunc gave no decision (it panicked, or returned the zero
+ * Decision): the trampoline answers with the library's documented failure
+ * path, so that the command's on-failure decision applies. Not a
+ * sandlock_decision_t value. */
+#define CAPI_DECISION_FAILED 0x100
+
+/* Set the command's policy_fn to the Go callback behind handle; on
+ * failure the library did not take the handle (ud_drop never runs). */
+int capi_command_set_policy_fn(sandlock_command_t *command, uint32_t categories, uintptr_t handle,
+                               sandlock_error_t **err);
 sandlock_handler_t *capi_handler_new_static(uint32_t kind, int64_t value, sandlock_error_t **err);
 
 int64_t capi_syscall_nr(const char *name, sandlock_error_t **err);
