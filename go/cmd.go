@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"sync/atomic"
+	"time"
 
 	"github.com/sandlock/sandlock/go/internal/capi"
 )
@@ -37,9 +38,29 @@ type Cmd struct {
 
 	// Name labels the run in the library's error messages.
 	Name string
-	// ErrorLog receives each handler panic with its stack; nil logs
-	// through the log package's standard logger.
+	// ErrorLog receives each handler and PolicyFunc panic with its stack;
+	// nil logs through the log package's standard logger.
 	ErrorLog *log.Logger
+
+	// PolicyFunc, when set, sees an Event for each call of the child in
+	// PolicyCategories and answers Allow, Deny or Flag; through its
+	// Control it may tighten the running sandbox. It runs on a library
+	// thread while the child waits, one event at a time, in the order the
+	// calls were received (a call past PolicyTimeLimit may still run
+	// while the next is given, so it must be safe for concurrent calls).
+	// A call that panics, returns the zero Decision or a Deny with an
+	// errno outside 1..4095, or passes PolicyTimeLimit gets
+	// PolicyOnFailure; a panic is logged to ErrorLog. See
+	// docs/policy-fn.md.
+	PolicyFunc func(ev *Event, ctl *Control) Decision
+	// PolicyCategories are the categories PolicyFunc sees (at least one;
+	// add CategoryPaths for Control.DenyPath).
+	PolicyCategories Category
+	// PolicyTimeLimit bounds each PolicyFunc call (0: the library's 1 s).
+	PolicyTimeLimit time.Duration
+	// PolicyOnFailure answers a failed PolicyFunc call (the zero
+	// Decision: the library's Deny(syscall.EPERM)).
+	PolicyOnFailure Decision
 
 	// Process is the running child, set by Start.
 	Process *Process
@@ -151,7 +172,15 @@ func (c *Cmd) start() error {
 			return fromC("Cmd.Name", err)
 		}
 	}
+	logf := log.Printf
+	if c.ErrorLog != nil {
+		logf = c.ErrorLog.Printf
+	}
+	c.panics = &panicReport{log: logf}
 	if err := c.addHandlers(cmd); err != nil {
+		return err
+	}
+	if err := c.setPolicyFunc(cmd); err != nil {
 		return err
 	}
 	if err := c.connectStdio(cmd); err != nil {
@@ -172,11 +201,6 @@ func (c *Cmd) addHandlers(cmd *capi.Command) error {
 	if len(c.handlers) > capi.MaxRegistrations {
 		return invalid("Handle", "%d handlers: at most %d", len(c.handlers), capi.MaxRegistrations)
 	}
-	logf := log.Printf
-	if c.ErrorLog != nil {
-		logf = c.ErrorLog.Printf
-	}
-	c.panics = &panicReport{log: logf}
 	for _, r := range c.handlers {
 		r.panics = c.panics
 		nr, err := capi.SyscallNr(r.syscall)
@@ -223,6 +247,10 @@ func (c *Cmd) Wait() error {
 	}
 	c.waited = true
 	exit, werr := c.Process.child.Wait()
+	var flagged []Event
+	if werr == nil && c.PolicyFunc != nil {
+		flagged = flaggedEvents(c.Process.child)
+	}
 	close(c.waitDone)
 	if c.watchDone != nil {
 		<-c.watchDone
@@ -240,6 +268,7 @@ func (c *Cmd) Wait() error {
 	}
 	c.ProcessState = &ProcessState{
 		pid: c.Process.Pid, exit: exit, ctxKilled: c.ctxKilled.Load(), panicked: c.panics.String(),
+		flagged: flagged,
 	}
 	if !c.ProcessState.Success() {
 		return &ExitError{ProcessState: c.ProcessState}

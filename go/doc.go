@@ -46,6 +46,37 @@
 // work only until the handler returns. For a fixed answer, Static is
 // answered by the library itself without entering Go at all.
 //
+// # PolicyFunc
+//
+// Handlers are the low-level tool. Cmd.PolicyFunc is the one to reach
+// for first: it sees an Event for each thing the child does in
+// Cmd.PolicyCategories — process creation, execs with their argv,
+// connects, binds and listens with host and port, opens with their
+// flags, signals — and answers Allow, Deny(errno) or Flag (allow, and
+// list the event in ProcessState.Flagged).
+//
+//	cmd.PolicyCategories = sandlock.CategoryExec
+//	cmd.PolicyFunc = func(ev *sandlock.Event, ctl *sandlock.Control) sandlock.Decision {
+//		if filepath.Base(ev.Exec.Argv[0]) == "curl" {
+//			return sandlock.Deny(syscall.EACCES)
+//		}
+//		return sandlock.Allow()
+//	}
+//
+// Every field of an Event is what the kernel uses, or Event.RaceFree
+// says it is not: the library stops the tasks that could rewrite an
+// exec's argv and makes connects itself. Events hold no path, since a
+// path read from the child can change before the kernel reads it; path
+// control is Policy.FSRead and FSWrite, and Control.DenyPath.
+//
+// The *Control a PolicyFunc gets tightens the running sandbox, one way
+// only: DenyPath (with CategoryPaths), RestrictConnect, LowerMaxProcesses,
+// LowerMaxMemory. It works while that PolicyFunc call runs; afterwards
+// its methods return ErrControlDone. A call that panics, returns the zero
+// Decision or passes Cmd.PolicyTimeLimit gets Cmd.PolicyOnFailure
+// (Deny(EPERM) by default), and a panic is logged to Cmd.ErrorLog; the
+// child goes on. docs/policy-fn.md in the repository is the contract.
+//
 // # Errors
 //
 // Failures of the library are *Error values carrying its status, errno

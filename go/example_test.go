@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +45,32 @@ func ExampleCmd_Handle() {
 	// Output:
 	// cat: /etc/hostname: Permission denied
 	// exit status 1
+}
+
+func ExampleCmd_PolicyFunc() {
+	cmd := sandlock.Command(examplePolicy, "sh", "-c", "uname; echo uname=$?; ls -d /; echo ls=$?")
+	cmd.PolicyCategories = sandlock.CategoryExec
+	cmd.PolicyFunc = func(ev *sandlock.Event, _ *sandlock.Control) sandlock.Decision {
+		switch filepath.Base(ev.Exec.Argv[0]) {
+		case "uname":
+			return sandlock.Deny(syscall.EACCES)
+		case "ls":
+			return sandlock.Flag() // allowed, and listed after the run
+		}
+		return sandlock.Allow()
+	}
+	out, err := cmd.Output()
+	fmt.Print(string(out))
+	for _, ev := range cmd.ProcessState.Flagged() {
+		fmt.Println("flagged:", ev.Syscall, ev.Exec.Argv)
+	}
+	fmt.Println(err)
+	// Output:
+	// uname=126
+	// /
+	// ls=0
+	// flagged: execve [ls -d /]
+	// <nil>
 }
 
 func ExampleInjectBytes() {

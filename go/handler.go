@@ -82,17 +82,26 @@ func (r *registration) Handle(d *capi.NotifData, mem capi.Mem, out capi.Out, ans
 	return r.handler.Handle(&call.notif).answer(out, ans)
 }
 
-// panicReport keeps the first handler panic of a Cmd for its
-// ProcessState and logs every one.
+// panicReport logs every handler and PolicyFunc panic of a Cmd, and
+// keeps the first handler panic for its ProcessState.
 type panicReport struct {
 	log   func(format string, args ...any)
 	mu    sync.Mutex
 	first string
 }
 
-func (p *panicReport) record(syscall string, v any, stack []byte) {
-	msg := fmt.Sprintf("handler for %s panicked: %v", syscall, v)
+// report logs a panic of what (a handler, the PolicyFunc) and returns
+// its message.
+func (p *panicReport) report(what string, v any, stack []byte) string {
+	msg := fmt.Sprintf("%s panicked: %v", what, v)
 	p.log("sandlock: %s\n%s", msg, stack)
+	return msg
+}
+
+// record reports a handler's panic and keeps the first for the
+// ProcessState, which names the handler that ended the child.
+func (p *panicReport) record(syscall string, v any, stack []byte) {
+	msg := p.report("handler for "+syscall, v, stack)
 	p.mu.Lock()
 	if p.first == "" {
 		p.first = msg

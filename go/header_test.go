@@ -32,6 +32,16 @@ func TestPublicConstantsMatchTheHeader(t *testing.T) {
 		"SANDLOCK_E_DENIED":             int64(sandlock.StatusDenied),
 		"SANDLOCK_E_MEMORY":             int64(sandlock.StatusMemory),
 		"SANDLOCK_E_HANDLER":            int64(sandlock.StatusHandler),
+		"SANDLOCK_CATEGORY_PROCESS":     int64(sandlock.CategoryProcess),
+		"SANDLOCK_CATEGORY_EXEC":        int64(sandlock.CategoryExec),
+		"SANDLOCK_CATEGORY_NETWORK":     int64(sandlock.CategoryNetwork),
+		"SANDLOCK_CATEGORY_FILE":        int64(sandlock.CategoryFile),
+		"SANDLOCK_CATEGORY_SIGNAL":      int64(sandlock.CategorySignal),
+		"SANDLOCK_CATEGORY_PATHS":       int64(sandlock.CategoryPaths),
+		"SANDLOCK_NET_CONNECT":          int64(sandlock.NetConnect),
+		"SANDLOCK_NET_BIND":             int64(sandlock.NetBind),
+		"SANDLOCK_NET_LISTEN":           int64(sandlock.NetListen),
+		"SANDLOCK_NET_SENDTO":           int64(sandlock.NetSendTo),
 	} {
 		if want, ok := h.Consts[name]; !ok || got != want {
 			t.Errorf("%s: Go has %d, the header %d (present: %v)", name, got, want, ok)

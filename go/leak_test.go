@@ -3,6 +3,7 @@ package sandlock_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -90,6 +91,77 @@ func TestConcurrentCommandsLeakNothing(t *testing.T) {
 	}
 	if seen.Load() != jobs+1 {
 		t.Errorf("the handlers saw %d probe opens, want %d", seen.Load(), jobs+1)
+	}
+	if n := sandlock.LiveHandles(); n != 0 {
+		t.Errorf("%d cgo.Handle values leaked", n)
+	}
+	if after := openFDs(t); !slices.Equal(before, after) {
+		t.Errorf("fds before:\n%v\nafter:\n%v", before, after)
+	}
+	goleak.VerifyNone(t)
+}
+
+// policyJob runs the curl/ls script under a PolicyFunc that denies curl
+// and, by i, flags ls, panics on it (answered by Allow) or fails to start.
+func policyJob(i int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	logger, _ := quietLog()
+	cmd := sandlock.CommandContext(ctx, shPolicy(), "/bin/sh", "-c", curlThenLs)
+	cmd.ErrorLog = logger
+	cmd.PolicyCategories = sandlock.CategoryExec | sandlock.CategoryProcess
+	cmd.PolicyOnFailure = sandlock.Allow()
+	cmd.PolicyFunc = func(ev *sandlock.Event, ctl *sandlock.Control) sandlock.Decision {
+		switch {
+		case program(ev) == "ls" && i%4 == 1:
+			return sandlock.Flag()
+		case program(ev) == "ls" && i%4 == 2:
+			panic("boom")
+		}
+		return denyCurl(ev, ctl)
+	}
+	if i%4 == 3 {
+		cmd.PolicyCategories = 1 << 30
+		if err := cmd.Start(); !errors.Is(err, sandlock.ErrInvalid) {
+			return fmt.Errorf("job %d: Start with bad categories: %v", i, err)
+		}
+		return nil
+	}
+	out, err := cmd.Output()
+	if err != nil || string(out) != "126\n0\n" {
+		return fmt.Errorf("job %d: stdout %q, err %v", i, out, err)
+	}
+	wantFlagged := 0
+	if i%4 == 1 {
+		wantFlagged = 1
+	}
+	if n := len(cmd.ProcessState.Flagged()); n != wantFlagged {
+		return fmt.Errorf("job %d: %d flagged events, want %d", i, n, wantFlagged)
+	}
+	return nil
+}
+
+func TestConcurrentPolicyFuncCommandsLeakNothing(t *testing.T) {
+	if err := policyJob(0); err != nil { // warm up the runtime's own fds
+		t.Fatal(err)
+	}
+	before := openFDs(t)
+	const jobs = 32
+	var wg sync.WaitGroup
+	errs := make(chan error, jobs)
+	for i := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- policyJob(i)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 	if n := sandlock.LiveHandles(); n != 0 {
 		t.Errorf("%d cgo.Handle values leaked", n)

@@ -2,6 +2,7 @@ package sandlock
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -68,7 +69,12 @@ type ProcessState struct {
 	exit      capi.Exit
 	ctxKilled bool
 	panicked  string
+	flagged   []Event
 }
+
+// Flagged is the events the PolicyFunc flagged, in the order they
+// happened: the first 10,000 (the library keeps no more).
+func (s *ProcessState) Flagged() []Event { return slices.Clone(s.flagged) }
 
 // Pid is the ended child's process id.
 func (s *ProcessState) Pid() int { return s.pid }
