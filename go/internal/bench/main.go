@@ -5,7 +5,8 @@
 //
 // Handler rows time getppid_loop inside the child, so spawn costs stay
 // out, exactly as the Rust benchmarks do; "busy" rows run while one
-// goroutine of this process keeps a CPU busy.
+// goroutine of this process keeps a CPU busy. PolicyFunc rows time a
+// whole shell loop of execs against the same loop without a PolicyFunc.
 package main
 
 import (
@@ -33,6 +34,8 @@ var (
 	iters    = flag.Int("n", 20000, "intercepted calls per sample")
 	samples  = flag.Int("samples", 15, "samples per row (the median is reported)")
 	spawns   = flag.Int("spawns", 200, "runs of /bin/true per spawn row")
+	execs    = flag.Int("execs", 1000, "execs of /usr/bin/true per exec-loop run")
+	loops    = flag.Int("loops", 7, "exec-loop runs per row (the median is reported)")
 )
 
 func main() {
@@ -85,6 +88,20 @@ func main() {
 	fmt.Println("\ncgo crossing alone: an empty Go function called from a C thread (no kernel, no library)")
 	fmt.Printf("%-34s %11.0f ns\n%-34s %11.0f ns\n", "crossing", crossingIdle, "crossing_busy", crossingBusy)
 
+	fmt.Printf("\nPolicyFunc: median per run of a shell loop of %d execs, against the same loop without one\n", *execs)
+	allow := func(*sandlock.Event, *sandlock.Control) sandlock.Decision { return sandlock.Allow() }
+	allEvents := sandlock.CategoryProcess | sandlock.CategoryExec | sandlock.CategoryNetwork |
+		sandlock.CategoryFile | sandlock.CategorySignal
+	execLoops := interleavedN(*loops, []func() float64{
+		func() float64 { return execLoop(policy, nil, 0) },
+		func() float64 { return execLoop(policy, allow, sandlock.CategoryExec) },
+		func() float64 { return execLoop(policy, allow, allEvents) },
+	})
+	printRows([]row{
+		{"exec_loop_policy_fn_allow", execLoops[1], execLoops[0], 1.2},
+		{"exec_loop_policy_fn_all_categories", execLoops[2], execLoops[0], 0},
+	})
+
 	spawnFloor := spawnMedian(forkExecTrue)
 	fmt.Println("\nSpawn: median per run of /bin/true, against a bare fork+exec+wait")
 	printRows([]row{
@@ -132,9 +149,12 @@ func perCall(d time.Duration) float64 { return float64(d.Nanoseconds()) / float6
 
 // interleaved is the median of each path over samples rounds, one
 // measurement of every path per round.
-func interleaved(paths []func() float64) []float64 {
+func interleaved(paths []func() float64) []float64 { return interleavedN(*samples, paths) }
+
+// interleavedN is interleaved over n rounds.
+func interleavedN(n int, paths []func() float64) []float64 {
 	values := make([][]float64, len(paths))
-	for range *samples {
+	for range n {
 		for i, p := range paths {
 			values[i] = append(values[i], p())
 		}
@@ -189,6 +209,20 @@ func loop(policy *sandlock.Policy, h sandlock.Handler) float64 {
 		fail("getppid_loop: %v", err)
 	}
 	return perCall(parseNanos(out))
+}
+
+// execLoop is the nanoseconds of one run of a shell loop of execs, with
+// fn as the PolicyFunc over categories (nil: none).
+func execLoop(policy *sandlock.Policy, fn func(*sandlock.Event, *sandlock.Control) sandlock.Decision,
+	categories sandlock.Category) float64 {
+	script := fmt.Sprintf("for i in $(seq %d); do /usr/bin/true; done", *execs)
+	cmd := sandlock.Command(policy, "/bin/sh", "-c", script)
+	cmd.PolicyFunc, cmd.PolicyCategories = fn, categories
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		fail("exec loop: %v", err)
+	}
+	return float64(time.Since(start).Nanoseconds())
 }
 
 func spawnMedian(run func()) float64 {
