@@ -357,6 +357,10 @@ typedef struct sandlock_command_t sandlock_command_t;
 /**
  * Tightens the running sandbox (opaque). The library passes one to each
  * `policy_fn` callback; it is valid only until the callback returns.
+ *
+ * A handle is a token the library looks up among the callbacks running
+ * now, never an address it reads: one kept past its callback is refused
+ * with `SANDLOCK_E_INVALID`, even while a later callback runs.
  */
 typedef struct sandlock_control_t sandlock_control_t;
 
@@ -1132,7 +1136,8 @@ struct sandlock_child_t *sandlock_command_spawn(struct sandlock_command_t *comma
  * Since 1.1.
  *
  * # Safety
- * `control` must be NULL or the handle passed to the running callback;
+ * `control` must be NULL or a handle the library passed to a callback
+ * (one whose callback returned is refused, never read);
  * `path` NULL or a C string; `err` NULL or writable.
  */
 int sandlock_control_deny_path(const struct sandlock_control_t *control,
@@ -1147,7 +1152,8 @@ int sandlock_control_deny_path(const struct sandlock_control_t *control,
  * Thread-safe. Since 1.1.
  *
  * # Safety
- * `control` must be NULL or the handle passed to the running callback;
+ * `control` must be NULL or a handle the library passed to a callback
+ * (one whose callback returned is refused, never read);
  * `err` NULL or writable.
  */
 int sandlock_control_lower_max_memory(const struct sandlock_control_t *control,
@@ -1161,7 +1167,8 @@ int sandlock_control_lower_max_memory(const struct sandlock_control_t *control,
  * Thread-safe. Since 1.1.
  *
  * # Safety
- * `control` must be NULL or the handle passed to the running callback;
+ * `control` must be NULL or a handle the library passed to a callback
+ * (one whose callback returned is refused, never read);
  * `err` NULL or writable.
  */
 int sandlock_control_lower_max_processes(const struct sandlock_control_t *control,
@@ -1180,7 +1187,8 @@ int sandlock_control_lower_max_processes(const struct sandlock_control_t *contro
  * `count` 0 allows no destination at all. Thread-safe. Since 1.1.
  *
  * # Safety
- * `control` must be NULL or the handle passed to the running callback;
+ * `control` must be NULL or a handle the library passed to a callback
+ * (one whose callback returned is refused, never read);
  * `destinations` NULL or `count` readable entries; `err` NULL or writable.
  */
 int sandlock_control_restrict_connect(const struct sandlock_control_t *control,
