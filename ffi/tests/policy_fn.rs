@@ -393,3 +393,60 @@ fn a_control_handle_is_refused_once_its_callback_returned() {
     // SAFETY: the owned error.
     unsafe { sandlock_error_free(err) };
 }
+
+unsafe extern "C-unwind" fn no_decision_for_true(
+    _ud: *mut c_void,
+    event: *const sandlock_event_t,
+    _control: *mut sandlock_control_t,
+    _deny_errno: *mut i32,
+) -> u32 {
+    if args_of(event).first().is_some_and(|a| a == "/usr/bin/true") {
+        return 7;
+    }
+    SANDLOCK_DECISION_ALLOW as u32
+}
+
+#[test]
+fn an_answer_that_is_no_decision_gets_the_failure_outcome_without_a_panic() {
+    // A C programmer's mistake, answered as documented; it must not print
+    // a Rust panic and backtrace on the embedding program's stderr.
+    static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.to_string();
+        if message.contains("sandlock_decision_t") {
+            PANICS.lock().unwrap_or_else(|e| e.into_inner()).push(message);
+        }
+        previous(info);
+    }));
+    let policy = system_policy();
+    let argv = Argv::new(&["/bin/sh", "-c", "/usr/bin/true; echo $?"]);
+    let mut err = ptr::null_mut();
+    // SAFETY: a live policy and argv.
+    let command = unsafe { sandlock_command_new(policy, argv.ptr(), argv.argc(), &mut err) };
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+    // SAFETY: a live command; no ud.
+    let status = unsafe {
+        sandlock_command_set_policy_fn(
+            command,
+            SANDLOCK_CATEGORY_EXEC as u32,
+            Some(no_decision_for_true),
+            ptr::null_mut(),
+            None,
+            &mut err,
+        )
+    };
+    assert_eq!(status, 0, "{}", last_error());
+    // SAFETY: a live command.
+    let result = unsafe { sandlock_command_run(command, &mut err) };
+    assert!(!result.is_null(), "{}", last_error());
+    // The failure outcome, DENY with EPERM: the shell cannot run true.
+    assert_eq!(stdout_of(result), "126\n");
+    // SAFETY: freed once each.
+    unsafe {
+        sandlock_result_free(result);
+        sandlock_command_free(command);
+    }
+    assert_eq!(*PANICS.lock().unwrap(), Vec::<String>::new());
+}
