@@ -357,6 +357,10 @@ typedef struct sandlock_command_t sandlock_command_t;
 /**
  * Tightens the running sandbox (opaque). The library passes one to each
  * `policy_fn` callback; it is valid only until the callback returns.
+ *
+ * A handle is a token the library looks up among the callbacks running
+ * now, never an address it reads: one kept past its callback is refused
+ * with `SANDLOCK_E_INVALID`, even while a later callback runs.
  */
 typedef struct sandlock_control_t sandlock_control_t;
 
@@ -1132,7 +1136,8 @@ struct sandlock_child_t *sandlock_command_spawn(struct sandlock_command_t *comma
  * Since 1.1.
  *
  * # Safety
- * `control` must be NULL or the handle passed to the running callback;
+ * `control` must be NULL or a handle the library passed to a callback
+ * (one whose callback returned is refused, never read);
  * `path` NULL or a C string; `err` NULL or writable.
  */
 int sandlock_control_deny_path(const struct sandlock_control_t *control,
@@ -1147,7 +1152,8 @@ int sandlock_control_deny_path(const struct sandlock_control_t *control,
  * Thread-safe. Since 1.1.
  *
  * # Safety
- * `control` must be NULL or the handle passed to the running callback;
+ * `control` must be NULL or a handle the library passed to a callback
+ * (one whose callback returned is refused, never read);
  * `err` NULL or writable.
  */
 int sandlock_control_lower_max_memory(const struct sandlock_control_t *control,
@@ -1161,7 +1167,8 @@ int sandlock_control_lower_max_memory(const struct sandlock_control_t *control,
  * Thread-safe. Since 1.1.
  *
  * # Safety
- * `control` must be NULL or the handle passed to the running callback;
+ * `control` must be NULL or a handle the library passed to a callback
+ * (one whose callback returned is refused, never read);
  * `err` NULL or writable.
  */
 int sandlock_control_lower_max_processes(const struct sandlock_control_t *control,
@@ -1180,7 +1187,8 @@ int sandlock_control_lower_max_processes(const struct sandlock_control_t *contro
  * `count` 0 allows no destination at all. Thread-safe. Since 1.1.
  *
  * # Safety
- * `control` must be NULL or the handle passed to the running callback;
+ * `control` must be NULL or a handle the library passed to a callback
+ * (one whose callback returned is refused, never read);
  * `destinations` NULL or `count` readable entries; `err` NULL or writable.
  */
 int sandlock_control_restrict_connect(const struct sandlock_control_t *control,
@@ -1293,7 +1301,9 @@ struct sandlock_handler_t *sandlock_handler_new(sandlock_handler_fn_t callback,
  * callback: the supervisor answers it itself and never enters the caller's
  * code (nor its runtime: no Go scheduler, no Python GIL). `action` is an
  * action filled by `sandlock_action_set_continue`, `_set_errno` or
- * `_set_return_value`; it is copied.
+ * `_set_return_value`; it is copied. An errno handler that is the first
+ * handler of its syscall costs no round trip at all: the seccomp filter
+ * answers the syscall itself.
  *
  * Returns an owned handler, to be consumed like one from
  * `sandlock_handler_new` (it has no `ud`, so nothing to drop), or NULL with

@@ -20,12 +20,19 @@
  *   probe netlink          the same for socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE)
  *   probe shm              the same for shmget(IPC_PRIVATE) (removed again)
  *   probe connect PORT     the same for a TCP connect to 127.0.0.1:PORT
+ *   probe fork             clone(SIGCHLD) (a fork with exactly these flags); the
+ *                          child exits 7: prints "child 7" or "errno N"
+ *   probe thread           starts a thread and joins it: "thread ok" or "errno N"
+ *   probe open-append PATH the same as open, with O_WRONLY|O_APPEND|O_CLOEXEC
+ *   probe open-many N PATH opens PATH read-only N times: "ok" or "errno N"
+ *   probe rlimit-as        prints "SOFT HARD" of RLIMIT_AS ("unlimited" for no limit)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +44,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -142,6 +150,53 @@ static int connect_port(const char *port)
     return print_outcome(rc);
 }
 
+/* A fork through the raw syscall, so that the flags are exactly SIGCHLD. */
+static int fork_child(void)
+{
+    long pid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0L, 0L, 0L, 0L);
+    if (pid < 0) {
+        return print_errno();
+    }
+    if (pid == 0) {
+        _exit(7);
+    }
+    int status = 0;
+    if (waitpid((pid_t)pid, &status, 0) != (pid_t)pid || !WIFEXITED(status)) {
+        return 1;
+    }
+    printf("child %d\n", WEXITSTATUS(status));
+    return 0;
+}
+
+static void *thread_body(void *arg)
+{
+    return arg;
+}
+
+static int run_thread(void)
+{
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, thread_body, NULL);
+    if (rc != 0) {
+        printf("errno %d\n", rc);
+        return 0;
+    }
+    if (pthread_join(thread, NULL) != 0) {
+        return 1;
+    }
+    printf("thread ok\n");
+    return 0;
+}
+
+static void print_limit(rlim_t value)
+{
+    if (value == RLIM_INFINITY) {
+        printf("unlimited");
+    } else {
+        printf("%llu", (unsigned long long)value);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *command = argc > 1 ? argv[1] : "";
@@ -230,8 +285,43 @@ int main(int argc, char **argv)
     if (strcmp(command, "connect") == 0 && argc == 3) {
         return connect_port(argv[2]);
     }
+    if (strcmp(command, "fork") == 0 && argc == 2) {
+        return fork_child();
+    }
+    if (strcmp(command, "thread") == 0 && argc == 2) {
+        return run_thread();
+    }
+    if (strcmp(command, "open-append") == 0 && argc == 3) {
+        int fd = open(argv[2], O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return print_outcome(fd);
+    }
+    if (strcmp(command, "open-many") == 0 && argc == 4) {
+        for (long i = atol(argv[2]); i > 0; i--) {
+            int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                return print_errno();
+            }
+            close(fd);
+        }
+        printf("ok\n");
+        return 0;
+    }
+    if (strcmp(command, "rlimit-as") == 0 && argc == 2) {
+        struct rlimit limit;
+        if (getrlimit(RLIMIT_AS, &limit) != 0) {
+            return print_errno();
+        }
+        print_limit(limit.rlim_cur);
+        putchar(' ');
+        print_limit(limit.rlim_max);
+        putchar('\n');
+        return 0;
+    }
     fprintf(stderr, "usage: probe getppid|uname|open PATH|cat PATH|exit N|exit-getppid|pause|write-bytes N|"
                     "write-bytes-stderr N|cat-stdin|echo2 OUT ERR|getenv NAME|rlimit-nofile|capeff|kill PID SIG|"
-                    "netlink|shm|connect PORT\n");
+                    "netlink|shm|connect PORT|fork|thread|open-append PATH|open-many N PATH|rlimit-as\n");
     return 2;
 }

@@ -92,7 +92,31 @@ struct test_case {
     X(keep_capability_keeps_one_capability)                                                                         \
     X(stdin_modes_are_what_the_child_reads)                                                                         \
     X(stdin_refuses_bad_modes_and_data)                                                                             \
-    X(handler_grace_bounds_the_wait_for_stuck_callbacks)
+    X(handler_grace_bounds_the_wait_for_stuck_callbacks)                                                            \
+    X(policy_fn_denies_curl_by_argv_and_lets_ls_run)                                                                \
+    X(policy_fn_ud_drop_runs_once_when_the_verb_fails)                                                              \
+    X(policy_fn_ud_drop_runs_once_for_a_command_never_run)                                                          \
+    X(a_second_set_policy_fn_replaces_the_first_and_drops_its_ud_at_once)                                           \
+    X(set_policy_fn_refuses_bad_arguments_and_the_ud_stays_the_callers)                                             \
+    X(event_arg_gives_every_argument_with_its_length)                                                               \
+    X(process_events_describe_a_fork_and_a_thread)                                                                  \
+    X(network_events_carry_the_host_and_port_of_a_connect)                                                          \
+    X(file_and_signal_events_carry_flags_target_and_signal)                                                         \
+    X(decisions_allow_deny_with_errno_and_flag)                                                                     \
+    X(an_answer_that_is_no_decision_gets_the_failure_outcome)                                                       \
+    X(a_callback_past_its_time_limit_gets_the_failure_decision_and_holds_nothing_up)                                \
+    X(set_policy_fn_failure_refuses_bad_values)                                                                     \
+    X(control_restrict_connect_narrows_later_connects)                                                              \
+    X(control_lower_max_processes_makes_later_forks_fail)                                                           \
+    X(control_lower_max_memory_lowers_the_address_space_limit)                                                      \
+    X(control_deny_path_needs_the_paths_category)                                                                   \
+    X(control_deny_path_makes_a_file_unreadable_mid_run)                                                            \
+    X(a_control_handle_is_refused_after_its_callback_returned)                                                      \
+    X(a_result_lists_the_flagged_events)                                                                            \
+    X(a_result_keeps_ten_thousand_flagged_events_and_counts_the_rest)                                               \
+    X(a_spawned_child_lists_its_flagged_events_while_it_runs)                                                       \
+    X(every_policy_fn_function_refuses_null)                                                                        \
+    X(the_policy_fn_audit_example_logs_execs_and_denies_one_program)
 
 #define DECLARE_TEST(name) void name(void);
 ALL_TESTS(DECLARE_TEST)

@@ -322,3 +322,131 @@ fn a_spawned_child_lists_its_flagged_events() {
     }
     assert_eq!(DROPS.load(Ordering::SeqCst), 1);
 }
+
+/// What `keep_control` saw: the first event's handle, and the status of a
+/// call made with it from the next event's callback.
+struct Kept {
+    first: Mutex<Option<usize>>,
+    stale_status: Mutex<Vec<i32>>,
+}
+
+unsafe extern "C-unwind" fn keep_control(
+    ud: *mut c_void,
+    event: *const sandlock_event_t,
+    control: *mut sandlock_control_t,
+    _deny_errno: *mut i32,
+) -> u32 {
+    // SAFETY: the test's Kept, alive for the whole test.
+    let kept = unsafe { &*ud.cast::<Kept>() };
+    // SAFETY: the event the library passed.
+    if unsafe { (*event).category } != SANDLOCK_CATEGORY_EXEC as u32 {
+        return SANDLOCK_DECISION_ALLOW as u32;
+    }
+    let mut first = kept.first.lock().unwrap();
+    match *first {
+        None => *first = Some(control as usize),
+        Some(old) => {
+            // SAFETY: the handle of an earlier callback, which returned:
+            // the library must refuse it without touching what it was.
+            let status = unsafe { sandlock_control_lower_max_processes(old as *const _, 1_000, ptr::null_mut()) };
+            kept.stale_status.lock().unwrap().push(status);
+        }
+    }
+    SANDLOCK_DECISION_ALLOW as u32
+}
+
+#[test]
+fn a_control_handle_is_refused_once_its_callback_returned() {
+    // The second exec's callback runs on the same worker thread as the
+    // first's: a handle that lived in the first's stack frame would be at
+    // the same address again, and look alive.
+    let kept = Box::leak(Box::new(Kept { first: Mutex::new(None), stale_status: Mutex::new(Vec::new()) }));
+    let policy = system_policy();
+    let argv = Argv::new(&["/bin/sh", "-c", "/usr/bin/true; /usr/bin/true"]);
+    let mut err = ptr::null_mut();
+    // SAFETY: a live policy and argv.
+    let command = unsafe { sandlock_command_new(policy, argv.ptr(), argv.argc(), &mut err) };
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+    let ud = ptr::from_mut(kept).cast::<c_void>();
+    // SAFETY: a live command; `kept` outlives the run (leaked), no ud_drop.
+    let status = unsafe {
+        sandlock_command_set_policy_fn(command, SANDLOCK_CATEGORY_EXEC as u32, Some(keep_control), ud, None, &mut err)
+    };
+    assert_eq!(status, 0, "{}", last_error());
+    // SAFETY: a live command.
+    let result = unsafe { sandlock_command_run(command, &mut err) };
+    assert!(!result.is_null(), "{}", last_error());
+    // SAFETY: freed once each.
+    unsafe {
+        sandlock_result_free(result);
+        sandlock_command_free(command);
+    }
+    // Three execs: sh, and the two of true; each later one tried the first's handle.
+    assert_eq!(*kept.stale_status.lock().unwrap(), [SANDLOCK_E_INVALID as i32; 2]);
+    // After the run, too.
+    let old = kept.first.lock().unwrap().expect("the first exec was seen");
+    // SAFETY: an expired handle, which the library must refuse.
+    let status = unsafe { sandlock_control_lower_max_processes(old as *const _, 1_000, &mut err) };
+    assert_eq!(status, SANDLOCK_E_INVALID as i32);
+    assert_eq!(last_error(), "the control handle is only valid while its policy_fn callback runs");
+    // SAFETY: the owned error.
+    unsafe { sandlock_error_free(err) };
+}
+
+unsafe extern "C-unwind" fn no_decision_for_true(
+    _ud: *mut c_void,
+    event: *const sandlock_event_t,
+    _control: *mut sandlock_control_t,
+    _deny_errno: *mut i32,
+) -> u32 {
+    if args_of(event).first().is_some_and(|a| a == "/usr/bin/true") {
+        return 7;
+    }
+    SANDLOCK_DECISION_ALLOW as u32
+}
+
+#[test]
+fn an_answer_that_is_no_decision_gets_the_failure_outcome_without_a_panic() {
+    // A C programmer's mistake, answered as documented; it must not print
+    // a Rust panic and backtrace on the embedding program's stderr.
+    static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.to_string();
+        if message.contains("sandlock_decision_t") {
+            PANICS.lock().unwrap_or_else(|e| e.into_inner()).push(message);
+        }
+        previous(info);
+    }));
+    let policy = system_policy();
+    let argv = Argv::new(&["/bin/sh", "-c", "/usr/bin/true; echo $?"]);
+    let mut err = ptr::null_mut();
+    // SAFETY: a live policy and argv.
+    let command = unsafe { sandlock_command_new(policy, argv.ptr(), argv.argc(), &mut err) };
+    // SAFETY: freed once.
+    unsafe { sandlock_policy_free(policy) };
+    // SAFETY: a live command; no ud.
+    let status = unsafe {
+        sandlock_command_set_policy_fn(
+            command,
+            SANDLOCK_CATEGORY_EXEC as u32,
+            Some(no_decision_for_true),
+            ptr::null_mut(),
+            None,
+            &mut err,
+        )
+    };
+    assert_eq!(status, 0, "{}", last_error());
+    // SAFETY: a live command.
+    let result = unsafe { sandlock_command_run(command, &mut err) };
+    assert!(!result.is_null(), "{}", last_error());
+    // The failure outcome, DENY with EPERM: the shell cannot run true.
+    assert_eq!(stdout_of(result), "126\n");
+    // SAFETY: freed once each.
+    unsafe {
+        sandlock_result_free(result);
+        sandlock_command_free(command);
+    }
+    assert_eq!(*PANICS.lock().unwrap(), Vec::<String>::new());
+}

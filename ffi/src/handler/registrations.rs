@@ -139,7 +139,10 @@ impl Registrations {
     /// only once sealed), and the `policy_fn`.
     pub(crate) fn add_to(&self, mut sandbox: Sandbox) -> Result<Sandbox, FfiError> {
         if let Some(setting) = &self.policy_fn {
-            sandbox = sandbox.policy_fn_with(setting.options, Adapter(Arc::clone(&setting.callback)));
+            sandbox = sandbox.policy_fn_with(
+                setting.options,
+                Adapter { callback: Arc::clone(&setting.callback), on_failure: setting.options.on_failure },
+            );
         }
         for (i, (nr, handler)) in self.entries.iter().enumerate() {
             let syscall =

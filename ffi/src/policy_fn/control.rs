@@ -1,10 +1,11 @@
 //! The control handle a `policy_fn` callback gets: it tightens the running
 //! sandbox, one way only, and is valid only while that callback runs.
 
+use std::collections::HashMap;
 use std::ffi::{c_char, c_int};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
 
 use sandlock_core::{Control, Destination};
 
@@ -13,20 +14,49 @@ use crate::guard;
 
 /// Tightens the running sandbox (opaque). The library passes one to each
 /// `policy_fn` callback; it is valid only until the callback returns.
+///
+/// A handle is a token the library looks up among the callbacks running
+/// now, never an address it reads: one kept past its callback is refused
+/// with `SANDLOCK_E_INVALID`, even while a later callback runs.
 pub struct sandlock_control_t {
-    /// The control of the running callback; NULL outside it.
-    control: AtomicPtr<Control>,
+    _opaque: [u8; 0],
 }
 
-impl sandlock_control_t {
-    /// A handle for `control`; it must be [`invalidate`](Self::invalidate)d
-    /// before `control`'s borrow ends.
-    pub(crate) fn new(control: &Control) -> sandlock_control_t {
-        sandlock_control_t { control: AtomicPtr::new(ptr::from_ref(control).cast_mut()) }
+/// The controls of the callbacks running now, by token.
+static LIVE: LazyLock<Mutex<HashMap<usize, Control>>> = LazyLock::new(Mutex::default);
+
+/// The next token. Tokens are never reused within a process; they start
+/// above the first page and step by 16, so that no binding mistakes one for
+/// a small integer or a misaligned pointer.
+static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1 << 16);
+
+fn live() -> std::sync::MutexGuard<'static, HashMap<usize, Control>> {
+    // A map of clones stays consistent whatever panicked while it was held.
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The handle of one callback: registered while it lives, refused from
+/// the moment it is dropped (when the callback returned, or unwound).
+pub(crate) struct Lease {
+    token: usize,
+}
+
+impl Lease {
+    pub(crate) fn new(control: &Control) -> Lease {
+        let token = NEXT_TOKEN.fetch_add(16, Ordering::Relaxed);
+        live().insert(token, control.clone());
+        Lease { token }
     }
 
-    pub(crate) fn invalidate(&self) {
-        self.control.store(ptr::null_mut(), Ordering::Release);
+    /// The handle to give the callback.
+    pub(crate) fn handle(&self) -> *mut sandlock_control_t {
+        std::ptr::without_provenance_mut(self.token)
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        live().remove(&self.token);
     }
 }
 
@@ -68,23 +98,23 @@ impl sandlock_destination_t {
 /// Run `body` on the control behind `handle`.
 ///
 /// # Safety
-/// `handle` must be NULL or a handle the library passed to a callback;
-/// `err` NULL or writable.
+/// `err` must be NULL or writable; `handle` may be anything (it is looked
+/// up, never dereferenced).
 unsafe fn with_control(
     handle: *const sandlock_control_t,
     err: *mut *mut sandlock_error_t,
     body: impl FnOnce(&Control) -> Result<(), FfiError>,
 ) -> c_int {
     guard::status_err(err, || {
-        // SAFETY: NULL or a handle passed to a callback (caller's contract).
-        let handle = unsafe { guard::reference(handle, "control") }?;
-        let control = handle.control.load(Ordering::Acquire);
-        if control.is_null() {
-            return Err(FfiError::invalid("the control handle is only valid while its policy_fn callback runs"));
+        if handle.is_null() {
+            return Err(FfiError::invalid("control must not be NULL"));
         }
-        // SAFETY: a non-NULL pointer was set from a live `&Control` and is
-        // cleared before that borrow ends.
-        body(unsafe { &*control })
+        // A clone: the lock is not held while the body works (deny_path
+        // may walk a large directory).
+        let control = live().get(&handle.addr()).cloned();
+        let control = control
+            .ok_or_else(|| FfiError::invalid("the control handle is only valid while its policy_fn callback runs"))?;
+        body(&control)
     })
 }
 
@@ -99,7 +129,8 @@ unsafe fn with_control(
 /// `count` 0 allows no destination at all. Thread-safe. Since 1.1.
 ///
 /// # Safety
-/// `control` must be NULL or the handle passed to the running callback;
+/// `control` must be NULL or a handle the library passed to a callback
+/// (one whose callback returned is refused, never read);
 /// `destinations` NULL or `count` readable entries; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_control_restrict_connect(
@@ -134,7 +165,8 @@ versioned!(sandlock_control_restrict_connect, "SANDLOCK_1.1");
 /// Thread-safe. Since 1.1.
 ///
 /// # Safety
-/// `control` must be NULL or the handle passed to the running callback;
+/// `control` must be NULL or a handle the library passed to a callback
+/// (one whose callback returned is refused, never read);
 /// `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_control_lower_max_processes(
@@ -154,7 +186,8 @@ versioned!(sandlock_control_lower_max_processes, "SANDLOCK_1.1");
 /// Thread-safe. Since 1.1.
 ///
 /// # Safety
-/// `control` must be NULL or the handle passed to the running callback;
+/// `control` must be NULL or a handle the library passed to a callback
+/// (one whose callback returned is refused, never read);
 /// `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_control_lower_max_memory(
@@ -182,7 +215,8 @@ versioned!(sandlock_control_lower_max_memory, "SANDLOCK_1.1");
 /// Since 1.1.
 ///
 /// # Safety
-/// `control` must be NULL or the handle passed to the running callback;
+/// `control` must be NULL or a handle the library passed to a callback
+/// (one whose callback returned is refused, never read);
 /// `path` NULL or a C string; `err` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn sandlock_control_deny_path(

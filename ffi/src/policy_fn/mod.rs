@@ -15,7 +15,7 @@ use sandlock_core::{Control, Decision, Event, PolicyFn, PolicyFnOptions};
 use crate::error::FfiError;
 use crate::guard;
 use crate::handler::abi::sandlock_handler_ud_drop_t;
-use control::sandlock_control_t;
+use control::{sandlock_control_t, Lease};
 use event::{sandlock_event_t, EventBox};
 
 /// What a `policy_fn` callback answers (its return value).
@@ -89,25 +89,31 @@ impl Drop for CPolicyFn {
     }
 }
 
-/// The callback as the core sees it.
-pub(crate) struct Adapter(pub(crate) Arc<CPolicyFn>);
+/// The callback as the core sees it, with the failure outcome that answers
+/// a return value that is no decision (a C mistake, not a Rust panic: the
+/// embedding program's stderr stays quiet).
+pub(crate) struct Adapter {
+    pub(crate) callback: Arc<CPolicyFn>,
+    pub(crate) on_failure: Decision,
+}
 
 impl PolicyFn for Adapter {
     fn decide(&self, event: &Event, control: &Control) -> Decision {
         let snapshot = EventBox::new(event);
-        let handle = sandlock_control_t::new(control);
+        // Refused again as soon as the callback returns (or unwinds).
+        let lease = Lease::new(control);
         let mut deny_errno = libc::EPERM;
-        let handle_ptr = std::ptr::from_ref(&handle).cast_mut();
         // SAFETY: the callback gets pointers to locals that outlive the
-        // call; `ud` is the value its creator paired with it.
-        let answer = unsafe { (self.0.callback)(self.0.ud, snapshot.as_ptr(), handle_ptr, &mut deny_errno) };
-        handle.invalidate();
+        // call, and a handle valid while the lease lives; `ud` is the value
+        // its creator paired with it.
+        let answer =
+            unsafe { (self.callback.callback)(self.callback.ud, snapshot.as_ptr(), lease.handle(), &mut deny_errno) };
+        drop(lease);
         match answer {
             a if a == sandlock_decision_t::SANDLOCK_DECISION_ALLOW as u32 => Decision::Allow,
             a if a == sandlock_decision_t::SANDLOCK_DECISION_DENY as u32 => Decision::Deny(deny_errno),
             a if a == sandlock_decision_t::SANDLOCK_DECISION_FLAG as u32 => Decision::Flag,
-            // The core answers a panicking callback with the failure outcome.
-            other => panic!("the policy_fn callback returned {other}, which is no sandlock_decision_t"),
+            _ => self.on_failure,
         }
     }
 }
