@@ -99,10 +99,14 @@ pub fn median(group: &str, name: &str, since: std::time::SystemTime) -> Option<f
 
 /// One line per (measured, floor) pair: median per iteration and the ratio.
 pub fn print_ratio_table(title: &str, group: &str, since: std::time::SystemTime, rows: &[(&str, &str, Option<f64>)]) {
+    print_rows(title, rows, |name| median_ns(group, name, since));
+}
+
+fn print_rows(title: &str, rows: &[(&str, &str, Option<f64>)], median: impl Fn(&str) -> Option<f64>) {
     println!("\n{title}");
     println!("{:<34} {:>14} {:>14} {:>8} {:>8}", "path", "median", "floor", "ratio", "target");
     for (name, floor, target) in rows {
-        match (median_ns(group, name, since), median_ns(group, floor, since)) {
+        match (median(name), median(floor)) {
             (Some(m), Some(f)) => {
                 let verdict = match target.map(|t| m / f <= t) {
                     Some(true) => "ok",
@@ -202,4 +206,30 @@ pub mod floors {
         }
         Option::<OwnedFd>::from(created).expect("a Landlock ruleset")
     }
+}
+
+/// The median nanoseconds of each path over `rounds` rounds that run every
+/// path once, in turn: a change of load on a shared machine then hits the
+/// floor and what is measured against it alike.
+pub fn interleaved(rounds: usize, paths: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    let mut samples = vec![Vec::with_capacity(rounds); paths.len()];
+    for _ in 0..rounds {
+        for (path, times) in paths.iter_mut().zip(&mut samples) {
+            let started = std::time::Instant::now();
+            path();
+            times.push(started.elapsed().as_nanos() as f64);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut times| {
+            times.sort_by(f64::total_cmp);
+            times[times.len() / 2]
+        })
+        .collect()
+}
+
+/// `print_ratio_table` for medians from `interleaved`, named by `names`.
+pub fn print_interleaved_table(title: &str, names: &[&str], medians: &[f64], rows: &[(&str, &str, Option<f64>)]) {
+    print_rows(title, rows, |name| names.iter().position(|n| *n == name).map(|i| medians[i]));
 }

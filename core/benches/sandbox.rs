@@ -28,47 +28,100 @@ fn typical_policy(extra_read: &std::path::Path) -> Policy {
         .expect("typical policy")
 }
 
-fn spawn_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
-    let sandbox = Sandbox::new(typical_policy(&programs.dir)).expect("sandbox");
-    // What a private network namespace would cost every spawn (needs root).
-    let private_network = Policy::builder()
-        .fs_read(["/usr", "/lib", "/bin", "/etc"])
-        .private_network(true)
-        .build()
-        .ok()
-        .map(|p| Sandbox::new(p).expect("sandbox"));
-    let mut dirs: Vec<&Path> = ["/usr", "/lib", "/bin", "/etc"].iter().map(Path::new).collect();
-    if Path::new("/lib64").exists() {
-        dirs.push(Path::new("/lib64"));
+/// What the spawn rows run: the typical sandbox, one with a private network
+/// (needs root) and the bare floor's Landlock ruleset.
+struct SpawnSubjects {
+    sandbox: Sandbox,
+    private_network: Option<Sandbox>,
+    ruleset: std::os::fd::OwnedFd,
+}
+
+impl SpawnSubjects {
+    fn new(programs: &harness::FloorPrograms) -> SpawnSubjects {
+        let private_network = Policy::builder()
+            .fs_read(["/usr", "/lib", "/bin", "/etc"])
+            .private_network(true)
+            .build()
+            .ok()
+            .map(|p| Sandbox::new(p).expect("sandbox"));
+        let mut dirs: Vec<&Path> = ["/usr", "/lib", "/bin", "/etc"].iter().map(Path::new).collect();
+        if Path::new("/lib64").exists() {
+            dirs.push(Path::new("/lib64"));
+        }
+        dirs.push(&programs.dir);
+        SpawnSubjects {
+            sandbox: Sandbox::new(typical_policy(&programs.dir)).expect("sandbox"),
+            private_network,
+            ruleset: harness::floors::read_ruleset(&dirs),
+        }
     }
-    dirs.push(&programs.dir);
-    let ruleset = harness::floors::read_ruleset(&dirs);
+
+    fn run(&self) {
+        let out = self.sandbox.run(&["/bin/true"]).expect("sandboxed /bin/true");
+        assert!(out.status.success());
+    }
+
+    fn spawn(&self) {
+        let mut child = self.sandbox.spawn(&["/bin/true"]).expect("spawned /bin/true");
+        assert!(child.wait().expect("waiting").success());
+    }
+
+    fn run_private_network(&self, sandbox: &Sandbox) {
+        let out = sandbox.run(&["/bin/true"]).expect("/bin/true in a private network");
+        assert!(out.status.success());
+    }
+}
+
+fn spawn_benches(c: &mut Criterion, subjects: &SpawnSubjects) {
     let mut group = c.benchmark_group(GROUP_SPAWN);
     group.sample_size(50).measurement_time(Duration::from_secs(5));
     group.bench_function("true_floor", |b| b.iter(harness::floors::fork_exec_wait));
     group.bench_function("true_posix_spawn", |b| b.iter(harness::floors::posix_spawn_wait));
-    group.bench_function("true_bare_sandbox", |b| b.iter(|| harness::floors::bare_sandbox(&ruleset)));
-    group.bench_function("true_sandboxed", |b| {
-        b.iter(|| {
-            let out = sandbox.run(&["/bin/true"]).expect("sandboxed /bin/true");
-            assert!(out.status.success());
-        })
-    });
-    group.bench_function("true_spawned", |b| {
-        b.iter(|| {
-            let mut child = sandbox.spawn(&["/bin/true"]).expect("spawned /bin/true");
-            assert!(child.wait().expect("waiting").success());
-        })
-    });
-    if let Some(private_network) = &private_network {
-        group.bench_function("true_private_network", |b| {
-            b.iter(|| {
-                let out = private_network.run(&["/bin/true"]).expect("/bin/true in a private network");
-                assert!(out.status.success());
-            })
-        });
+    group.bench_function("true_bare_sandbox", |b| b.iter(|| harness::floors::bare_sandbox(&subjects.ruleset)));
+    group.bench_function("true_sandboxed", |b| b.iter(|| subjects.run()));
+    group.bench_function("true_spawned", |b| b.iter(|| subjects.spawn()));
+    if let Some(private_network) = &subjects.private_network {
+        group.bench_function("true_private_network", |b| b.iter(|| subjects.run_private_network(private_network)));
     }
     group.finish();
+}
+
+/// The spawn rows again, interleaved round by round with their floors (the
+/// ratio table comes from these: criterion measures one row after another,
+/// so a shared machine's load changes between a row and its floor).
+fn interleaved_spawn_table(subjects: &SpawnSubjects) {
+    let rounds = std::env::var("SANDLOCK_BENCH_SPAWN_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(400);
+    let mut names = vec!["true_floor", "true_posix_spawn", "true_bare_sandbox", "true_sandboxed", "true_spawned"];
+    let mut floor = harness::floors::fork_exec_wait;
+    let mut posix = harness::floors::posix_spawn_wait;
+    let mut bare = || harness::floors::bare_sandbox(&subjects.ruleset);
+    let mut run = || subjects.run();
+    let mut spawn = || subjects.spawn();
+    let mut private = || {
+        if let Some(private_network) = &subjects.private_network {
+            subjects.run_private_network(private_network)
+        }
+    };
+    let mut paths: Vec<&mut dyn FnMut()> = vec![&mut floor, &mut posix, &mut bare, &mut run, &mut spawn];
+    if subjects.private_network.is_some() {
+        names.push("true_private_network");
+        paths.push(&mut private);
+    }
+    let medians = harness::interleaved(rounds, &mut paths);
+    harness::print_interleaved_table(
+        &format!("Spawn: median per run of /bin/true over {rounds} interleaved rounds, against plain fork+exec+wait"),
+        &names,
+        &medians,
+        &[
+            ("true_sandboxed", "true_floor", Some(1.15)),
+            ("true_spawned", "true_floor", Some(1.15)),
+            ("true_sandboxed", "true_posix_spawn", None),
+            ("true_posix_spawn", "true_floor", None),
+            ("true_bare_sandbox", "true_floor", None),
+            ("true_sandboxed", "true_bare_sandbox", None),
+            ("true_private_network", "true_floor", None),
+        ],
+    );
 }
 
 /// Time `iters` intercepted getppid calls of a sandboxed child, measured
@@ -126,10 +179,14 @@ fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
 
 fn benches(c: &mut Criterion) {
     let started = Instant::now();
-    let programs = harness::build_floor_programs(&PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("floor"));
-    spawn_benches(c, &programs);
+    let programs = floor_programs();
+    spawn_benches(c, &SpawnSubjects::new(&programs));
     notif_benches(c, &programs);
     eprintln!("benchmarks took {:.0?}", started.elapsed());
+}
+
+fn floor_programs() -> harness::FloorPrograms {
+    harness::build_floor_programs(&PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("floor"))
 }
 
 criterion_group!(core_benches, benches);
@@ -138,20 +195,7 @@ fn main() {
     let started = std::time::SystemTime::now();
     core_benches();
     Criterion::default().configure_from_args().final_summary();
-    harness::print_ratio_table(
-        "Spawn: median per run of /bin/true, against plain fork+exec+wait",
-        GROUP_SPAWN,
-        started,
-        &[
-            ("true_sandboxed", "true_floor", Some(1.15)),
-            ("true_spawned", "true_floor", Some(1.15)),
-            ("true_sandboxed", "true_posix_spawn", None),
-            ("true_posix_spawn", "true_floor", None),
-            ("true_bare_sandbox", "true_floor", None),
-            ("true_sandboxed", "true_bare_sandbox", None),
-            ("true_private_network", "true_floor", None),
-        ],
-    );
+    interleaved_spawn_table(&SpawnSubjects::new(&floor_programs()));
     harness::print_ratio_table(
         "Handler path: median per intercepted getppid, against a raw C NOTIF_RECV/NOTIF_SEND loop",
         GROUP_NOTIF,
