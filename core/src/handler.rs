@@ -1,7 +1,7 @@
-//! The handler API: the handler traits, what a handler sees of a trapped
-//! syscall ([`HandlerCtx`]) and the right to answer it later
-//! ([`DeferredReply`]). What it may answer and what happens when it fails
-//! are plain data, in `notif`.
+//! The handler API: the handler traits and what a handler sees of a trapped
+//! syscall ([`HandlerCtx`]). What it may answer and what happens when it
+//! fails are plain data, in `notif`; the right to answer later is in
+//! `deferred`, the one part that needs the responder.
 
 use std::future::Future;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
@@ -9,9 +9,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::mem::{ChildMemory, MemoryError};
-use crate::notif::{ExceptionPolicy, NotifAction, Notification};
+use crate::notif::{Bounds, ExceptionPolicy, NotifAction, Notification};
 use crate::seccomp::listener::Listener;
-use crate::seccomp::respond::Bounds;
 
 /// Any error a handler returns; it selects the handler's exception policy.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -195,42 +194,5 @@ impl<'a> HandlerCtx<'a> {
     /// never replaced, so that two paths never compare equal by accident.
     pub fn read_cstr(&self, addr: u64, max_len: usize) -> Result<String, MemoryError> {
         String::from_utf8(self.read_cstr_bytes(addr, max_len)?).map_err(|_| MemoryError::NotUtf8 { addr })
-    }
-
-    /// Take the right to answer this notification later; return
-    /// [`NotifAction::Hold`] from the handler to make use of it.
-    pub fn defer(&self) -> DeferredReply {
-        DeferredReply { listener: Arc::clone(self.listener), notif: *self.notif, bounds: self.bounds }
-    }
-}
-
-/// The right to answer a held notification from any thread.
-pub struct DeferredReply {
-    listener: Arc<Listener>,
-    notif: Notification,
-    bounds: Bounds,
-}
-
-impl DeferredReply {
-    pub fn id(&self) -> u64 {
-        self.notif.id
-    }
-
-    /// True while the child still waits on this notification (a fatal
-    /// signal or the end of the sandbox ends the wait).
-    pub fn is_valid(&self) -> bool {
-        self.listener.id_valid(self.notif.id)
-    }
-
-    /// Answer the held syscall. An action that cannot be carried out (a
-    /// refused kill target, an invalid fd) answers `EPERM`. Returns false when
-    /// the child no longer waits on it.
-    pub fn reply(self, action: NotifAction) -> bool {
-        let action = match action {
-            NotifAction::Hold => return true,
-            other => other,
-        };
-        crate::seccomp::respond::respond(&self.listener, &self.notif, self.bounds, action, ExceptionPolicy::DenyEperm)
-            .answered
     }
 }

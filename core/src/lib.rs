@@ -14,6 +14,7 @@
 mod builtins;
 mod caps;
 mod child;
+mod deferred;
 pub mod deny;
 mod error;
 mod handler;
@@ -38,8 +39,9 @@ mod syscall;
 mod timer;
 
 pub use child::{Child, FlaggedReader, GroupSignal};
+pub use deferred::DeferredReply;
 pub use error::{Result, SandlockError, SpawnStage};
-pub use handler::{AsyncHandler, DeferredReply, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult};
+pub use handler::{AsyncHandler, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult};
 pub use kernel::KernelFeatures;
 pub use mem::MemoryError;
 pub use notif::{ExceptionPolicy, InjectFlags, NotifAction, Notification};

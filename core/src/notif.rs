@@ -4,7 +4,7 @@
 //! handler API and whatever else decides syscalls can all share it without
 //! depending on one another.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{OwnedFd, RawFd};
 
 /// The kernel's notification, copied out of `struct seccomp_notif`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,4 +84,15 @@ impl ExceptionPolicy {
             _ => None,
         }
     }
+}
+
+/// What an answer may reach of the sandbox: its process group, the only
+/// one a kill may signal, and its Landlock ruleset, which the policy keeps
+/// open for every run and which, like the listener, no action may send to
+/// the child (it could add rules that later runs would apply) or close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bounds {
+    pub pgid: i32,
+    /// The ruleset's fd, -1 when the policy has none.
+    pub ruleset: RawFd,
 }

@@ -12,6 +12,7 @@ use crate::child::{Child, Streams};
 use crate::deny::{default_deny_numbers, host_ipc_deny_numbers, root_child_deny_numbers};
 use crate::error::{Result, SandlockError};
 use crate::handler::{AsyncAdapter, AsyncHandler, Handler, WithPolicy};
+use crate::notif::Bounds;
 use crate::notif::ExceptionPolicy;
 use crate::output::{Capture, Feed};
 use crate::policy::{Policy, Stdin, SyscallRules};
@@ -20,7 +21,6 @@ use crate::policy_fn::{
 };
 use crate::seccomp::bpf::{self, FilterSpec};
 use crate::seccomp::dispatch::Dispatch;
-use crate::seccomp::respond::Bounds;
 use crate::seccomp::supervisor::{Supervisor, SupervisorConfig};
 use crate::spawn::{self, PlanInput, SpawnPlan, StdioMode};
 use crate::status::{ExitStatus, RunOutput};

@@ -10,7 +10,8 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::handler::{DeferredReply, HandlerCtx};
+use crate::deferred::DeferredReply;
+use crate::handler::HandlerCtx;
 use crate::notif::NotifAction;
 use crate::sockaddr::{self, MAX_ADDR};
 

@@ -2,23 +2,12 @@
 //! that could reach outside the sandbox is never sent, and an fd to inject is
 //! checked and closed on every path.
 
-use std::os::fd::{AsFd, AsRawFd, IntoRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
 
 use nix::unistd::{getpgid, getpgrp, Pid};
 
-use crate::notif::{ExceptionPolicy, NotifAction, Notification};
+use crate::notif::{Bounds, ExceptionPolicy, NotifAction, Notification};
 use crate::seccomp::listener::Listener;
-
-/// What an answer may reach of the sandbox: its process group, the only
-/// one a kill may signal, and its Landlock ruleset, which the policy keeps
-/// open for every run and which, like the listener, no action may send to
-/// the child (it could add rules that later runs would apply) or close.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Bounds {
-    pub pgid: i32,
-    /// The ruleset's fd, -1 when the policy has none.
-    pub ruleset: RawFd,
-}
 
 /// The action an exception policy stands for.
 pub(crate) fn exception_action(policy: ExceptionPolicy) -> NotifAction {

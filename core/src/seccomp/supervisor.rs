@@ -16,10 +16,11 @@ use std::time::Duration;
 
 use crate::error::{Result, SandlockError};
 use crate::handler::HandlerCtx;
+use crate::notif::Bounds;
 use crate::notif::Notification;
 use crate::seccomp::dispatch::Dispatch;
 use crate::seccomp::listener::Listener;
-use crate::seccomp::respond::{respond, Bounds};
+use crate::seccomp::respond::respond;
 use crate::status::HandlerKill;
 use crate::syscall::Syscall;
 
