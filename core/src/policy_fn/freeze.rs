@@ -10,12 +10,17 @@
 //! was started by, and every process of the sandbox stays in its group).
 //! The scan is skipped when the exec-ing process is alone in its memory:
 //! one thread, not sharing its parent's memory, and never having made a
-//! `CLONE_VM` clone (the `clone` trap marks those).
+//! `CLONE_VM` clone (the `clone` trap marks those). It is skipped too for a
+//! single-threaded `vfork` child (a shell's, `posix_spawn`'s) while no task
+//! of the sandbox ever shared memory other than through `vfork`: then the
+//! only other tasks in its memory are its `vfork` ancestors, each blocked
+//! until its child has execed or exited — and an exec copies argv first.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::policy_fn::event::status_field;
@@ -33,15 +38,29 @@ const KCMP_VM: libc::c_int = 1;
 #[derive(Debug, Default)]
 pub(crate) struct SharedMemory {
     tgids: Mutex<HashSet<u32>>,
+    /// A `CLONE_VM` clone without `CLONE_VFORK` (a thread, or a process
+    /// sharing memory whose parent goes on running) happened in the sandbox.
+    beyond_vfork: AtomicBool,
 }
 
 impl SharedMemory {
     /// The `clone` of task `tid` with `flags` makes another task share its memory.
     pub(crate) fn note_clone(&self, tid: u32, flags: u64) {
         if flags & libc::CLONE_VM as u64 != 0 {
+            if flags & libc::CLONE_VFORK as u64 == 0 {
+                // Before the clone is let go: no exec decided after it
+                // takes the shortcut.
+                self.beyond_vfork.store(true, Ordering::SeqCst);
+            }
             let tgid = status_field(tid, "Tgid:").unwrap_or(tid);
             self.tgids.lock().unwrap_or_else(|e| e.into_inner()).insert(tgid);
         }
+    }
+
+    /// True while every task sharing memory with another got there through
+    /// `vfork` (its parent blocked until it execs or exits).
+    fn only_vfork(&self) -> bool {
+        !self.beyond_vfork.load(Ordering::SeqCst)
     }
 
     fn marked(&self, tgid: u32) -> bool {
@@ -96,6 +115,9 @@ pub(crate) fn read_argv_unfrozen(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<O
 fn writers(tid: i32, pgid: i32, shared: &SharedMemory) -> Option<Vec<i32>> {
     let tgid = status_field(tid as u32, "Tgid:").unwrap_or(tid as u32);
     let threads = status_field(tid as u32, "Threads:").unwrap_or(u32::MAX);
+    if threads == 1 && shared.only_vfork() {
+        return None;
+    }
     let parent = status_field(tid as u32, "PPid:").unwrap_or(0) as i32;
     // SAFETY: getpgid has no memory effects.
     let parent_in_sandbox = parent > 0 && unsafe { libc::getpgid(parent) } == pgid;
