@@ -2,7 +2,9 @@
 //! sleeps until the earliest deadline and runs what is due, so a thousand
 //! waiting sandboxes cost one thread, and nothing runs while none is due.
 //! An entry whose owner is gone (its child was reaped and dropped) is
-//! skipped when its time comes.
+//! skipped when its time comes, and swept out once dead entries could
+//! outnumber live ones, so a service starting many short runs with long
+//! timeouts keeps a queue the size of what is running.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -41,10 +43,25 @@ impl Ord for Entry {
     }
 }
 
+/// Fewest entries worth a sweep.
+const SWEEP_FLOOR: usize = 64;
+
 #[derive(Default)]
 struct Queue {
     entries: BinaryHeap<Reverse<Entry>>,
     next_seq: u64,
+    /// The queue's length after the last sweep: the next one comes at twice
+    /// that, so sweeping costs O(1) per entry.
+    swept_len: usize,
+}
+
+impl Queue {
+    fn sweep_if_due(&mut self) {
+        if self.entries.len() >= SWEEP_FLOOR.max(2 * self.swept_len) {
+            self.entries.retain(|Reverse(entry)| entry.what.strong_count() > 0);
+            self.swept_len = self.entries.len();
+        }
+    }
 }
 
 struct Timer {
@@ -68,6 +85,7 @@ fn timer() -> std::io::Result<&'static Timer> {
 pub(crate) fn schedule(at: Instant, what: &Arc<dyn Due>) -> std::io::Result<()> {
     let timer = timer()?;
     let mut queue = timer.queue.lock().unwrap_or_else(|e| e.into_inner());
+    queue.sweep_if_due();
     let seq = queue.next_seq;
     queue.next_seq += 1;
     let earliest = queue.entries.peek().map(|Reverse(e)| e.at);
@@ -131,5 +149,24 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(kept.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn entries_of_dropped_owners_are_swept_long_before_they_are_due() {
+        let mut queue = Queue::default();
+        let later = Instant::now() + Duration::from_secs(3600);
+        let alive: Arc<dyn Due> = Arc::new(Count(AtomicUsize::new(0)));
+        for seq in 0..10_000 {
+            queue.sweep_if_due();
+            let what = if seq % 100 == 0 {
+                Arc::downgrade(&alive)
+            } else {
+                Arc::downgrade(&(Arc::new(Count(AtomicUsize::new(0))) as Arc<dyn Due>))
+            };
+            queue.entries.push(Reverse(Entry { at: later, seq, what }));
+        }
+        // 100 live entries; the dead ones never reach twice the last sweep.
+        assert!(queue.entries.len() < 2 * SWEEP_FLOOR.max(200), "{} entries kept", queue.entries.len());
+        assert_eq!(queue.entries.iter().filter(|Reverse(e)| e.what.strong_count() > 0).count(), 100);
     }
 }
