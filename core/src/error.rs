@@ -53,8 +53,9 @@ pub enum SandlockError {
     NotADirectory { path: PathBuf },
     #[error("port 0 is not a valid TCP port for {rule}")]
     InvalidPort { rule: &'static str },
-    #[error("unknown syscall {name:?} on this architecture")]
-    UnknownSyscallName { name: String },
+    /// `suggestion` is the known name nearest to `name`, when one is close.
+    #[error("unknown syscall {name:?} on this architecture{}", did_you_mean(*suggestion))]
+    UnknownSyscallName { name: String, suggestion: Option<&'static str> },
     #[error("syscall number {nr} is not a syscall of this architecture")]
     UnknownSyscallNumber { nr: i64 },
     #[error("limit {limit} must be greater than zero")]
@@ -85,6 +86,10 @@ impl SandlockError {
     pub(crate) fn last_os(context: &'static str) -> Self {
         SandlockError::Io { context, source: io::Error::last_os_error() }
     }
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion.map(|name| format!(" (did you mean {name}?)")).unwrap_or_default()
 }
 
 pub type Result<T, E = SandlockError> = std::result::Result<T, E>;

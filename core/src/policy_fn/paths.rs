@@ -250,7 +250,7 @@ impl PathGuard {
         let agent = Agent::start(&confinement)?;
         let mut ops = Vec::new();
         for name in Self::SYSCALLS {
-            let nr = number_of(name).ok_or_else(|| SandlockError::UnknownSyscallName { name: name.to_string() })?;
+            let nr = number_of(name).ok_or_else(|| crate::syscall::unknown_name(name))?;
             if ops.len() <= nr as usize {
                 ops.resize(nr as usize + 1, None);
             }
