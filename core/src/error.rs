@@ -76,9 +76,31 @@ pub enum SandlockError {
     Memory(#[from] crate::mem::MemoryError),
     #[error("handler failed: {0}")]
     Handler(String),
+    /// An error of a run of a sandbox named with
+    /// [`Sandbox::with_name`](crate::Sandbox::with_name): its message is the
+    /// name, then the error's own. [`SandlockError::inner`] sees through it.
+    #[error("run {name:?}: {error}")]
+    InRun { name: String, error: Box<SandlockError> },
 }
 
 impl SandlockError {
+    /// The error itself, without the run's name around it: match on this
+    /// to tell the kinds of failure apart whether the sandbox is named or not.
+    pub fn inner(&self) -> &SandlockError {
+        match self {
+            SandlockError::InRun { error, .. } => error.inner(),
+            other => other,
+        }
+    }
+
+    /// The error labelled with the run's name, when there is one.
+    pub(crate) fn in_run(self, name: Option<&str>) -> SandlockError {
+        match name {
+            Some(name) => SandlockError::InRun { name: name.to_string(), error: Box::new(self) },
+            None => self,
+        }
+    }
+
     pub(crate) fn io(context: &'static str, source: io::Error) -> Self {
         SandlockError::Io { context, source }
     }

@@ -55,7 +55,8 @@ impl Sandbox {
         })
     }
 
-    /// A label for this sandbox (reported in errors and logs).
+    /// A label for this sandbox: every error of its runs says
+    /// `run "NAME": ...` ([`SandlockError::InRun`]).
     pub fn with_name(mut self, name: impl Into<String>) -> Sandbox {
         self.name = Some(name.into());
         self
@@ -217,13 +218,16 @@ impl Sandbox {
             Ok(stdio.stdout.map_or(StdioMode::Pipe, Into::into)),
             Ok(stdio.stderr.map_or(StdioMode::Pipe, Into::into)),
         ];
-        let (child, started) = self.launch(argv, collect_modes(modes)?, false)?;
-        let streams = Streams {
-            stdin: Feed::new(started.stdin, bytes),
-            stdout: Capture::new(started.stdout, self.policy.max_output),
-            stderr: Capture::new(started.stderr, self.policy.max_output),
+        let run = || {
+            let (child, started) = self.launch(argv, collect_modes(modes)?, false)?;
+            let streams = Streams {
+                stdin: Feed::new(started.stdin, bytes),
+                stdout: Capture::new(started.stdout, self.policy.max_output),
+                stderr: Capture::new(started.stderr, self.policy.max_output),
+            };
+            child.wait_with_output(streams)
         };
-        child.wait_with_output(streams)
+        run().map_err(|e| e.in_run(self.name()))
     }
 
     /// Run to completion with the caller's stdin, stdout and stderr (the
@@ -236,8 +240,11 @@ impl Sandbox {
     pub fn run_interactive_with<S: AsRef<OsStr>>(&self, argv: &[S], stdio: StdioOverrides) -> Result<ExitStatus> {
         let inherit = |s: Option<Stdio>| s.map_or(StdioMode::Inherit, Into::into);
         let modes = [inherit(stdio.stdin), inherit(stdio.stdout), inherit(stdio.stderr)];
-        let (mut child, _pipes) = self.launch(argv, modes, false)?;
-        child.wait()
+        let run = || {
+            let (mut child, _pipes) = self.launch(argv, modes, false)?;
+            child.wait()
+        };
+        run().map_err(|e| e.in_run(self.name()))
     }
 
     /// Start the program with the caller's stdout and stderr and return at
@@ -253,8 +260,8 @@ impl Sandbox {
             Ok(stdio.stdout.map_or(StdioMode::Inherit, Into::into)),
             Ok(stdio.stderr.map_or(StdioMode::Inherit, Into::into)),
         ];
-        let (child, _pipes) = self.launch(argv, collect_modes(modes)?, true)?;
-        Ok(child)
+        let spawn = || -> Result<Child> { Ok(self.launch(argv, collect_modes(modes)?, true)?.0) };
+        spawn().map_err(|e| e.in_run(self.name()))
     }
 
     /// The child's stdin as the policy says; bytes need a run that feeds them.

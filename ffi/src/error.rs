@@ -70,31 +70,42 @@ impl FfiError {
 
 impl From<SandlockError> for FfiError {
     fn from(error: SandlockError) -> FfiError {
-        let status = match &error {
-            SandlockError::PathNotFound { .. } | SandlockError::ExecNotFound { .. } => SANDLOCK_E_NOT_FOUND,
-            SandlockError::RelativePath { .. }
-            | SandlockError::PathTooLong { .. }
-            | SandlockError::NotADirectory { .. }
-            | SandlockError::InvalidPort { .. }
-            | SandlockError::UnknownSyscallName { .. }
-            | SandlockError::UnknownSyscallNumber { .. }
-            | SandlockError::ZeroLimit { .. }
-            | SandlockError::InvalidArgument { .. } => SANDLOCK_E_INVALID,
-            SandlockError::Unsupported { .. } => SANDLOCK_E_UNSUPPORTED,
-            SandlockError::HandlerOnDeniedSyscall { .. } => SANDLOCK_E_DENIED,
-            SandlockError::Spawn { .. } => SANDLOCK_E_SPAWN,
-            SandlockError::Io { .. } => SANDLOCK_E_IO,
-            SandlockError::Memory(_) => SANDLOCK_E_MEMORY,
-            SandlockError::Handler(_) => SANDLOCK_E_HANDLER,
-        };
-        let errno = match &error {
-            SandlockError::PathNotFound { source, .. }
-            | SandlockError::Spawn { source, .. }
-            | SandlockError::Io { source, .. }
-            | SandlockError::Memory(MemoryError::Fault { source, .. }) => source.raw_os_error().unwrap_or(0),
-            _ => 0,
-        };
-        FfiError { status, errno, message: error.to_string() }
+        FfiError { status: status_of(&error), errno: errno_of(&error), message: error.to_string() }
+    }
+}
+
+/// The status of an error; a named run's error has the status of the
+/// error inside.
+fn status_of(error: &SandlockError) -> sandlock_status_t {
+    match error {
+        SandlockError::PathNotFound { .. } | SandlockError::ExecNotFound { .. } => SANDLOCK_E_NOT_FOUND,
+        SandlockError::RelativePath { .. }
+        | SandlockError::PathTooLong { .. }
+        | SandlockError::NotADirectory { .. }
+        | SandlockError::InvalidPort { .. }
+        | SandlockError::UnknownSyscallName { .. }
+        | SandlockError::UnknownSyscallNumber { .. }
+        | SandlockError::ZeroLimit { .. }
+        | SandlockError::InvalidArgument { .. } => SANDLOCK_E_INVALID,
+        SandlockError::Unsupported { .. } => SANDLOCK_E_UNSUPPORTED,
+        SandlockError::HandlerOnDeniedSyscall { .. } => SANDLOCK_E_DENIED,
+        SandlockError::Spawn { .. } => SANDLOCK_E_SPAWN,
+        SandlockError::Io { .. } => SANDLOCK_E_IO,
+        SandlockError::Memory(_) => SANDLOCK_E_MEMORY,
+        SandlockError::Handler(_) => SANDLOCK_E_HANDLER,
+        SandlockError::InRun { error, .. } => status_of(error),
+    }
+}
+
+/// The errno behind an error, 0 when none.
+fn errno_of(error: &SandlockError) -> i32 {
+    match error {
+        SandlockError::PathNotFound { source, .. }
+        | SandlockError::Spawn { source, .. }
+        | SandlockError::Io { source, .. }
+        | SandlockError::Memory(MemoryError::Fault { source, .. }) => source.raw_os_error().unwrap_or(0),
+        SandlockError::InRun { error, .. } => errno_of(error),
+        _ => 0,
     }
 }
 
