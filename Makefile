@@ -81,7 +81,7 @@ bench:
 	$(MAKE) stage
 	cc -O2 -Wall -Wextra -o $(BUILD)/c_handler_bench benches/floor/c_handler_bench.c \
 		$$(pkg-config --cflags --libs sandlock) -Wl,-rpath,$$(pkg-config --variable=libdir sandlock)
-	SANDLOCK_C_HANDLER_BENCH=$(BUILD)/c_handler_bench $(CARGO) bench -p sandlock-core --bench sandbox
+	SANDLOCK_C_HANDLER_BENCH=$(BUILD)/c_handler_bench $(CARGO) bench -p sandlock-core
 	$(MAKE) bench-go
 	$(MAKE) bench-python
 

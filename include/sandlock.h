@@ -1293,7 +1293,9 @@ struct sandlock_handler_t *sandlock_handler_new(sandlock_handler_fn_t callback,
  * callback: the supervisor answers it itself and never enters the caller's
  * code (nor its runtime: no Go scheduler, no Python GIL). `action` is an
  * action filled by `sandlock_action_set_continue`, `_set_errno` or
- * `_set_return_value`; it is copied.
+ * `_set_return_value`; it is copied. An errno handler that is the first
+ * handler of its syscall costs no round trip at all: the seccomp filter
+ * answers the syscall itself.
  *
  * Returns an owned handler, to be consumed like one from
  * `sandlock_handler_new` (it has no `ud`, so nothing to drop), or NULL with

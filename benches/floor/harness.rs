@@ -2,6 +2,9 @@
 //! table from criterion's own estimates, so every figure is a median from the
 //! same run as its floor.
 
+// Each benchmark uses a part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -51,6 +54,13 @@ pub fn parse_nanos(stdout: &[u8]) -> Duration {
     Duration::from_nanos(text.trim().parse().unwrap_or_else(|_| panic!("bad timing output {text:?}")))
 }
 
+/// `iters` getppid calls outside any sandbox: the bare syscall.
+pub fn bare_loop(programs: &FloorPrograms, iters: u64) -> Duration {
+    let out = Command::new(&programs.getppid_loop).arg(iters.to_string()).output().expect("running getppid_loop");
+    assert!(out.status.success(), "getppid_loop failed");
+    parse_nanos(&out.stdout)
+}
+
 /// The raw C loop answering `iters` notifications.
 pub fn floor_loop(programs: &FloorPrograms, iters: u64, sync: bool) -> Duration {
     let out = Command::new(&programs.notif_floor)
@@ -82,6 +92,11 @@ fn median_ns(group: &str, name: &str, since: std::time::SystemTime) -> Option<f6
     value.parse().ok()
 }
 
+/// Criterion's median for `group/name` in this run, in nanoseconds.
+pub fn median(group: &str, name: &str, since: std::time::SystemTime) -> Option<f64> {
+    median_ns(group, name, since)
+}
+
 /// One line per (measured, floor) pair: median per iteration and the ratio.
 pub fn print_ratio_table(title: &str, group: &str, since: std::time::SystemTime, rows: &[(&str, &str, Option<f64>)]) {
     println!("\n{title}");
@@ -99,5 +114,92 @@ pub fn print_ratio_table(title: &str, group: &str, since: std::time::SystemTime,
             }
             _ => println!("{name:<34} (not measured in this run)"),
         }
+    }
+}
+
+/// The floors a spawn is measured against, each running `/bin/true` and
+/// waiting for it.
+pub mod floors {
+    use std::os::fd::{AsRawFd, OwnedFd};
+
+    const TRUE: &std::ffi::CStr = c"/bin/true";
+
+    fn wait(pid: libc::pid_t) {
+        let mut status = 0;
+        // SAFETY: reaping our own child into a local.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(status, 0, "/bin/true failed");
+    }
+
+    /// fork + execve + waitpid.
+    pub fn fork_exec_wait() {
+        let argv = [TRUE.as_ptr(), std::ptr::null()];
+        let envp = [std::ptr::null()];
+        // SAFETY: the child only calls execve and _exit on memory prepared
+        // before the fork.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: as above.
+            unsafe {
+                libc::execve(TRUE.as_ptr(), argv.as_ptr(), envp.as_ptr());
+                libc::_exit(127);
+            }
+        }
+        wait(pid);
+    }
+
+    /// posix_spawn + waitpid (glibc: clone(CLONE_VM|CLONE_VFORK), the
+    /// faster floor).
+    pub fn posix_spawn_wait() {
+        let argv = [TRUE.as_ptr().cast_mut(), std::ptr::null_mut()];
+        let envp = [std::ptr::null_mut()];
+        let mut pid = 0;
+        // SAFETY: valid path, argv and envp arrays; no attributes.
+        let rc = unsafe {
+            libc::posix_spawn(&mut pid, TRUE.as_ptr(), std::ptr::null(), std::ptr::null(), argv.as_ptr(), envp.as_ptr())
+        };
+        assert_eq!(rc, 0, "posix_spawn");
+        wait(pid);
+    }
+
+    /// What any sandbox must do at least, in a bare forked child:
+    /// no_new_privs, a Landlock ruleset (built once, by the caller) and a
+    /// one-instruction seccomp filter, then execve.
+    pub fn bare_sandbox(ruleset: &OwnedFd) {
+        let allow = [libc::sock_filter {
+            code: (libc::BPF_RET | libc::BPF_K) as u16,
+            jt: 0,
+            jf: 0,
+            k: libc::SECCOMP_RET_ALLOW,
+        }];
+        let prog = libc::sock_fprog { len: 1, filter: allow.as_ptr().cast_mut() };
+        let argv = [TRUE.as_ptr(), std::ptr::null()];
+        let envp = [std::ptr::null()];
+        let fd = ruleset.as_raw_fd();
+        // SAFETY: the child makes raw syscalls on memory prepared before the
+        // fork, then execs or exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: as above.
+            unsafe {
+                libc::syscall(libc::SYS_prctl, libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                libc::syscall(libc::SYS_landlock_restrict_self, fd, 0);
+                libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, 0, &prog);
+                libc::execve(TRUE.as_ptr(), argv.as_ptr(), envp.as_ptr());
+                libc::_exit(127);
+            }
+        }
+        wait(pid);
+    }
+
+    /// A Landlock ruleset granting read on `dirs` (what `bare_sandbox` applies).
+    pub fn read_ruleset(dirs: &[&std::path::Path]) -> OwnedFd {
+        use landlock::{Access, AccessFs, PathBeneath, PathFd, Ruleset, RulesetAttr, RulesetCreatedAttr, ABI};
+        let abi = ABI::V5;
+        let mut created = Ruleset::default().handle_access(AccessFs::from_all(abi)).unwrap().create().unwrap();
+        for dir in dirs {
+            created = created.add_rule(PathBeneath::new(PathFd::new(dir).unwrap(), AccessFs::from_read(abi))).unwrap();
+        }
+        Option::<OwnedFd>::from(created).expect("a Landlock ruleset")
     }
 }

@@ -1,11 +1,11 @@
 //! `make bench` for the core: spawn cost and the handler path, each as a
 //! ratio to a floor measured in the same run (see docs/benchmarks.md).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
-use sandlock_core::{HandlerCtx, HandlerResult, NotifAction, Policy, Sandbox, Syscall};
+use sandlock_core::{Handler, HandlerCtx, HandlerResult, NotifAction, Policy, Sandbox, Syscall};
 
 #[path = "../../benches/floor/harness.rs"]
 mod harness;
@@ -28,25 +28,6 @@ fn typical_policy(extra_read: &std::path::Path) -> Policy {
         .expect("typical policy")
 }
 
-/// Plain fork + execve + waitpid of /bin/true, the floor the issue names.
-fn fork_exec_wait_true() {
-    let path = c"/bin/true";
-    let argv = [path.as_ptr(), std::ptr::null()];
-    let envp = [std::ptr::null()];
-    // SAFETY: the child only calls execve and _exit on memory prepared
-    // before the fork; the parent reaps it.
-    unsafe {
-        let pid = libc::fork();
-        if pid == 0 {
-            libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr());
-            libc::_exit(127);
-        }
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        assert_eq!(status, 0);
-    }
-}
-
 fn spawn_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     let sandbox = Sandbox::new(typical_policy(&programs.dir)).expect("sandbox");
     // What a private network namespace would cost every spawn (needs root).
@@ -56,13 +37,27 @@ fn spawn_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
         .build()
         .ok()
         .map(|p| Sandbox::new(p).expect("sandbox"));
+    let mut dirs: Vec<&Path> = ["/usr", "/lib", "/bin", "/etc"].iter().map(Path::new).collect();
+    if Path::new("/lib64").exists() {
+        dirs.push(Path::new("/lib64"));
+    }
+    dirs.push(&programs.dir);
+    let ruleset = harness::floors::read_ruleset(&dirs);
     let mut group = c.benchmark_group(GROUP_SPAWN);
     group.sample_size(50).measurement_time(Duration::from_secs(5));
-    group.bench_function("true_floor", |b| b.iter(fork_exec_wait_true));
+    group.bench_function("true_floor", |b| b.iter(harness::floors::fork_exec_wait));
+    group.bench_function("true_posix_spawn", |b| b.iter(harness::floors::posix_spawn_wait));
+    group.bench_function("true_bare_sandbox", |b| b.iter(|| harness::floors::bare_sandbox(&ruleset)));
     group.bench_function("true_sandboxed", |b| {
         b.iter(|| {
             let out = sandbox.run(&["/bin/true"]).expect("sandboxed /bin/true");
             assert!(out.status.success());
+        })
+    });
+    group.bench_function("true_spawned", |b| {
+        b.iter(|| {
+            let mut child = sandbox.spawn(&["/bin/true"]).expect("spawned /bin/true");
+            assert!(child.wait().expect("waiting").success());
         })
     });
     if let Some(private_network) = &private_network {
@@ -84,6 +79,19 @@ fn sandboxed_loop(sandbox: &Sandbox, programs: &harness::FloorPrograms, iters: u
     harness::parse_nanos(&out.stdout)
 }
 
+/// A handler whose answer is always EPERM, and says so.
+struct FixedErrno;
+
+impl Handler for FixedErrno {
+    fn handle(&self, _: &HandlerCtx<'_>) -> HandlerResult {
+        Ok(NotifAction::Errno(libc::EPERM))
+    }
+
+    fn fixed_errno(&self) -> Option<i32> {
+        Some(libc::EPERM)
+    }
+}
+
 fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     let getppid = Syscall::checked(libc::SYS_getppid).expect("getppid");
     let policy = typical_policy(&programs.dir);
@@ -93,7 +101,10 @@ fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     let cont = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, keep_going);
     let rv_nosync =
         Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, return_value).sync_wakeup(false);
-    let rv_two = Sandbox::new(policy).expect("sandbox").add_handler(getppid, return_value).receiver_threads(2);
+    let rv_two = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, return_value).receiver_threads(2);
+    // A fixed errno: the filter answers it, no round trip.
+    let fixed = Sandbox::new(policy.clone()).expect("sandbox").add_handler(getppid, FixedErrno);
+    let unhandled = Sandbox::new(policy).expect("sandbox");
 
     let mut group = c.benchmark_group(GROUP_NOTIF);
     group.sample_size(20).measurement_time(Duration::from_secs(4));
@@ -103,6 +114,9 @@ fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
     group.bench_function("rust_continue", |b| b.iter_custom(|n| sandboxed_loop(&cont, programs, n)));
     group.bench_function("rust_return_value_nosync", |b| b.iter_custom(|n| sandboxed_loop(&rv_nosync, programs, n)));
     group.bench_function("rust_return_value_2_receivers", |b| b.iter_custom(|n| sandboxed_loop(&rv_two, programs, n)));
+    group.bench_function("fixed_errno", |b| b.iter_custom(|n| sandboxed_loop(&fixed, programs, n)));
+    group.bench_function("filtered_syscall", |b| b.iter_custom(|n| sandboxed_loop(&unhandled, programs, n)));
+    group.bench_function("bare_syscall", |b| b.iter_custom(|n| harness::bare_loop(programs, n)));
     if let Some(c_bench) = std::env::var_os(harness::C_HANDLER_BENCH_ENV) {
         let c_bench = PathBuf::from(c_bench);
         group.bench_function("c_return_value", |b| b.iter_custom(|n| harness::c_handler_loop(&c_bench, programs, n)));
@@ -128,7 +142,15 @@ fn main() {
         "Spawn: median per run of /bin/true, against plain fork+exec+wait",
         GROUP_SPAWN,
         started,
-        &[("true_sandboxed", "true_floor", Some(1.5)), ("true_private_network", "true_floor", None)],
+        &[
+            ("true_sandboxed", "true_floor", Some(1.15)),
+            ("true_spawned", "true_floor", Some(1.15)),
+            ("true_sandboxed", "true_posix_spawn", None),
+            ("true_posix_spawn", "true_floor", None),
+            ("true_bare_sandbox", "true_floor", None),
+            ("true_sandboxed", "true_bare_sandbox", None),
+            ("true_private_network", "true_floor", None),
+        ],
     );
     harness::print_ratio_table(
         "Handler path: median per intercepted getppid, against a raw C NOTIF_RECV/NOTIF_SEND loop",
@@ -141,6 +163,10 @@ fn main() {
             ("rust_return_value_2_receivers", "floor_sync", None),
             ("c_return_value", "floor_sync", Some(1.3)),
             ("floor_nosync", "floor_sync", None),
+            ("fixed_errno", "bare_syscall", Some(1.1)),
+            ("fixed_errno", "filtered_syscall", None),
+            ("filtered_syscall", "bare_syscall", None),
+            ("fixed_errno", "floor_sync", None),
         ],
     );
 }

@@ -4,8 +4,7 @@
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -31,7 +30,8 @@ pub struct Child {
     status: Option<ExitStatus>,
     handler_kill: Option<HandlerKill>,
     group: GroupSignal,
-    watchdog: Option<JoinHandle<()>>,
+    /// Keeps this child's entry in the timer alive.
+    timeout: Option<Arc<dyn crate::timer::Due>>,
     flagged: Option<FlagLog>,
 }
 
@@ -47,15 +47,13 @@ impl FlaggedReader {
     }
 }
 
-/// What the signallers of a group, its watchdog and its reaper share. The
+/// What the signallers of a group, its timeout and its reaper share. The
 /// group's id is its leader's pid, which is free for reuse once the leader
 /// is reaped: so `reaped` is set under the lock before the reap, and every
 /// signal is sent under the same lock, never after.
 #[derive(Default)]
 struct GroupState {
     reaped: Mutex<bool>,
-    /// Wakes the watchdog when the leader is about to be reaped.
-    wake: Condvar,
     timed_out: AtomicBool,
 }
 
@@ -95,28 +93,17 @@ impl GroupSignal {
     /// Mark the leader as about to be reaped: no signal is sent after this.
     fn retire(&self) {
         *self.state.reaped.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.state.wake.notify_all();
     }
 }
 
-/// Enforce the timeout of a spawned child nobody may be waiting on.
-fn watchdog(group: &GroupSignal, deadline: Instant) -> Result<JoinHandle<()>> {
-    let group = group.clone();
-    std::thread::Builder::new()
-        .name("sandlock-timeout".into())
-        .spawn(move || {
-            let mut reaped = group.state.reaped.lock().unwrap_or_else(|e| e.into_inner());
-            while !*reaped {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    drop(reaped);
-                    group.time_out();
-                    return;
-                }
-                reaped = group.state.wake.wait_timeout(reaped, left).unwrap_or_else(|e| e.into_inner()).0;
-            }
-        })
-        .map_err(|e| SandlockError::io("starting the timeout thread", e))
+/// The timeout of a spawned child nobody may be waiting on, for the
+/// process's one timer thread; dropped with the child.
+struct Timeout(GroupSignal);
+
+impl crate::timer::Due for Timeout {
+    fn due(&self) {
+        self.0.time_out();
+    }
 }
 
 /// Pipes of a captured run.
@@ -127,32 +114,26 @@ pub(crate) struct Streams {
 }
 
 impl Child {
-    /// With `watchdog`, a thread enforces the timeout even if nobody waits
-    /// (for `spawn`); otherwise the waiting loop does.
+    /// With `timer`, the process's timer thread enforces the timeout even if
+    /// nobody waits (for `spawn`); otherwise the waiting loop does.
     pub(crate) fn new(
         pid: libc::pid_t,
         pidfd: OwnedFd,
         supervisor: Option<Supervisor>,
         timeout: Option<Duration>,
-        watchdog: bool,
+        timer: bool,
         flagged: Option<FlagLog>,
     ) -> Result<Child> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let group = GroupSignal { pid, state: Arc::default() };
-        let mut child = Child {
-            pid,
-            pidfd,
-            supervisor,
-            deadline,
-            status: None,
-            handler_kill: None,
-            group,
-            watchdog: None,
-            flagged,
-        };
-        if let (Some(deadline), true) = (deadline, watchdog) {
+        let mut child =
+            Child { pid, pidfd, supervisor, deadline, status: None, handler_kill: None, group, timeout: None, flagged };
+        if let (Some(deadline), true) = (deadline, timer) {
+            let timeout: Arc<dyn crate::timer::Due> = Arc::new(Timeout(child.group.clone()));
             // On failure `child` is dropped, which kills and reaps the sandbox.
-            child.watchdog = Some(self::watchdog(&child.group, deadline)?);
+            crate::timer::schedule(deadline, &timeout)
+                .map_err(|e| SandlockError::io("starting the timer thread", e))?;
+            child.timeout = Some(timeout);
         }
         Ok(child)
     }
@@ -305,9 +286,6 @@ impl Child {
         // What is left of the group, while its id is still held by the zombie.
         let _ = self.group.signal(libc::SIGKILL);
         self.group.retire();
-        if let Some(watchdog) = self.watchdog.take() {
-            let _ = watchdog.join();
-        }
         let mut raw = 0;
         // libc's waitpid, for the reason `exited` gives.
         // SAFETY: reaping our own child into a local status word, which

@@ -26,6 +26,14 @@ pub trait Handler: Send + Sync + 'static {
     fn exception_policy(&self) -> ExceptionPolicy {
         ExceptionPolicy::Kill
     }
+
+    /// The errno this handler answers every call with, whatever its
+    /// arguments and memory, if it does. When it is the first of its
+    /// syscall's chain, the filter then answers the syscall itself
+    /// (`SECCOMP_RET_ERRNO`): no round trip, and `handle` is never called.
+    fn fixed_errno(&self) -> Option<i32> {
+        None
+    }
 }
 
 impl<F> Handler for F
@@ -79,6 +87,10 @@ impl<H: Handler> Handler for WithPolicy<H> {
 
     fn exception_policy(&self) -> ExceptionPolicy {
         self.policy
+    }
+
+    fn fixed_errno(&self) -> Option<i32> {
+        self.handler.fixed_errno()
     }
 }
 

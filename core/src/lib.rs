@@ -35,6 +35,7 @@ mod sockaddr;
 mod spawn;
 mod status;
 mod syscall;
+mod timer;
 
 pub use child::{Child, FlaggedReader, GroupSignal};
 pub use error::{Result, SandlockError, SpawnStage};

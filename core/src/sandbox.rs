@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::AsRawFd;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::builtins;
 use crate::child::{Child, Streams};
@@ -40,6 +40,9 @@ pub struct Sandbox {
     receiver_threads: usize,
     sync_wakeup: bool,
     policy_fn: Option<PolicyFnSpec>,
+    /// The filter, built by the first run: every run of this sandbox has
+    /// the same one. A builder call starts it anew.
+    filter: OnceLock<Arc<Vec<libc::sock_filter>>>,
 }
 
 impl Sandbox {
@@ -52,6 +55,7 @@ impl Sandbox {
             receiver_threads: DEFAULT_RECEIVER_THREADS,
             sync_wakeup: true,
             policy_fn: None,
+            filter: OnceLock::new(),
         })
     }
 
@@ -85,6 +89,7 @@ impl Sandbox {
 
     /// [`Sandbox::add_handler`] for a handler shared with other sandboxes.
     pub fn add_shared_handler(mut self, syscall: Syscall, handler: Arc<dyn Handler>) -> Sandbox {
+        self.filter = OnceLock::new();
         if self.rejected.is_none() {
             if let Some(list) = self.blocked_by(syscall) {
                 self.rejected = Some((syscall, list));
@@ -130,6 +135,7 @@ impl Sandbox {
     /// [`Sandbox::policy_fn`] with a time limit and failure outcome of
     /// the caller's choice.
     pub fn policy_fn_with(mut self, options: PolicyFnOptions, callback: impl PolicyFn) -> Sandbox {
+        self.filter = OnceLock::new();
         self.policy_fn = Some(PolicyFnSpec { callback: Arc::new(callback), options });
         self
     }
@@ -277,9 +283,9 @@ impl Sandbox {
         }
     }
 
-    /// Start the program; `watchdog` enforces the timeout from a thread (for
-    /// children nobody may be waiting on).
-    fn launch<S: AsRef<OsStr>>(&self, argv: &[S], stdio: [StdioMode; 3], watchdog: bool) -> Result<(Child, Pipes)> {
+    /// Start the program; with `timer` the timeout is enforced by the timer
+    /// thread (for children nobody may be waiting on).
+    fn launch<S: AsRef<OsStr>>(&self, argv: &[S], stdio: [StdioMode; 3], timer: bool) -> Result<(Child, Pipes)> {
         if let Some((syscall, list)) = self.rejected {
             return Err(SandlockError::HandlerOnDeniedSyscall { name: syscall.name(), nr: syscall.nr(), list });
         }
@@ -307,9 +313,13 @@ impl Sandbox {
             .chain(with(traps.last, &policy_fn))
             .chain(paths)
             .chain(builtins.last);
-        let dispatch = Arc::new(Dispatch::new(chain.collect()));
+        let (chain, fixed) = compile_fixed_errnos(chain.collect());
+        let dispatch = Arc::new(Dispatch::new(chain));
         let notify = !dispatch.is_empty();
-        let spec = self.filter_spec(dispatch.syscalls(), &moved);
+        // The filter is the same for every run of this sandbox: built once.
+        let filter = Arc::clone(
+            self.filter.get_or_init(|| Arc::new(bpf::assemble(&self.filter_spec(dispatch.syscalls(), &moved, &fixed)))),
+        );
         let plan = SpawnPlan::new(PlanInput {
             argv: &argv,
             env: &self.policy.env,
@@ -320,7 +330,7 @@ impl Sandbox {
             uid: self.policy.uid,
             gid: self.policy.gid,
             landlock: self.policy.landlock.clone(),
-            filter: bpf::assemble(&spec),
+            filter,
             notify,
             namespaces: self.namespace_flags(),
         })?;
@@ -355,7 +365,7 @@ impl Sandbox {
             handler.started(started.pid);
             handler.flag_log()
         });
-        let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout, watchdog, flagged)?;
+        let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout, timer, flagged)?;
         Ok((child, pipes))
     }
 
@@ -427,10 +437,15 @@ impl Sandbox {
             .collect()
     }
 
-    /// `trapped`: syscalls sent to the supervisor though a list denies them.
-    fn filter_spec(&self, notify: Vec<u32>, trapped: &[u32]) -> FilterSpec {
+    /// `trapped`: syscalls sent to the supervisor though a list denies them;
+    /// `fixed`: syscalls whose handlers' answer is a fixed errno.
+    fn filter_spec(&self, notify: Vec<u32>, trapped: &[u32], fixed: &[(u32, i32)]) -> FilterSpec {
         let mut deny = self.denied();
         deny.retain(|(nr, _)| !trapped.contains(nr));
+        // A denied syscall carries no handler (registration refuses one),
+        // so the two lists never name the same number.
+        deny.extend_from_slice(fixed);
+        deny.sort_by_key(|&(nr, _)| nr);
         let allow_only = match &self.policy.syscalls {
             SyscallRules::AllowList(allowed) => Some(allowed.iter().map(|s| s.nr()).collect()),
             SyscallRules::DenyList(_) => None,
@@ -445,6 +460,22 @@ impl Sandbox {
             child_is_root: self.child_is_root(),
         }
     }
+}
+
+/// A handler on a syscall, in chain order.
+type Link = (u32, Arc<dyn Handler>);
+
+/// Take out of `chain` the syscalls whose first handler answers a fixed
+/// errno: the filter answers them. Returns the rest and those `(nr, errno)`.
+fn compile_fixed_errnos(chain: Vec<Link>) -> (Vec<Link>, Vec<(u32, i32)>) {
+    let mut first: HashMap<u32, Option<i32>> = HashMap::new();
+    for (nr, handler) in &chain {
+        first.entry(*nr).or_insert_with(|| handler.fixed_errno().filter(|e| (1..=4095).contains(e)));
+    }
+    let mut fixed: Vec<(u32, i32)> = first.into_iter().filter_map(|(nr, errno)| Some((nr, errno?))).collect();
+    fixed.sort_unstable();
+    let chain = chain.into_iter().filter(|(nr, _)| fixed.binary_search_by_key(nr, |&(n, _)| n).is_err()).collect();
+    (chain, fixed)
 }
 
 /// One list of syscalls the filter fails with `errno`, named for errors.

@@ -60,7 +60,7 @@ pub(crate) struct SpawnPlan {
     uid: Option<u32>,
     gid: Option<u32>,
     landlock: Option<Arc<OwnedFd>>,
-    filter: Vec<libc::sock_filter>,
+    filter: std::sync::Arc<Vec<libc::sock_filter>>,
     notify: bool,
     /// `CLONE_NEW*` flags to unshare (needs CAP_SYS_ADMIN, kept until then).
     namespaces: libc::c_int,
@@ -76,7 +76,7 @@ pub(crate) struct PlanInput<'a> {
     pub uid: Option<u32>,
     pub gid: Option<u32>,
     pub landlock: Option<Arc<OwnedFd>>,
-    pub filter: Vec<libc::sock_filter>,
+    pub filter: std::sync::Arc<Vec<libc::sock_filter>>,
     pub notify: bool,
     pub namespaces: libc::c_int,
 }

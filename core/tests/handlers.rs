@@ -136,6 +136,36 @@ fn errno_from_a_handler_reaches_the_child() {
     assert_printed(&run(&sandbox, "uname_sysname", &[]), "EACCES\n");
 }
 
+/// Says it always answers EACCES; counts the calls that reach it anyway.
+struct FixedEacces(Arc<AtomicUsize>);
+
+impl sandlock_core::Handler for FixedEacces {
+    fn handle(&self, _: &HandlerCtx<'_>) -> HandlerResult {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(NotifAction::Errno(libc::EACCES))
+    }
+
+    fn fixed_errno(&self) -> Option<i32> {
+        Some(libc::EACCES)
+    }
+}
+
+#[test]
+fn a_fixed_errno_is_answered_by_the_filter_without_a_round_trip() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let fixed = sandbox(policy()).add_handler(syscall("uname"), FixedEacces(Arc::clone(&calls)));
+    for _ in 0..2 {
+        assert_printed(&run(&fixed, "uname_sysname", &[]), "EACCES\n");
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "the handler was called: the call went to the supervisor");
+    // After a handler that decides by looking, the fixed one is reached.
+    let looked_at = sandbox(policy())
+        .add_handler(syscall("uname"), |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Continue) })
+        .add_handler(syscall("uname"), FixedEacces(Arc::clone(&calls)));
+    assert_printed(&run(&looked_at, "uname_sysname", &[]), "EACCES\n");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
 #[test]
 fn continue_lets_the_syscall_run() {
     let sandbox = sandbox(policy())

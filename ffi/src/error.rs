@@ -7,8 +7,6 @@ use std::ffi::{c_char, CString};
 
 use sandlock_core::{MemoryError, SandlockError};
 
-use crate::guard;
-
 /// Result of a call. `SANDLOCK_OK` and `SANDLOCK_STILL_RUNNING` are not
 /// failures; every negative value is, and `sandlock_last_error()` then says
 /// what went wrong and names the offending value.
@@ -150,9 +148,9 @@ pub(crate) fn set(error: &FfiError) {
 /// parameter; `sandlock_error_take_last` makes one of the thread's last
 /// error. Free it with `sandlock_error_free`.
 pub struct sandlock_error_t {
-    status: sandlock_status_t,
-    errno: i32,
-    message: CString,
+    pub(crate) status: sandlock_status_t,
+    pub(crate) errno: i32,
+    pub(crate) message: CString,
 }
 
 impl From<FfiError> for sandlock_error_t {
@@ -161,100 +159,21 @@ impl From<FfiError> for sandlock_error_t {
     }
 }
 
-/// Status of `error` (a negative `sandlock_status_t`), or `SANDLOCK_E_INVALID`
-/// for NULL. Borrows `error`; thread-safe. Since 1.1.
-///
-/// # Safety
-/// `error` must be NULL or a live error.
-#[no_mangle]
-pub unsafe extern "C" fn sandlock_error_status(error: *const sandlock_error_t) -> i32 {
-    // SAFETY: NULL or a live error (caller's contract).
-    unsafe { error.as_ref() }.map_or(SANDLOCK_E_INVALID, |e| e.status) as i32
+/// The thread's last error as an owned error (`None` after a success); the
+/// thread's last error is then cleared.
+pub(crate) fn take_last() -> Option<sandlock_error_t> {
+    let taken = LAST_ERROR.try_with(|last| std::mem::take(&mut *last.borrow_mut())).ok()?;
+    let LastError { status, errno, message } = taken;
+    Some(sandlock_error_t { status: status?, errno, message })
 }
-versioned!(sandlock_error_status, "SANDLOCK_1.1");
 
-/// The `errno` behind `error` (e.g. `EACCES` from a failed `exec`), or 0 when
-/// the failure has none or `error` is NULL. Borrows `error`; thread-safe.
-/// Since 1.1.
-///
-/// # Safety
-/// `error` must be NULL or a live error.
-#[no_mangle]
-pub unsafe extern "C" fn sandlock_error_errno(error: *const sandlock_error_t) -> i32 {
-    // SAFETY: NULL or a live error (caller's contract).
-    unsafe { error.as_ref() }.map_or(0, |e| e.errno)
-}
-versioned!(sandlock_error_errno, "SANDLOCK_1.1");
-
-/// The message of `error`: NUL-terminated UTF-8 that names the offending
-/// value, owned by `error` (valid until `sandlock_error_free`). Never NULL:
-/// the empty string for a NULL `error`. Thread-safe. Since 1.1.
-///
-/// # Safety
-/// `error` must be NULL or a live error.
-#[no_mangle]
-pub unsafe extern "C" fn sandlock_error_message(error: *const sandlock_error_t) -> *const c_char {
-    // SAFETY: NULL or a live error (caller's contract).
-    unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.message.as_ptr())
-}
-versioned!(sandlock_error_message, "SANDLOCK_1.1");
-
-/// Free an error. NULL is a no-op. Must not race with other calls on the
-/// same error. Since 1.1.
-///
-/// # Safety
-/// `error` must be NULL or an error from this library not yet freed.
-#[no_mangle]
-pub unsafe extern "C" fn sandlock_error_free(error: *mut sandlock_error_t) {
-    guard::unit(|| {
-        if !error.is_null() {
-            // SAFETY: a live error from this library, freed once.
-            drop(unsafe { Box::from_raw(error) });
-        }
-        Ok(())
-    })
-}
-versioned!(sandlock_error_free, "SANDLOCK_1.1");
-
-/// The calling thread's last error as an owned error, or NULL when the most
-/// recent call on this thread succeeded; the thread's last error is then
-/// cleared. Call it right after a 1.0 function failed, on the same thread
-/// (in one cgo call from Go), to keep its status, errno and message across
-/// a change of thread. Free the result with `sandlock_error_free`.
-/// Thread-safe: each thread has its own last error. Since 1.1.
-#[no_mangle]
-pub extern "C" fn sandlock_error_take_last() -> *mut sandlock_error_t {
-    let taken = LAST_ERROR.try_with(|last| std::mem::take(&mut *last.borrow_mut())).ok();
-    match taken {
-        Some(LastError { status: Some(status), errno, message }) => {
-            Box::into_raw(Box::new(sandlock_error_t { status, errno, message }))
-        }
-        _ => std::ptr::null_mut(),
-    }
-}
-versioned!(sandlock_error_take_last, "SANDLOCK_1.1");
-
-/// Message of the last failed call on this thread.
-///
-/// Returns a NUL-terminated UTF-8 string, never NULL: the empty string when
-/// the most recent call on this thread succeeded (calls that cannot fail,
-/// `sandlock_version` and `sandlock_last_*`, leave it as it is). The string
-/// is owned by the library and stays valid until the next call on the same
-/// thread; copy it to keep it. Thread-safe: each thread has its own last
-/// error, so errors of other threads never show here.
-#[no_mangle]
-pub extern "C" fn sandlock_last_error() -> *const c_char {
+/// The message of the thread's last error (empty after a success), valid
+/// until the thread's next call.
+pub(crate) fn last_message() -> *const c_char {
     LAST_ERROR.try_with(|last| last.borrow().message.as_ptr()).unwrap_or(c"".as_ptr())
 }
-versioned!(sandlock_last_error, "SANDLOCK_1.0");
 
-/// Status of the last failed call on this thread (a negative
-/// `sandlock_status_t`), or `SANDLOCK_OK` when the most recent call
-/// succeeded; it goes with `sandlock_last_error()` and is most useful after
-/// a function that reports failure as NULL. Thread-safe, per thread.
-#[no_mangle]
-pub extern "C" fn sandlock_last_status() -> i32 {
-    let status = LAST_ERROR.try_with(|last| last.borrow().status).ok().flatten();
-    status.unwrap_or(SANDLOCK_OK) as i32
+/// The status of the thread's last error, `SANDLOCK_OK` after a success.
+pub(crate) fn last_status() -> sandlock_status_t {
+    LAST_ERROR.try_with(|last| last.borrow().status).ok().flatten().unwrap_or(SANDLOCK_OK)
 }
-versioned!(sandlock_last_status, "SANDLOCK_1.0");

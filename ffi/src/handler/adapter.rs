@@ -27,6 +27,13 @@ impl Handler for sandlock_handler_t {
     fn exception_policy(&self) -> ExceptionPolicy {
         self.policy
     }
+
+    fn fixed_errno(&self) -> Option<i32> {
+        match self.answer {
+            Answer::Fixed(Fixed::Errno(errno)) => Some(errno),
+            _ => None,
+        }
+    }
 }
 
 /// Run a C callback for one notification, with the notification, a memory
