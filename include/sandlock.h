@@ -71,11 +71,16 @@ enum sandlock_status_t
      */
     SANDLOCK_E_NOT_FOUND = -2,
     /**
-     * This kernel cannot enforce what the policy asks for.
+     * This kernel cannot enforce what the policy asks for, or this process
+     * lacks the privilege for it (a uid or gid switch without
+     * `CAP_SETUID`/`CAP_SETGID`: errno `EPERM`, and the message names the
+     * capability).
      */
     SANDLOCK_E_UNSUPPORTED = -3,
     /**
-     * Starting the sandboxed child failed.
+     * Starting the sandboxed child failed; also a program the sandbox
+     * would not let execute (errno `EACCES`, and the message names the
+     * file and why: no read rule, not executable, its interpreter).
      */
     SANDLOCK_E_SPAWN = -4,
     /**

@@ -41,6 +41,62 @@ impl std::fmt::Display for SpawnStage {
     }
 }
 
+/// Why a program cannot be executed in the sandbox: which file of its
+/// exec chain, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecDenial {
+    pub file: ExecFile,
+    pub problem: ExecProblem,
+}
+
+/// A file the kernel opens to execute a program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecFile {
+    /// The program itself.
+    Program,
+    /// The interpreter named by a `#!` line (of the program or of another
+    /// interpreter).
+    ScriptInterpreter(PathBuf),
+    /// The ELF interpreter (`PT_INTERP`, the dynamic loader).
+    ElfInterpreter(PathBuf),
+}
+
+/// What keeps a file of the exec chain from being executed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecProblem {
+    /// No `fs_read` or `fs_write` rule covers it, so Landlock refuses it.
+    NoReadRule,
+    /// It has no execute bit at all (`mode` is its permission bits).
+    NotExecutable { mode: u32 },
+    /// It is a directory or another file that is not a regular file.
+    NotRegularFile,
+    /// It is on a file system mounted `noexec`.
+    NoexecMount,
+    /// The child's uid and gid may not search `path` (an ancestor
+    /// directory, or the file itself for execution).
+    PermissionDenied { uid: u32, path: PathBuf, owner: u32, group: u32, mode: u32 },
+}
+
+impl std::fmt::Display for ExecDenial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            ExecFile::Program => f.write_str("it")?,
+            ExecFile::ScriptInterpreter(path) => write!(f, "its #! interpreter {path:?}")?,
+            ExecFile::ElfInterpreter(path) => write!(f, "its ELF interpreter {path:?}")?,
+        }
+        match &self.problem {
+            ExecProblem::NoReadRule => f.write_str(" is not under any fs_read or fs_write path"),
+            ExecProblem::NotExecutable { mode } => write!(f, " is not executable (mode {mode:04o})"),
+            ExecProblem::NotRegularFile => f.write_str(" is not a regular file"),
+            ExecProblem::NoexecMount => f.write_str(" is on a file system mounted noexec"),
+            ExecProblem::PermissionDenied { uid, path, owner, group, mode } => write!(
+                f,
+                " cannot be reached by uid {uid}: {path:?} (owner {owner}, group {group}, mode {mode:04o}) denies it"
+            ),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SandlockError {
     #[error("path {path:?} does not exist or cannot be opened: {source}")]
@@ -68,6 +124,15 @@ pub enum SandlockError {
     HandlerOnDeniedSyscall { name: &'static str, nr: u32, list: &'static str },
     #[error("program {program:?} not found")]
     ExecNotFound { program: String },
+    /// The program exists but the sandbox would not let it execute: found
+    /// by looking at the files before the fork, or, when the kernel refused
+    /// an exec nothing predicted, by looking at why afterwards.
+    #[error("cannot execute {program:?}: {reason}")]
+    ExecDenied { program: PathBuf, reason: ExecDenial },
+    /// Switching the child's credentials needs a privilege the caller
+    /// lacks; `hint` says what works instead.
+    #[error("{what} needs {capability}, which this process lacks ({hint})")]
+    NeedsPrivilege { what: String, capability: &'static str, hint: String },
     #[error("spawning the sandboxed child failed while {stage}: {source}")]
     Spawn { stage: SpawnStage, source: io::Error },
     #[error("{context}: {source}")]

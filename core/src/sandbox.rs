@@ -11,9 +11,11 @@ use crate::builtins;
 use crate::child::{Child, Streams};
 use crate::deny::{default_deny_numbers, host_ipc_deny_numbers, root_child_deny_numbers};
 use crate::error::{Result, SandlockError};
+use crate::exec_check::{self, ChildIdentity};
 use crate::handler::{AsyncAdapter, AsyncHandler, Handler, WithPolicy};
 use crate::notif::ExceptionPolicy;
 use crate::output::{Capture, Feed};
+use crate::per_run::PerRun;
 use crate::policy::{Policy, Stdin, SyscallRules};
 use crate::policy_fn::{
     category_of, Category, PathGuard, PolicyFn, PolicyFnHandler, PolicyFnOptions, PolicyFnSpec, Traps,
@@ -290,11 +292,14 @@ impl Sandbox {
             return Err(SandlockError::HandlerOnDeniedSyscall { name: syscall.name(), nr: syscall.nr(), list });
         }
         let argv: Vec<OsString> = argv.iter().map(|a| a.as_ref().to_os_string()).collect();
+        self.check_path_guard()?;
+        let mut per_run = PerRun::prepare(&self.policy)?;
         let builtins = builtins::for_policy(&self.policy, self.policy_fn.is_none());
         let (policy_fn, traps) = match &self.policy_fn {
             Some(spec) => {
                 let (traps, static_errno) = self.policy_fn_traps(spec);
-                (Some(Arc::new(PolicyFnHandler::new(spec, &self.policy, static_errno)?)), traps)
+                let handler = PolicyFnHandler::new(spec, &self.policy, static_errno, per_run.landlock.clone())?;
+                (Some(Arc::new(handler)), traps)
             }
             None => (None, Traps { first: Vec::new(), last: Vec::new() }),
         };
@@ -322,18 +327,21 @@ impl Sandbox {
         );
         let plan = SpawnPlan::new(PlanInput {
             argv: &argv,
-            env: &self.policy.env,
+            env: &per_run.env,
             cwd: self.policy.cwd.as_deref(),
             max_memory: self.policy.max_memory,
             max_open_files: self.policy.max_open_files,
             keep_caps: crate::caps::mask(&self.policy.keep_capabilities),
             uid: self.policy.uid,
             gid: self.policy.gid,
-            landlock: self.policy.landlock.clone(),
+            landlock: per_run.landlock.clone(),
             filter,
             notify,
             namespaces: self.namespace_flags(),
+            shm: per_run.shm.take(),
+            drop_groups: self.policy.drop_groups,
         })?;
+        exec_check::before_fork(plan.program(), self.policy.cwd.as_deref(), &per_run.exec_rules())?;
         let mut started = spawn::start(&plan, stdio)?;
         let supervisor = match started.listener.take() {
             Some(listener) => {
@@ -358,7 +366,12 @@ impl Sandbox {
             if let Some(supervisor) = supervisor {
                 supervisor.stop();
             }
-            return Err(e);
+            return Err(exec_check::after_refusal(
+                e,
+                plan.program(),
+                self.policy.cwd.as_deref(),
+                &self.child_identity(),
+            ));
         }
         let pipes = Pipes { stdin: started.stdin.take(), stdout: started.stdout.take(), stderr: started.stderr.take() };
         let flagged = policy_fn.map(|handler| {
@@ -366,7 +379,36 @@ impl Sandbox {
             handler.flag_log()
         });
         let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout, timer, flagged)?;
-        Ok((child, pipes))
+        Ok((child.with_private_tmp(per_run.tmp), pipes))
+    }
+
+    /// The path guard of a `policy_fn` opens files in the caller's mount
+    /// namespace, where a private `/dev/shm` is not.
+    fn check_path_guard(&self) -> Result<()> {
+        let paths = self.policy_fn.as_ref().is_some_and(|spec| spec.options.categories.contains(Category::PATHS));
+        if paths && self.policy.private_shm.is_some() {
+            return Err(SandlockError::InvalidArgument {
+                what: "policy_fn",
+                reason: "Category::PATHS cannot be combined with private_shm: the path guard opens files in the \
+                         caller's mount namespace, which has no private /dev/shm"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Who the child runs as, for explaining a refused exec.
+    fn child_identity(&self) -> ChildIdentity {
+        let groups = if self.policy.gid.is_some() && self.policy.drop_groups {
+            Vec::new()
+        } else {
+            nix::unistd::getgroups().map(|g| g.iter().map(|g| g.as_raw()).collect()).unwrap_or_default()
+        };
+        ChildIdentity {
+            uid: self.policy.uid.unwrap_or_else(|| nix::unistd::geteuid().as_raw()),
+            gid: self.policy.gid.unwrap_or_else(|| nix::unistd::getegid().as_raw()),
+            groups,
+        }
     }
 
     /// The child keeps uid 0 (the caller is root and the policy sets no uid).

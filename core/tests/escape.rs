@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs;
 use std::net::TcpListener;
 use std::os::unix::fs::symlink;
@@ -12,9 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::{policy, probe, program, sandbox, sandbox_as, Identity, TempDir};
-use sandlock_core::{
-    ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError, SpawnStage, Stdin, Syscall,
-};
+use sandlock_core::{ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError, Stdin, Syscall};
 
 const SIGSYS: i32 = 31;
 const SIGKILL: i32 = 9;
@@ -114,6 +113,29 @@ fn hardlink_to_a_file_outside_is_denied() {
         assert_eq!(probe(&sandbox, "fs", &escape), "EXDEV\n", "{id}");
         assert!(!writable.path().join("alias").exists(), "{id}");
         assert_eq!(probe(&sandbox, "fs", &["link", &writable.file("own"), &writable.file("own2")]), "ok\n", "{id}");
+    }
+}
+
+#[test]
+fn standard_devices_are_usable_and_no_other_device_is() {
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        for device in ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"] {
+            assert_eq!(probe(&sandbox, "fs", &["read", device]), "ok\n", "{id}: reading {device}");
+        }
+        for device in ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"] {
+            assert_eq!(probe(&sandbox, "fs", &["write", device]), "ok\n", "{id}: writing {device}");
+        }
+        // The device's own answer: the open was allowed.
+        assert_eq!(probe(&sandbox, "fs", &["write", "/dev/full"]), "ENOSPC\n", "{id}");
+        // No ioctl on them, and no other device (kmsg is readable by any uid).
+        assert_eq!(probe(&sandbox, "fs", &["entropy", "/dev/urandom"]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["read", "/dev/kmsg"]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["write", "/dev/kmsg"]), "EACCES\n", "{id}");
+        // Turned off, even /dev/null is out of reach.
+        let without = sandbox_as(id, policy().std_devices(false));
+        assert_eq!(probe(&without, "fs", &["write", "/dev/null"]), "EACCES\n", "{id}");
+        assert_eq!(probe(&without, "fs", &["read", "/dev/urandom"]), "EACCES\n", "{id}");
     }
 }
 
@@ -376,18 +398,27 @@ fn a_missing_program_path_is_exec_not_found() {
 }
 
 #[test]
-fn a_program_outside_fs_read_fails_at_exec_with_eacces() {
+fn a_program_outside_fs_read_is_refused_before_the_fork_and_by_the_kernel() {
     for id in Identity::all() {
         // A public dir and a 0755 copy: any uid could run it but for Landlock.
         let hidden = TempDir::new_public();
         let copy = PathBuf::from(hidden.file("fds"));
         fs::copy(program("fds"), &copy).unwrap();
-        match sandbox_as(id, policy()).run(&[&copy]) {
-            Err(SandlockError::Spawn { stage: SpawnStage::Exec, source }) => {
-                assert_eq!(source.raw_os_error(), Some(libc::EACCES), "{id}");
+        let sandbox = sandbox_as(id, policy());
+        match sandbox.run(&[&copy]) {
+            Err(SandlockError::ExecDenied { program, reason }) => {
+                assert_eq!(program, copy, "{id}");
+                assert_eq!(reason.problem, sandlock_core::ExecProblem::NoReadRule, "{id}");
             }
-            other => panic!("{id}: expected an exec failure, got {other:?}"),
+            other => panic!("{id}: expected ExecDenied, got {other:?}"),
         }
+        // The check only explains: a child that execs it anyway is refused
+        // by Landlock.
+        let out = sandbox
+            .run(&[OsStr::new("/bin/sh"), OsStr::new("-c"), OsStr::new("exec \"$0\""), copy.as_os_str()])
+            .unwrap();
+        assert_eq!(out.status, ExitStatus::Exited(126), "{id}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Permission denied"), "{id}: {out:?}");
     }
 }
 
@@ -410,7 +441,7 @@ fn invalid_policies_fail_to_build_with_typed_errors() {
         other => panic!("expected InvalidPort, got {other:?}"),
     }
     match Policy::builder().deny_syscalls(["no_such_syscall"]).build() {
-        Err(SandlockError::UnknownSyscallName { name }) => assert_eq!(name, "no_such_syscall"),
+        Err(SandlockError::UnknownSyscallName { name, suggestion: None }) => assert_eq!(name, "no_such_syscall"),
         other => panic!("expected UnknownSyscallName, got {other:?}"),
     }
     match Policy::builder().max_processes(0).build() {

@@ -245,8 +245,19 @@ impl PathGuard {
 
     /// A guard for a sandbox running `policy`; its agent starts now, so a
     /// confinement the kernel refuses fails here.
+    #[cfg(test)]
     pub(crate) fn new(policy: &Policy, denied: Arc<DeniedPaths>) -> Result<PathGuard> {
-        let confinement = Arc::new(Confinement::for_policy(policy));
+        Self::with_ruleset(policy, denied, policy.landlock.clone())
+    }
+
+    /// [`PathGuard::new`] for a run whose child restricts itself with
+    /// `landlock` (its own ruleset, when the run has one).
+    pub(crate) fn with_ruleset(
+        policy: &Policy,
+        denied: Arc<DeniedPaths>,
+        landlock: Option<Arc<std::os::fd::OwnedFd>>,
+    ) -> Result<PathGuard> {
+        let confinement = Arc::new(Confinement::for_policy(policy, landlock));
         let agent = Agent::start(&confinement)?;
         let mut ops = Vec::new();
         for name in Self::SYSCALLS {

@@ -1,0 +1,209 @@
+//! A `/dev/shm` of the sandbox's own ([`crate::PolicyBuilder::private_shm`]),
+//! for POSIX shared memory and semaphores (`shm_open`, `sem_open`: Python's
+//! `multiprocessing`, many runtimes) among the sandbox's processes only.
+//!
+//! The child gets a mount namespace of its own, stops mount propagation in
+//! it (`MS_REC | MS_PRIVATE` on `/`, so nothing it mounts reaches the host),
+//! and mounts a fresh tmpfs on `/dev/shm`, hiding the host's objects. With
+//! `CAP_SYS_ADMIN` the caller's privilege does this; without it the child
+//! first enters a user namespace of its own that maps only the caller's uid
+//! and gid to themselves (unprivileged user namespaces; the child's uid
+//! does not change), which owns the mount namespace.
+//!
+//! Landlock sees inodes, not mount namespaces: the host's rules still
+//! apply in the copy of the mount tree, and the new tmpfs, whose root is an
+//! inode no rule knows, would be out of reach. So the child adds one rule
+//! (read and write below the new `/dev/shm`) to the ruleset before it
+//! restricts itself. That ruleset is always one made for this run alone,
+//! never the policy's shared one (see `per_run`).
+
+use std::ffi::CString;
+use std::os::fd::RawFd;
+use std::sync::OnceLock;
+
+use crate::error::{Result, SandlockError, SpawnStage};
+
+/// The size of the tmpfs when the policy sets no `max_memory`: Docker's
+/// default `/dev/shm`.
+pub(crate) const DEFAULT_SIZE: u64 = 64 << 20;
+
+const SHM: &str = "/dev/shm";
+const LANDLOCK_RULE_PATH_BENEATH: libc::c_long = 1;
+
+/// How the child gets a mount namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Privilege {
+    /// The caller has `CAP_SYS_ADMIN`.
+    Admin,
+    /// Through a user namespace of the child's own.
+    UserNamespace,
+}
+
+/// How this caller can give a child a private `/dev/shm`, or why it
+/// cannot. Under best effort a caller that cannot gets `None`: the child
+/// then has no `/dev/shm` at all (no rule grants it).
+pub(crate) fn privilege(best_effort: bool) -> Result<Option<Privilege>> {
+    let unsupported = |reason: &str| {
+        if best_effort {
+            Ok(None)
+        } else {
+            Err(SandlockError::Unsupported { feature: "private /dev/shm", reason: reason.to_string() })
+        }
+    };
+    if !std::path::Path::new(SHM).is_dir() {
+        return unsupported("/dev/shm is not a directory on this machine");
+    }
+    if crate::caps::caller_has(crate::caps::CAP_SYS_ADMIN) {
+        return Ok(Some(Privilege::Admin));
+    }
+    if user_namespaces_allowed() {
+        return Ok(Some(Privilege::UserNamespace));
+    }
+    unsupported(
+        "the caller has no CAP_SYS_ADMIN and this kernel refuses it a user namespace \
+         (user.max_user_namespaces, or a security module)",
+    )
+}
+
+/// Whether this process may create a user namespace: a child cloned into
+/// one exits at once. Probed once per process.
+fn user_namespaces_allowed() -> bool {
+    static ALLOWED: OnceLock<bool> = OnceLock::new();
+    *ALLOWED.get_or_init(|| {
+        let flags = (libc::CLONE_NEWUSER | libc::SIGCHLD) as libc::c_ulong;
+        // SAFETY: a fork-like clone (no CLONE_VM, no new stack): the child
+        // has its own copy of our memory and only makes the exit_group
+        // syscall, touching no lock or allocator state.
+        let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) };
+        if pid == 0 {
+            // SAFETY: ends the probe child at once; does not return.
+            unsafe { libc::syscall(libc::SYS_exit_group, 0 as libc::c_long) };
+        }
+        if pid < 0 {
+            return false;
+        }
+        let pid = nix::unistd::Pid::from_raw(pid as libc::pid_t);
+        while let Err(nix::errno::Errno::EINTR) = nix::sys::wait::waitpid(pid, None) {}
+        true
+    })
+}
+
+/// What the child does for its `/dev/shm`, prepared before the fork.
+pub(crate) struct ShmPlan {
+    privilege: Privilege,
+    /// "UID UID 1" and "GID GID 1": the caller's ids map to themselves.
+    uid_map: Vec<u8>,
+    gid_map: Vec<u8>,
+    uid_map_path: CString,
+    gid_map_path: CString,
+    setgroups_path: CString,
+    root: CString,
+    shm: CString,
+    tmpfs: CString,
+    options: CString,
+    /// The file-system rights of the child's rule on the new `/dev/shm`.
+    access: u64,
+}
+
+fn cstring(text: String) -> CString {
+    CString::new(text).expect("the mount strings have no NUL byte")
+}
+
+impl ShmPlan {
+    /// A tmpfs of `size` bytes (mode 1777, no devices, no set-id programs).
+    pub(crate) fn new(privilege: Privilege, size: u64) -> ShmPlan {
+        let uid = nix::unistd::geteuid().as_raw();
+        let gid = nix::unistd::getegid().as_raw();
+        ShmPlan {
+            privilege,
+            uid_map: format!("{uid} {uid} 1\n").into_bytes(),
+            gid_map: format!("{gid} {gid} 1\n").into_bytes(),
+            uid_map_path: cstring("/proc/self/uid_map".into()),
+            gid_map_path: cstring("/proc/self/gid_map".into()),
+            setgroups_path: cstring("/proc/self/setgroups".into()),
+            root: cstring("/".into()),
+            shm: cstring(SHM.into()),
+            tmpfs: cstring("tmpfs".into()),
+            options: cstring(format!("mode=1777,size={size}")),
+            access: crate::landlock_rules::write_access_bits(),
+        }
+    }
+
+    /// The namespaces the child unshares for it.
+    pub(crate) fn namespaces(&self) -> libc::c_int {
+        match self.privilege {
+            Privilege::Admin => libc::CLONE_NEWNS,
+            Privilege::UserNamespace => libc::CLONE_NEWUSER | libc::CLONE_NEWNS,
+        }
+    }
+
+    /// In the child, right after unsharing [`ShmPlan::namespaces`]: map
+    /// the ids, mount the tmpfs and grant it in `ruleset` (this run's own),
+    /// with raw syscalls only.
+    pub(crate) fn enter(&self, ruleset: Option<RawFd>) -> Result<(), (SpawnStage, i32)> {
+        let stage = SpawnStage::Namespaces;
+        if self.privilege == Privilege::UserNamespace {
+            write_file(&self.uid_map_path, &self.uid_map)?;
+            write_file(&self.setgroups_path, b"deny")?;
+            write_file(&self.gid_map_path, &self.gid_map)?;
+        }
+        let private = (libc::MS_REC | libc::MS_PRIVATE) as libc::c_ulong;
+        sys(stage, libc::SYS_mount, &[0, self.root.as_ptr() as usize, 0, private as usize, 0])?;
+        let flags = (libc::MS_NOSUID | libc::MS_NODEV) as usize;
+        let tmpfs = self.tmpfs.as_ptr() as usize;
+        sys(
+            stage,
+            libc::SYS_mount,
+            &[tmpfs, self.shm.as_ptr() as usize, tmpfs, flags, self.options.as_ptr() as usize],
+        )?;
+        let Some(ruleset) = ruleset else { return Ok(()) };
+        let open_flags = (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as usize;
+        let dir = sys(stage, libc::SYS_openat, &[libc::AT_FDCWD as usize, self.shm.as_ptr() as usize, open_flags, 0])?;
+        let rule = PathBeneathAttr { allowed_access: self.access, parent_fd: dir as i32 };
+        let added = sys(
+            SpawnStage::Landlock,
+            libc::SYS_landlock_add_rule,
+            &[ruleset as usize, LANDLOCK_RULE_PATH_BENEATH as usize, &rule as *const PathBeneathAttr as usize, 0],
+        );
+        let _ = sys(stage, libc::SYS_close, &[dir as usize]);
+        added.map(|_| ())
+    }
+}
+
+/// `struct landlock_path_beneath_attr` (packed in the UAPI header).
+#[repr(C, packed)]
+struct PathBeneathAttr {
+    allowed_access: u64,
+    parent_fd: i32,
+}
+
+/// A raw syscall with up to five integer arguments, as a result; the
+/// arguments past `args` are zero.
+fn sys(stage: SpawnStage, nr: libc::c_long, args: &[usize]) -> Result<libc::c_long, (SpawnStage, i32)> {
+    let mut all = [0usize; 5];
+    all[..args.len()].copy_from_slice(args);
+    // SAFETY: every caller passes integers, or pointers to memory prepared
+    // before the fork (the plan's strings) or on the child's own stack,
+    // each alive for the call, as the syscall expects them.
+    let rc = unsafe { libc::syscall(nr, all[0], all[1], all[2], all[3], all[4]) };
+    if rc < 0 {
+        return Err((stage, errno()));
+    }
+    Ok(rc)
+}
+
+fn errno() -> i32 {
+    // SAFETY: `__errno_location` returns a valid pointer to the calling
+    // thread's errno (see `spawn::errno` for the `CLONE_VM` child).
+    unsafe { *libc::__errno_location() }
+}
+
+/// Write `bytes` to the file at `path` in one write, with raw syscalls.
+fn write_file(path: &CString, bytes: &[u8]) -> Result<(), (SpawnStage, i32)> {
+    let stage = SpawnStage::Namespaces;
+    let flags = (libc::O_WRONLY | libc::O_CLOEXEC) as usize;
+    let fd = sys(stage, libc::SYS_openat, &[libc::AT_FDCWD as usize, path.as_ptr() as usize, flags, 0])?;
+    let written = sys(stage, libc::SYS_write, &[fd as usize, bytes.as_ptr() as usize, bytes.len()]);
+    let _ = sys(stage, libc::SYS_close, &[fd as usize]);
+    written.map(|_| ())
+}
