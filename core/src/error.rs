@@ -180,3 +180,18 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
 }
 
 pub type Result<T, E = SandlockError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one cause no test machine shows for real: a `noexec` mount.
+    #[test]
+    fn a_program_on_a_noexec_mount_says_so() {
+        let error = SandlockError::ExecDenied {
+            program: "/mnt/job".into(),
+            reason: ExecDenial { file: ExecFile::Program, problem: ExecProblem::NoexecMount },
+        };
+        assert_eq!(error.to_string(), "cannot execute \"/mnt/job\": it is on a file system mounted noexec");
+    }
+}
