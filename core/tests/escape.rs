@@ -9,7 +9,7 @@ use std::fs;
 use std::net::TcpListener;
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{policy, probe, program, sandbox, sandbox_as, Identity, TempDir};
@@ -546,7 +546,7 @@ fn a_program_outside_fs_read_is_refused_before_the_fork_and_by_the_kernel() {
         // A public dir and a 0755 copy: any uid could run it but for Landlock.
         let hidden = TempDir::new_public();
         let copy = PathBuf::from(hidden.file("fds"));
-        fs::copy(program("fds"), &copy).unwrap();
+        common::copy_executable(&program("fds"), &copy);
         let sandbox = sandbox_as(id, policy());
         match sandbox.run(&[&copy]) {
             Err(SandlockError::ExecDenied { program, reason }) => {
@@ -763,7 +763,7 @@ fn setuid_programs_gain_no_privilege() {
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new_public();
     let id = dir.file("setuid-id");
-    fs::copy("/usr/bin/id", &id).unwrap();
+    common::copy_executable(Path::new("/usr/bin/id"), Path::new(&id));
     fs::set_permissions(&id, fs::Permissions::from_mode(0o4755)).unwrap();
     let sandbox = sandbox(policy().fs_read([dir.path()]).uid(65534).gid(65534));
     let out = sandbox.run(&[id.as_str(), "-u"]).unwrap();

@@ -108,9 +108,10 @@ fn one_round(hidden_program: &Path, garbage: &Path) {
 fn runs_leave_no_descriptors_children_or_threads_behind() {
     let hidden = TempDir::new();
     let hidden_program = PathBuf::from(hidden.file("fds"));
-    fs::copy(program("fds"), &hidden_program).unwrap();
+    common::copy_executable(&program("fds"), &hidden_program);
     let readable = TempDir::new_public();
-    let garbage = PathBuf::from(readable.file_with_mode("garbage", "\x01\x02 not a program\n", 0o755));
+    let garbage = readable.path().join("garbage");
+    common::write_executable(&garbage, "\x01\x02 not a program\n", 0o755);
     // The first round also creates what lives once per process: the
     // compiled probes and the procfs built-in's /proc descriptor.
     one_round(&hidden_program, &garbage);

@@ -263,3 +263,27 @@ pub fn as_unprivileged_caller(test: &str, groups: &[u32], body: impl FnOnce()) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Copies `from` to `to` with `cp`, for a file a test then executes: a
+/// process this test process forks while it holds a descriptor open for
+/// writing on the file keeps a copy of it until that process execs, and
+/// exec of a file open for writing fails with ETXTBSY. `cp` holds the
+/// descriptor in a process of its own.
+pub fn copy_executable(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg(from).arg(to).status().expect("running cp");
+    assert!(status.success(), "cp {} {}", from.display(), to.display());
+}
+
+/// Writes `contents` to `path` with exactly `mode`, from a shell of its
+/// own (see [`copy_executable`]).
+pub fn write_executable(path: &Path, contents: &str, mode: u32) {
+    let status = Command::new("sh")
+        .args(["-c", r#"printf '%s' "$1" > "$0""#])
+        .arg(path)
+        .arg(contents)
+        .status()
+        .expect("running sh");
+    assert!(status.success(), "writing {}", path.display());
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
+}
