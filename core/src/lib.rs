@@ -58,3 +58,18 @@ pub use policy_fn::{Category, Control, Decision, Destination, Detail, Event, Net
 pub use sandbox::{Sandbox, Stdio, StdioOverrides};
 pub use status::{ExitStatus, HandlerKill, RunOutput};
 pub use syscall::{Syscall, NATIVE_AUDIT_ARCH};
+
+/// The `libc` crate this crate is built with, so that handlers reach errno
+/// values (`libc::EACCES`) and syscall numbers (`libc::SYS_openat`) without
+/// a dependency of their own: `use sandlock_core::libc;`.
+pub use libc;
+
+/// The README's Rust example, built and run by `cargo test` as written.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
+
+/// The Rust programs of docs/recipes.md, built and run by `cargo test`.
+#[doc = include_str!("../../docs/recipes.md")]
+#[cfg(doctest)]
+pub struct RecipeExamples;

@@ -319,7 +319,10 @@ impl PolicyBuilder {
         self
     }
 
-    /// Working directory of the child.
+    /// Working directory of the child (absolute). Without one the child
+    /// starts in the caller's working directory, which it can use only if a
+    /// rule grants it; relative program paths and arguments are resolved
+    /// from the child's working directory.
     pub fn cwd(mut self, path: impl AsRef<Path>) -> Self {
         self.cwd = Some(path.as_ref().to_path_buf());
         self
