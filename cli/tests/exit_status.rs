@@ -4,7 +4,7 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 
@@ -70,4 +70,26 @@ fn a_sandbox_that_cannot_start_is_125() {
 fn which(name: &str) -> std::path::PathBuf {
     let path = std::env::var_os("PATH").unwrap();
     std::env::split_paths(&path).map(|dir| dir.join(name)).find(|file| file.is_file()).unwrap()
+}
+
+#[test]
+fn a_uid_switch_without_the_privilege_is_125_and_says_what_it_needs() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || !std::path::Path::new("/usr/bin/setpriv").exists() {
+        let _ = writeln!(std::io::stderr(), "skipped: needs root and setpriv to become an unprivileged caller");
+        return;
+    }
+    let out = Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"])
+        .arg(env!("CARGO_BIN_EXE_sandlock"))
+        .args(["run", "--auto-read", "--uid", "0", "--", "true"])
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        one_line_error(&out, 125),
+        "sandlock: switching the child to uid 0 needs CAP_SETUID, which this process lacks (run as root, or set no \
+         uid and the child keeps uid 65534)"
+    );
 }

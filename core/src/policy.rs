@@ -420,8 +420,10 @@ impl PolicyBuilder {
     /// without it the child first enters a user namespace of its own
     /// mapping only the caller's uid and gid (then the child runs as the
     /// caller's uid). A kernel that allows neither fails the build with
-    /// `Unsupported`, or under best effort runs without `/dev/shm`. See
-    /// docs/threat-model.md.
+    /// `Unsupported`, or under best effort runs without `/dev/shm`. A run
+    /// with a `policy_fn` watching [`Category::PATHS`](crate::Category::PATHS)
+    /// fails with `InvalidArgument` (its path guard opens files in the
+    /// caller's mount namespace). See docs/threat-model.md.
     pub fn private_shm(mut self, on: bool) -> Self {
         self.private_shm = on;
         self

@@ -125,3 +125,15 @@ fn supplementary_groups_an_unprivileged_caller_cannot_drop_are_named() {
         build(Policy::builder().uid(NOBODY)).unwrap();
     });
 }
+
+#[test]
+fn a_private_shm_with_the_path_guard_says_why_not() {
+    use sandlock_core::{Category, Control, Decision, Event};
+    let guarded =
+        sandbox(policy().private_shm(true)).policy_fn(Category::PATHS, |_: &Event, _: &Control| Decision::Allow);
+    assert_eq!(
+        guarded.run(&["true"]).unwrap_err().to_string(),
+        "invalid value for policy_fn: Category::PATHS cannot be combined with private_shm: the path guard opens files \
+         in the caller's mount namespace, which has no private /dev/shm"
+    );
+}
