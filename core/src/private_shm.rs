@@ -147,25 +147,33 @@ impl ShmPlan {
             write_file(&self.setgroups_path, b"deny")?;
             write_file(&self.gid_map_path, &self.gid_map)?;
         }
-        let private = (libc::MS_REC | libc::MS_PRIVATE) as libc::c_ulong;
-        sys(stage, libc::SYS_mount, &[0, self.root.as_ptr() as usize, 0, private as usize, 0])?;
+        let private = (libc::MS_REC | libc::MS_PRIVATE) as usize;
+        // SAFETY: mount(NULL, "/", NULL, flags, NULL): the target is a
+        // C string of the plan, alive for the call; the kernel reads it only.
+        unsafe { sys(stage, libc::SYS_mount, [0, self.root.as_ptr() as usize, 0, private, 0]) }?;
         let flags = (libc::MS_NOSUID | libc::MS_NODEV) as usize;
         let tmpfs = self.tmpfs.as_ptr() as usize;
-        sys(
-            stage,
-            libc::SYS_mount,
-            &[tmpfs, self.shm.as_ptr() as usize, tmpfs, flags, self.options.as_ptr() as usize],
-        )?;
+        let (shm, options) = (self.shm.as_ptr() as usize, self.options.as_ptr() as usize);
+        // SAFETY: mount("tmpfs", "/dev/shm", "tmpfs", flags, options): four
+        // C strings of the plan, alive for the call; the kernel reads them only.
+        unsafe { sys(stage, libc::SYS_mount, [tmpfs, shm, tmpfs, flags, options]) }?;
         let Some(ruleset) = ruleset else { return Ok(()) };
         let open_flags = (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as usize;
-        let dir = sys(stage, libc::SYS_openat, &[libc::AT_FDCWD as usize, self.shm.as_ptr() as usize, open_flags, 0])?;
+        // SAFETY: openat(AT_FDCWD, "/dev/shm", flags): a C string of the plan.
+        let dir = unsafe { sys(stage, libc::SYS_openat, [libc::AT_FDCWD as usize, shm, open_flags, 0, 0]) }?;
         let rule = PathBeneathAttr { allowed_access: self.access, parent_fd: dir as i32 };
-        let added = sys(
-            SpawnStage::Landlock,
-            libc::SYS_landlock_add_rule,
-            &[ruleset as usize, LANDLOCK_RULE_PATH_BENEATH as usize, &rule as *const PathBeneathAttr as usize, 0],
-        );
-        let _ = sys(stage, libc::SYS_close, &[dir as usize]);
+        let rule_ptr = &rule as *const PathBeneathAttr as usize;
+        // SAFETY: landlock_add_rule(ruleset, PATH_BENEATH, &rule, 0): `rule`
+        // is on this stack frame for the call, and the kernel reads it only.
+        let added = unsafe {
+            sys(
+                SpawnStage::Landlock,
+                libc::SYS_landlock_add_rule,
+                [ruleset as usize, LANDLOCK_RULE_PATH_BENEATH as usize, rule_ptr, 0, 0],
+            )
+        };
+        // SAFETY: close of the fd opened above, which nothing else uses.
+        let _ = unsafe { sys(stage, libc::SYS_close, [dir as usize, 0, 0, 0, 0]) };
         added.map(|_| ())
     }
 }
@@ -177,15 +185,15 @@ struct PathBeneathAttr {
     parent_fd: i32,
 }
 
-/// A raw syscall with up to five integer arguments, as a result; the
-/// arguments past `args` are zero.
-fn sys(stage: SpawnStage, nr: libc::c_long, args: &[usize]) -> Result<libc::c_long, (SpawnStage, i32)> {
-    let mut all = [0usize; 5];
-    all[..args.len()].copy_from_slice(args);
-    // SAFETY: every caller passes integers, or pointers to memory prepared
-    // before the fork (the plan's strings) or on the child's own stack,
-    // each alive for the call, as the syscall expects them.
-    let rc = unsafe { libc::syscall(nr, all[0], all[1], all[2], all[3], all[4]) };
+/// The raw syscall `nr` with `args`, as a result.
+///
+/// # Safety
+/// Each argument the syscall reads as a pointer must point to memory that
+/// is alive for the call and of the type the syscall expects; none of the
+/// callers passes a syscall that writes through a pointer.
+unsafe fn sys(stage: SpawnStage, nr: libc::c_long, args: [usize; 5]) -> Result<libc::c_long, (SpawnStage, i32)> {
+    // SAFETY: forwarded from the caller.
+    let rc = unsafe { libc::syscall(nr, args[0], args[1], args[2], args[3], args[4]) };
     if rc < 0 {
         return Err((stage, errno()));
     }
@@ -202,8 +210,12 @@ fn errno() -> i32 {
 fn write_file(path: &CString, bytes: &[u8]) -> Result<(), (SpawnStage, i32)> {
     let stage = SpawnStage::Namespaces;
     let flags = (libc::O_WRONLY | libc::O_CLOEXEC) as usize;
-    let fd = sys(stage, libc::SYS_openat, &[libc::AT_FDCWD as usize, path.as_ptr() as usize, flags, 0])?;
-    let written = sys(stage, libc::SYS_write, &[fd as usize, bytes.as_ptr() as usize, bytes.len()]);
-    let _ = sys(stage, libc::SYS_close, &[fd as usize]);
+    // SAFETY: openat(AT_FDCWD, path, flags): `path` is a C string alive for the call.
+    let fd = unsafe { sys(stage, libc::SYS_openat, [libc::AT_FDCWD as usize, path.as_ptr() as usize, flags, 0, 0]) }?;
+    let (data, len) = (bytes.as_ptr() as usize, bytes.len());
+    // SAFETY: write(fd, bytes, len): the kernel reads `len` bytes of `bytes`.
+    let written = unsafe { sys(stage, libc::SYS_write, [fd as usize, data, len, 0, 0]) };
+    // SAFETY: close of the fd opened above, which nothing else uses.
+    let _ = unsafe { sys(stage, libc::SYS_close, [fd as usize, 0, 0, 0, 0]) };
     written.map(|_| ())
 }
