@@ -9,7 +9,7 @@ export PYTHON
 PYENV := $(BUILD)/pyenv
 export PKG_CONFIG_PATH := $(STAGE)/lib/pkgconfig
 
-.PHONY: all demo test test-rust test-lint test-header test-c test-abi test-go test-python python-env bench bench-go bench-python install stage header clean
+.PHONY: all demo test test-rust test-lint test-header test-c test-abi test-docs test-go test-python python-env bench bench-go bench-python install stage header clean
 
 all: stage
 
@@ -26,7 +26,7 @@ demo:
 
 test:
 	tools/ensure-prereqs.sh test
-	$(MAKE) test-lint test-rust test-header test-c test-abi test-go test-python
+	$(MAKE) test-lint test-rust test-header test-c test-abi test-docs test-go test-python
 
 # Clippy carries the project's unsafe rules (every unsafe block documented).
 test-lint:
@@ -50,6 +50,11 @@ test-c: stage
 
 test-abi: stage
 	abi-tests/check-all.sh
+
+# The README's C example and build lines, and the shell and C blocks of
+# docs/recipes.md, as written, against an install under a custom prefix.
+test-docs: stage
+	tools/test-docs.sh
 
 # The Go package links the staged library through pkg-config; the rpath
 # lets its test binaries find libsandlock.so.1 without LD_LIBRARY_PATH.

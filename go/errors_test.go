@@ -123,7 +123,7 @@ func TestSpawnFailureUnwrapsToItsErrno(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := sandlock.Command(systemPolicy(dir), script)
-	se := startFails(t, cmd, sandlock.ErrSpawn, "Permission denied")
+	se := startFails(t, cmd, sandlock.ErrSpawn, "it is not executable (mode 0644)")
 	if se.Errno != syscall.EACCES || !errors.Is(se, syscall.EACCES) || !errors.Is(se, fs.ErrPermission) {
 		t.Fatalf("errno %v of %v", se.Errno, se)
 	}

@@ -38,6 +38,9 @@ type Policy struct {
 	UnscopedIPC      bool // let abstract UNIX sockets and signals reach outside the sandbox
 	PrivateNetwork   bool // own network namespace with only loopback (needs CAP_SYS_ADMIN)
 	PrivateIPC       bool // own IPC namespace where SysV IPC works (needs CAP_SYS_ADMIN)
+	NoStdDevices     bool // keep the child away from /dev/null, zero, full, random, urandom
+	PrivateTmp       bool // a fresh TMPDIR per run (mode 0700, the child's), removed with the run
+	PrivateShm       bool // a /dev/shm of the run's own, for POSIX shared memory and semaphores
 
 	// HandlerGrace is how long a command that ended waits for handler
 	// callbacks still running (0: the library's 2 s; negative: not at all).
@@ -211,6 +214,9 @@ func (p *Policy) fillSwitches(cp *capi.Policy) error {
 		{"Policy.UnscopedIPC", p.UnscopedIPC, func(on bool) *capi.Err { return cp.ScopeIPC(!on) }},
 		{"Policy.PrivateNetwork", p.PrivateNetwork, cp.PrivateNetwork},
 		{"Policy.PrivateIPC", p.PrivateIPC, cp.PrivateIPC},
+		{"Policy.NoStdDevices", p.NoStdDevices, func(on bool) *capi.Err { return cp.StdDevices(!on) }},
+		{"Policy.PrivateTmp", p.PrivateTmp, cp.PrivateTmp},
+		{"Policy.PrivateShm", p.PrivateShm, cp.PrivateShm},
 	}
 	for _, s := range switches {
 		if !s.on {

@@ -71,11 +71,16 @@ enum sandlock_status_t
      */
     SANDLOCK_E_NOT_FOUND = -2,
     /**
-     * This kernel cannot enforce what the policy asks for.
+     * This kernel cannot enforce what the policy asks for, or this process
+     * lacks the privilege for it (a uid or gid switch without
+     * `CAP_SETUID`/`CAP_SETGID`: errno `EPERM`, and the message names the
+     * capability).
      */
     SANDLOCK_E_UNSUPPORTED = -3,
     /**
-     * Starting the sandboxed child failed.
+     * Starting the sandboxed child failed; also a program the sandbox
+     * would not let execute (errno `EACCES`, and the message names the
+     * file and why: no read rule, not executable, its interpreter).
      */
     SANDLOCK_E_SPAWN = -4,
     /**
@@ -1722,6 +1727,50 @@ int sandlock_policy_private_network(struct sandlock_policy_t *policy,
                                     struct sandlock_error_t **err);
 
 /**
+ * Give each run a `/dev/shm` of its own (off by default), for POSIX shared
+ * memory and semaphores among its processes: a fresh tmpfs of the policy's
+ * `max_memory` bytes (64 MiB without it) in a private mount namespace,
+ * which hides the host's `/dev/shm`. With `CAP_SYS_ADMIN` in the caller it
+ * costs a mount namespace; without it the child first enters a user
+ * namespace of its own mapping only the caller's uid and gid, so a
+ * `sandlock_policy_uid`/`_gid` other than the caller's fails the run with
+ * `SANDLOCK_E_UNSUPPORTED` (errno `EPERM`). A kernel that allows neither
+ * fails the run with `SANDLOCK_E_UNSUPPORTED`, unless the policy is best
+ * effort (the child then has no `/dev/shm`). Cannot be combined with a
+ * `policy_fn` watching `SANDLOCK_CATEGORY_PATHS` (`SANDLOCK_E_INVALID`).
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Borrows `policy`. Not thread-safe on one policy.
+ * Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_private_shm(struct sandlock_policy_t *policy,
+                                bool on,
+                                struct sandlock_error_t **err);
+
+/**
+ * Give each run a temporary directory of its own (off by default):
+ * created fresh under the caller's `TMPDIR` (else `/tmp`) with mode 0700,
+ * owned by the child's uid and gid, writable by the child alone, named by
+ * `TMPDIR` in its environment (replacing a `TMPDIR` set with
+ * `sandlock_policy_env`), and removed with everything in it once the run's
+ * process group is gone, also when the run fails. A run fails with
+ * `SANDLOCK_E_IO` when the directory cannot be created.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Borrows `policy`. Not thread-safe on one policy.
+ * Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_private_tmp(struct sandlock_policy_t *policy,
+                                bool on,
+                                struct sandlock_error_t **err);
+
+/**
  * Keep abstract UNIX sockets and signals from reaching processes outside
  * the sandbox (Landlock scoping; on by default). Turning it off lets the
  * child signal any process its uid may signal.
@@ -1735,6 +1784,23 @@ int sandlock_policy_private_network(struct sandlock_policy_t *policy,
 int sandlock_policy_scope_ipc(struct sandlock_policy_t *policy,
                               bool on,
                               struct sandlock_error_t **err);
+
+/**
+ * Let the child read and write the standard devices `/dev/null`,
+ * `/dev/zero`, `/dev/full`, `/dev/random` and `/dev/urandom` (on by
+ * default): no `ioctl` on them, and each only when its path is that kernel
+ * device. Off, the child opens no device the policy does not grant.
+ *
+ * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+ * error also in `*err`). Borrows `policy`. Not thread-safe on one policy.
+ * Since 1.1.
+ *
+ * # Safety
+ * `policy` must be NULL or a live policy; `err` NULL or writable.
+ */
+int sandlock_policy_std_devices(struct sandlock_policy_t *policy,
+                                bool on,
+                                struct sandlock_error_t **err);
 
 /**
  * What the child reads on standard input, when no command sets an fd:

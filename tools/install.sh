@@ -7,7 +7,9 @@
 # PREFIX is made absolute. LIBDIR defaults to PREFIX/lib; a relative LIBDIR
 # (e.g. lib64, lib/x86_64-linux-gnu) is taken relative to PREFIX. DESTDIR, when
 # set, is prepended to every installed path but not to the paths written into
-# sandlock.pc (staged installs for packagers).
+# sandlock.pc (staged installs for packagers). Installed without DESTDIR into
+# a directory the dynamic loader searches (e.g. /usr/local/lib), the loader's
+# cache is updated with ldconfig.
 #
 # Expects a release build: cargo build --release -p sandlock-ffi -p sandlock-cli
 set -eu
@@ -110,8 +112,19 @@ install -m 0755 "$cli" "$dest$bindir/sandlock"
 "$cli" completions fish > "$dest$fish_dir/sandlock.fish"
 chmod 0644 "$dest$mandir/sandlock.1" "$dest$bash_dir/sandlock" "$dest$zsh_dir/_sandlock" "$dest$fish_dir/sandlock.fish"
 
+# A directory the dynamic loader searches needs its cache updated before
+# programs find libsandlock.so.1 there without an rpath; a staged install
+# (DESTDIR) leaves that to the package's own scripts.
+ldconfig_note=""
+if [ -z "$dest" ] && command -v ldconfig >/dev/null 2>&1; then
+    if ldconfig -vNX 2>/dev/null | sed -n 's/^\([^[:space:]][^:]*\):.*/\1/p' | grep -qxF "$libdir"; then
+        ldconfig
+        ldconfig_note=" (a directory the dynamic loader searches: ldconfig ran)"
+    fi
+fi
+
 echo "installed sandlock $version:"
-echo "  $dest$libdir/$real_name (+ $soname, libsandlock.so)"
+echo "  $dest$libdir/$real_name (+ $soname, libsandlock.so)$ldconfig_note"
 echo "  $dest$libdir/libsandlock.a"
 echo "  $dest$includedir/sandlock.h"
 echo "  $dest$libdir/pkgconfig/sandlock.pc"

@@ -273,6 +273,9 @@ _Static_assert(SANDLOCK_DECISION_FLAG == 2, "SANDLOCK_DECISION_FLAG");
 
 ASSERT_PROTOTYPE(sandlock_policy_private_ipc, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
 ASSERT_PROTOTYPE(sandlock_policy_private_network, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_std_devices, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_private_tmp, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
+ASSERT_PROTOTYPE(sandlock_policy_private_shm, int (*)(sandlock_policy_t *, bool, sandlock_error_t **));
 ASSERT_PROTOTYPE(sandlock_policy_handler_grace_ms, int (*)(sandlock_policy_t *, uint64_t, sandlock_error_t **));
 ASSERT_PROTOTYPE(sandlock_error_status, int32_t (*)(const sandlock_error_t *));
 ASSERT_PROTOTYPE(sandlock_error_errno, int32_t (*)(const sandlock_error_t *));

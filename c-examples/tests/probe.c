@@ -5,6 +5,9 @@
  *   probe getppid          prints getppid()
  *   probe uname            prints "ok NODENAME" or "errno N"
  *   probe open PATH        prints "ok" or "errno N"
+ *   probe open-rw PATH     the same, opening for reading and writing
+ *   probe create-in-tmpdir creates $TMPDIR/f: prints "ok" or "errno N"
+ *   probe shm-open         the same for shm_open of a new object (unlinked again)
  *   probe cat PATH         prints the file, or "errno N"
  *   probe exit N           exits with N
  *   probe exit-getppid     exits with getppid() & 0xff
@@ -39,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -212,6 +216,34 @@ int main(int argc, char **argv)
         printf("ok %s\n", names.nodename);
         return 0;
     }
+    if (strcmp(command, "open-rw") == 0 && argc == 3) {
+        int fd = open(argv[2], O_RDWR | O_CLOEXEC);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return print_outcome(fd);
+    }
+    if (strcmp(command, "create-in-tmpdir") == 0 && argc == 2) {
+        const char *dir = getenv("TMPDIR");
+        char path[4096];
+        if (dir == NULL || (size_t)snprintf(path, sizeof path, "%s/f", dir) >= sizeof path) {
+            printf("no TMPDIR\n");
+            return 0;
+        }
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return print_outcome(fd);
+    }
+    if (strcmp(command, "shm-open") == 0 && argc == 2) {
+        int fd = shm_open("/sandlock-ctest-shm", O_RDWR | O_CREAT | O_EXCL, 0600);
+        if (fd >= 0) {
+            close(fd);
+            shm_unlink("/sandlock-ctest-shm");
+        }
+        return print_outcome(fd);
+    }
     if (strcmp(command, "open") == 0 && argc == 3) {
         int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
@@ -322,6 +354,7 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "usage: probe getppid|uname|open PATH|cat PATH|exit N|exit-getppid|pause|write-bytes N|"
                     "write-bytes-stderr N|cat-stdin|echo2 OUT ERR|getenv NAME|rlimit-nofile|capeff|kill PID SIG|"
-                    "netlink|shm|connect PORT|fork|thread|open-append PATH|open-many N PATH|rlimit-as\n");
+                    "netlink|shm|connect PORT|fork|thread|open-append PATH|open-many N PATH|rlimit-as|"
+                    "open-rw PATH|create-in-tmpdir|shm-open\n");
     return 2;
 }

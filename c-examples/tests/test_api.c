@@ -40,6 +40,9 @@ void syscall_nr_resolves_names(void)
     CHECK_INT_EQ(sandlock_syscall_nr("openat"), SYS_openat);
     CHECK_INT_EQ(sandlock_syscall_nr("no_such_syscall"), -1);
     CHECK_LAST_ERROR(SANDLOCK_E_INVALID, "unknown syscall \"no_such_syscall\" on this architecture");
+    /* A typo gets the nearest known name. */
+    CHECK_INT_EQ(sandlock_syscall_nr("opnat"), -1);
+    CHECK_LAST_ERROR(SANDLOCK_E_INVALID, "unknown syscall \"opnat\" on this architecture (did you mean openat?)");
     CHECK_INT_EQ(sandlock_syscall_nr(NULL), -1);
     CHECK_LAST_ERROR(SANDLOCK_E_INVALID, "name must not be NULL");
 }

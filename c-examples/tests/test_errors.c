@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,19 +22,21 @@ void error_object_carries_status_errno_and_message(void)
     CHECK_ERROR(err, SANDLOCK_E_INVALID, 0, "limit max_output must be greater than zero");
 
     /* A failure with an errno keeps it (a program that exists but that
-     * exec may not run: outside every read rule). */
+     * exec may not run: outside every read rule, found before the fork). */
     char dir[PATH_MAX];
     make_temp_dir(dir, sizeof dir);
     char hidden[PATH_MAX];
     join_path(hidden, sizeof hidden, dir, "hidden");
     write_file(hidden, "#!/bin/sh\n");
+    CHECK_INT_EQ(chmod(hidden, 0755), 0);
     const char *argv[] = {hidden};
     sandlock_policy_t *base = base_policy();
     sandlock_command_t *command = sandlock_command_new(base, argv, 1, &err);
     CHECK(command != NULL && err == NULL);
     CHECK(sandlock_command_run(command, &err) == NULL);
-    CHECK_ERROR(err, SANDLOCK_E_SPAWN, EACCES,
-                "spawning the sandboxed child failed while executing the program: Permission denied (os error 13)");
+    char expected[PATH_MAX + 128];
+    snprintf(expected, sizeof expected, "cannot execute \"%s\": it is not under any fs_read or fs_write path", hidden);
+    CHECK_ERROR(err, SANDLOCK_E_SPAWN, EACCES, expected);
     sandlock_command_free(command);
     sandlock_policy_free(base);
     sandlock_policy_free(policy);

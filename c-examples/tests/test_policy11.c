@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -278,6 +280,81 @@ void private_network_hides_the_hosts_loopback(void)
     check_probe_prints(policy, args, 2, errno_line(ECONNREFUSED));
     sandlock_policy_free(policy);
     CHECK_INT_EQ(close(listener), 0);
+}
+
+/* ---- what everyday programs need ------------------------------------------------ */
+
+void std_devices_are_usable_by_default_and_can_be_turned_off(void)
+{
+    check_switch_refuses_null(sandlock_policy_std_devices);
+    sandlock_policy_t *policy = base_policy();
+    const char *devices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"};
+    for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
+        const char *args[] = {"open-rw", devices[i]};
+        check_probe_prints(policy, args, 2, "ok\n");
+    }
+    CHECK_INT_EQ(sandlock_policy_std_devices(policy, false, NULL), SANDLOCK_OK);
+    const char *null_rw[] = {"open-rw", "/dev/null"};
+    check_probe_prints(policy, null_rw, 2, errno_line(EACCES));
+    sandlock_policy_free(policy);
+}
+
+void private_tmp_is_fresh_writable_and_removed_with_the_run(void)
+{
+    check_switch_refuses_null(sandlock_policy_private_tmp);
+    sandlock_policy_t *policy = base_policy();
+    const char *create[] = {"create-in-tmpdir"};
+    check_probe_prints(policy, create, 1, "no TMPDIR\n");
+    CHECK_INT_EQ(sandlock_policy_private_tmp(policy, true, NULL), SANDLOCK_OK);
+    /* Each run creates $TMPDIR/f with O_EXCL: each run's directory is new. */
+    check_probe_prints(policy, create, 1, "ok\n");
+    check_probe_prints(policy, create, 1, "ok\n");
+    const char *getenv_args[] = {"getenv", "TMPDIR"};
+    char dir[256];
+    probe_output(policy, getenv_args, 2, dir, sizeof dir);
+    const char *tmp = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/sandlock-tmp-", tmp);
+    CHECK(strncmp(dir, prefix, strlen(prefix)) == 0);
+    dir[strcspn(dir, "\n")] = '\0';
+    CHECK(access(dir, F_OK) != 0 && errno == ENOENT);
+    sandlock_policy_free(policy);
+}
+
+void private_shm_gives_the_child_posix_shared_memory(void)
+{
+    check_switch_refuses_null(sandlock_policy_private_shm);
+    sandlock_policy_t *policy = base_policy();
+    const char *args[] = {"shm-open"};
+    check_probe_prints(policy, args, 1, errno_line(EACCES));
+    CHECK_INT_EQ(sandlock_policy_private_shm(policy, true, NULL), SANDLOCK_OK);
+    check_probe_prints(policy, args, 1, "ok\n");
+    sandlock_policy_free(policy);
+}
+
+void an_exec_the_sandbox_refuses_says_which_file_and_why(void)
+{
+    /* A script whose interpreter is under no read rule. */
+    char dir[PATH_MAX];
+    make_temp_dir(dir, sizeof dir);
+    char script[PATH_MAX];
+    join_path(script, sizeof script, dir, "job");
+    write_file(script, "#!/bin/sh\necho hi\n");
+    CHECK_INT_EQ(chmod(script, 0755), 0);
+    sandlock_policy_t *policy = sandlock_policy_new();
+    CHECK_INT_EQ(sandlock_policy_fs_read(policy, dir), SANDLOCK_OK);
+    const char *argv[] = {script};
+    sandlock_error_t *err = NULL;
+    sandlock_command_t *command = sandlock_command_new(policy, argv, 1, &err);
+    CHECK(command != NULL);
+    CHECK(sandlock_command_run(command, &err) == NULL);
+    char expected[PATH_MAX + 128];
+    snprintf(expected, sizeof expected,
+             "cannot execute \"%s\": its #! interpreter \"/bin/sh\" is not under any fs_read or fs_write path", script);
+    CHECK_ERROR(err, SANDLOCK_E_SPAWN, EACCES, expected);
+    sandlock_command_free(command);
+    sandlock_policy_free(policy);
+    remove_temp_dir(dir);
 }
 
 /* ---- environment, capabilities ---------------------------------------------- */

@@ -88,6 +88,10 @@ struct test_case {
     X(scope_ipc_keeps_signals_inside_the_sandbox)                                                                   \
     X(allow_netlink_lets_the_child_open_netlink_sockets)                                                            \
     X(private_network_hides_the_hosts_loopback)                                                                     \
+    X(std_devices_are_usable_by_default_and_can_be_turned_off)                                                      \
+    X(private_tmp_is_fresh_writable_and_removed_with_the_run)                                                       \
+    X(private_shm_gives_the_child_posix_shared_memory)                                                              \
+    X(an_exec_the_sandbox_refuses_says_which_file_and_why)                                                          \
     X(pass_env_copies_named_variables_from_the_caller)                                                              \
     X(keep_capability_keeps_one_capability)                                                                         \
     X(stdin_modes_are_what_the_child_reads)                                                                         \

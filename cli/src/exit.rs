@@ -11,8 +11,9 @@ use sandlock_core::ExitStatus;
 pub const USAGE: u8 = 2;
 /// The policy's timeout fired and the sandbox was killed (as `timeout(1)`).
 pub const TIMED_OUT: u8 = 124;
-/// The sandbox could not start: this kernel cannot enforce the policy, or
-/// setting up the child failed.
+/// The sandbox could not start: this kernel cannot enforce the policy, a
+/// uid/gid switch needs a privilege the command lacks, or setting up the
+/// child failed.
 pub const CANNOT_START: u8 = 125;
 /// The program was found but could not be executed (permission denied).
 pub const CANNOT_EXECUTE: u8 = 126;
@@ -27,6 +28,7 @@ Exit status:
   2        usage error: unknown option, bad value, unreadable policy file
   124      the --timeout expired and the sandbox was killed
   125      the sandbox could not start (kernel cannot enforce the policy,
+           a --uid/--gid switch needs a privilege this command lacks,
            or setting up the child failed)
   126      the program was found but cannot be executed (permission denied)
   127      the program, or its interpreter, was not found";

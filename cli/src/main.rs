@@ -7,7 +7,6 @@ mod args;
 mod audit;
 mod check;
 mod docs;
-mod elf_deps;
 mod exit;
 mod options;
 mod policy_file;

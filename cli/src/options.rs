@@ -61,6 +61,21 @@ pub struct PolicyOptions {
     #[serde(skip_serializing_if = "is_false")]
     pub auto_read: bool,
 
+    /// Keep the program away from /dev/null, /dev/zero, /dev/full,
+    /// /dev/random and /dev/urandom (readable and writable by default, no
+    /// ioctl)
+    #[arg(long, help_heading = FILES)]
+    #[serde(skip_serializing_if = "is_false")]
+    pub no_std_devices: bool,
+
+    /// Give the program a temporary directory of its own, named by TMPDIR:
+    /// created fresh (mode 0700, owned by the program's uid) under this
+    /// command's TMPDIR or /tmp, and removed with everything in it when the
+    /// program's process group is gone
+    #[arg(long, help_heading = FILES)]
+    #[serde(skip_serializing_if = "is_false")]
+    pub private_tmp: bool,
+
     /// Let the program connect to TCP PORT (repeatable; e.g. 443 or 80,443)
     #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = values::port, help_heading = NETWORK)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -103,6 +118,14 @@ pub struct PolicyOptions {
     #[arg(long, help_heading = NETWORK)]
     #[serde(skip_serializing_if = "is_false")]
     pub private_ipc: bool,
+
+    /// Give the program a /dev/shm of its own (a fresh tmpfs of --memory
+    /// bytes, 64M without it), for POSIX shared memory and semaphores
+    /// (Python's multiprocessing); without root it takes a user namespace,
+    /// and --uid/--gid must then be this command's own
+    #[arg(long, help_heading = NETWORK)]
+    #[serde(skip_serializing_if = "is_false")]
+    pub private_shm: bool,
 
     /// Deny syscall NAME (EPERM) on top of the default deny list
     /// (repeatable; e.g. uname,ptrace)
@@ -222,6 +245,8 @@ impl PolicyOptions {
             read,
             write,
             auto_read,
+            no_std_devices,
+            private_tmp,
             connect,
             bind,
             no_ipc_scope,
@@ -229,6 +254,7 @@ impl PolicyOptions {
             allow_netlink,
             private_network,
             private_ipc,
+            private_shm,
             deny_syscall,
             allow_syscall,
             timeout,
@@ -250,6 +276,8 @@ impl PolicyOptions {
         extend_unique(&mut self.read, read);
         extend_unique(&mut self.write, write);
         self.auto_read |= auto_read;
+        self.no_std_devices |= no_std_devices;
+        self.private_tmp |= private_tmp;
         extend_unique(&mut self.connect, connect);
         extend_unique(&mut self.bind, bind);
         self.no_ipc_scope |= no_ipc_scope;
@@ -257,6 +285,7 @@ impl PolicyOptions {
         self.allow_netlink |= allow_netlink;
         self.private_network |= private_network;
         self.private_ipc |= private_ipc;
+        self.private_shm |= private_shm;
         extend_unique(&mut self.deny_syscall, deny_syscall);
         extend_unique(&mut self.allow_syscall, allow_syscall);
         self.timeout = timeout.or(self.timeout);
@@ -285,6 +314,8 @@ impl PolicyOptions {
             read,
             write,
             auto_read: _,
+            no_std_devices,
+            private_tmp,
             connect,
             bind,
             no_ipc_scope,
@@ -292,6 +323,7 @@ impl PolicyOptions {
             allow_netlink,
             private_network,
             private_ipc,
+            private_shm,
             deny_syscall,
             allow_syscall,
             timeout,
@@ -320,6 +352,9 @@ impl PolicyOptions {
         b = b.allow_netlink(*allow_netlink);
         b = b.private_network(*private_network);
         b = b.private_ipc(*private_ipc);
+        b = b.private_shm(*private_shm);
+        b = b.std_devices(!no_std_devices);
+        b = b.private_tmp(*private_tmp);
         b = b.deny_syscalls(syscalls("--deny-syscall", deny_syscall)?);
         if !allow_syscall.is_empty() && !deny_syscall.is_empty() {
             return Err(Failure::usage(

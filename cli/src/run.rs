@@ -7,13 +7,13 @@ use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 
-use sandlock_core::{Sandbox, SandlockError, SpawnStage};
+use sandlock_core::{ExecDenial, ExecProblem, Sandbox, SandlockError, SpawnStage};
 
 use crate::args::RunArgs;
 use crate::exit::{self, Failure, CANNOT_EXECUTE, CANNOT_START, NOT_FOUND};
 use crate::options::describe_io;
 use crate::signals::{Signals, Terminal};
-use crate::{audit, elf_deps, program};
+use crate::{audit, program};
 
 pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let signals = Signals::block()?;
@@ -25,12 +25,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         // `#!/usr/bin/env NAME` finds NAME on the child's PATH, when set.
         let path = options.env.iter().rev().find(|var| var.key == "PATH").map(|var| OsString::from(&var.value));
         let path = path.or_else(|| std::env::var_os("PATH")).unwrap_or_default();
-        builder = builder.fs_read(elf_deps::auto_read(&program, &path));
+        builder = builder.fs_read(sandlock_core::load_paths(&program, &path));
     }
     let policy = builder.build().map_err(|e| match e {
         SandlockError::Unsupported { .. } => {
             Failure::new(CANNOT_START, format!("{e} (see `sandlock check`; --best-effort runs without it)"))
         }
+        SandlockError::NeedsPrivilege { .. } => Failure::new(CANNOT_START, e.to_string()),
         other => Failure::usage(other.to_string()),
     })?;
     let sandbox = Sandbox::new(policy).map_err(|e| Failure::new(CANNOT_START, e.to_string()))?;
@@ -48,6 +49,10 @@ fn start_failure(error: SandlockError, program: &Path) -> Failure {
     match error {
         SandlockError::Spawn { stage: SpawnStage::Exec, source } => exec_failure(&source, &shown.to_string()),
         SandlockError::ExecNotFound { program } => Failure::new(NOT_FOUND, format!("{program}: command not found")),
+        SandlockError::ExecDenied { reason: ExecDenial { problem: ExecProblem::NoReadRule, .. }, .. } => {
+            Failure::new(CANNOT_EXECUTE, format!("{error} (--read a directory holding it, or --auto-read)"))
+        }
+        SandlockError::ExecDenied { .. } => Failure::new(CANNOT_EXECUTE, error.to_string()),
         SandlockError::HandlerOnDeniedSyscall { .. } => Failure::usage(format!("--audit: {error}")),
         other => Failure::new(CANNOT_START, format!("cannot start the sandbox: {other}")),
     }

@@ -32,7 +32,7 @@ fn bad_values_name_the_option_the_value_and_the_fix() {
         (&["--stdin", "tty"], "sandlock: --stdin tty: use one of null, inherit"),
         (&["--user", "no-such-user-here"], "sandlock: --user no-such-user-here: no such user"),
         (&["--keep-cap", "CAP_NOPE"], "sandlock: --keep-cap CAP_NOPE: not a capability (use a name from capabilities(7), e.g. CAP_NET_BIND_SERVICE)"),
-        (&["--deny-syscall", "opn"], "sandlock: --deny-syscall opn: unknown syscall \"opn\" on this architecture"),
+        (&["--deny-syscall", "opn"], "sandlock: --deny-syscall opn: unknown syscall \"opn\" on this architecture (did you mean open?)"),
     ] {
         let mut full = vec!["run"];
         full.extend(args);

@@ -4,7 +4,7 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 
@@ -45,10 +45,17 @@ fn a_program_that_cannot_be_executed_is_126() {
     fs::write(&file, "#!/bin/sh\n").unwrap();
     fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
     let err = one_line_error(&run(&["run", "--auto-read", "--", path(&file)]), 126);
-    assert!(err.ends_with("not-executable: permission denied"), "{err}");
-    // Found, but outside every read grant: Landlock refuses the exec.
+    assert_eq!(err, format!("sandlock: {}: permission denied", file.display()));
+    // Found, but outside every read grant: Landlock would refuse the exec.
     let err = one_line_error(&run(&["run", "--", "true"]), 126);
-    assert!(err.contains("cannot execute: permission denied"), "{err}");
+    let true_path = which("true");
+    assert_eq!(
+        err,
+        format!(
+            "sandlock: cannot execute {true_path:?}: it is not under any fs_read or fs_write path (--read a \
+             directory holding it, or --auto-read)"
+        )
+    );
 }
 
 #[test]
@@ -57,4 +64,32 @@ fn a_sandbox_that_cannot_start_is_125() {
     let out = run(&["run", "--auto-read", "--max-open-files", "2000000000", "--", "true"]);
     let err = one_line_error(&out, 125);
     assert!(err.contains("setting resource limits"), "{}", stderr(&out));
+}
+
+/// The first `name` on this process's PATH, as the command finds it.
+fn which(name: &str) -> std::path::PathBuf {
+    let path = std::env::var_os("PATH").unwrap();
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|file| file.is_file()).unwrap()
+}
+
+#[test]
+fn a_uid_switch_without_the_privilege_is_125_and_says_what_it_needs() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || !std::path::Path::new("/usr/bin/setpriv").exists() {
+        let _ = writeln!(std::io::stderr(), "skipped: needs root and setpriv to become an unprivileged caller");
+        return;
+    }
+    let out = Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"])
+        .arg(env!("CARGO_BIN_EXE_sandlock"))
+        .args(["run", "--auto-read", "--uid", "0", "--", "true"])
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        one_line_error(&out, 125),
+        "sandlock: switching the child to uid 0 needs CAP_SETUID, which this process lacks (run as root, or set no \
+         uid and the child keeps uid 65534)"
+    );
 }

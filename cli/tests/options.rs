@@ -193,6 +193,36 @@ fn private_ipc_opens_sysv_ipc_in_a_namespace_of_its_own() {
 }
 
 #[test]
+fn std_devices_are_there_unless_no_std_devices() {
+    ok(&run(&["run", "--auto-read", "--", "sh", "-c", "echo x > /dev/null && head -c 1 /dev/urandom >/dev/null"]));
+    let out = run(&["run", "--auto-read", "--no-std-devices", "--", "sh", "-c", "echo x > /dev/null"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("/dev/null: Permission denied"), "{}", stderr(&out));
+}
+
+#[test]
+fn private_tmp_is_the_programs_tmpdir_and_goes_with_it() {
+    let script = "echo kept > \"$TMPDIR/f\" && cat \"$TMPDIR/f\" && echo \"$TMPDIR\"";
+    let out = run(&["run", "--auto-read", "--private-tmp", "--", "sh", "-c", script]);
+    let printed = ok(&out);
+    let (content, dir) = printed.split_once('\n').unwrap();
+    assert_eq!(content, "kept");
+    let dir = std::path::Path::new(dir.trim_end());
+    assert_eq!(dir.parent(), Some(std::env::temp_dir().as_path()), "{printed}");
+    assert!(dir.file_name().unwrap().to_str().unwrap().starts_with("sandlock-tmp-"), "{printed}");
+    assert!(!dir.exists(), "{} outlived the run", dir.display());
+}
+
+#[test]
+fn private_shm_lets_python_multiprocessing_share_memory() {
+    let code_text = "import multiprocessing as m\nwith m.Pool(2) as p: print(sum(p.map(abs, [-1, -2])))\nv = m.Value('i', 7); print(v.value)";
+    let out = python(&[], code_text);
+    assert_ne!(code(&out), 0);
+    let out = python(&["--private-shm"], code_text);
+    assert_eq!(ok(&out), "3\n7\n");
+}
+
+#[test]
 fn private_network_reaches_nothing_outside() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();

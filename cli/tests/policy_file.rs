@@ -20,6 +20,9 @@ fn printing_then_reading_back_gives_the_same_policy() {
         "--write",
         path(dir.path()),
         "--auto-read",
+        "--no-std-devices",
+        "--private-tmp",
+        "--private-shm",
         "--connect",
         "80,443",
         "--bind",
@@ -69,6 +72,8 @@ fn printing_then_reading_back_gives_the_same_policy() {
     assert!(printed.contains("timeout = \"1m 30s\"\n"), "{printed}");
     assert!(printed.contains("memory = \"1536M\"\n"), "{printed}");
     assert!(printed.contains("gid = \"root\"\n"), "{printed}");
+    assert!(printed.contains("no_std_devices = true\nprivate_tmp = true\n"), "{printed}");
+    assert!(printed.contains("private_shm = true\n"), "{printed}");
     let file = dir.path().join("policy.toml");
     fs::write(&file, &printed).unwrap();
     assert_eq!(ok(&run(&["policy", "print", "--policy", path(&file)])), printed);

@@ -7,6 +7,8 @@
 /// Highest capability number the kernel knows today (CAP_CHECKPOINT_RESTORE).
 pub(crate) const CAP_LAST_CAP: u32 = 40;
 
+const CAP_SETGID: u32 = 6;
+const CAP_SETUID: u32 = 7;
 const CAP_SETPCAP: u32 = 8;
 pub(crate) const CAP_SYS_ADMIN: u32 = 21;
 const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
@@ -90,12 +92,78 @@ pub(crate) fn caller_has(cap: u32) -> bool {
     current_caps().is_ok_and(|caps| has_effective(&caps, cap))
 }
 
+/// Whether the child can switch to `uid` and `gid` (when set) from this
+/// caller, and whether it then drops its supplementary groups (always, with
+/// `CAP_SETGID`). Without the capability the child may still take an id
+/// the caller already has (the kernel lets anyone set its own real,
+/// effective or saved id), and keeps groups that are only `gid` itself. In
+/// a user namespace of the child's own (`user_namespace`) only the
+/// caller's effective ids are mapped and `setgroups` is denied.
+pub(crate) fn check_switch(uid: Option<u32>, gid: Option<u32>, user_namespace: bool) -> crate::Result<bool> {
+    use crate::SandlockError::NeedsPrivilege;
+    use nix::unistd::{getgroups, getresgid, getresuid};
+    let io = |e: nix::Error| crate::SandlockError::io("reading this process's credentials", e.into());
+    let uids = getresuid().map_err(io)?;
+    let gids = getresgid().map_err(io)?;
+    let (euid, egid) = (uids.effective.as_raw(), gids.effective.as_raw());
+    if let Some(uid) = uid {
+        if user_namespace && uid != euid {
+            return Err(NeedsPrivilege {
+                what: format!("switching the child to uid {uid} with a private /dev/shm"),
+                capability: "CAP_SYS_ADMIN",
+                hint: format!("without it the child's user namespace maps only uid {euid}"),
+            });
+        }
+        let own = [uids.real, uids.effective, uids.saved].iter().any(|id| id.as_raw() == uid);
+        if !own && !caller_has(CAP_SETUID) {
+            return Err(NeedsPrivilege {
+                what: format!("switching the child to uid {uid}"),
+                capability: "CAP_SETUID",
+                hint: format!("run as root, or set no uid and the child keeps uid {euid}"),
+            });
+        }
+    }
+    let Some(gid) = gid else { return Ok(false) };
+    if user_namespace && gid != egid {
+        return Err(NeedsPrivilege {
+            what: format!("switching the child to gid {gid} with a private /dev/shm"),
+            capability: "CAP_SYS_ADMIN",
+            hint: format!("without it the child's user namespace maps only gid {egid}"),
+        });
+    }
+    let privileged = caller_has(CAP_SETGID) && !user_namespace;
+    let own = [gids.real, gids.effective, gids.saved].iter().any(|id| id.as_raw() == gid);
+    if !own && !privileged {
+        return Err(NeedsPrivilege {
+            what: format!("switching the child to gid {gid}"),
+            capability: "CAP_SETGID",
+            hint: format!("run as root, or set no gid and the child keeps gid {egid}"),
+        });
+    }
+    if privileged {
+        return Ok(true);
+    }
+    let extra: Vec<String> =
+        getgroups().map_err(io)?.iter().map(|g| g.as_raw()).filter(|&g| g != gid).map(|g| g.to_string()).collect();
+    if !extra.is_empty() {
+        return Err(NeedsPrivilege {
+            what: format!("dropping the supplementary groups {} of this process", extra.join(", ")),
+            capability: "CAP_SETGID",
+            hint: "run as root, or set no gid and the child keeps them".into(),
+        });
+    }
+    Ok(false)
+}
+
 /// Switch to `gid`/`uid` (when set) and keep only the capabilities in `keep`,
 /// in every set; errors are errno values for the spawn-error report.
+/// `drop_groups`: empty the supplementary groups with the gid switch (see
+/// [`check_switch`]).
 pub(crate) fn drop_privileges(
     keep: u64,
     uid: Option<u32>,
     gid: Option<u32>,
+    drop_groups: bool,
 ) -> Result<(), (crate::error::SpawnStage, i32)> {
     use crate::error::SpawnStage::{Capabilities, Credentials};
     let caps = current_caps().map_err(|e| (Capabilities, e))?;
@@ -124,7 +192,7 @@ pub(crate) fn drop_privileges(
     if let Some(gid) = gid {
         // SAFETY: the raw syscall with a count of 0 reads no list; it changes
         // only this task's credentials (no glibc set-ID broadcast).
-        if unsafe { libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<libc::gid_t>()) } < 0 {
+        if drop_groups && unsafe { libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<libc::gid_t>()) } < 0 {
             return Err((Credentials, errno()));
         }
         // SAFETY: the raw syscall takes three integers and changes only this

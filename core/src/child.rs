@@ -13,6 +13,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 use crate::error::{Result, SandlockError};
 use crate::output::{Capture, Feed};
 use crate::policy_fn::{Event, FlagLog};
+use crate::private_tmp::PrivateTmp;
 use crate::seccomp::supervisor::Supervisor;
 use crate::status::{ExitStatus, HandlerKill, RunOutput};
 
@@ -33,6 +34,8 @@ pub struct Child {
     /// Keeps this child's entry in the timer alive.
     timeout: Option<Arc<dyn crate::timer::Due>>,
     flagged: Option<FlagLog>,
+    /// Removed once the group is gone.
+    private_tmp: Option<PrivateTmp>,
 }
 
 /// Reads the events a `policy_fn` flagged in a spawned child's run; take
@@ -126,8 +129,18 @@ impl Child {
     ) -> Result<Child> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let group = GroupSignal { pid, state: Arc::default() };
-        let mut child =
-            Child { pid, pidfd, supervisor, deadline, status: None, handler_kill: None, group, timeout: None, flagged };
+        let mut child = Child {
+            pid,
+            pidfd,
+            supervisor,
+            deadline,
+            status: None,
+            handler_kill: None,
+            group,
+            timeout: None,
+            flagged,
+            private_tmp: None,
+        };
         if let (Some(deadline), true) = (deadline, timer) {
             let timeout: Arc<dyn crate::timer::Due> = Arc::new(Timeout(child.group.clone()));
             // On failure `child` is dropped, which kills and reaps the sandbox.
@@ -136,6 +149,12 @@ impl Child {
             child.timeout = Some(timeout);
         }
         Ok(child)
+    }
+
+    /// The run's private temporary directory, removed when it is reaped.
+    pub(crate) fn with_private_tmp(mut self, tmp: Option<PrivateTmp>) -> Child {
+        self.private_tmp = tmp;
+        self
     }
 
     /// Process id of the sandboxed program, which is also its process group.
@@ -298,6 +317,8 @@ impl Child {
         }
         let status = ExitStatus::from_wait_status(raw);
         self.status = Some(status);
+        // The group was killed above: nothing of the run writes there now.
+        drop(self.private_tmp.take());
         if let Some(supervisor) = self.supervisor.take() {
             self.handler_kill = supervisor.stop();
         }

@@ -51,21 +51,43 @@ impl Group {
 }
 
 /// What the ruleset grants, in plain terms.
-pub(crate) struct Rules<'a> {
+#[derive(Debug, Clone)]
+pub(crate) struct Rules {
     /// Paths the child may read and execute.
-    pub read: &'a [PathBuf],
+    pub read: Vec<PathBuf>,
     /// Paths the child may do everything in.
-    pub write: &'a [PathBuf],
-    pub bind_tcp: &'a [u16],
-    pub connect_tcp: &'a [u16],
+    pub write: Vec<PathBuf>,
+    pub bind_tcp: Vec<u16>,
+    pub connect_tcp: Vec<u16>,
     /// Abstract UNIX sockets and signals stay inside the sandbox.
     pub scope_ipc: bool,
+    /// The standard devices are readable and writable (see `devices`).
+    pub std_devices: bool,
     /// Enforce what this kernel can and leave out the rest.
     pub best_effort: bool,
 }
 
-/// Create the ruleset fd, or `None` when best effort found no Landlock.
-pub(crate) fn build(rules: &Rules<'_>) -> Result<Option<OwnedFd>> {
+/// A created ruleset, and the inodes of its rules that grant execution.
+#[derive(Debug)]
+pub(crate) struct Built {
+    pub fd: OwnedFd,
+    /// (device, inode) of each path a rule lets the child execute below:
+    /// Landlock decides on the inodes of the resolved path, from the file
+    /// up to the root, so the exec check walks the same ones.
+    pub exec_roots: Vec<(u64, u64)>,
+}
+
+/// The file-system rights a write rule grants, as this kernel's Landlock
+/// handles them: the bits a rule added to the ruleset later (by the child,
+/// on the private `/dev/shm` it mounts) may carry.
+pub(crate) fn write_access_bits() -> u64 {
+    let kernel = ABI::from(crate::kernel::KernelFeatures::get().landlock_abi);
+    (AccessFs::from_all(TARGET) & AccessFs::from_all(kernel)).bits()
+}
+
+/// Create the ruleset of `rules` plus `extra_write` (paths of this run
+/// only), or `None` when best effort found no Landlock.
+pub(crate) fn build(rules: &Rules, extra_write: &[&Path]) -> Result<Option<Built>> {
     // Each group the policy asks for is one it needs. The groups are asked
     // for in the order of the ABIs that bring them, so an older kernel is
     // told about the first group it lacks.
@@ -87,45 +109,73 @@ pub(crate) fn build(rules: &Rules<'_>) -> Result<Option<OwnedFd>> {
     }
     let landlock = |e: RulesetError| SandlockError::Unsupported { feature: "Landlock", reason: e.to_string() };
     let mut created = ruleset.create().map_err(landlock)?;
-    for (paths, access) in [(rules.read, AccessFs::from_read(TARGET)), (rules.write, AccessFs::from_all(TARGET))] {
-        for path in paths {
-            created = add_path_rule(created, path, access)?;
+    let mut exec_roots = Vec::new();
+    let write = rules.write.iter().map(PathBuf::as_path).chain(extra_write.iter().copied());
+    let paths = rules.read.iter().map(|p| (p.as_path(), AccessFs::from_read(TARGET)));
+    for (path, access) in paths.chain(write.map(|p| (p, AccessFs::from_all(TARGET)))) {
+        let (next, root) = add_path_rule(created, path, access)?;
+        created = next;
+        exec_roots.extend(root);
+    }
+    if rules.std_devices {
+        for device in &crate::devices::STANDARD {
+            created = add_device_rule(created, device)?;
         }
     }
-    for &port in rules.connect_tcp {
+    for &port in &rules.connect_tcp {
         created = created.add_rule(NetPort::new(port, AccessNet::ConnectTcp)).map_err(|e| TCP.unsupported(e))?;
     }
-    for &port in rules.bind_tcp {
+    for &port in &rules.bind_tcp {
         created = created.add_rule(NetPort::new(port, AccessNet::BindTcp)).map_err(|e| TCP.unsupported(e))?;
     }
-    Ok(created.into())
+    let fd: Option<OwnedFd> = created.into();
+    Ok(fd.map(|fd| Built { fd, exec_roots }))
 }
 
-fn add_path_rule(created: RulesetCreated, path: &Path, access: BitFlags<AccessFs>) -> Result<RulesetCreated> {
+/// Add the rule for `path`; returns the ruleset and the (device, inode)
+/// the rule is on, unless it made none.
+fn add_path_rule(
+    created: RulesetCreated,
+    path: &Path,
+    access: BitFlags<AccessFs>,
+) -> Result<(RulesetCreated, Option<(u64, u64)>)> {
     let not_found = |source| SandlockError::PathNotFound { path: path.to_path_buf(), source };
     let fd = PathFd::new(path).map_err(|e| not_found(std::io::Error::other(e.to_string())))?;
-    let (is_dir, on_procfs) = inspect(fd.as_fd()).map_err(not_found)?;
+    let (is_dir, on_procfs, inode) = inspect(fd.as_fd()).map_err(not_found)?;
     // The rule is what this fd names, resolved in the caller's process:
     // on procfs that is the caller's /proc (`/proc/self`, `/dev/fd`), so
     // procfs is never granted through Landlock, whatever the path became
     // since the policy's paths were checked. The procfs built-in serves it
     // instead.
     if on_procfs {
-        return Ok(created);
+        return Ok((created, None));
     }
     // Directory-only rights are invalid on a file rule.
     let access = if is_dir { access } else { access & AccessFs::from_file(TARGET) };
-    created.add_rule(PathBeneath::new(fd, access)).map_err(|e| SandlockError::Unsupported {
+    let created = created.add_rule(PathBeneath::new(fd, access)).map_err(|e| SandlockError::Unsupported {
         feature: "Landlock path rule",
         reason: format!("{}: {e}", path.display()),
+    })?;
+    Ok((created, Some(inode)))
+}
+
+/// Read and write (no ioctl, no execution) on `device`, when its path is
+/// that device; anything else there gets no rule.
+fn add_device_rule(created: RulesetCreated, device: &crate::devices::Device) -> Result<RulesetCreated> {
+    let Ok(fd) = PathFd::new(device.path) else { return Ok(created) };
+    if !device.is(fd.as_fd()) {
+        return Ok(created);
+    }
+    created.add_rule(PathBeneath::new(fd, AccessFs::ReadFile | AccessFs::WriteFile)).map_err(|e| {
+        SandlockError::Unsupported { feature: "Landlock path rule", reason: format!("{}: {e}", device.path) }
     })
 }
 
-/// (is a directory, is on procfs) of an open fd.
-fn inspect(fd: BorrowedFd<'_>) -> std::io::Result<(bool, bool)> {
+/// (is a directory, is on procfs, (device, inode)) of an open fd.
+fn inspect(fd: BorrowedFd<'_>) -> std::io::Result<(bool, bool, (u64, u64))> {
     let st = fstat(fd.as_raw_fd())?;
     let on_procfs = fstatfs(fd)?.filesystem_type() == PROC_SUPER_MAGIC;
-    Ok((st.st_mode & libc::S_IFMT == libc::S_IFDIR, on_procfs))
+    Ok((st.st_mode & libc::S_IFMT == libc::S_IFDIR, on_procfs, (st.st_dev, st.st_ino)))
 }
 
 #[cfg(test)]
@@ -136,7 +186,8 @@ mod tests {
     fn procfs_fds_are_recognised_whatever_the_path() {
         for (path, procfs) in [("/proc/self", true), ("/proc", true), ("/usr", false)] {
             let fd = PathFd::new(path).unwrap();
-            assert_eq!(inspect(fd.as_fd()).unwrap(), (true, procfs), "{path}");
+            let (is_dir, on_procfs, _) = inspect(fd.as_fd()).unwrap();
+            assert_eq!((is_dir, on_procfs), (true, procfs), "{path}");
         }
     }
 }

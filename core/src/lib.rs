@@ -16,18 +16,24 @@ mod caps;
 mod child;
 mod deferred;
 pub mod deny;
+mod devices;
 mod error;
+mod exec_check;
 mod handler;
 mod handoff;
 mod kernel;
 mod landlock_rules;
+mod loader;
 mod mem;
 mod memfd;
 mod notif;
 mod output;
+mod per_run;
 mod pidfd;
 mod policy;
 pub mod policy_fn;
+mod private_shm;
+mod private_tmp;
 mod proc_paths;
 mod procs;
 mod sandbox;
@@ -40,9 +46,10 @@ mod timer;
 
 pub use child::{Child, FlaggedReader, GroupSignal};
 pub use deferred::DeferredReply;
-pub use error::{Result, SandlockError, SpawnStage};
+pub use error::{ExecDenial, ExecFile, ExecProblem, Result, SandlockError, SpawnStage};
 pub use handler::{AsyncHandler, Handler, HandlerCtx, HandlerError, HandlerFuture, HandlerResult};
 pub use kernel::KernelFeatures;
+pub use loader::load_paths;
 pub use mem::MemoryError;
 pub use notif::{ExceptionPolicy, InjectFlags, NotifAction, Notification};
 pub use policy::{
@@ -53,3 +60,18 @@ pub use policy_fn::{Category, Control, Decision, Destination, Detail, Event, Net
 pub use sandbox::{Sandbox, Stdio, StdioOverrides};
 pub use status::{ExitStatus, HandlerKill, RunOutput};
 pub use syscall::{Syscall, NATIVE_AUDIT_ARCH};
+
+/// The `libc` crate this crate is built with, so that handlers reach errno
+/// values (`libc::EACCES`) and syscall numbers (`libc::SYS_openat`) without
+/// a dependency of their own: `use sandlock_core::libc;`.
+pub use libc;
+
+/// The README's Rust example, built and run by `cargo test` as written.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
+
+/// The Rust programs of docs/recipes.md, built and run by `cargo test`.
+#[doc = include_str!("../../docs/recipes.md")]
+#[cfg(doctest)]
+pub struct RecipeExamples;

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::error::{Result, SandlockError};
 use crate::kernel::KernelFeatures;
 use crate::landlock_rules::{self, Rules};
+use crate::private_shm::Privilege;
 use crate::proc_paths::{proc_relation, rule_paths, ProcRelation};
 use crate::syscall::Syscall;
 
@@ -49,12 +50,19 @@ pub struct Policy {
     /// there) and applied by every run; `None` when best effort found no
     /// Landlock.
     pub(crate) landlock: Option<Arc<OwnedFd>>,
+    /// What the ruleset was made of, for runs that need one of their own
+    /// (a private temporary directory, a private `/dev/shm`).
+    pub(crate) rules: Arc<Rules>,
+    /// The inodes below which the ruleset lets the child execute (see
+    /// `exec_check`); empty without Landlock.
+    pub(crate) exec_roots: Arc<Vec<(u64, u64)>>,
     /// Some grant reaches into `/proc`: the procfs built-in runs.
     pub(crate) proc_granted: bool,
     pub(crate) net_bind_tcp: Vec<u16>,
     /// What the ruleset holds, for the supervisor's own checks on the
     /// child's behalf (`policy_fn` makes connects, and must know which
-    /// files the child may write).
+    /// files the child may write: the write rules, the standard devices,
+    /// and where private temporary directories and `/dev/shm` are).
     pub(crate) net_connect_tcp: Vec<u16>,
     pub(crate) write_paths: Vec<PathBuf>,
     pub(crate) scope_ipc: bool,
@@ -75,6 +83,13 @@ pub struct Policy {
     pub(crate) private_ipc: bool,
     pub(crate) private_network: bool,
     pub(crate) handler_grace: Duration,
+    /// Each run gets a temporary directory of its own (`TMPDIR`).
+    pub(crate) private_tmp: bool,
+    /// Each run gets a `/dev/shm` of its own, made this way.
+    pub(crate) private_shm: Option<Privilege>,
+    /// The gid switch also empties the supplementary groups (see
+    /// `caps::check_switch`).
+    pub(crate) drop_groups: bool,
 }
 
 impl Policy {
@@ -106,6 +121,11 @@ impl Policy {
     pub fn handler_grace(&self) -> Duration {
         self.handler_grace
     }
+
+    /// The size of a private `/dev/shm`: `max_memory`, or 64 MiB.
+    pub(crate) fn shm_size(&self) -> u64 {
+        self.max_memory.unwrap_or(crate::private_shm::DEFAULT_SIZE)
+    }
 }
 
 /// Collects a policy; [`PolicyBuilder::build`] validates it.
@@ -135,6 +155,9 @@ pub struct PolicyBuilder {
     private_ipc: bool,
     private_network: bool,
     handler_grace: Duration,
+    std_devices: bool,
+    private_tmp: bool,
+    private_shm: bool,
 }
 
 /// Default of [`PolicyBuilder::handler_grace`].
@@ -167,6 +190,9 @@ impl Default for PolicyBuilder {
             private_ipc: false,
             private_network: false,
             handler_grace: DEFAULT_HANDLER_GRACE,
+            std_devices: true,
+            private_tmp: false,
+            private_shm: false,
         }
     }
 }
@@ -293,7 +319,10 @@ impl PolicyBuilder {
         self
     }
 
-    /// Working directory of the child.
+    /// Working directory of the child (absolute). Without one the child
+    /// starts in the caller's working directory, which it can use only if a
+    /// rule grants it; relative program paths and arguments are resolved
+    /// from the child's working directory.
     pub fn cwd(mut self, path: impl AsRef<Path>) -> Self {
         self.cwd = Some(path.as_ref().to_path_buf());
         self
@@ -363,6 +392,43 @@ impl PolicyBuilder {
         self
     }
 
+    /// Let the child read and write the standard devices `/dev/null`,
+    /// `/dev/zero`, `/dev/full`, `/dev/random` and `/dev/urandom` (on by
+    /// default): no `ioctl` on them, and each only when its path is that
+    /// kernel device. Off, the child opens no device it is not granted.
+    pub fn std_devices(mut self, on: bool) -> Self {
+        self.std_devices = on;
+        self
+    }
+
+    /// Give each run a temporary directory of its own: created fresh
+    /// under the caller's temporary directory (`TMPDIR`, else `/tmp`) with
+    /// mode 0700, owned by the child's uid and gid, writable by the child
+    /// alone, named by `TMPDIR` in its environment (replacing a `TMPDIR`
+    /// the policy sets), and removed with everything in it when the run's
+    /// process group is gone — also when the run fails.
+    pub fn private_tmp(mut self, on: bool) -> Self {
+        self.private_tmp = on;
+        self
+    }
+
+    /// Give each run a `/dev/shm` of its own, for POSIX shared memory and
+    /// semaphores among its processes (Python's `multiprocessing` needs
+    /// it): a fresh tmpfs of `max_memory` bytes (64 MiB without it) in a
+    /// private mount namespace, which hides the host's `/dev/shm` objects.
+    /// With `CAP_SYS_ADMIN` in the caller it costs a mount namespace;
+    /// without it the child first enters a user namespace of its own
+    /// mapping only the caller's uid and gid (then the child runs as the
+    /// caller's uid). A kernel that allows neither fails the build with
+    /// `Unsupported`, or under best effort runs without `/dev/shm`. A run
+    /// with a `policy_fn` watching [`Category::PATHS`](crate::Category::PATHS)
+    /// fails with `InvalidArgument` (its path guard opens files in the
+    /// caller's mount namespace). See docs/threat-model.md.
+    pub fn private_shm(mut self, on: bool) -> Self {
+        self.private_shm = on;
+        self
+    }
+
     pub fn build(&self) -> Result<Policy> {
         for path in self.fs_read.iter().chain(&self.fs_write) {
             check_path(path)?;
@@ -404,23 +470,43 @@ impl PolicyBuilder {
         let proc_granted =
             self.fs_read.iter().chain(&self.fs_write).any(|p| proc_relation(p) != ProcRelation::Unrelated);
         let namespaces = self.namespaces_available()?;
+        let private_shm = if self.private_shm { crate::private_shm::privilege(self.best_effort)? } else { None };
+        let user_namespace = private_shm == Some(Privilege::UserNamespace);
+        let drop_groups = crate::caps::check_switch(self.uid, self.gid, user_namespace)?;
         // Grants into `/proc` are left out and ancestors of `/proc` split:
         // the procfs built-in serves it (see `proc_paths`).
-        let landlock = landlock_rules::build(&Rules {
-            read: &rule_paths(&self.fs_read, proc_granted),
-            write: &rule_paths(&self.fs_write, proc_granted),
-            bind_tcp: &self.net_bind_tcp,
-            connect_tcp: &self.net_connect_tcp,
+        let rules = Rules {
+            read: rule_paths(&self.fs_read, proc_granted),
+            write: rule_paths(&self.fs_write, proc_granted),
+            bind_tcp: self.net_bind_tcp.clone(),
+            connect_tcp: self.net_connect_tcp.clone(),
             scope_ipc: self.scope_ipc,
+            std_devices: self.std_devices,
             best_effort: self.best_effort,
-        })?;
+        };
+        let (landlock, exec_roots) = match landlock_rules::build(&rules, &[])? {
+            Some(built) => (Some(Arc::new(built.fd)), built.exec_roots),
+            None => (None, Vec::new()),
+        };
         KernelFeatures::get().require_user_notif(self.best_effort)?;
+        let mut write_paths = self.fs_write.clone();
+        if self.std_devices {
+            write_paths.extend(crate::devices::STANDARD.iter().map(|d| PathBuf::from(d.path)));
+        }
+        if self.private_tmp {
+            write_paths.push(std::env::temp_dir());
+        }
+        if private_shm.is_some() {
+            write_paths.push(PathBuf::from("/dev/shm"));
+        }
         Ok(Policy {
-            landlock: landlock.map(Arc::new),
+            landlock,
+            rules: Arc::new(rules),
+            exec_roots: Arc::new(exec_roots),
             proc_granted,
             net_bind_tcp: self.net_bind_tcp.clone(),
             net_connect_tcp: self.net_connect_tcp.clone(),
-            write_paths: self.fs_write.clone(),
+            write_paths,
             scope_ipc: self.scope_ipc,
             syscalls,
             allow_netlink: self.allow_netlink,
@@ -439,6 +525,9 @@ impl PolicyBuilder {
             private_ipc: self.private_ipc && namespaces,
             private_network: self.private_network && namespaces,
             handler_grace: self.handler_grace,
+            private_tmp: self.private_tmp,
+            private_shm,
+            drop_groups,
         })
     }
 

@@ -11,10 +11,12 @@ use crate::builtins;
 use crate::child::{Child, Streams};
 use crate::deny::{default_deny_numbers, host_ipc_deny_numbers, root_child_deny_numbers};
 use crate::error::{Result, SandlockError};
+use crate::exec_check::{self, ChildIdentity};
 use crate::handler::{AsyncAdapter, AsyncHandler, Handler, WithPolicy};
 use crate::notif::Bounds;
 use crate::notif::ExceptionPolicy;
 use crate::output::{Capture, Feed};
+use crate::per_run::PerRun;
 use crate::policy::{Policy, Stdin, SyscallRules};
 use crate::policy_fn::{
     category_of, Category, PathGuard, PolicyFn, PolicyFnHandler, PolicyFnOptions, PolicyFnSpec, Traps,
@@ -59,7 +61,8 @@ impl Sandbox {
         })
     }
 
-    /// A label for this sandbox (reported in errors and logs).
+    /// A label for this sandbox: every error of its runs says
+    /// `run "NAME": ...` ([`SandlockError::InRun`]).
     pub fn with_name(mut self, name: impl Into<String>) -> Sandbox {
         self.name = Some(name.into());
         self
@@ -223,13 +226,16 @@ impl Sandbox {
             Ok(stdio.stdout.map_or(StdioMode::Pipe, Into::into)),
             Ok(stdio.stderr.map_or(StdioMode::Pipe, Into::into)),
         ];
-        let (child, started) = self.launch(argv, collect_modes(modes)?, false)?;
-        let streams = Streams {
-            stdin: Feed::new(started.stdin, bytes),
-            stdout: Capture::new(started.stdout, self.policy.max_output),
-            stderr: Capture::new(started.stderr, self.policy.max_output),
+        let run = || {
+            let (child, started) = self.launch(argv, collect_modes(modes)?, false)?;
+            let streams = Streams {
+                stdin: Feed::new(started.stdin, bytes),
+                stdout: Capture::new(started.stdout, self.policy.max_output),
+                stderr: Capture::new(started.stderr, self.policy.max_output),
+            };
+            child.wait_with_output(streams)
         };
-        child.wait_with_output(streams)
+        run().map_err(|e| e.in_run(self.name()))
     }
 
     /// Run to completion with the caller's stdin, stdout and stderr (the
@@ -242,8 +248,11 @@ impl Sandbox {
     pub fn run_interactive_with<S: AsRef<OsStr>>(&self, argv: &[S], stdio: StdioOverrides) -> Result<ExitStatus> {
         let inherit = |s: Option<Stdio>| s.map_or(StdioMode::Inherit, Into::into);
         let modes = [inherit(stdio.stdin), inherit(stdio.stdout), inherit(stdio.stderr)];
-        let (mut child, _pipes) = self.launch(argv, modes, false)?;
-        child.wait()
+        let run = || {
+            let (mut child, _pipes) = self.launch(argv, modes, false)?;
+            child.wait()
+        };
+        run().map_err(|e| e.in_run(self.name()))
     }
 
     /// Start the program with the caller's stdout and stderr and return at
@@ -259,8 +268,8 @@ impl Sandbox {
             Ok(stdio.stdout.map_or(StdioMode::Inherit, Into::into)),
             Ok(stdio.stderr.map_or(StdioMode::Inherit, Into::into)),
         ];
-        let (child, _pipes) = self.launch(argv, collect_modes(modes)?, true)?;
-        Ok(child)
+        let spawn = || -> Result<Child> { Ok(self.launch(argv, collect_modes(modes)?, true)?.0) };
+        spawn().map_err(|e| e.in_run(self.name()))
     }
 
     /// The child's stdin as the policy says; bytes need a run that feeds them.
@@ -283,11 +292,14 @@ impl Sandbox {
             return Err(SandlockError::HandlerOnDeniedSyscall { name: syscall.name(), nr: syscall.nr(), list });
         }
         let argv: Vec<OsString> = argv.iter().map(|a| a.as_ref().to_os_string()).collect();
+        self.check_path_guard()?;
+        let mut per_run = PerRun::prepare(&self.policy)?;
         let builtins = builtins::for_policy(&self.policy, self.policy_fn.is_none());
         let (policy_fn, traps) = match &self.policy_fn {
             Some(spec) => {
                 let (traps, static_errno) = self.policy_fn_traps(spec);
-                (Some(Arc::new(PolicyFnHandler::new(spec, &self.policy, static_errno)?)), traps)
+                let handler = PolicyFnHandler::new(spec, &self.policy, static_errno, per_run.landlock.clone())?;
+                (Some(Arc::new(handler)), traps)
             }
             None => (None, Traps { first: Vec::new(), last: Vec::new() }),
         };
@@ -315,18 +327,21 @@ impl Sandbox {
         );
         let plan = SpawnPlan::new(PlanInput {
             argv: &argv,
-            env: &self.policy.env,
+            env: &per_run.env,
             cwd: self.policy.cwd.as_deref(),
             max_memory: self.policy.max_memory,
             max_open_files: self.policy.max_open_files,
             keep_caps: crate::caps::mask(&self.policy.keep_capabilities),
             uid: self.policy.uid,
             gid: self.policy.gid,
-            landlock: self.policy.landlock.clone(),
+            landlock: per_run.landlock.clone(),
             filter,
             notify,
             namespaces: self.namespace_flags(),
+            shm: per_run.shm.take(),
+            drop_groups: self.policy.drop_groups,
         })?;
+        exec_check::before_fork(plan.program(), self.policy.cwd.as_deref(), &per_run.exec_rules())?;
         let mut started = spawn::start(&plan, stdio)?;
         let supervisor = match started.listener.take() {
             Some(listener) => {
@@ -351,7 +366,12 @@ impl Sandbox {
             if let Some(supervisor) = supervisor {
                 supervisor.stop();
             }
-            return Err(e);
+            return Err(exec_check::after_refusal(
+                e,
+                plan.program(),
+                self.policy.cwd.as_deref(),
+                &self.child_identity(),
+            ));
         }
         let pipes = Pipes { stdin: started.stdin.take(), stdout: started.stdout.take(), stderr: started.stderr.take() };
         let flagged = policy_fn.map(|handler| {
@@ -359,7 +379,36 @@ impl Sandbox {
             handler.flag_log()
         });
         let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout, timer, flagged)?;
-        Ok((child, pipes))
+        Ok((child.with_private_tmp(per_run.tmp), pipes))
+    }
+
+    /// The path guard of a `policy_fn` opens files in the caller's mount
+    /// namespace, where a private `/dev/shm` is not.
+    fn check_path_guard(&self) -> Result<()> {
+        let paths = self.policy_fn.as_ref().is_some_and(|spec| spec.options.categories.contains(Category::PATHS));
+        if paths && self.policy.private_shm.is_some() {
+            return Err(SandlockError::InvalidArgument {
+                what: "policy_fn",
+                reason: "Category::PATHS cannot be combined with private_shm: the path guard opens files in the \
+                         caller's mount namespace, which has no private /dev/shm"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Who the child runs as, for explaining a refused exec.
+    fn child_identity(&self) -> ChildIdentity {
+        let groups = if self.policy.gid.is_some() && self.policy.drop_groups {
+            Vec::new()
+        } else {
+            nix::unistd::getgroups().map(|g| g.iter().map(|g| g.as_raw()).collect()).unwrap_or_default()
+        };
+        ChildIdentity {
+            uid: self.policy.uid.unwrap_or_else(|| nix::unistd::geteuid().as_raw()),
+            gid: self.policy.gid.unwrap_or_else(|| nix::unistd::getegid().as_raw()),
+            groups,
+        }
     }
 
     /// The child keeps uid 0 (the caller is root and the policy sets no uid).

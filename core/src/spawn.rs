@@ -32,6 +32,7 @@ use nix::unistd::{access, pipe2, read, setpgid, AccessFlags, Pid};
 
 use crate::error::{Result, SandlockError, SpawnStage};
 use crate::handoff::Handoff;
+use crate::private_shm::ShmPlan;
 use crate::seccomp::bpf;
 
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
@@ -64,6 +65,9 @@ pub(crate) struct SpawnPlan {
     notify: bool,
     /// `CLONE_NEW*` flags to unshare (needs CAP_SYS_ADMIN, kept until then).
     namespaces: libc::c_int,
+    /// A private `/dev/shm` to mount right after unsharing.
+    shm: Option<ShmPlan>,
+    drop_groups: bool,
 }
 
 pub(crate) struct PlanInput<'a> {
@@ -79,6 +83,8 @@ pub(crate) struct PlanInput<'a> {
     pub filter: std::sync::Arc<Vec<libc::sock_filter>>,
     pub notify: bool,
     pub namespaces: libc::c_int,
+    pub shm: Option<ShmPlan>,
+    pub drop_groups: bool,
 }
 
 fn cstring(what: &'static str, bytes: &[u8]) -> Result<CString> {
@@ -134,8 +140,15 @@ impl SpawnPlan {
             landlock: input.landlock,
             filter: input.filter,
             notify: input.notify,
-            namespaces: input.namespaces,
+            namespaces: input.namespaces | input.shm.as_ref().map_or(0, ShmPlan::namespaces),
+            shm: input.shm,
+            drop_groups: input.drop_groups,
         })
+    }
+
+    /// The path the child executes.
+    pub(crate) fn program(&self) -> &Path {
+        Path::new(OsStr::from_bytes(self.program.as_bytes()))
     }
 }
 
@@ -520,6 +533,9 @@ fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<Never, (Spaw
         if plan.namespaces & libc::CLONE_NEWNET != 0 {
             loopback_up().map_err(|e| (Namespaces, e))?;
         }
+        if let Some(shm) = &plan.shm {
+            shm.enter(plan.landlock.as_ref().map(|fd| fd.as_raw_fd()))?;
+        }
     }
     if let Some(cwd) = &plan.cwd {
         sys!(WorkingDirectory, libc::SYS_chdir, cwd.as_ptr())?;
@@ -535,7 +551,7 @@ fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<Never, (Spaw
             std::ptr::null_mut::<libc::rlimit>()
         )?;
     }
-    crate::caps::drop_privileges(plan.keep_caps, plan.uid, plan.gid)?;
+    crate::caps::drop_privileges(plan.keep_caps, plan.uid, plan.gid, plan.drop_groups)?;
     // prctl refuses unused arguments that are not zero.
     sys!(
         NoNewPrivs,

@@ -4,17 +4,16 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs;
 use std::net::TcpListener;
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{policy, probe, program, sandbox, sandbox_as, Identity, TempDir};
-use sandlock_core::{
-    ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError, SpawnStage, Stdin, Syscall,
-};
+use sandlock_core::{ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError, Stdin, Syscall};
 
 const SIGSYS: i32 = 31;
 const SIGKILL: i32 = 9;
@@ -114,6 +113,172 @@ fn hardlink_to_a_file_outside_is_denied() {
         assert_eq!(probe(&sandbox, "fs", &escape), "EXDEV\n", "{id}");
         assert!(!writable.path().join("alias").exists(), "{id}");
         assert_eq!(probe(&sandbox, "fs", &["link", &writable.file("own"), &writable.file("own2")]), "ok\n", "{id}");
+    }
+}
+
+#[test]
+fn standard_devices_are_usable_and_no_other_device_is() {
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        for device in ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"] {
+            assert_eq!(probe(&sandbox, "fs", &["read", device]), "ok\n", "{id}: reading {device}");
+        }
+        for device in ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"] {
+            assert_eq!(probe(&sandbox, "fs", &["write", device]), "ok\n", "{id}: writing {device}");
+        }
+        // The device's own answer: the open was allowed.
+        assert_eq!(probe(&sandbox, "fs", &["write", "/dev/full"]), "ENOSPC\n", "{id}");
+        // No ioctl on them, and no other device (kmsg is readable by any uid).
+        assert_eq!(probe(&sandbox, "fs", &["entropy", "/dev/urandom"]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["read", "/dev/kmsg"]), "EACCES\n", "{id}");
+        assert_eq!(probe(&sandbox, "fs", &["write", "/dev/kmsg"]), "EACCES\n", "{id}");
+        // Turned off, even /dev/null is out of reach.
+        let without = sandbox_as(id, policy().std_devices(false));
+        assert_eq!(probe(&without, "fs", &["write", "/dev/null"]), "EACCES\n", "{id}");
+        assert_eq!(probe(&without, "fs", &["read", "/dev/urandom"]), "EACCES\n", "{id}");
+    }
+}
+
+/// An object in the host's `/dev/shm`, as another program's POSIX shared
+/// memory (`shm_open` name `/NAME`); removed on drop.
+struct HostShm {
+    name: String,
+}
+
+impl HostShm {
+    fn new(tag: &str, mode: u32) -> HostShm {
+        use std::os::unix::fs::PermissionsExt;
+        let shm = HostShm { name: format!("sandlock-escape-{tag}-{}", std::process::id()) };
+        fs::write(shm.path(), "secret").unwrap();
+        fs::set_permissions(shm.path(), fs::Permissions::from_mode(mode)).unwrap();
+        shm
+    }
+
+    fn path(&self) -> PathBuf {
+        PathBuf::from("/dev/shm").join(&self.name)
+    }
+
+    fn shm_name(&self) -> String {
+        format!("/{}", self.name)
+    }
+}
+
+impl Drop for HostShm {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(self.path());
+    }
+}
+
+/// Without `private_shm` no rule grants `/dev/shm`; with it the child gets
+/// a tmpfs of its own: the host's objects (world-writable ones included)
+/// are not there, what it creates never reaches the host, and the next run
+/// starts empty.
+#[test]
+fn private_shm_is_the_runs_own_and_hides_the_hosts_objects() {
+    for id in Identity::all() {
+        let host = HostShm::new(&format!("{}", id.uid()), 0o666);
+        let shared = sandbox_as(id, policy());
+        assert_eq!(probe(&shared, "ipc", &["shm_open", &host.shm_name()]), "EACCES\n", "{id}");
+        assert_eq!(probe(&shared, "ipc", &["sem_new", "/sandlock-escape-sem"]), "EACCES\n", "{id}");
+        let private = sandbox_as(id, policy().private_shm(true));
+        assert_eq!(probe(&private, "ipc", &["shm_open", &host.shm_name()]), "ENOENT\n", "{id}");
+        assert_eq!(fs::read_to_string(host.path()).unwrap(), "secret", "{id}");
+        assert_eq!(probe(&private, "ipc", &["sem_new", "/sandlock-escape-sem"]), "ok\n", "{id}");
+        let mine = format!("/dev/shm/sandlock-escape-mine-{}", std::process::id());
+        assert_eq!(probe(&private, "fs", &["write", &mine]), "ok\n", "{id}");
+        assert!(!PathBuf::from(&mine).exists(), "{id}: the child's object reached the host");
+        assert_eq!(probe(&private, "fs", &["read", &mine]), "ENOENT\n", "{id}: a second run saw the first's");
+        // The mount namespace grants nothing else: the rest is as before.
+        assert_eq!(probe(&private, "fs", &["write", "/dev/sandlock-escape"]), "EACCES\n", "{id}");
+        assert_eq!(probe(&private, "fs", &["write", "/etc/sandlock-escape"]), "EACCES\n", "{id}");
+    }
+}
+
+/// An unprivileged caller gets its private `/dev/shm` through a user
+/// namespace; the child keeps the caller's uid there, so it would own the
+/// caller's own objects in the host's `/dev/shm`: they must stay hidden.
+#[test]
+fn an_unprivileged_callers_private_shm_hides_its_own_objects() {
+    common::as_unprivileged_caller("an_unprivileged_callers_private_shm_hides_its_own_objects", &[], || {
+        let own = HostShm::new("own", 0o600);
+        let mine = format!("/dev/shm/sandlock-escape-mine-{}", std::process::id());
+        let policy = Policy::builder().fs_read(common::system_read_paths()).private_shm(true).build().unwrap();
+        // The user namespace gives the program no privilege: no namespace
+        // or mount of its own.
+        let script = format!(
+            "cat {} || echo hidden; echo x > {mine} && cat {mine}; id -u; unshare -r true || echo no-unshare; \
+             mount -t tmpfs none /tmp || echo no-mount",
+            own.path().display()
+        );
+        let out = sandlock_core::Sandbox::new(policy).unwrap().run(&["/bin/sh", "-c", &script]).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("hidden\nx\n{}\nno-unshare\nno-mount\n", common::NOBODY),
+            "{out:?}"
+        );
+        assert!(!PathBuf::from(&mine).exists(), "the child's object reached the host");
+        assert_eq!(fs::read_to_string(own.path()).unwrap(), "secret");
+    });
+}
+
+/// The first line a spawned `sh -c SCRIPT` prints; the child keeps running.
+fn spawn_and_read_line(sandbox: &sandlock_core::Sandbox, script: &str) -> (sandlock_core::Child, String) {
+    use std::io::BufRead;
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two new fds into `fds`.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: both fds are new and owned by nobody else.
+    let (read, write) = unsafe {
+        use std::os::fd::FromRawFd;
+        (fs::File::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1]))
+    };
+    let stdio = sandlock_core::StdioOverrides {
+        stdout: Some(sandlock_core::Stdio::Fd(write)),
+        stderr: Some(sandlock_core::Stdio::Null),
+        ..Default::default()
+    };
+    let child = sandbox.spawn_with(&["/bin/sh", "-c", script], stdio).unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(read).read_line(&mut line).unwrap();
+    (child, line.trim_end().to_string())
+}
+
+/// A run's private temporary directory is its alone: another run, even
+/// under the same uid, cannot read or write it, nor write next to it; and
+/// removing it follows no link the child left there.
+#[test]
+fn private_tmp_is_the_runs_alone_and_its_removal_follows_no_link() {
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy().private_tmp(true));
+        let (mut first, dir) =
+            spawn_and_read_line(&sandbox, r#"echo secret > "$TMPDIR/f" && echo "$TMPDIR" && exec sleep 30"#);
+        let dir = PathBuf::from(dir);
+        assert_eq!(dir.parent(), Some(std::env::temp_dir().as_path()), "{id}");
+        let file = dir.join("f");
+        let file = file.to_str().unwrap();
+        assert_eq!(probe(&sandbox, "fs", &["read", file]), "EACCES\n", "{id}: another run read it");
+        assert_eq!(probe(&sandbox, "fs", &["write", dir.join("g").to_str().unwrap()]), "EACCES\n", "{id}");
+        let beside = std::env::temp_dir().join(format!("sandlock-escape-beside-{}", std::process::id()));
+        assert_eq!(probe(&sandbox, "fs", &["write", beside.to_str().unwrap()]), "EACCES\n", "{id}");
+        assert!(!beside.exists(), "{id}");
+        first.kill().unwrap();
+        first.wait().unwrap();
+        assert!(!dir.exists(), "{id}: {} outlived its run", dir.display());
+
+        // Links to a host directory, and a directory the child shut (a
+        // uid-0 child may not chmod: the filter denies it).
+        let host = TempDir::new_public();
+        let kept = host.file_with_mode("kept", "host data", 0o644);
+        let script = format!(
+            r#"ln -s {0} "$TMPDIR/link" && ln -s {kept} "$TMPDIR/file" && mkdir "$TMPDIR/shut" && ln -s {0} "$TMPDIR/shut/link" ; chmod 000 "$TMPDIR/shut"; echo "$TMPDIR""#,
+            host.path().display()
+        );
+        let (mut second, dir) = spawn_and_read_line(&sandbox, &script);
+        assert_eq!(second.wait().unwrap(), ExitStatus::Exited(0), "{id}");
+        assert!(!PathBuf::from(&dir).exists(), "{id}: {dir} outlived its run");
+        assert_eq!(fs::read_to_string(&kept).unwrap(), "host data", "{id}");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(fs::metadata(host.path()).unwrap().permissions().mode() & 0o777, 0o755, "{id}");
     }
 }
 
@@ -376,18 +541,27 @@ fn a_missing_program_path_is_exec_not_found() {
 }
 
 #[test]
-fn a_program_outside_fs_read_fails_at_exec_with_eacces() {
+fn a_program_outside_fs_read_is_refused_before_the_fork_and_by_the_kernel() {
     for id in Identity::all() {
         // A public dir and a 0755 copy: any uid could run it but for Landlock.
         let hidden = TempDir::new_public();
         let copy = PathBuf::from(hidden.file("fds"));
-        fs::copy(program("fds"), &copy).unwrap();
-        match sandbox_as(id, policy()).run(&[&copy]) {
-            Err(SandlockError::Spawn { stage: SpawnStage::Exec, source }) => {
-                assert_eq!(source.raw_os_error(), Some(libc::EACCES), "{id}");
+        common::copy_executable(&program("fds"), &copy);
+        let sandbox = sandbox_as(id, policy());
+        match sandbox.run(&[&copy]) {
+            Err(SandlockError::ExecDenied { program, reason }) => {
+                assert_eq!(program, copy, "{id}");
+                assert_eq!(reason.problem, sandlock_core::ExecProblem::NoReadRule, "{id}");
             }
-            other => panic!("{id}: expected an exec failure, got {other:?}"),
+            other => panic!("{id}: expected ExecDenied, got {other:?}"),
         }
+        // The check only explains: a child that execs it anyway is refused
+        // by Landlock.
+        let out = sandbox
+            .run(&[OsStr::new("/bin/sh"), OsStr::new("-c"), OsStr::new("exec \"$0\""), copy.as_os_str()])
+            .unwrap();
+        assert_eq!(out.status, ExitStatus::Exited(126), "{id}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Permission denied"), "{id}: {out:?}");
     }
 }
 
@@ -410,7 +584,7 @@ fn invalid_policies_fail_to_build_with_typed_errors() {
         other => panic!("expected InvalidPort, got {other:?}"),
     }
     match Policy::builder().deny_syscalls(["no_such_syscall"]).build() {
-        Err(SandlockError::UnknownSyscallName { name }) => assert_eq!(name, "no_such_syscall"),
+        Err(SandlockError::UnknownSyscallName { name, suggestion: None }) => assert_eq!(name, "no_such_syscall"),
         other => panic!("expected UnknownSyscallName, got {other:?}"),
     }
     match Policy::builder().max_processes(0).build() {
@@ -589,7 +763,7 @@ fn setuid_programs_gain_no_privilege() {
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new_public();
     let id = dir.file("setuid-id");
-    fs::copy("/usr/bin/id", &id).unwrap();
+    common::copy_executable(Path::new("/usr/bin/id"), Path::new(&id));
     fs::set_permissions(&id, fs::Permissions::from_mode(0o4755)).unwrap();
     let sandbox = sandbox(policy().fs_read([dir.path()]).uid(65534).gid(65534));
     let out = sandbox.run(&[id.as_str(), "-u"]).unwrap();

@@ -292,7 +292,7 @@ fn syscall_constructors_reject_what_the_architecture_lacks() {
     assert!(matches!(Syscall::checked(-5), Err(SandlockError::UnknownSyscallNumber { nr: -5 })));
     assert!(matches!(Syscall::checked(100_000), Err(SandlockError::UnknownSyscallNumber { nr: 100_000 })));
     match Syscall::from_name("nope") {
-        Err(SandlockError::UnknownSyscallName { name }) => assert_eq!(name, "nope"),
+        Err(SandlockError::UnknownSyscallName { name, suggestion: None }) => assert_eq!(name, "nope"),
         other => panic!("expected UnknownSyscallName, got {other:?}"),
     }
 }

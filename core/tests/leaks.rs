@@ -29,21 +29,29 @@ fn continue_getppid(_: &HandlerCtx) -> HandlerResult {
     Ok(NotifAction::Continue)
 }
 
-fn expect_exec_eacces(result: sandlock_core::Result<sandlock_core::RunOutput>) {
+/// The kernel refused the exec in the forked child.
+fn expect_exec_failure(result: sandlock_core::Result<sandlock_core::RunOutput>) {
     match result {
         Err(SandlockError::Spawn { stage: SpawnStage::Exec, source }) => {
-            assert_eq!(source.raw_os_error(), Some(libc::EACCES));
+            assert_eq!(source.raw_os_error(), Some(libc::ENOEXEC));
         }
         other => panic!("expected an exec failure, got {other:?}"),
     }
 }
 
-/// Twelve runs that end in every way a run can end; `hidden_program` is a
-/// probe copied where the policy grants nothing.
-fn one_round(hidden_program: &Path) {
+/// The exec check refused the program before the fork.
+fn expect_exec_denied(result: sandlock_core::Result<sandlock_core::RunOutput>) {
+    assert!(matches!(result, Err(SandlockError::ExecDenied { .. })), "expected ExecDenied, got {result:?}");
+}
+
+/// Fourteen runs that end in every way a run can end; `hidden_program` is a
+/// probe copied where the policy grants nothing, `garbage` an executable
+/// file of no format the kernel knows, where the policy grants reading.
+fn one_round(hidden_program: &Path, garbage: &Path) {
     let getppid = Syscall::from_name("getppid").unwrap();
-    let plain = sandbox(policy());
-    let with_handler = sandbox(policy()).add_handler(getppid, continue_getppid);
+    let readable = garbage.parent().unwrap();
+    let plain = sandbox(policy().fs_read([readable]));
+    let with_handler = sandbox(policy().fs_read([readable])).add_handler(getppid, continue_getppid);
     let with_builtins = sandbox(policy().fs_read(["/proc"]).max_processes(8));
     let timed = sandbox(policy().timeout(Duration::from_millis(200)));
     let timed_with_handler =
@@ -63,9 +71,11 @@ fn one_round(hidden_program: &Path) {
         other => panic!("expected ExecNotFound, got {other:?}"),
     }
 
-    expect_exec_eacces(plain.run(&[hidden_program]));
+    expect_exec_denied(plain.run(&[hidden_program]));
+    expect_exec_denied(with_handler.run(&[hidden_program]));
+    expect_exec_failure(plain.run(&[garbage]));
     // The listener was already handed to a supervisor when exec failed.
-    expect_exec_eacces(with_handler.run(&[hidden_program]));
+    expect_exec_failure(with_handler.run(&[garbage]));
 
     let out = timed.run(&["sleep", "30"]).unwrap();
     assert!(out.timed_out);
@@ -98,14 +108,17 @@ fn one_round(hidden_program: &Path) {
 fn runs_leave_no_descriptors_children_or_threads_behind() {
     let hidden = TempDir::new();
     let hidden_program = PathBuf::from(hidden.file("fds"));
-    fs::copy(program("fds"), &hidden_program).unwrap();
+    common::copy_executable(&program("fds"), &hidden_program);
+    let readable = TempDir::new_public();
+    let garbage = readable.path().join("garbage");
+    common::write_executable(&garbage, "\x01\x02 not a program\n", 0o755);
     // The first round also creates what lives once per process: the
     // compiled probes and the procfs built-in's /proc descriptor.
-    one_round(&hidden_program);
+    one_round(&hidden_program, &garbage);
     let fds_before = entries("/proc/self/fd");
     let threads_before = entries("/proc/self/task");
-    one_round(&hidden_program);
-    one_round(&hidden_program);
+    one_round(&hidden_program, &garbage);
+    one_round(&hidden_program, &garbage);
     assert_eq!(entries("/proc/self/fd"), fds_before, "descriptors leaked");
     assert_eq!(entries("/proc/self/task"), threads_before, "threads leaked");
     assert!(has_no_children(), "a child process was left behind");

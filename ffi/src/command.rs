@@ -110,7 +110,8 @@ impl sandlock_command_t {
 
     /// The verb's outcome once its handlers are freed: a run error wins over
     /// a `ud_drop` panic, which wins over success. The sandbox goes first: it
-    /// holds references to the handlers.
+    /// holds references to the handlers. A run error already names the run
+    /// (the sandbox has the command's name).
     fn finish<T>(
         &self,
         sandbox: Sandbox,
@@ -119,7 +120,7 @@ impl sandlock_command_t {
     ) -> Result<T, FfiError> {
         drop(sandbox);
         let released = handlers.release();
-        let value = outcome.map_err(|e| self.in_run(e))?;
+        let value = outcome?;
         released?;
         Ok(value)
     }

@@ -20,9 +20,14 @@ pub enum sandlock_status_t {
     SANDLOCK_E_INVALID = -1,
     /// A path or program does not exist.
     SANDLOCK_E_NOT_FOUND = -2,
-    /// This kernel cannot enforce what the policy asks for.
+    /// This kernel cannot enforce what the policy asks for, or this process
+    /// lacks the privilege for it (a uid or gid switch without
+    /// `CAP_SETUID`/`CAP_SETGID`: errno `EPERM`, and the message names the
+    /// capability).
     SANDLOCK_E_UNSUPPORTED = -3,
-    /// Starting the sandboxed child failed.
+    /// Starting the sandboxed child failed; also a program the sandbox
+    /// would not let execute (errno `EACCES`, and the message names the
+    /// file and why: no read rule, not executable, its interpreter).
     SANDLOCK_E_SPAWN = -4,
     /// An I/O error in the supervisor.
     SANDLOCK_E_IO = -5,
@@ -68,31 +73,44 @@ impl FfiError {
 
 impl From<SandlockError> for FfiError {
     fn from(error: SandlockError) -> FfiError {
-        let status = match &error {
-            SandlockError::PathNotFound { .. } | SandlockError::ExecNotFound { .. } => SANDLOCK_E_NOT_FOUND,
-            SandlockError::RelativePath { .. }
-            | SandlockError::PathTooLong { .. }
-            | SandlockError::NotADirectory { .. }
-            | SandlockError::InvalidPort { .. }
-            | SandlockError::UnknownSyscallName { .. }
-            | SandlockError::UnknownSyscallNumber { .. }
-            | SandlockError::ZeroLimit { .. }
-            | SandlockError::InvalidArgument { .. } => SANDLOCK_E_INVALID,
-            SandlockError::Unsupported { .. } => SANDLOCK_E_UNSUPPORTED,
-            SandlockError::HandlerOnDeniedSyscall { .. } => SANDLOCK_E_DENIED,
-            SandlockError::Spawn { .. } => SANDLOCK_E_SPAWN,
-            SandlockError::Io { .. } => SANDLOCK_E_IO,
-            SandlockError::Memory(_) => SANDLOCK_E_MEMORY,
-            SandlockError::Handler(_) => SANDLOCK_E_HANDLER,
-        };
-        let errno = match &error {
-            SandlockError::PathNotFound { source, .. }
-            | SandlockError::Spawn { source, .. }
-            | SandlockError::Io { source, .. }
-            | SandlockError::Memory(MemoryError::Fault { source, .. }) => source.raw_os_error().unwrap_or(0),
-            _ => 0,
-        };
-        FfiError { status, errno, message: error.to_string() }
+        FfiError { status: status_of(&error), errno: errno_of(&error), message: error.to_string() }
+    }
+}
+
+/// The status of an error; a named run's error has the status of the
+/// error inside.
+fn status_of(error: &SandlockError) -> sandlock_status_t {
+    match error {
+        SandlockError::PathNotFound { .. } | SandlockError::ExecNotFound { .. } => SANDLOCK_E_NOT_FOUND,
+        SandlockError::RelativePath { .. }
+        | SandlockError::PathTooLong { .. }
+        | SandlockError::NotADirectory { .. }
+        | SandlockError::InvalidPort { .. }
+        | SandlockError::UnknownSyscallName { .. }
+        | SandlockError::UnknownSyscallNumber { .. }
+        | SandlockError::ZeroLimit { .. }
+        | SandlockError::InvalidArgument { .. } => SANDLOCK_E_INVALID,
+        SandlockError::Unsupported { .. } | SandlockError::NeedsPrivilege { .. } => SANDLOCK_E_UNSUPPORTED,
+        SandlockError::HandlerOnDeniedSyscall { .. } => SANDLOCK_E_DENIED,
+        SandlockError::Spawn { .. } | SandlockError::ExecDenied { .. } => SANDLOCK_E_SPAWN,
+        SandlockError::Io { .. } => SANDLOCK_E_IO,
+        SandlockError::Memory(_) => SANDLOCK_E_MEMORY,
+        SandlockError::Handler(_) => SANDLOCK_E_HANDLER,
+        SandlockError::InRun { error, .. } => status_of(error),
+    }
+}
+
+/// The errno behind an error, 0 when none.
+fn errno_of(error: &SandlockError) -> i32 {
+    match error {
+        SandlockError::PathNotFound { source, .. }
+        | SandlockError::Spawn { source, .. }
+        | SandlockError::Io { source, .. }
+        | SandlockError::Memory(MemoryError::Fault { source, .. }) => source.raw_os_error().unwrap_or(0),
+        SandlockError::ExecDenied { .. } => libc::EACCES,
+        SandlockError::NeedsPrivilege { .. } => libc::EPERM,
+        SandlockError::InRun { error, .. } => errno_of(error),
+        _ => 0,
     }
 }
 

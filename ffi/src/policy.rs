@@ -436,6 +436,82 @@ pub unsafe extern "C" fn sandlock_policy_private_network(
 }
 versioned!(sandlock_policy_private_network, "SANDLOCK_1.1");
 
+/// Let the child read and write the standard devices `/dev/null`,
+/// `/dev/zero`, `/dev/full`, `/dev/random` and `/dev/urandom` (on by
+/// default): no `ioctl` on them, and each only when its path is that kernel
+/// device. Off, the child opens no device the policy does not grant.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Borrows `policy`. Not thread-safe on one policy.
+/// Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_std_devices(
+    policy: *mut sandlock_policy_t,
+    on: bool,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { switch(policy, err, |b| b.std_devices(on)) }
+}
+versioned!(sandlock_policy_std_devices, "SANDLOCK_1.1");
+
+/// Give each run a temporary directory of its own (off by default):
+/// created fresh under the caller's `TMPDIR` (else `/tmp`) with mode 0700,
+/// owned by the child's uid and gid, writable by the child alone, named by
+/// `TMPDIR` in its environment (replacing a `TMPDIR` set with
+/// `sandlock_policy_env`), and removed with everything in it once the run's
+/// process group is gone, also when the run fails. A run fails with
+/// `SANDLOCK_E_IO` when the directory cannot be created.
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Borrows `policy`. Not thread-safe on one policy.
+/// Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_private_tmp(
+    policy: *mut sandlock_policy_t,
+    on: bool,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { switch(policy, err, |b| b.private_tmp(on)) }
+}
+versioned!(sandlock_policy_private_tmp, "SANDLOCK_1.1");
+
+/// Give each run a `/dev/shm` of its own (off by default), for POSIX shared
+/// memory and semaphores among its processes: a fresh tmpfs of the policy's
+/// `max_memory` bytes (64 MiB without it) in a private mount namespace,
+/// which hides the host's `/dev/shm`. With `CAP_SYS_ADMIN` in the caller it
+/// costs a mount namespace; without it the child first enters a user
+/// namespace of its own mapping only the caller's uid and gid, so a
+/// `sandlock_policy_uid`/`_gid` other than the caller's fails the run with
+/// `SANDLOCK_E_UNSUPPORTED` (errno `EPERM`). A kernel that allows neither
+/// fails the run with `SANDLOCK_E_UNSUPPORTED`, unless the policy is best
+/// effort (the child then has no `/dev/shm`). Cannot be combined with a
+/// `policy_fn` watching `SANDLOCK_CATEGORY_PATHS` (`SANDLOCK_E_INVALID`).
+///
+/// Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy (the
+/// error also in `*err`). Borrows `policy`. Not thread-safe on one policy.
+/// Since 1.1.
+///
+/// # Safety
+/// `policy` must be NULL or a live policy; `err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn sandlock_policy_private_shm(
+    policy: *mut sandlock_policy_t,
+    on: bool,
+    err: *mut *mut sandlock_error_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { switch(policy, err, |b| b.private_shm(on)) }
+}
+versioned!(sandlock_policy_private_shm, "SANDLOCK_1.1");
+
 /// How long a run that ended waits, at most, for handler callbacks still
 /// running before it returns (default 2000 ms; 0 returns at once). A
 /// callback that outlives the grace finishes on its own thread, its answer

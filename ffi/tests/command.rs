@@ -241,7 +241,8 @@ fn errors_name_the_run_and_keep_the_errno() {
     let argv = Argv::new(&[hidden.to_str().unwrap()]);
     let policy = system_policy();
     let mut err = ptr::null_mut();
-    // SAFETY: live arguments; the program is outside every read rule.
+    // SAFETY: live arguments; the program is outside every read rule (found
+    // before the fork: it is never executed).
     unsafe {
         let outside = sandlock_command_new(policy, argv.ptr(), argv.argc(), ptr::null_mut());
         assert_eq!(sandlock_command_set_name(outside, cstring("job-42").as_ptr(), ptr::null_mut()), 0);
@@ -255,8 +256,7 @@ fn errors_name_the_run_and_keep_the_errno() {
     assert_eq!((status, errno), (SANDLOCK_E_SPAWN as i32, libc::EACCES));
     assert_eq!(
         message,
-        "run \"job-42\": spawning the sandboxed child failed while executing the program: Permission denied (os error \
-         13)"
+        format!("run \"job-42\": cannot execute {hidden:?}: it is not under any fs_read or fs_write path")
     );
 }
 

@@ -147,6 +147,9 @@ PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "sandlock_policy_scope_ipc": (c_int, [_P, c_bool, _ERR]),
     "sandlock_policy_private_ipc": (c_int, [_P, c_bool, _ERR]),
     "sandlock_policy_private_network": (c_int, [_P, c_bool, _ERR]),
+    "sandlock_policy_std_devices": (c_int, [_P, c_bool, _ERR]),
+    "sandlock_policy_private_tmp": (c_int, [_P, c_bool, _ERR]),
+    "sandlock_policy_private_shm": (c_int, [_P, c_bool, _ERR]),
     "sandlock_policy_stdin": (c_int, [_P, c_uint32, c_char_p, c_size_t, _ERR]),
     # command
     "sandlock_command_new": (_P, [_P, POINTER(c_char_p), c_uint32, _ERR]),

@@ -83,6 +83,12 @@ class Policy:
     private_ipc: bool = False
     #: A private network namespace with only loopback (needs CAP_SYS_ADMIN).
     private_network: bool = False
+    #: ``/dev/null``, ``zero``, ``full``, ``random``, ``urandom`` readable and writable.
+    std_devices: bool = True
+    #: A fresh ``TMPDIR`` per run, removed with it.
+    private_tmp: bool = False
+    #: A ``/dev/shm`` of the run's own, for POSIX shared memory and semaphores.
+    private_shm: bool = False
     #: What the child reads: a Stdin mode, or bytes then end of file
     #: (captured runs only; a spawn refuses it).
     stdin: Stdin | bytes = Stdin.NULL
@@ -132,6 +138,9 @@ def _apply(policy: Policy, p: int) -> None:
     _calls.status_err(lib.sandlock_policy_scope_ipc, p, bool(policy.scope_ipc))
     _calls.status_err(lib.sandlock_policy_private_ipc, p, bool(policy.private_ipc))
     _calls.status_err(lib.sandlock_policy_private_network, p, bool(policy.private_network))
+    _calls.status_err(lib.sandlock_policy_std_devices, p, bool(policy.std_devices))
+    _calls.status_err(lib.sandlock_policy_private_tmp, p, bool(policy.private_tmp))
+    _calls.status_err(lib.sandlock_policy_private_shm, p, bool(policy.private_shm))
     if isinstance(policy.stdin, (bytes, bytearray, memoryview)):
         data = bytes(policy.stdin)
         _calls.status_err(lib.sandlock_policy_stdin, p, Stdin.BYTES, data, len(data))

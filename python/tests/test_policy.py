@@ -50,6 +50,16 @@ def test_private_network_and_the_booleans_run(policy, probe):
     assert sandlock.run(flags, [probe, "exit", "0"]).exit.exit_code == 0
 
 
+def test_std_devices_private_tmp_and_private_shm(policy, probe, tmp_path):
+    assert lines(sandlock.run(policy, [probe, "open", "/dev/null", "1"])) == ["open=ok data="]
+    off = with_(policy, std_devices=False)
+    assert lines(sandlock.run(off, [probe, "open", "/dev/null", "1"])) == [f"open=-1 errno={errno.EACCES}"]
+    assert lines(sandlock.run(policy, [probe, "env", "TMPDIR"])) == ["unset"]
+    (tmpdir,) = lines(sandlock.run(with_(policy, private_tmp=True), [probe, "env", "TMPDIR"]))
+    assert "/sandlock-tmp-" in tmpdir
+    assert sandlock.run(with_(policy, private_shm=True), [probe, "exit", "0"]).exit.exit_code == 0
+
+
 @pytest.mark.parametrize(
     ("changes", "error", "message"),
     [

@@ -72,7 +72,7 @@ def test_a_failed_exec_is_a_spawn_error_with_its_errno(policy, probe, tmp_path):
     with pytest.raises(sandlock.SpawnError) as caught:
         sandlock.run(allowed, [str(not_executable)])
     assert caught.value.errno == errno.EACCES
-    assert "Permission denied" in str(caught.value)
+    assert str(caught.value) == f'cannot execute "{not_executable}": it is not executable (mode 0644)'
 
 
 def test_a_path_that_does_not_exist_carries_enoent():

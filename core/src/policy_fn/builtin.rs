@@ -117,15 +117,17 @@ impl PolicyFnHandler {
     /// `static_errno`: the watched syscalls the filter would fail, which
     /// the handler fails the same way after showing them.
     /// Fails when path control's agent cannot be confined like the child.
+    /// `ruleset` is the Landlock ruleset the run's child restricts itself with.
     pub(crate) fn new(
         spec: &PolicyFnSpec,
         policy: &Policy,
         static_errno: HashMap<u32, i32>,
+        ruleset: Option<Arc<std::os::fd::OwnedFd>>,
     ) -> Result<PolicyFnHandler> {
         let landlock = KernelFeatures::get().landlock_abi;
         let denied = spec.options.categories.contains(Category::PATHS).then(|| Arc::new(DeniedPaths::new()));
         let paths = match &denied {
-            Some(denied) => Some(Arc::new(PathGuard::new(policy, Arc::clone(denied))?)),
+            Some(denied) => Some(Arc::new(PathGuard::with_ruleset(policy, Arc::clone(denied), ruleset)?)),
             None => None,
         };
         let state = Tightened::new(policy.max_processes, policy.max_memory, denied);

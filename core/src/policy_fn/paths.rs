@@ -245,12 +245,23 @@ impl PathGuard {
 
     /// A guard for a sandbox running `policy`; its agent starts now, so a
     /// confinement the kernel refuses fails here.
+    #[cfg(test)]
     pub(crate) fn new(policy: &Policy, denied: Arc<DeniedPaths>) -> Result<PathGuard> {
-        let confinement = Arc::new(Confinement::for_policy(policy));
+        Self::with_ruleset(policy, denied, policy.landlock.clone())
+    }
+
+    /// [`PathGuard::new`] for a run whose child restricts itself with
+    /// `landlock` (its own ruleset, when the run has one).
+    pub(crate) fn with_ruleset(
+        policy: &Policy,
+        denied: Arc<DeniedPaths>,
+        landlock: Option<Arc<std::os::fd::OwnedFd>>,
+    ) -> Result<PathGuard> {
+        let confinement = Arc::new(Confinement::for_policy(policy, landlock));
         let agent = Agent::start(&confinement)?;
         let mut ops = Vec::new();
         for name in Self::SYSCALLS {
-            let nr = number_of(name).ok_or_else(|| SandlockError::UnknownSyscallName { name: name.to_string() })?;
+            let nr = number_of(name).ok_or_else(|| crate::syscall::unknown_name(name))?;
             if ops.len() <= nr as usize {
                 ops.resize(nr as usize + 1, None);
             }

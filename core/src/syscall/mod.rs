@@ -49,7 +49,7 @@ impl Syscall {
     }
 
     pub fn from_name(name: &str) -> Result<Syscall> {
-        number_of(name).map(Syscall).ok_or_else(|| SandlockError::UnknownSyscallName { name: name.to_string() })
+        number_of(name).map(Syscall).ok_or_else(|| unknown_name(name))
     }
 
     pub fn nr(self) -> u32 {
@@ -70,6 +70,41 @@ impl std::fmt::Display for Syscall {
 
 pub(crate) fn number_of(name: &str) -> Option<u32> {
     TABLE.binary_search_by(|(n, _)| (*n).cmp(name)).ok().map(|i| TABLE[i].1)
+}
+
+/// The error for a name the table lacks, suggesting the nearest name.
+pub(crate) fn unknown_name(name: &str) -> SandlockError {
+    SandlockError::UnknownSyscallName { name: name.to_string(), suggestion: nearest_name(name) }
+}
+
+/// The known name fewest single-character edits away from `name` (in any
+/// case), when it is close enough to be a typo: at most a third of its
+/// length, and at least one edit. Ties go to the first name in sorted order.
+fn nearest_name(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    let allowed = (lower.chars().count() / 3).max(1);
+    TABLE
+        .iter()
+        .map(|&(known, _)| (edit_distance(&lower, known), known))
+        .filter(|&(distance, _)| distance <= allowed)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 pub(crate) fn name_of(nr: u32) -> Option<&'static str> {
@@ -180,5 +215,24 @@ mod tests {
         assert_eq!(Syscall::from_name("openat").unwrap().nr() as i64, libc::SYS_openat);
         assert_eq!(Syscall::from_name("uname").unwrap().nr() as i64, libc::SYS_uname);
         assert!(matches!(Syscall::from_name("no_such_call"), Err(SandlockError::UnknownSyscallName { .. })));
+    }
+
+    #[test]
+    fn an_unknown_name_suggests_the_nearest_known_one() {
+        let message = |name: &str| Syscall::from_name(name).unwrap_err().to_string();
+        assert_eq!(message("opnat"), "unknown syscall \"opnat\" on this architecture (did you mean openat?)");
+        assert_eq!(message("OPENAT"), "unknown syscall \"OPENAT\" on this architecture (did you mean openat?)");
+        assert_eq!(message("connnect"), "unknown syscall \"connnect\" on this architecture (did you mean connect?)");
+        assert_eq!(message("execv"), "unknown syscall \"execv\" on this architecture (did you mean execve?)");
+        assert_eq!(message("no_such_call"), "unknown syscall \"no_such_call\" on this architecture");
+        assert_eq!(message(""), "unknown syscall \"\" on this architecture");
+    }
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("openat", "openat"), 0);
+        assert_eq!(edit_distance("opnat", "openat"), 1);
     }
 }

@@ -221,3 +221,69 @@ impl Drop for TempDir {
         let _ = fs::remove_dir_all(&self.0);
     }
 }
+
+/// Set in a test process that [`as_unprivileged_caller`] started.
+const UNPRIVILEGED_RERUN: &str = "SANDLOCK_TEST_UNPRIVILEGED_RERUN";
+
+/// Runs `body` as an unprivileged caller: uid and gid 65534, no
+/// capabilities, supplementary groups `groups`. A test process running as
+/// root runs the test `test` of its own binary again under `setpriv` (and
+/// fails if that run fails); the process started that way, or one that is
+/// not root to begin with, runs `body` itself. The body must not use the
+/// probes ([`programs_dir`] compiles them as their owner). Without
+/// `setpriv` the test is skipped, saying so.
+pub fn as_unprivileged_caller(test: &str, groups: &[u32], body: impl FnOnce()) {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if std::env::var_os(UNPRIVILEGED_RERUN).is_some() || !root {
+        body();
+        return;
+    }
+    let Some(setpriv) = ["/usr/bin/setpriv", "/bin/setpriv"].into_iter().find(|p| Path::new(p).exists()) else {
+        eprintln!("skipped {test}: setpriv is not installed");
+        return;
+    };
+    let groups = if groups.is_empty() {
+        "--clear-groups".to_string()
+    } else {
+        format!("--groups={}", groups.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
+    };
+    let out = Command::new(setpriv)
+        .args([&format!("--reuid={NOBODY}"), &format!("--regid={NOBODY}"), &groups, "--inh-caps=-all"])
+        .arg(std::env::current_exe().expect("the test binary's path"))
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(UNPRIVILEGED_RERUN, "1")
+        .current_dir("/")
+        .output()
+        .expect("running setpriv");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{test} as uid {NOBODY} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies `from` to `to` with `cp`, for a file a test then executes: a
+/// process this test process forks while it holds a descriptor open for
+/// writing on the file keeps a copy of it until that process execs, and
+/// exec of a file open for writing fails with ETXTBSY. `cp` holds the
+/// descriptor in a process of its own.
+pub fn copy_executable(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg(from).arg(to).status().expect("running cp");
+    assert!(status.success(), "cp {} {}", from.display(), to.display());
+}
+
+/// Writes `contents` to `path` with exactly `mode`, from a shell of its
+/// own (see [`copy_executable`]).
+pub fn write_executable(path: &Path, contents: &str, mode: u32) {
+    let status = Command::new("sh")
+        .args(["-c", r#"printf '%s' "$1" > "$0""#])
+        .arg(path)
+        .arg(contents)
+        .status()
+        .expect("running sh");
+    assert!(status.success(), "writing {}", path.display());
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
+}

@@ -1,9 +1,11 @@
 /* File-system probes: fs write|read PATH, fs link SRC DST, fs chown PATH UID,
  * fs chmod PATH OCTAL-MODE,
- * fs mknod PATH. */
+ * fs mknod PATH, fs entropy PATH (the RNDGETENTCNT ioctl on a device). */
 #include "probe.h"
 
 #include <fcntl.h>
+#include <linux/random.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -29,12 +31,26 @@ static long read_file(const char *path) {
     return rc;
 }
 
+static long entropy_count(const char *path) {
+    int count;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    long rc = ioctl(fd, RNDGETENTCNT, &count);
+    close(fd);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (is_probe(argc, argv, "write", 1)) {
         return report(write_file(argv[2]));
     }
     if (is_probe(argc, argv, "read", 1)) {
         return report(read_file(argv[2]));
+    }
+    if (is_probe(argc, argv, "entropy", 1)) {
+        return report(entropy_count(argv[2]));
     }
     if (is_probe(argc, argv, "link", 2)) {
         return report(link(argv[2], argv[3]));

@@ -7,11 +7,16 @@
  *                       check) and read its owner and size
  *   ipc msgrcv ID       take the queued message
  *   ipc semop ID        take the semaphore (decrement it)
- *   ipc mq_open NAME    open the POSIX queue and take its message */
+ *   ipc mq_open NAME    open the POSIX queue and take its message
+ *   ipc shm_open NAME   open the POSIX shared memory object and overwrite it
+ *   ipc sem_new NAME    create a POSIX semaphore, post and take it, unlink it */
 #include "probe.h"
 
 #include <fcntl.h>
 #include <mqueue.h>
+#include <semaphore.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -77,6 +82,34 @@ static long mq_take(const char *name) {
     return rc;
 }
 
+static long shm_open_overwrite(const char *name) {
+    int fd = shm_open(name, O_RDWR, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    long rc = pwrite(fd, "pwned", 5, 0);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+static long sem_new(const char *name) {
+    sem_t *sem = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+    if (sem == SEM_FAILED) {
+        return -1;
+    }
+    long rc = sem_post(sem);
+    if (rc == 0) {
+        rc = sem_wait(sem);
+    }
+    int saved = errno;
+    sem_close(sem);
+    sem_unlink(name);
+    errno = saved;
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         return usage(argv[0]);
@@ -106,6 +139,12 @@ int main(int argc, char **argv) {
     }
     if (strcmp(what, "mq_open") == 0) {
         return report(mq_take(argv[2]));
+    }
+    if (strcmp(what, "shm_open") == 0) {
+        return report(shm_open_overwrite(argv[2]));
+    }
+    if (strcmp(what, "sem_new") == 0) {
+        return report(sem_new(argv[2]));
     }
     return usage(argv[0]);
 }

@@ -138,6 +138,21 @@ func (p *Policy) PrivateNetwork(on bool) *Err {
 	return check(C.sandlock_policy_private_network(p.p, C.bool(on), &e), e)
 }
 
+func (p *Policy) StdDevices(on bool) *Err {
+	var e *C.sandlock_error_t
+	return check(C.sandlock_policy_std_devices(p.p, C.bool(on), &e), e)
+}
+
+func (p *Policy) PrivateTmp(on bool) *Err {
+	var e *C.sandlock_error_t
+	return check(C.sandlock_policy_private_tmp(p.p, C.bool(on), &e), e)
+}
+
+func (p *Policy) PrivateShm(on bool) *Err {
+	var e *C.sandlock_error_t
+	return check(C.sandlock_policy_private_shm(p.p, C.bool(on), &e), e)
+}
+
 func (p *Policy) HandlerGraceMs(ms uint64) *Err {
 	var e *C.sandlock_error_t
 	return check(C.sandlock_policy_handler_grace_ms(p.p, C.uint64_t(ms), &e), e)

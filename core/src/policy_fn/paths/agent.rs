@@ -21,6 +21,7 @@ use crate::policy::Policy;
 pub(super) struct Confinement {
     uid: Option<u32>,
     gid: Option<u32>,
+    drop_groups: bool,
     keep_caps: u64,
     /// The child's Landlock ruleset (a ruleset fd may be applied by any
     /// number of threads); `None` when the child gets none either.
@@ -30,12 +31,14 @@ pub(super) struct Confinement {
 const LANDLOCK_RESTRICT_SELF: libc::c_long = libc::SYS_landlock_restrict_self;
 
 impl Confinement {
-    pub(super) fn for_policy(policy: &Policy) -> Confinement {
+    /// The confinement of a child of `policy` restricted by `landlock`.
+    pub(super) fn for_policy(policy: &Policy, landlock: Option<Arc<OwnedFd>>) -> Confinement {
         Confinement {
             uid: policy.uid,
             gid: policy.gid,
+            drop_groups: policy.drop_groups,
             keep_caps: crate::caps::mask(&policy.keep_capabilities),
-            landlock: policy.landlock.clone(),
+            landlock,
         }
     }
 
@@ -47,7 +50,7 @@ impl Confinement {
             return Err((SpawnStage::Namespaces, super::sys::errno()));
         }
         // The child's own sequence: raw syscalls, this task only.
-        crate::caps::drop_privileges(self.keep_caps, self.uid, self.gid)?;
+        crate::caps::drop_privileges(self.keep_caps, self.uid, self.gid, self.drop_groups)?;
         // SAFETY: prctl with integer arguments.
         if unsafe { libc::syscall(libc::SYS_prctl, libc::PR_SET_NO_NEW_PRIVS, 1usize, 0usize, 0usize, 0usize) } < 0 {
             return Err((SpawnStage::NoNewPrivs, super::sys::errno()));

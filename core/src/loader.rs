@@ -1,14 +1,23 @@
-//! What a program needs to be loaded, for `--auto-read`: found by reading
-//! files the way the kernel and the dynamic loader would (ELF headers with
-//! goblin, `#!` lines, `/etc/ld.so.conf`), never by running the program or
-//! its loader, which would run untrusted code outside the sandbox.
+//! What a program needs to be loaded: found by reading files the way the
+//! kernel and the dynamic loader would (ELF headers with goblin, `#!`
+//! lines, `/etc/ld.so.conf`), never by running the program or its loader,
+//! which would run untrusted code outside the sandbox.
+//!
+//! [`load_paths`] is every directory a program's loading reads (the
+//! `sandlock` command's `--auto-read`); [`exec_interpreter`] is the one
+//! file the kernel itself opens next when it executes a program (the
+//! pre-fork exec check).
 
 use std::collections::{BTreeSet, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use goblin::container::Ctx;
+use goblin::elf::program_header::{ProgramHeader, PT_INTERP};
 use goblin::elf::Elf;
 
 /// The dynamic loader's cache; reading it is how ld.so finds libraries in
@@ -24,10 +33,14 @@ const MULTIARCH: &str = "x86_64-linux-gnu";
 const MULTIARCH: &str = "aarch64-linux-gnu";
 
 /// The read grants that let `program` start: the directories of the
-/// program, its interpreters and libraries (sorted, without duplicates),
-/// and the loader's cache when there is one. `path` is the search path for
-/// `#!/usr/bin/env NAME`.
-pub fn auto_read(program: &Path, path: &OsStr) -> Vec<PathBuf> {
+/// program, its interpreters (`#!` lines and the ELF `PT_INTERP`) and its
+/// shared libraries (`DT_NEEDED`, found through `DT_RUNPATH`/`DT_RPATH`,
+/// `/etc/ld.so.conf` and the default directories), recursively, sorted and
+/// without duplicates, and the loader's cache when there is one. `path` is
+/// the search path for `#!/usr/bin/env NAME`. Files are read, never run.
+/// Data files the program opens later (a Python stdlib, locales,
+/// certificates) are not included.
+pub fn load_paths(program: &Path, path: &OsStr) -> Vec<PathBuf> {
     let mut resolver = Resolver {
         path: path.to_os_string(),
         conf_dirs: ld_so_conf_dirs(Path::new(LD_SO_CONF), &mut HashSet::new()),
@@ -41,6 +54,47 @@ pub fn auto_read(program: &Path, path: &OsStr) -> Vec<PathBuf> {
         grants.insert(PathBuf::from(LD_SO_CACHE));
     }
     grants.into_iter().collect()
+}
+
+/// The file the kernel opens after `program` when it executes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Interpreter {
+    /// The interpreter of a `#!` line, which the kernel executes in turn.
+    Script(PathBuf),
+    /// The ELF interpreter (`PT_INTERP`, the dynamic loader).
+    Elf(PathBuf),
+}
+
+/// How much of a file is read to find its interpreter: a `#!` line is at
+/// most this long for the kernel (BINPRM_BUF_SIZE), and the ELF program
+/// headers follow the ELF header in every linker's output.
+const HEAD: usize = 4096;
+
+/// The interpreter of the executable `program`, when it has one and the
+/// file can be read: its `#!` line or its `PT_INTERP`. Reads the head of
+/// the file only.
+pub(crate) fn exec_interpreter(program: &Path) -> Option<Interpreter> {
+    let file = fs::File::open(program).ok()?;
+    let mut head = vec![0u8; HEAD];
+    let len = file.read_at(&mut head, 0).ok()?;
+    head.truncate(len);
+    if let Some(line) = head.strip_prefix(b"#!") {
+        // The kernel reads up to 256 bytes of the line.
+        let line = &line[..line.len().min(254)];
+        let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
+        let line = String::from_utf8_lossy(line);
+        let interpreter = line.trim_start_matches([' ', '\t']).split([' ', '\t']).next().unwrap_or("");
+        return (!interpreter.is_empty()).then(|| Interpreter::Script(PathBuf::from(interpreter)));
+    }
+    let header = Elf::parse_header(&head).ok()?;
+    let ctx = Ctx::new(header.container().ok()?, header.endianness().ok()?);
+    let headers = ProgramHeader::parse(&head, header.e_phoff as usize, header.e_phnum as usize, ctx).ok()?;
+    let interp = headers.iter().find(|h| h.p_type == PT_INTERP)?;
+    let mut name = vec![0u8; usize::try_from(interp.p_filesz).ok()?.min(libc::PATH_MAX as usize)];
+    let read = file.read_at(&mut name, interp.p_offset).ok()?;
+    name.truncate(read);
+    let name = name.split(|&b| b == 0).next().unwrap_or_default();
+    (!name.is_empty()).then(|| Interpreter::Elf(PathBuf::from(OsStr::from_bytes(name))))
 }
 
 /// The machine an executable was built for; libraries of another one
@@ -255,30 +309,64 @@ mod tests {
 
     fn libc_dir() -> PathBuf {
         let sh = fs::canonicalize("/bin/sh").unwrap();
-        let grants = auto_read(&sh, OsStr::new("/usr/bin:/bin"));
+        let grants = load_paths(&sh, OsStr::new("/usr/bin:/bin"));
         grants.into_iter().find(|dir| dir.join("libc.so.6").exists()).expect("libc's directory is granted")
     }
 
     #[test]
     fn an_elf_program_needs_its_directory_its_loader_and_libc() {
         let sh = fs::canonicalize("/bin/sh").unwrap();
-        let grants = auto_read(&sh, OsStr::new(""));
+        let grants = load_paths(&sh, OsStr::new(""));
         assert!(grants.contains(&sh.parent().unwrap().to_path_buf()), "{grants:?}");
         assert!(grants.iter().any(|dir| dir.join("libc.so.6").exists()), "{grants:?}");
         let sorted: Vec<_> = grants.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
         assert_eq!(grants, sorted);
     }
 
+    /// A directory of its own under the system temp dir, removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let dir = std::env::temp_dir().join(format!("sandlock-loader-{name}-{}", std::process::id()));
+            fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
     #[test]
     fn a_script_needs_its_interpreter_and_what_env_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let script = dir.path().join("script");
+        let dir = Scratch::new("env");
+        let script = dir.0.join("script");
         fs::write(&script, "#!/usr/bin/env -S sh -e\necho hi\n").unwrap();
         let sh_dir = fs::canonicalize("/bin/sh").unwrap().parent().unwrap().to_path_buf();
-        let grants = auto_read(&script, OsStr::new("/usr/bin:/bin"));
-        assert!(grants.contains(&dir.path().canonicalize().unwrap()), "{grants:?}");
+        let grants = load_paths(&script, OsStr::new("/usr/bin:/bin"));
+        assert!(grants.contains(&dir.0.canonicalize().unwrap()), "{grants:?}");
         assert!(grants.contains(&sh_dir), "{grants:?}");
         assert!(grants.contains(&libc_dir()), "{grants:?}");
+    }
+
+    #[test]
+    fn the_exec_interpreter_is_the_shebang_or_pt_interp() {
+        let dir = Scratch::new("interp");
+        let script = dir.0.join("script");
+        fs::write(&script, "#! /usr/bin/python3 -u\nprint(1)\n").unwrap();
+        assert_eq!(exec_interpreter(&script), Some(Interpreter::Script(PathBuf::from("/usr/bin/python3"))));
+        let sh = fs::canonicalize("/bin/sh").unwrap();
+        let elf = fs::read(&sh).unwrap();
+        let expected = Elf::parse(&elf).unwrap().interpreter.map(PathBuf::from).map(Interpreter::Elf);
+        assert!(expected.is_some());
+        assert_eq!(exec_interpreter(&sh), expected);
+        let data = dir.0.join("data");
+        fs::write(&data, "just text").unwrap();
+        assert_eq!(exec_interpreter(&data), None);
+        assert_eq!(exec_interpreter(&dir.0.join("missing")), None);
     }
 
     #[test]

@@ -1,0 +1,139 @@
+//! Errors that say what to do: each message a user sees, asserted exactly.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use common::{policy, sandbox, TempDir, NOBODY};
+use sandlock_core::{Policy, SandlockError};
+
+#[test]
+fn a_named_sandbox_names_its_run_in_every_error() {
+    let named = sandbox(policy()).with_name("job-42");
+    let err = named.run(&["/nonexistent/program"]).unwrap_err();
+    assert_eq!(err.to_string(), "run \"job-42\": program \"/nonexistent/program\" not found");
+    assert!(matches!(err.inner(), SandlockError::ExecNotFound { program } if program == "/nonexistent/program"));
+    let err = named.spawn(&["/nonexistent/program"]).err().unwrap();
+    assert_eq!(err.to_string(), "run \"job-42\": program \"/nonexistent/program\" not found");
+    let err = named.run_interactive(&["/nonexistent/program"]).unwrap_err();
+    assert_eq!(err.to_string(), "run \"job-42\": program \"/nonexistent/program\" not found");
+    // Without a name the message is the error's own.
+    let err = sandbox(policy()).run(&["/nonexistent/program"]).unwrap_err();
+    assert_eq!(err.to_string(), "program \"/nonexistent/program\" not found");
+}
+
+/// The message of the error a run of `argv` under `policy` fails with.
+fn run_error(policy: sandlock_core::PolicyBuilder, argv: &[&str]) -> String {
+    sandbox(policy).run(argv).expect_err("the run fails").to_string()
+}
+
+#[test]
+fn an_exec_the_sandbox_refuses_names_the_file_and_the_cause() {
+    let dir = TempDir::new_public();
+    let script = dir.file_with_mode("job", "#!/bin/sh\necho hi\n", 0o755);
+    // The program itself under no rule.
+    assert_eq!(
+        run_error(policy(), &[&script]),
+        format!("cannot execute {script:?}: it is not under any fs_read or fs_write path")
+    );
+    // Its #! interpreter under no rule.
+    let only_dir = Policy::builder().fs_read([dir.path()]);
+    assert_eq!(
+        run_error(only_dir.clone(), &[&script]),
+        format!("cannot execute {script:?}: its #! interpreter \"/bin/sh\" is not under any fs_read or fs_write path")
+    );
+    // Its ELF interpreter under no rule.
+    let copy = dir.file("true");
+    fs::copy("/bin/true", &copy).unwrap();
+    let loader =
+        if cfg!(target_arch = "x86_64") { "/lib64/ld-linux-x86-64.so.2" } else { "/lib/ld-linux-aarch64.so.1" };
+    assert_eq!(
+        run_error(only_dir, &[&copy]),
+        format!("cannot execute {copy:?}: its ELF interpreter {loader:?} is not under any fs_read or fs_write path")
+    );
+    // Not executable, not a regular file.
+    let text = dir.file_with_mode("notes", "#!/bin/sh\n", 0o644);
+    let granted = policy().fs_read([dir.path()]);
+    assert_eq!(
+        run_error(granted.clone(), &[&text]),
+        format!("cannot execute {text:?}: it is not executable (mode 0644)")
+    );
+    let sub = dir.path().join("subdir");
+    fs::create_dir(&sub).unwrap();
+    let sub = sub.to_str().unwrap();
+    assert_eq!(run_error(granted, &[sub]), format!("cannot execute {sub:?}: it is not a regular file"));
+    // With the run's name in front.
+    let named = sandbox(policy()).with_name("job-42");
+    assert_eq!(
+        named.run(&[&script]).unwrap_err().to_string(),
+        format!("run \"job-42\": cannot execute {script:?}: it is not under any fs_read or fs_write path")
+    );
+}
+
+#[test]
+fn an_exec_the_kernel_refuses_for_the_uid_names_the_directory_that_keeps_it_out() {
+    // Readable by the rules, but a 0700 root directory keeps uid 65534 out.
+    let dir = TempDir::new();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+    let script = dir.file_with_mode("job", "#!/bin/sh\necho hi\n", 0o755);
+    let nobody = policy().fs_read([dir.path()]).uid(NOBODY).gid(NOBODY);
+    let shown = dir.path().canonicalize().unwrap();
+    assert_eq!(
+        run_error(nobody, &[&script]),
+        format!("cannot execute {script:?}: it cannot be reached by uid 65534: {shown:?} (owner 0, group 0, mode 0700) denies it")
+    );
+}
+
+#[test]
+fn a_switch_an_unprivileged_caller_cannot_make_says_what_it_needs() {
+    common::as_unprivileged_caller("a_switch_an_unprivileged_caller_cannot_make_says_what_it_needs", &[], || {
+        let build = |b: sandlock_core::PolicyBuilder| b.fs_read(common::system_read_paths()).build();
+        assert_eq!(
+            build(Policy::builder().uid(0)).unwrap_err().to_string(),
+            "switching the child to uid 0 needs CAP_SETUID, which this process lacks (run as root, or set no uid and \
+             the child keeps uid 65534)"
+        );
+        assert_eq!(
+            build(Policy::builder().gid(0)).unwrap_err().to_string(),
+            "switching the child to gid 0 needs CAP_SETGID, which this process lacks (run as root, or set no gid and \
+             the child keeps gid 65534)"
+        );
+        assert_eq!(
+            build(Policy::builder().private_shm(true).uid(1234)).unwrap_err().to_string(),
+            "switching the child to uid 1234 with a private /dev/shm needs CAP_SYS_ADMIN, which this process lacks \
+             (without it the child's user namespace maps only uid 65534)"
+        );
+        assert!(matches!(build(Policy::builder().uid(0)), Err(SandlockError::NeedsPrivilege { .. })));
+        // The ids it already has work without privilege.
+        let own = build(Policy::builder().uid(NOBODY).gid(NOBODY)).unwrap();
+        let out = sandlock_core::Sandbox::new(own).unwrap().run(&["/bin/sh", "-c", "id -u; id -g; id -G"]).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "65534\n65534\n65534\n", "{out:?}");
+    });
+}
+
+#[test]
+fn supplementary_groups_an_unprivileged_caller_cannot_drop_are_named() {
+    common::as_unprivileged_caller("supplementary_groups_an_unprivileged_caller_cannot_drop_are_named", &[100], || {
+        let build = |b: sandlock_core::PolicyBuilder| b.fs_read(common::system_read_paths()).build();
+        assert_eq!(
+            build(Policy::builder().gid(NOBODY)).unwrap_err().to_string(),
+            "dropping the supplementary groups 100 of this process needs CAP_SETGID, which this process lacks (run as \
+             root, or set no gid and the child keeps them)"
+        );
+        // Only a uid switch to its own uid: the groups stay, nothing is dropped.
+        build(Policy::builder().uid(NOBODY)).unwrap();
+    });
+}
+
+#[test]
+fn a_private_shm_with_the_path_guard_says_why_not() {
+    use sandlock_core::{Category, Control, Decision, Event};
+    let guarded =
+        sandbox(policy().private_shm(true)).policy_fn(Category::PATHS, |_: &Event, _: &Control| Decision::Allow);
+    assert_eq!(
+        guarded.run(&["true"]).unwrap_err().to_string(),
+        "invalid value for policy_fn: Category::PATHS cannot be combined with private_shm: the path guard opens files \
+         in the caller's mount namespace, which has no private /dev/shm"
+    );
+}
