@@ -111,8 +111,13 @@ fn a_changed_or_removed_define_is_reported() {
 
 #[test]
 fn version_macros_move_forward_only() {
+    // The current minor, whatever release this is, moved on by one.
+    let minor = sandlock_abi_tests::header::SANDLOCK_VERSION_MINOR;
     assert_eq!(
-        problems_after("#define SANDLOCK_VERSION_MINOR 0", "#define SANDLOCK_VERSION_MINOR 1"),
+        problems_after(
+            &format!("#define SANDLOCK_VERSION_MINOR {minor}"),
+            &format!("#define SANDLOCK_VERSION_MINOR {}", minor + 1)
+        ),
         Vec::<String>::new()
     );
     assert_eq!(

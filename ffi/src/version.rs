@@ -14,7 +14,7 @@ macro_rules! versioned {
 }
 
 pub const SANDLOCK_VERSION_MAJOR: u32 = 1;
-pub const SANDLOCK_VERSION_MINOR: u32 = 0;
+pub const SANDLOCK_VERSION_MINOR: u32 = 1;
 pub const SANDLOCK_VERSION_PATCH: u32 = 0;
 
 /// Version of the loaded library: `major << 16 | minor << 8 | patch`.
