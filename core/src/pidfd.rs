@@ -35,11 +35,8 @@ pub(crate) fn open_task(tid: u32) -> io::Result<OwnedFd> {
 
 /// The thread-group id of `tid`, from `/proc/<tid>/status`.
 fn thread_group(tid: libc::pid_t) -> io::Result<libc::pid_t> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Tgid:"))
-        .and_then(|v| v.trim().parse().ok())
+    crate::procs::status_number(tid as u32, "Tgid:")
+        .map(|tgid| tgid as libc::pid_t)
         .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
 }
 

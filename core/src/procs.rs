@@ -1,7 +1,45 @@
 //! The sandbox's processes, found by their process group in `/proc` (the
-//! group is the sandbox: no process can leave it).
+//! group is the sandbox: no process can leave it), and reading `/proc`
+//! files cheaply.
 
 use std::fs;
+use std::io::Read;
+
+/// A `/proc` file's text, read with one large buffer: `/proc` files report
+/// size 0, so `fs::read_to_string` would stat the file and then grow its
+/// buffer from 32 bytes, one read per doubling, each read making the
+/// kernel render the file again — on a path taken for every event.
+pub(crate) fn read(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
+    // `read_to_end` into spare capacity, without the size probe (an fstat
+    // and an lseek) `read_to_string` makes first.
+    let mut bytes = Vec::with_capacity(4096);
+    fs::File::open(path)?.read_to_end(&mut bytes)?;
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// `/proc/<tid>/status` of a task, read once for several fields.
+pub(crate) struct Status(String);
+
+impl Status {
+    pub(crate) fn of(tid: u32) -> Option<Status> {
+        read(format!("/proc/{tid}/status")).ok().map(Status)
+    }
+
+    /// The text after `name` (e.g. `"Tgid:"`), trimmed.
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
+        self.0.lines().find_map(|l| l.strip_prefix(name)).map(str::trim)
+    }
+
+    /// A decimal field.
+    pub(crate) fn number(&self, name: &str) -> Option<u32> {
+        self.field(name)?.parse().ok()
+    }
+}
+
+/// One decimal field of `/proc/<tid>/status`.
+pub(crate) fn status_number(tid: u32, name: &str) -> Option<u32> {
+    Status::of(tid)?.number(name)
+}
 
 /// The process ids whose group is `pgid`.
 pub(crate) fn in_group(pgid: i32) -> Vec<i32> {
@@ -27,7 +65,7 @@ fn group_stats(pgid: i32) -> Vec<(i32, u64)> {
     let mut out = Vec::new();
     for entry in entries.flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(stat) = read(format!("/proc/{pid}/stat")) else { continue };
         if let Some((group, threads)) = parse_stat(&stat) {
             if group == pgid {
                 out.push((pid, threads));

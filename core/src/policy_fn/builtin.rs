@@ -205,17 +205,17 @@ impl PolicyFnHandler {
     }
 
     fn process(&self, ctx: &HandlerCtx<'_>, syscall: Syscall) -> NotifAction {
-        let event = from_notification(ctx, syscall, Category::PROCESS);
-        if let Detail::Process { flags, .. } = event.detail {
-            if self.watches(Category::EXEC) {
-                self.shared.note_clone(ctx.pid(), flags);
-            }
+        // Forks are trapped for the process limit even when nobody watches
+        // them: the event (and its /proc reads) only when it is asked for.
+        let event = || from_notification(ctx, syscall, Category::PROCESS);
+        if self.watches(Category::EXEC) {
+            self.shared.note_clone(ctx.pid(), crate::policy_fn::event::clone_flags(syscall.name(), ctx.args()));
         }
         let limit = self.control.state.max_processes();
         // Unreadable /proc counts as full: the limit fails closed.
         let full = limit != u32::MAX
             && crate::procs::tasks_in_group(ctx.sandbox_pgid()).unwrap_or(u64::MAX) >= u64::from(limit);
-        let decision = self.ask_if_watched(|| Event { denied_by_policy: full, ..event }, Category::PROCESS);
+        let decision = self.ask_if_watched(|| Event { denied_by_policy: full, ..event() }, Category::PROCESS);
         match decision {
             _ if full => NotifAction::Errno(libc::EAGAIN),
             Decision::Deny(errno) => NotifAction::Errno(errno),

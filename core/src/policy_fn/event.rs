@@ -28,8 +28,16 @@ pub(crate) fn parent_of(tid: u32) -> u32 {
 
 /// A numeric field of `/proc/<tid>/status`.
 pub(crate) fn status_field(tid: u32, name: &str) -> Option<u32> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse().ok())
+    crate::procs::status_number(tid, name)
+}
+
+/// The clone flags of a `clone`, `fork` or `vfork` (registers only).
+pub(crate) fn clone_flags(name: &str, args: &[u64; 6]) -> u64 {
+    match name {
+        "fork" => libc::SIGCHLD as u64,
+        "vfork" => (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64,
+        _ => args[0],
+    }
 }
 
 /// The event for the notification in `ctx`, with what registers tell; argv
@@ -39,11 +47,7 @@ pub(crate) fn from_notification(ctx: &HandlerCtx<'_>, syscall: Syscall, category
     let name = syscall.name();
     let detail = match category {
         c if c == Category::PROCESS => {
-            let flags = match name {
-                "fork" => libc::SIGCHLD as u64,
-                "vfork" => (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64,
-                _ => args[0],
-            };
+            let flags = clone_flags(name, args);
             Detail::Process { flags, thread: flags & libc::CLONE_THREAD as u64 != 0 }
         }
         c if c == Category::EXEC => Detail::Exec { argv: Vec::new(), truncated: false },

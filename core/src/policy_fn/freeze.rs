@@ -113,12 +113,14 @@ pub(crate) fn read_argv_unfrozen(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<O
 /// The other tasks that could write the memory of `tid`, or `None` when it
 /// is alone in it.
 fn writers(tid: i32, pgid: i32, shared: &SharedMemory) -> Option<Vec<i32>> {
-    let tgid = status_field(tid as u32, "Tgid:").unwrap_or(tid as u32);
-    let threads = status_field(tid as u32, "Threads:").unwrap_or(u32::MAX);
+    let status = crate::procs::Status::of(tid as u32);
+    let number = |name| status.as_ref().and_then(|s| s.number(name));
+    let tgid = number("Tgid:").unwrap_or(tid as u32);
+    let threads = number("Threads:").unwrap_or(u32::MAX);
     if threads == 1 && shared.only_vfork() {
         return None;
     }
-    let parent = status_field(tid as u32, "PPid:").unwrap_or(0) as i32;
+    let parent = number("PPid:").unwrap_or(0) as i32;
     // SAFETY: getpgid has no memory effects.
     let parent_in_sandbox = parent > 0 && unsafe { libc::getpgid(parent) } == pgid;
     // A parent outside the sandbox (the supervisor, or a reaper) never
@@ -187,7 +189,7 @@ fn read_strings(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<OsString>, bool, O
 /// True when every range lies in memory only the stopped tasks could
 /// write: private mappings, anonymous or of a file the sandbox cannot write.
 fn only_private_memory(tid: i32, ranges: &[(u64, u64)], write_rules: &[PathBuf]) -> bool {
-    let Ok(maps) = std::fs::read_to_string(format!("/proc/{tid}/maps")) else { return false };
+    let Ok(maps) = crate::procs::read(format!("/proc/{tid}/maps")) else { return false };
     let mappings: Vec<Mapping> = maps.lines().filter_map(Mapping::parse).collect();
     ranges.iter().all(|&(start, end)| {
         mappings

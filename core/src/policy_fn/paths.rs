@@ -316,7 +316,7 @@ impl PathGuard {
         if check::allowed(&denied, exe.as_raw_fd()).is_err() {
             return true;
         }
-        let Ok(maps) = std::fs::read_to_string(format!("/proc/{pid}/maps")) else { return true };
+        let Ok(maps) = crate::procs::read(format!("/proc/{pid}/maps")) else { return true };
         let mut seen = HashSet::new();
         for line in maps.lines() {
             let Some(mapping) = MappedFile::parse(line) else { continue };
@@ -500,7 +500,9 @@ impl<'a> Call<'a> {
 
     /// The umask of the calling task (its process's file-system context).
     fn umask(&self) -> u32 {
-        status_field(self.ctx.pid(), "Umask:").and_then(|v| u32::from_str_radix(v.trim(), 8).ok()).unwrap_or(0o022)
+        crate::procs::Status::of(self.ctx.pid())
+            .and_then(|s| s.field("Umask:").and_then(|v| u32::from_str_radix(v, 8).ok()))
+            .unwrap_or(0o022)
     }
 
     fn tgid(&self) -> i32 {
@@ -508,12 +510,7 @@ impl<'a> Call<'a> {
     }
 }
 
-fn status_field(tid: u32, name: &str) -> Option<String> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix(name)).map(str::to_string)
-}
-
 /// The process (thread group) of task `tid`.
 pub(super) fn tgid_of(tid: u32) -> Option<u32> {
-    status_field(tid, "Tgid:")?.trim().parse().ok()
+    crate::procs::status_number(tid, "Tgid:")
 }

@@ -244,7 +244,7 @@ fn reap_if_dead(tid: i32) -> bool {
 /// True when `tid` waits in `vfork` (or a `clone` with `CLONE_VFORK`) for
 /// its child, from `/proc/<tid>/syscall`: the number, then the arguments.
 fn in_vfork(tid: i32) -> bool {
-    let Ok(line) = std::fs::read_to_string(format!("/proc/{tid}/syscall")) else { return false };
+    let Ok(line) = crate::procs::read(format!("/proc/{tid}/syscall")) else { return false };
     let mut fields = line.split_whitespace();
     let nr: Option<u32> = fields.next().and_then(|n| n.parse().ok());
     let flags = fields.next().and_then(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).ok()).unwrap_or(0);
@@ -257,7 +257,7 @@ fn in_vfork(tid: i32) -> bool {
 
 /// The state letter of a task in `/proc/<tid>/stat`.
 fn state_of(tid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{tid}/stat")).ok()?;
+    let stat = crate::procs::read(format!("/proc/{tid}/stat")).ok()?;
     stat[stat.rfind(')')? + 1..].split_whitespace().next()?.chars().next()
 }
 
