@@ -258,6 +258,16 @@ fn argv_rewritten_by_a_vfork_parents_thread_is_what_runs() {
 }
 
 #[test]
+fn argv_rewritten_by_a_process_sharing_memory_without_vfork_is_what_runs() {
+    // The exec-ing vfork child's own process and its parent have one
+    // thread each; the writer is a third process in the same memory, so
+    // the vfork shortcut must not apply.
+    for identity in Identity::all() {
+        assert_ran_what_was_seen(identity, "vmclone");
+    }
+}
+
+#[test]
 fn argv_in_memory_another_process_writes_is_not_race_free() {
     for identity in Identity::all() {
         let (seen, _) = run_argv_racer(identity, "shared", 20);

@@ -1,4 +1,4 @@
-/* Exec racers for policy_fn: argv_race thread|vfork|shared N ECHO.
+/* Exec racers for policy_fn: argv_race thread|vfork|vmclone|shared N ECHO.
  *
  * N times, a fresh process execs ECHO (an echo program) with argv[1] in
  * memory that another task rewrites all the time, between "AAAAAAAA" and
@@ -6,12 +6,17 @@
  *   thread  a second thread of the exec-ing process;
  *   vfork   a thread of a process whose vfork child execs (the child
  *           shares the parent's memory, so the parent's threads write it);
+ *   vmclone a process (not a thread) made by clone(CLONE_VM) without
+ *           CLONE_VFORK, while a vfork child of its creator execs: the
+ *           exec-ing child's only thread group peers are blocked in vfork,
+ *           yet another process writes its memory;
  *   shared  another process, through a MAP_SHARED mapping holding argv[1].
  * Each exec prints what really ran; the test compares it with what its
  * policy_fn callback saw. */
 #include "probe.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -75,6 +80,31 @@ static void one_vfork_race(const char *echo) {
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
 }
 
+static int vm_writer(void *unused) {
+    (void)unused;
+    flip_forever(target);
+    return 0;
+}
+
+static void one_vmclone_race(const char *echo) {
+    static char stack[64 * 1024] __attribute__((aligned(16)));
+    target = malloc(WORD + 1);
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    pid_t writer_process = clone(vm_writer, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL);
+    if (writer_process < 0) {
+        _exit(8);
+    }
+    pid_t child = vfork();
+    if (child == 0) {
+        exec_echo(echo);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    kill(writer_process, SIGKILL);
+    waitpid(writer_process, NULL, 0);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+}
+
 static void one_shared_race(const char *echo) {
     target = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (target == MAP_FAILED) {
@@ -105,6 +135,8 @@ int main(int argc, char **argv) {
         race = one_thread_race;
     } else if (strcmp(argv[1], "vfork") == 0) {
         race = one_vfork_race;
+    } else if (strcmp(argv[1], "vmclone") == 0) {
+        race = one_vmclone_race;
     } else if (strcmp(argv[1], "shared") == 0) {
         race = one_shared_race;
     } else {
