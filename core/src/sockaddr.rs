@@ -1,10 +1,33 @@
 //! Socket addresses as the kernel lays them out: the family first, the
-//! IPv4/IPv6 port at byte 2.
+//! IPv4/IPv6 port at byte 2; and the socket options the built-ins that act
+//! on a child's socket (bind/listen, policy_fn's connect) read.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsRawFd, BorrowedFd};
 
 /// The largest address the kernel accepts (`sizeof(struct sockaddr_storage)`).
 pub(crate) const MAX_ADDR: usize = 128;
+
+/// An integer `SOL_SOCKET` option, whatever its value (nix's typed options
+/// fail on values they do not name).
+pub(crate) fn int_option(socket: BorrowedFd<'_>, option: libc::c_int) -> Result<libc::c_int, i32> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for writes of the sizes given.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            option,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO));
+    }
+    Ok(value)
+}
 
 /// The family, address and port of a socket address given as bytes (the
 /// kernel's layout: the family first, IPv4/IPv6 port at byte 2).

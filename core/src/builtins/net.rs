@@ -16,7 +16,7 @@ use nix::sys::socket::{getsockname, SockaddrStorage};
 use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::policy::Policy;
-use crate::sockaddr::MAX_ADDR;
+use crate::sockaddr::{self, MAX_ADDR};
 
 pub(crate) struct NetGuard {
     /// TCP ports the policy lets the child bind.
@@ -150,11 +150,11 @@ enum SocketKind {
 
 impl SocketKind {
     fn of(socket: BorrowedFd<'_>) -> Result<SocketKind, i32> {
-        let domain = int_option(socket, libc::SO_DOMAIN)?;
+        let domain = sockaddr::int_option(socket, libc::SO_DOMAIN)?;
         Ok(match domain {
             libc::AF_INET | libc::AF_INET6
-                if int_option(socket, libc::SO_TYPE)? == libc::SOCK_STREAM
-                    && int_option(socket, libc::SO_PROTOCOL)? == libc::IPPROTO_TCP =>
+                if sockaddr::int_option(socket, libc::SO_TYPE)? == libc::SOCK_STREAM
+                    && sockaddr::int_option(socket, libc::SO_PROTOCOL)? == libc::IPPROTO_TCP =>
             {
                 SocketKind::Tcp(domain)
             }
@@ -162,27 +162,6 @@ impl SocketKind {
             _ => SocketKind::Other,
         })
     }
-}
-
-/// An integer `SOL_SOCKET` option, whatever its value (nix's typed options
-/// fail on values they do not name).
-fn int_option(socket: BorrowedFd<'_>, option: libc::c_int) -> Result<libc::c_int, i32> {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `value` and `len` are valid for writes of the sizes given.
-    let rc = unsafe {
-        libc::getsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            option,
-            (&mut value as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
-    if rc < 0 {
-        return Err(last_errno());
-    }
-    Ok(value)
 }
 
 /// The family, address and port a socket is bound to (the address and

@@ -6,7 +6,7 @@
 //! would. A connect that would block is finished on a thread of its own.
 
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,10 +40,10 @@ impl Request {
         let mut addr = vec![0u8; len];
         ctx.read_mem(args[1], &mut addr).map_err(|_| libc::EFAULT)?;
         let socket = ctx.child_fd(args[0] as i32).map_err(|e| e.raw_os_error().unwrap_or(libc::EBADF))?;
-        let domain = int_option(&socket, libc::SO_DOMAIN)?;
+        let domain = sockaddr::int_option(socket.as_fd(), libc::SO_DOMAIN)?;
         let tcp = matches!(domain, libc::AF_INET | libc::AF_INET6)
-            && int_option(&socket, libc::SO_TYPE)? == libc::SOCK_STREAM
-            && int_option(&socket, libc::SO_PROTOCOL)? == libc::IPPROTO_TCP;
+            && sockaddr::int_option(socket.as_fd(), libc::SO_TYPE)? == libc::SOCK_STREAM
+            && sockaddr::int_option(socket.as_fd(), libc::SO_PROTOCOL)? == libc::IPPROTO_TCP;
         let (family, ip, port) = sockaddr::decode(&addr);
         Ok(Request { socket, addr, tcp, family, ip, port })
     }
@@ -128,7 +128,7 @@ impl Request {
             // SAFETY: one pollfd, valid for the call.
             let rc = unsafe { libc::poll(&mut poll, 1, slice.as_millis() as libc::c_int) };
             if rc > 0 {
-                return Some(match int_option(&self.socket, libc::SO_ERROR) {
+                return Some(match sockaddr::int_option(self.socket.as_fd(), libc::SO_ERROR) {
                     Ok(0) => NotifAction::ReturnValue(0),
                     Ok(e) | Err(e) => NotifAction::Errno(e),
                 });
@@ -171,25 +171,6 @@ fn send_timeout(socket: &OwnedFd) -> Option<Duration> {
     };
     let timeout = Duration::from_secs(tv.tv_sec as u64) + Duration::from_micros(tv.tv_usec as u64);
     (rc == 0 && !timeout.is_zero()).then_some(timeout)
-}
-
-fn int_option(socket: &OwnedFd, option: libc::c_int) -> Result<libc::c_int, i32> {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `value` and `len` are valid for writes of the sizes given.
-    let rc = unsafe {
-        libc::getsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            option,
-            (&mut value as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
-    if rc < 0 {
-        return Err(last_errno());
-    }
-    Ok(value)
 }
 
 fn last_errno() -> i32 {
