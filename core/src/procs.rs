@@ -9,12 +9,17 @@ use std::io::Read;
 /// size 0, so `fs::read_to_string` would stat the file and then grow its
 /// buffer from 32 bytes, one read per doubling, each read making the
 /// kernel render the file again — on a path taken for every event.
+///
+/// Bytes that are not UTF-8 are replaced, never an error: `stat` and
+/// `status` hold the task's name, which the child sets itself
+/// (`PR_SET_NAME`), and a file refused for its name would hide the process
+/// from the group scans (the process limit, the argv freeze).
 pub(crate) fn read(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
     // `read_to_end` into spare capacity, without the size probe (an fstat
     // and an lseek) `read_to_string` makes first.
     let mut bytes = Vec::with_capacity(4096);
     fs::File::open(path)?.read_to_end(&mut bytes)?;
-    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// `/proc/<tid>/status` of a task, read once for several fields.
@@ -92,6 +97,34 @@ mod tests {
     fn stat_fields_survive_odd_command_names() {
         let line = "42 (a) b (c) S 1 777 777 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 3 0 100 0 0";
         assert_eq!(parse_stat(line), Some((777, 3)));
+    }
+
+    #[test]
+    fn a_process_named_with_bytes_that_are_not_utf8_is_still_found() {
+        // SAFETY: the child makes raw syscalls only and never returns; the
+        // name is a static byte string.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            // SAFETY: as above.
+            unsafe {
+                libc::syscall(libc::SYS_prctl, libc::PR_SET_NAME, c"\xff\xfe) S 1".as_ptr(), 0, 0, 0);
+                libc::syscall(libc::SYS_pause);
+                libc::_exit(0);
+            }
+        }
+        let named = (0..200).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            std::fs::read(format!("/proc/{child}/stat")).is_ok_and(|s| s.contains(&0xff))
+        });
+        // SAFETY: getpgrp has no memory effects.
+        let found = in_group(unsafe { libc::getpgrp() }).contains(&child);
+        // SAFETY: killing and reaping our own child.
+        unsafe {
+            libc::kill(child, libc::SIGKILL);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+        }
+        assert!(named, "the child never took its name");
+        assert!(found, "a process whose name is not UTF-8 was missing from its group");
     }
 
     #[test]

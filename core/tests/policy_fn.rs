@@ -389,3 +389,40 @@ fn a_run_without_policy_fn_has_no_events_and_a_sandbox_is_reusable() {
     // The program's own exec is under the filter: one event per run.
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn a_process_named_with_bytes_that_are_not_utf8_still_counts_against_a_lowered_limit() {
+    // A program's file name becomes its task name, which /proc shows as
+    // raw bytes: a process must not vanish from the count by its name.
+    let dir = std::env::temp_dir().join(format!("sandlock-odd-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let odd = dir.join(std::ffi::OsStr::from_bytes(b"\xff\xfe"));
+    // A copy made by cp, so no handle of ours keeps it busy for writing.
+    assert!(std::process::Command::new("cp").arg("/bin/sleep").arg(&odd).status().unwrap().success());
+    for identity in Identity::all() {
+        let sandbox = sandbox_as(identity, policy().fs_read([dir.clone()]).max_processes(64)).policy_fn(
+            Category::EXEC,
+            |event: &Event, control: &Control| {
+                if argv0_ends_with(event, b"true") {
+                    control.lower_max_processes(4).unwrap();
+                }
+                Decision::Allow
+            },
+        );
+        let script = "/usr/bin/true; for i in 1 2 3 4 5 6 7 8; do \"$0\" 3 & echo pid=$!; done 2>/dev/null; kill $(jobs -p) 2>/dev/null";
+        let mut argv: Vec<OsString> = sh(script).into_iter().map(OsString::from).collect();
+        argv.push(odd.clone().into_os_string());
+        let out = sandbox.run(&argv).unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let started: std::collections::HashSet<&str> = stdout.lines().filter(|l| l.starts_with("pid=")).collect();
+        // The shell plus at most three sleepers fit in four tasks.
+        assert!(
+            started.len() <= 3,
+            "{identity}: {} sleepers started under a limit of 4 tasks: {stdout}",
+            started.len()
+        );
+        assert!(!started.is_empty(), "{identity}: no sleeper started at all: {stdout}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
