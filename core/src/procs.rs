@@ -70,23 +70,43 @@ fn group_stats(pgid: i32) -> Vec<(i32, u64)> {
     let mut out = Vec::new();
     for entry in entries.flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
-        let Ok(stat) = read(format!("/proc/{pid}/stat")) else { continue };
-        if let Some((group, threads)) = parse_stat(&stat) {
-            if group == pgid {
-                out.push((pid, threads));
+        if let Some(stat) = task_stat(pid as u32) {
+            if stat.pgrp == pgid {
+                out.push((pid, stat.threads));
             }
         }
     }
     out
 }
 
-/// (pgrp, num_threads) from a `/proc/<pid>/stat` line. The command name may
-/// hold spaces and parentheses, so fields are counted after the last `)`.
-fn parse_stat(stat: &str) -> Option<(i32, u64)> {
+/// What the supervisor reads of a task's `/proc/<tid>/stat`, which the
+/// kernel renders far more cheaply than `status` (no capability, signal or
+/// CPU-list fields): for events taken on every exec and fork.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskStat {
+    /// The parent of the task's process.
+    pub ppid: u32,
+    pub pgrp: i32,
+    /// Threads of the task's process.
+    pub threads: u64,
+}
+
+/// `/proc/<tid>/stat` of a task; `None` when it is gone.
+pub(crate) fn task_stat(tid: u32) -> Option<TaskStat> {
+    parse_stat(&read(format!("/proc/{tid}/stat")).ok()?)
+}
+
+/// A `/proc/<pid>/stat` line. The command name may hold spaces and
+/// parentheses, so fields are counted after the last `)`.
+fn parse_stat(stat: &str) -> Option<TaskStat> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // After the name: state(3) ppid(4) pgrp(5) ... num_threads(20).
-    Some((fields.get(2)?.parse().ok()?, fields.get(17)?.parse().ok()?))
+    Some(TaskStat {
+        ppid: fields.get(1)?.parse().ok()?,
+        pgrp: fields.get(2)?.parse().ok()?,
+        threads: fields.get(17)?.parse().ok()?,
+    })
 }
 
 #[cfg(test)]
@@ -96,7 +116,7 @@ mod tests {
     #[test]
     fn stat_fields_survive_odd_command_names() {
         let line = "42 (a) b (c) S 1 777 777 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 3 0 100 0 0";
-        assert_eq!(parse_stat(line), Some((777, 3)));
+        assert_eq!(parse_stat(line), Some(TaskStat { ppid: 1, pgrp: 777, threads: 3 }));
     }
 
     #[test]

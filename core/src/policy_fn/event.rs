@@ -20,10 +20,9 @@ pub(crate) fn category_of(nr: u32) -> Option<Category> {
     WATCHED.iter().find(|(_, names)| names.iter().any(|n| number_of(n) == Some(nr))).map(|&(c, _)| c)
 }
 
-/// The parent of the process of task `tid`, from `/proc/<tid>/status` (0
-/// when the task is gone).
+/// The parent of the process of task `tid` (0 when the task is gone).
 pub(crate) fn parent_of(tid: u32) -> u32 {
-    status_field(tid, "PPid:").unwrap_or(0)
+    crate::procs::task_stat(tid).map_or(0, |s| s.ppid)
 }
 
 /// A numeric field of `/proc/<tid>/status`.

@@ -10,7 +10,7 @@
 //! was started by, and every process of the sandbox stays in its group).
 //! The scan is skipped when the exec-ing process is alone in its memory:
 //! one thread, not sharing its parent's memory, and never having made a
-//! `CLONE_VM` clone (the `clone` trap marks those). It is skipped too for a
+//! `CLONE_VM` clone other than a `vfork` (the `clone` trap marks those). It is skipped too for a
 //! single-threaded `vfork` child (a shell's, `posix_spawn`'s) while no task
 //! of the sandbox ever shared memory other than through `vfork`: then the
 //! only other tasks in its memory are its `vfork` ancestors, each blocked
@@ -33,8 +33,8 @@ const MAX_BYTES: usize = 256 * 1024;
 
 const KCMP_VM: libc::c_int = 1;
 
-/// Processes (by tgid) that made a `CLONE_VM` clone: their memory may be
-/// shared by a task of another thread group.
+/// Processes (by tgid) that made a `CLONE_VM` clone other than a `vfork`:
+/// their memory may be shared by a task of another thread group.
 #[derive(Debug, Default)]
 pub(crate) struct SharedMemory {
     tgids: Mutex<HashSet<u32>>,
@@ -46,12 +46,14 @@ pub(crate) struct SharedMemory {
 impl SharedMemory {
     /// The `clone` of task `tid` with `flags` makes another task share its memory.
     pub(crate) fn note_clone(&self, tid: u32, flags: u64) {
-        if flags & libc::CLONE_VM as u64 != 0 {
-            if flags & libc::CLONE_VFORK as u64 == 0 {
-                // Before the clone is let go: no exec decided after it
-                // takes the shortcut.
-                self.beyond_vfork.store(true, Ordering::SeqCst);
-            }
+        // A `vfork` needs no mark: while its child shares the memory, the
+        // process that made it is blocked (a single-threaded one cannot
+        // exec meanwhile; a multi-threaded one takes the full search anyway),
+        // and the child's own exec finds its parent by `kcmp`.
+        if flags & libc::CLONE_VM as u64 != 0 && flags & libc::CLONE_VFORK as u64 == 0 {
+            // Before the clone is let go: no exec decided after it takes
+            // the shortcut.
+            self.beyond_vfork.store(true, Ordering::SeqCst);
             let tgid = status_field(tid, "Tgid:").unwrap_or(tid);
             self.tgids.lock().unwrap_or_else(|e| e.into_inner()).insert(tgid);
         }
@@ -113,14 +115,13 @@ pub(crate) fn read_argv_unfrozen(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<O
 /// The other tasks that could write the memory of `tid`, or `None` when it
 /// is alone in it.
 fn writers(tid: i32, pgid: i32, shared: &SharedMemory) -> Option<Vec<i32>> {
-    let status = crate::procs::Status::of(tid as u32);
-    let number = |name| status.as_ref().and_then(|s| s.number(name));
-    let tgid = number("Tgid:").unwrap_or(tid as u32);
-    let threads = number("Threads:").unwrap_or(u32::MAX);
+    let stat = crate::procs::task_stat(tid as u32);
+    let threads = stat.map_or(u64::MAX, |s| s.threads);
     if threads == 1 && shared.only_vfork() {
         return None;
     }
-    let parent = number("PPid:").unwrap_or(0) as i32;
+    let tgid = status_field(tid as u32, "Tgid:").unwrap_or(tid as u32);
+    let parent = stat.map_or(0, |s| s.ppid) as i32;
     // SAFETY: getpgid has no memory effects.
     let parent_in_sandbox = parent > 0 && unsafe { libc::getpgid(parent) } == pgid;
     // A parent outside the sandbox (the supervisor, or a reaper) never
