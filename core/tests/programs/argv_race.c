@@ -60,6 +60,18 @@ static void exec_echo(const char *echo) {
     _exit(4);
 }
 
+/* Wait for the exec-ing child, stop the writer process (if any), and exit
+ * with the child's status. */
+static void finish(pid_t child, pid_t writer_process) {
+    int status;
+    waitpid(child, &status, 0);
+    if (writer_process > 0) {
+        kill(writer_process, SIGKILL);
+        waitpid(writer_process, NULL, 0);
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+}
+
 static void one_thread_race(const char *echo) {
     target = malloc(WORD + 1);
     memcpy(target, "AAAAAAAA", WORD + 1);
@@ -75,9 +87,7 @@ static void one_vfork_race(const char *echo) {
     if (child == 0) {
         exec_echo(echo);
     }
-    int status;
-    waitpid(child, &status, 0);
-    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+    finish(child, 0);
 }
 
 static int vm_writer(void *unused) {
@@ -98,11 +108,7 @@ static void one_vmclone_race(const char *echo) {
     if (child == 0) {
         exec_echo(echo);
     }
-    int status;
-    waitpid(child, &status, 0);
-    kill(writer_process, SIGKILL);
-    waitpid(writer_process, NULL, 0);
-    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+    finish(child, writer_process);
 }
 
 static void one_shared_race(const char *echo) {
@@ -119,11 +125,7 @@ static void one_shared_race(const char *echo) {
     if (child == 0) {
         exec_echo(echo);
     }
-    int status;
-    waitpid(child, &status, 0);
-    kill(writer_process, SIGKILL);
-    waitpid(writer_process, NULL, 0);
-    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+    finish(child, writer_process);
 }
 
 int main(int argc, char **argv) {
