@@ -35,7 +35,7 @@ pub(crate) fn open_task(tid: u32) -> io::Result<OwnedFd> {
 
 /// The thread-group id of `tid`, from `/proc/<tid>/status`.
 fn thread_group(tid: libc::pid_t) -> io::Result<libc::pid_t> {
-    crate::procs::status_number(tid as u32, "Tgid:")
+    crate::procs::tgid_of(tid as u32)
         .map(|tgid| tgid as libc::pid_t)
         .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
 }

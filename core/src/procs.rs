@@ -41,9 +41,9 @@ impl Status {
     }
 }
 
-/// One decimal field of `/proc/<tid>/status`.
-pub(crate) fn status_number(tid: u32, name: &str) -> Option<u32> {
-    Status::of(tid)?.number(name)
+/// The process (thread group) of task `tid`; `None` when it is gone.
+pub(crate) fn tgid_of(tid: u32) -> Option<u32> {
+    Status::of(tid)?.number("Tgid:")
 }
 
 /// The process ids whose group is `pgid`.

@@ -25,11 +25,6 @@ pub(crate) fn parent_of(tid: u32) -> u32 {
     crate::procs::task_stat(tid).map_or(0, |s| s.ppid)
 }
 
-/// A numeric field of `/proc/<tid>/status`.
-pub(crate) fn status_field(tid: u32, name: &str) -> Option<u32> {
-    crate::procs::status_number(tid, name)
-}
-
 /// The clone flags of a `clone`, `fork` or `vfork` (registers only).
 pub(crate) fn clone_flags(name: &str, args: &[u64; 6]) -> u64 {
     match name {

@@ -23,7 +23,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use crate::policy_fn::event::status_field;
 use crate::policy_fn::tracer::{Frozen, Tracer};
 use crate::HandlerCtx;
 
@@ -54,7 +53,7 @@ impl SharedMemory {
             // Before the clone is let go: no exec decided after it takes
             // the shortcut.
             self.beyond_vfork.store(true, Ordering::SeqCst);
-            let tgid = status_field(tid, "Tgid:").unwrap_or(tid);
+            let tgid = crate::procs::tgid_of(tid).unwrap_or(tid);
             self.tgids.lock().unwrap_or_else(|e| e.into_inner()).insert(tgid);
         }
     }
@@ -120,7 +119,7 @@ fn writers(tid: i32, pgid: i32, shared: &SharedMemory) -> Option<Vec<i32>> {
     if threads == 1 && shared.only_vfork() {
         return None;
     }
-    let tgid = status_field(tid as u32, "Tgid:").unwrap_or(tid as u32);
+    let tgid = crate::procs::tgid_of(tid as u32).unwrap_or(tid as u32);
     let parent = stat.map_or(0, |s| s.ppid) as i32;
     // SAFETY: getpgid has no memory effects.
     let parent_in_sandbox = parent > 0 && unsafe { libc::getpgid(parent) } == pgid;

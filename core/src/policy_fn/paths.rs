@@ -506,11 +506,6 @@ impl<'a> Call<'a> {
     }
 
     fn tgid(&self) -> i32 {
-        *self.tgid.get_or_init(|| tgid_of(self.ctx.pid()).map_or(-1, |t| t as i32))
+        *self.tgid.get_or_init(|| crate::procs::tgid_of(self.ctx.pid()).map_or(-1, |t| t as i32))
     }
-}
-
-/// The process (thread group) of task `tid`.
-pub(super) fn tgid_of(tid: u32) -> Option<u32> {
-    crate::procs::status_number(tid, "Tgid:")
 }

@@ -9,7 +9,6 @@
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::policy_fn::event::status_field;
 use crate::syscall::number_of;
 
 /// How long a task may take to reach a ptrace stop before the freeze says
@@ -147,7 +146,7 @@ impl Held {
         // signal ends (WAIT_KILLABLE_RECV): the interrupt takes effect on
         // its way back from a failed exec.
         ptrace(libc::PTRACE_INTERRUPT, exec_task, 0);
-        let exec_tgid = status_field(exec_task as u32, "Tgid:").map_or(exec_task, |t| t as i32);
+        let exec_tgid = crate::procs::tgid_of(exec_task as u32).map_or(exec_task, |t| t as i32);
         let mut held = Held { exec_task, exec_tgid, others: Vec::new() };
         let mut complete = true;
         let mut seen: Vec<i32> = Vec::new();

@@ -320,7 +320,7 @@ impl Call<'_> {
     }
 
     fn tgid_of(&self, tid: i32) -> i32 {
-        super::tgid_of(tid as u32).map_or(-1, |t| t as i32)
+        crate::procs::tgid_of(tid as u32).map_or(-1, |t| t as i32)
     }
 }
 
