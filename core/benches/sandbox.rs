@@ -180,13 +180,16 @@ fn notif_benches(c: &mut Criterion, programs: &harness::FloorPrograms) {
 fn benches(c: &mut Criterion) {
     let started = Instant::now();
     let programs = floor_programs();
-    spawn_benches(c, &SpawnSubjects::new(&programs));
-    notif_benches(c, &programs);
+    spawn_benches(c, &SpawnSubjects::new(programs));
+    notif_benches(c, programs);
     eprintln!("benchmarks took {:.0?}", started.elapsed());
 }
 
-fn floor_programs() -> harness::FloorPrograms {
-    harness::build_floor_programs(&PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("floor"))
+/// The floor programs, compiled once for the criterion rows and the
+/// interleaved table.
+fn floor_programs() -> &'static harness::FloorPrograms {
+    static PROGRAMS: std::sync::OnceLock<harness::FloorPrograms> = std::sync::OnceLock::new();
+    PROGRAMS.get_or_init(|| harness::build_floor_programs(&PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("floor")))
 }
 
 criterion_group!(core_benches, benches);
@@ -195,7 +198,7 @@ fn main() {
     let started = std::time::SystemTime::now();
     core_benches();
     Criterion::default().configure_from_args().final_summary();
-    interleaved_spawn_table(&SpawnSubjects::new(&floor_programs()));
+    interleaved_spawn_table(&SpawnSubjects::new(floor_programs()));
     harness::print_ratio_table(
         "Handler path: median per intercepted getppid, against a raw C NOTIF_RECV/NOTIF_SEND loop",
         GROUP_NOTIF,
