@@ -17,7 +17,7 @@ use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::policy::Policy;
 use crate::policy_fn::connect::Request;
 use crate::policy_fn::control::{Control, Tightened};
-use crate::policy_fn::event::from_notification;
+use crate::policy_fn::event::{from_notification, from_notification_with_parent};
 use crate::policy_fn::freeze::{self, SharedMemory};
 use crate::policy_fn::monitor::Bounded;
 use crate::policy_fn::paths::{DeniedPaths, PathGuard};
@@ -227,7 +227,7 @@ impl PolicyFnHandler {
         let (decision, frozen) = if self.watches(Category::EXEC) {
             let argv_addr = if at { ctx.args()[2] } else { ctx.args()[1] };
             let argv = freeze::read_argv(ctx, argv_addr, &self.shared, &self.write_rules, &self.tracer);
-            let mut event = from_notification(ctx, syscall, Category::EXEC);
+            let mut event = from_notification_with_parent(ctx, syscall, Category::EXEC, argv.ppid);
             event.detail = Detail::Exec { argv: argv.args, truncated: argv.truncated };
             event.race_free = argv.race_free;
             (self.ask(event), argv.frozen)

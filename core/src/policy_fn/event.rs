@@ -37,6 +37,16 @@ pub(crate) fn clone_flags(name: &str, args: &[u64; 6]) -> u64 {
 /// The event for the notification in `ctx`, with what registers tell; argv
 /// and network addresses start empty.
 pub(crate) fn from_notification(ctx: &HandlerCtx<'_>, syscall: Syscall, category: Category) -> Event {
+    from_notification_with_parent(ctx, syscall, category, parent_of(ctx.pid()))
+}
+
+/// [`from_notification`] for a caller that already read the parent.
+pub(crate) fn from_notification_with_parent(
+    ctx: &HandlerCtx<'_>,
+    syscall: Syscall,
+    category: Category,
+    ppid: u32,
+) -> Event {
     let args = ctx.args();
     let name = syscall.name();
     let detail = match category {
@@ -75,7 +85,7 @@ pub(crate) fn from_notification(ctx: &HandlerCtx<'_>, syscall: Syscall, category
         syscall,
         category,
         pid: ctx.pid(),
-        ppid: parent_of(ctx.pid()),
+        ppid,
         detail,
         denied_by_policy: false,
         // Register fields are what the kernel uses; exec and network events

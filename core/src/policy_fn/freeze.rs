@@ -74,6 +74,9 @@ pub(crate) struct Argv {
     pub args: Vec<OsString>,
     pub truncated: bool,
     pub race_free: bool,
+    /// The parent of the exec-ing process (0 when it is gone), read with
+    /// what the freeze needed, for the event.
+    pub ppid: u32,
     /// The tasks stopped for it; let go with [`Frozen::release`] once the
     /// call was answered.
     pub frozen: Option<Frozen>,
@@ -91,7 +94,8 @@ pub(crate) fn read_argv(
 ) -> Argv {
     let tid = ctx.pid() as i32;
     let pgid = ctx.sandbox_pgid();
-    let (frozen, stopped_all) = match writers(tid, pgid, shared) {
+    let stat = crate::procs::task_stat(tid as u32);
+    let (frozen, stopped_all) = match writers(tid, stat, pgid, shared) {
         None => (None, true),
         Some(tasks) => match tracer.freeze(tid, tasks, move |seen| sharers(tid, pgid, seen)) {
             Some((frozen, complete)) => (Some(frozen), complete),
@@ -101,7 +105,8 @@ pub(crate) fn read_argv(
     };
     let (args, truncated, ranges) = read_strings(ctx, argv_addr);
     let private = ranges.is_some_and(|ranges| only_private_memory(tid, &ranges, write_rules));
-    Argv { args, truncated, race_free: stopped_all && private && !truncated, frozen }
+    let ppid = stat.map_or(0, |s| s.ppid);
+    Argv { args, truncated, race_free: stopped_all && private && !truncated, ppid, frozen }
 }
 
 /// The argv at `argv_addr`, read without stopping anyone (for an exec a
@@ -111,10 +116,9 @@ pub(crate) fn read_argv_unfrozen(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<O
     (args, truncated)
 }
 
-/// The other tasks that could write the memory of `tid`, or `None` when it
-/// is alone in it.
-fn writers(tid: i32, pgid: i32, shared: &SharedMemory) -> Option<Vec<i32>> {
-    let stat = crate::procs::task_stat(tid as u32);
+/// The other tasks that could write the memory of `tid` (whose `/proc`
+/// stat is `stat`), or `None` when it is alone in it.
+fn writers(tid: i32, stat: Option<crate::procs::TaskStat>, pgid: i32, shared: &SharedMemory) -> Option<Vec<i32>> {
     let threads = stat.map_or(u64::MAX, |s| s.threads);
     if threads == 1 && shared.only_vfork() {
         return None;
