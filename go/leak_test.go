@@ -73,13 +73,23 @@ func TestConcurrentCommandsLeakNothing(t *testing.T) {
 	before := openFDs(t)
 
 	const jobs = 24
+	runConcurrently(t, jobs, func(i int) error { return job(i, policy, probe, &seen) })
+	if seen.Load() != jobs+1 {
+		t.Errorf("the handlers saw %d probe opens, want %d", seen.Load(), jobs+1)
+	}
+	assertNothingLeaked(t, before)
+}
+
+// runConcurrently runs job(0..n-1) on n goroutines and reports each error.
+func runConcurrently(t *testing.T, n int, job func(i int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, jobs)
-	for i := range jobs {
+	errs := make(chan error, n)
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- job(i, policy, probe, &seen)
+			errs <- job(i)
 		}()
 	}
 	wg.Wait()
@@ -89,9 +99,12 @@ func TestConcurrentCommandsLeakNothing(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if seen.Load() != jobs+1 {
-		t.Errorf("the handlers saw %d probe opens, want %d", seen.Load(), jobs+1)
-	}
+}
+
+// assertNothingLeaked checks that no cgo.Handle, fd (against before) or
+// goroutine is left.
+func assertNothingLeaked(t *testing.T, before []string) {
+	t.Helper()
 	if n := sandlock.LiveHandles(); n != 0 {
 		t.Errorf("%d cgo.Handle values leaked", n)
 	}
@@ -146,28 +159,6 @@ func TestConcurrentPolicyFuncCommandsLeakNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := openFDs(t)
-	const jobs = 32
-	var wg sync.WaitGroup
-	errs := make(chan error, jobs)
-	for i := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- policyJob(i)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
-	if n := sandlock.LiveHandles(); n != 0 {
-		t.Errorf("%d cgo.Handle values leaked", n)
-	}
-	if after := openFDs(t); !slices.Equal(before, after) {
-		t.Errorf("fds before:\n%v\nafter:\n%v", before, after)
-	}
-	goleak.VerifyNone(t)
+	runConcurrently(t, 32, policyJob)
+	assertNothingLeaked(t, before)
 }
