@@ -90,9 +90,12 @@ void counter_drop(void *ud);
 /* A callback handler whose ud is `drops`, counted by counter_drop. */
 sandlock_handler_t *counted(sandlock_handler_fn_t callback, struct counter *drops,
                             sandlock_exception_policy_t exception_policy);
-/* Callbacks: continue, and fail (return -1 without an action). */
+/* Callbacks: continue, kill the sandbox's group with SIGUSR2, and fail
+ * (return -1 without an action). */
 int32_t callback_continue(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
                           sandlock_action_out_t *out);
+int32_t callback_kill_sigusr2(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
+                              sandlock_action_out_t *out);
 int32_t callback_fail(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
                       sandlock_action_out_t *out);
 

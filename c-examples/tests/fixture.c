@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,15 @@ int32_t callback_continue(void *ud, const sandlock_notif_data_t *notif, sandlock
     (void)notif;
     (void)mem;
     return sandlock_action_set_continue(out);
+}
+
+int32_t callback_kill_sigusr2(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
+                               sandlock_action_out_t *out)
+{
+    (void)ud;
+    (void)notif;
+    (void)mem;
+    return sandlock_action_set_kill(out, SIGUSR2, 0);
 }
 
 int32_t callback_fail(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,

@@ -89,22 +89,13 @@ void exit_snapshot_names_the_syscall_of_a_failing_handler(void)
     sandlock_policy_free(policy);
 }
 
-static int32_t kill_with_sigusr2(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
-                                 sandlock_action_out_t *out)
-{
-    (void)ud;
-    (void)notif;
-    (void)mem;
-    return sandlock_action_set_kill(out, SIGUSR2, 0);
-}
-
 void exit_snapshot_names_the_syscall_of_a_handlers_kill(void)
 {
     sandlock_policy_t *policy = base_policy();
     const char *args[] = {"getppid"};
     sandlock_command_t *command = probe_command(policy, args, 1);
     CHECK_INT_EQ(sandlock_command_add_handler(command, syscall_nr("getppid"),
-                                              sandlock_handler_new(kill_with_sigusr2, NULL, NULL, 0), NULL),
+                                              sandlock_handler_new(callback_kill_sigusr2, NULL, NULL, 0), NULL),
                  SANDLOCK_OK);
     sandlock_result_t *result = run_and_free(command);
     CHECK_EXIT(sandlock_result_exit(result), SANDLOCK_EXIT_HANDLER_KILLED, -1, SIGUSR2, syscall_nr("getppid"));
@@ -112,7 +103,7 @@ void exit_snapshot_names_the_syscall_of_a_handlers_kill(void)
 
     command = probe_command(policy, args, 1);
     CHECK_INT_EQ(sandlock_command_add_handler(command, syscall_nr("getppid"),
-                                              sandlock_handler_new(kill_with_sigusr2, NULL, NULL, 0), NULL),
+                                              sandlock_handler_new(callback_kill_sigusr2, NULL, NULL, 0), NULL),
                  SANDLOCK_OK);
     sandlock_child_t *child = spawn_and_free(command);
     CHECK_INT_EQ(sandlock_child_wait_for(child, 10000, NULL), SANDLOCK_OK);

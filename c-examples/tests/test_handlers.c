@@ -136,21 +136,11 @@ void handler_denies_with_exact_errno(void)
     sandlock_policy_free(policy);
 }
 
-static int32_t kill_with_sigusr2(void *ud, const sandlock_notif_data_t *notif, sandlock_mem_handle_t *mem,
-                                 sandlock_action_out_t *out)
-{
-    (void)ud;
-    (void)notif;
-    (void)mem;
-    sandlock_action_set_kill(out, SIGUSR2, 0);
-    return 0;
-}
-
 void handler_kills_with_exact_signal(void)
 {
     sandlock_policy_t *policy = base_policy();
     sandlock_handler_registration_t registrations[] = {
-        registration("getppid", sandlock_handler_new(kill_with_sigusr2, NULL, NULL, SANDLOCK_EXCEPTION_KILL)),
+        registration("getppid", sandlock_handler_new(callback_kill_sigusr2, NULL, NULL, SANDLOCK_EXCEPTION_KILL)),
     };
     const char *args[] = {"getppid"};
     sandlock_result_t *result = run_probe(policy, args, 1, registrations, 1);
