@@ -170,7 +170,7 @@ impl<'a> HandlerCtx<'a> {
         crate::pidfd::get_fd(&pidfd, fd)
     }
 
-    fn memory(&self) -> ChildMemory<'_> {
+    pub(crate) fn memory(&self) -> ChildMemory<'_> {
         ChildMemory::new(self.listener, self.notif.id, self.notif.pid)
     }
 

@@ -24,6 +24,7 @@ mod handoff;
 mod kernel;
 mod landlock_rules;
 mod loader;
+mod maps;
 mod mem;
 mod memfd;
 mod notif;

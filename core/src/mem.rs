@@ -41,7 +41,9 @@ impl<'a> ChildMemory<'a> {
         Pid::from_raw(self.pid as libc::pid_t)
     }
 
-    fn check_valid(&self) -> Result<(), MemoryError> {
+    /// The notification is still pending: memory read since it was received
+    /// is the process's that made it.
+    pub(crate) fn check_valid(&self) -> Result<(), MemoryError> {
         if self.listener.id_valid(self.id) {
             Ok(())
         } else {
@@ -68,6 +70,14 @@ impl<'a> ChildMemory<'a> {
 
     pub(crate) fn read_cstr(&self, addr: u64, max_len: usize) -> Result<Vec<u8>, MemoryError> {
         self.check_valid()?;
+        let out = self.read_cstr_unchecked(addr, max_len)?;
+        self.check_valid()?;
+        Ok(out)
+    }
+
+    /// [`ChildMemory::read_cstr`] without the validity checks, for a caller
+    /// that makes several reads and checks once after the last.
+    pub(crate) fn read_cstr_unchecked(&self, addr: u64, max_len: usize) -> Result<Vec<u8>, MemoryError> {
         let mut out = Vec::new();
         let mut cursor = addr;
         // max_len bytes of text plus the terminating NUL.
@@ -79,7 +89,6 @@ impl<'a> ChildMemory<'a> {
             self.read_unchecked(cursor, &mut out[start..])?;
             if let Some(nul) = out[start..].iter().position(|&b| b == 0) {
                 out.truncate(start + nul);
-                self.check_valid()?;
                 return Ok(out);
             }
             cursor += want as u64;
@@ -87,7 +96,9 @@ impl<'a> ChildMemory<'a> {
         Err(MemoryError::Unterminated { addr, max_len })
     }
 
-    fn read_unchecked(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
+    /// [`ChildMemory::read`] without the validity checks (see
+    /// [`ChildMemory::read_cstr_unchecked`]).
+    pub(crate) fn read_unchecked(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemoryError> {
         if buf.is_empty() {
             return Ok(());
         }

@@ -23,6 +23,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
+use crate::maps::{Mapping, Maps};
+use crate::mem::ChildMemory;
 use crate::policy_fn::tracer::{Frozen, Tracer};
 use crate::HandlerCtx;
 
@@ -154,23 +156,45 @@ fn same_memory(a: i32, b: i32) -> bool {
 /// Addresses `[start, end)` of child memory.
 type Range = (u64, u64);
 
+/// Pointers read at once: the rest of the page the array is on.
+const PAGE: u64 = 4096;
+
 /// The argv strings (as bytes), whether they were cut, and the address
-/// ranges they and the pointer array occupy (`None` when unreadable).
+/// ranges they and the pointer array occupy (`None` when unreadable). The
+/// reads are checked against the notification once, after the last: a
+/// notification still valid then was valid for every read before it.
 fn read_strings(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<OsString>, bool, Option<Vec<Range>>) {
+    let memory = ctx.memory();
+    let (args, truncated, ranges) = read_strings_unchecked(&memory, argv_addr);
+    match memory.check_valid() {
+        Ok(()) => (args, truncated, ranges),
+        Err(_) => (args, true, None),
+    }
+}
+
+fn read_strings_unchecked(memory: &ChildMemory<'_>, argv_addr: u64) -> (Vec<OsString>, bool, Option<Vec<Range>>) {
     let mut args = Vec::new();
     let mut ranges = Vec::new();
     let mut bytes = 0usize;
     if argv_addr == 0 {
         return (args, false, Some(ranges));
     }
+    let mut pointers: Vec<u64> = Vec::new();
+    let mut slot = argv_addr;
     for i in 0..=MAX_ARGS {
-        let slot = argv_addr + 8 * i as u64;
-        let mut pointer = [0u8; 8];
-        if ctx.read_mem(slot, &mut pointer).is_err() {
-            return (args, true, None);
+        if pointers.is_empty() {
+            // To the end of the page (a pointer across it is read alone).
+            let in_page = ((PAGE - slot % PAGE) / 8).clamp(1, (MAX_ARGS + 1 - i) as u64) as usize;
+            let mut chunk = vec![0u8; in_page * 8];
+            if memory.read_unchecked(slot, &mut chunk).is_err() {
+                return (args, true, None);
+            }
+            pointers =
+                chunk.chunks_exact(8).rev().map(|p| u64::from_ne_bytes(p.try_into().expect("8 bytes"))).collect();
         }
+        let addr = pointers.pop().expect("refilled above");
         ranges.push((slot, slot + 8));
-        let addr = u64::from_ne_bytes(pointer);
+        slot += 8;
         if addr == 0 {
             return (args, false, Some(ranges));
         }
@@ -178,7 +202,7 @@ fn read_strings(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<OsString>, bool, O
             break;
         }
         let room = MAX_BYTES.saturating_sub(bytes);
-        match ctx.read_cstr_bytes(addr, room) {
+        match memory.read_cstr_unchecked(addr, room) {
             Ok(arg) => {
                 bytes += arg.len() + 1;
                 ranges.push((addr, addr + arg.len() as u64 + 1));
@@ -191,56 +215,29 @@ fn read_strings(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<OsString>, bool, O
 }
 
 /// True when every range lies in memory only the stopped tasks could
-/// write: private mappings, anonymous or of a file the sandbox cannot write.
+/// write: within one private mapping, anonymous or of a file the sandbox
+/// cannot write.
 fn only_private_memory(tid: i32, ranges: &[(u64, u64)], write_rules: &[PathBuf]) -> bool {
-    let Ok(maps) = crate::procs::read(format!("/proc/{tid}/maps")) else { return false };
-    let mappings: Vec<Mapping> = maps.lines().filter_map(Mapping::parse).collect();
+    let Ok(mut maps) = Maps::open(tid as u32) else { return false };
+    let mut last: Option<Mapping> = None;
     ranges.iter().all(|&(start, end)| {
-        mappings
-            .iter()
-            .filter(|m| m.start < end && start < m.end)
-            .all(|m| m.private && !m.writable_elsewhere(write_rules))
-            && mappings.iter().any(|m| m.start <= start && end <= m.end)
+        if !last.as_ref().is_some_and(|m| m.contains(start, end)) {
+            last = maps.covering(start);
+        }
+        last.as_ref().is_some_and(|m| m.contains(start, end) && m.private && !writable_elsewhere(m, write_rules))
     })
 }
 
-/// One line of `/proc/<pid>/maps`.
-#[derive(Debug, PartialEq, Eq)]
-struct Mapping {
-    start: u64,
-    end: u64,
-    private: bool,
-    inode: u64,
-    path: String,
-}
-
-impl Mapping {
-    fn parse(line: &str) -> Option<Mapping> {
-        let mut fields = line.splitn(6, ' ');
-        let (start, end) = fields.next()?.split_once('-')?;
-        let perms = fields.next()?;
-        let (_offset, _dev) = (fields.next()?, fields.next()?);
-        let inode = fields.next()?.parse().ok()?;
-        let path = fields.next().unwrap_or("").trim_start().to_string();
-        Some(Mapping {
-            start: u64::from_str_radix(start, 16).ok()?,
-            end: u64::from_str_radix(end, 16).ok()?,
-            private: perms.as_bytes().get(3) == Some(&b'p'),
-            inode,
-            path,
-        })
+/// A file another process may write: a memfd, a deleted file, or one
+/// under a write rule (its pages show writes until copied on write).
+fn writable_elsewhere(mapping: &Mapping, write_rules: &[PathBuf]) -> bool {
+    if mapping.inode == 0 {
+        return false;
     }
-
-    /// A file another process may write: a memfd, a deleted file, or one
-    /// under a write rule (its pages show writes until copied on write).
-    fn writable_elsewhere(&self, write_rules: &[PathBuf]) -> bool {
-        if self.inode == 0 {
-            return false;
-        }
-        self.path.starts_with("/memfd:")
-            || self.path.ends_with(" (deleted)")
-            || write_rules.iter().any(|rule| std::path::Path::new(&self.path).starts_with(rule))
-    }
+    let path = &mapping.path;
+    path.starts_with("/memfd:")
+        || path.ends_with(" (deleted)")
+        || write_rules.iter().any(|rule| std::path::Path::new(path).starts_with(rule))
 }
 
 #[cfg(test)]
@@ -248,23 +245,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mappings_parse_with_and_without_paths() {
-        let line = "7f00a000-7f00b000 rw-s 00000000 00:01 1234                       /memfd:argv (deleted)";
-        assert_eq!(
-            Mapping::parse(line),
-            Some(Mapping {
-                start: 0x7f00a000,
-                end: 0x7f00b000,
-                private: false,
-                inode: 1234,
-                path: "/memfd:argv (deleted)".into()
-            })
-        );
-        let anon = Mapping::parse("55d0c000-55d2d000 rw-p 00000000 00:00 0                          [heap]").unwrap();
-        assert!(anon.private && !anon.writable_elsewhere(&[]));
-        let file = Mapping::parse("5600-5700 r--p 00000000 fe:01 42  /tmp/work/lib.so").unwrap();
-        assert!(file.writable_elsewhere(&[PathBuf::from("/tmp/work")]));
-        assert!(!file.writable_elsewhere(&[PathBuf::from("/srv")]));
+    fn files_others_may_write_are_found() {
+        let mapping =
+            |inode, path: &str| Mapping { start: 0x5600, end: 0x5700, private: true, inode, path: path.into() };
+        assert!(!writable_elsewhere(&mapping(0, "[heap]"), &[]));
+        assert!(writable_elsewhere(&mapping(7, "/memfd:argv (deleted)"), &[]));
+        assert!(writable_elsewhere(&mapping(7, "/tmp/gone (deleted)"), &[]));
+        assert!(writable_elsewhere(&mapping(42, "/tmp/work/lib.so"), &[PathBuf::from("/tmp/work")]));
+        assert!(!writable_elsewhere(&mapping(42, "/tmp/work/lib.so"), &[PathBuf::from("/srv")]));
     }
 
     #[test]
