@@ -168,7 +168,8 @@ fn read_strings(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<OsString>, bool, O
     let (args, truncated, ranges) = read_strings_unchecked(&memory, argv_addr);
     match memory.check_valid() {
         Ok(()) => (args, truncated, ranges),
-        Err(_) => (args, true, None),
+        // The reads may have been of another process that took the pid.
+        Err(_) => (Vec::new(), true, None),
     }
 }
 
