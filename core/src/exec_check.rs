@@ -1,27 +1,28 @@
-//! Why a program would not execute in the sandbox, said before the fork.
+//! Why a program did not execute in the sandbox.
 //!
 //! Exec fails with a bare `EACCES` for many reasons; the kernel says none
-//! of them. Before forking, [`before_fork`] looks at every file the kernel
-//! opens to execute the program — the program, each `#!` interpreter in
-//! turn, the ELF interpreter (`PT_INTERP`) — and reports the first one
-//! that cannot work: not a regular file, no execute bit at all, on a
-//! `noexec` mount, or under no `fs_read`/`fs_write` rule. The rule check
-//! follows Landlock itself: it walks the resolved path from the file up to
-//! the root and looks for the inodes the ruleset's rules are on, so a file
-//! the ruleset covers is never refused here. Each of these makes exec
-//! fail for every uid, so nothing is refused that the kernel would run.
+//! of them. Once it refused an exec with `EACCES`, [`explain_refusal`]
+//! looks at every file the kernel opens to execute the program — the
+//! program, each `#!` interpreter in turn, the ELF interpreter
+//! (`PT_INTERP`) — and reports the first one that cannot work for anyone:
+//! not a regular file, no execute bit at all, on a `noexec` mount, or
+//! under no `fs_read`/`fs_write` rule. The rule check follows Landlock
+//! itself: it walks the resolved path from the file up to the root and
+//! looks for the inodes the ruleset's rules are on. Failing that, it names
+//! the directory or file whose permission bits keep the child's uid out
+//! (bits depend on who asks, and on ACLs this does not read).
 //!
-//! Permission bits depend on who asks (and on ACLs this does not read), so
-//! they are only looked at once the kernel refused an exec with `EACCES`:
-//! [`after_refusal`] then names the directory or file whose mode keeps
-//! the child's uid out.
+//! This runs only after a refusal, never before the fork: the lookups (a
+//! stat, statvfs and realpath per file and a stat per directory above it,
+//! about twenty syscalls for `/bin/true`) would otherwise be paid by every
+//! run that execs fine (docs/benchmarks.md).
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::sys::statvfs::{statvfs, FsFlags};
 
-use crate::error::{ExecDenial, ExecFile, ExecProblem, Result, SandlockError};
+use crate::error::{ExecDenial, ExecFile, ExecProblem, SandlockError};
 use crate::loader::{exec_interpreter, Interpreter};
 
 /// How many `#!` interpreters the kernel follows (BINPRM_MAX_RECURSION).
@@ -72,24 +73,15 @@ fn absolute(path: &Path, cwd: Option<&Path>) -> PathBuf {
     }
 }
 
-/// The error for `program` when a file of its exec chain cannot be
-/// executed by anyone in this sandbox; `Ok` when nothing is known wrong
-/// (the kernel has the last word).
-pub(crate) fn before_fork(program: &Path, cwd: Option<&Path>, rules: &ExecRules<'_>) -> Result<()> {
-    for (file, path) in chain(program, cwd) {
-        if let Some(problem) = problem_for_everyone(&path, rules) {
-            return Err(denied(program, file, problem));
-        }
-    }
-    Ok(())
-}
-
-/// `error`, or when it is an exec the kernel refused with `EACCES` and
-/// the permission bits say why, the error that names what to change.
-pub(crate) fn after_refusal(
+/// `error`, or when it is an exec the kernel refused with `EACCES`, the
+/// error that names the file of the exec chain and what keeps it from
+/// running: first what no uid could get past in this sandbox, then the
+/// permission bits that keep `who` out.
+pub(crate) fn explain_refusal(
     error: SandlockError,
     program: &Path,
     cwd: Option<&Path>,
+    rules: &ExecRules<'_>,
     who: &ChildIdentity,
 ) -> SandlockError {
     let refused = matches!(&error, SandlockError::Spawn { stage: crate::SpawnStage::Exec, source }
@@ -97,12 +89,13 @@ pub(crate) fn after_refusal(
     if !refused {
         return error;
     }
-    for (file, path) in chain(program, cwd) {
-        if let Some(problem) = permission_problem(&path, who) {
-            return denied(program, file, problem);
-        }
+    let chain = chain(program, cwd);
+    let for_everyone = chain.iter().find_map(|(file, path)| Some((file, problem_for_everyone(path, rules)?)));
+    let for_who = || chain.iter().find_map(|(file, path)| Some((file, permission_problem(path, who)?)));
+    match for_everyone.or_else(for_who) {
+        Some((file, problem)) => denied(program, file.clone(), problem),
+        None => error,
     }
-    error
 }
 
 fn denied(program: &Path, file: ExecFile, problem: ExecProblem) -> SandlockError {
@@ -206,12 +199,27 @@ mod tests {
         (meta.dev(), meta.ino())
     }
 
-    fn problem(program: &Path, roots: &[(u64, u64)]) -> Option<ExecDenial> {
-        match before_fork(program, None, &ExecRules { roots, landlock: true }) {
-            Ok(()) => None,
-            Err(SandlockError::ExecDenied { reason, .. }) => Some(reason),
-            Err(other) => panic!("{other}"),
+    fn refused() -> SandlockError {
+        SandlockError::Spawn { stage: crate::SpawnStage::Exec, source: std::io::Error::from_raw_os_error(libc::EACCES) }
+    }
+
+    /// Who runs the tests, so that permission bits never explain a refusal.
+    fn me() -> ChildIdentity {
+        // SAFETY: getuid and getgid have no memory effects.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        ChildIdentity { uid, gid, groups: Vec::new() }
+    }
+
+    fn problem_with(program: &Path, rules: &ExecRules<'_>) -> Option<ExecDenial> {
+        match explain_refusal(refused(), program, None, rules, &me()) {
+            SandlockError::ExecDenied { reason, .. } => Some(reason),
+            SandlockError::Spawn { .. } => None,
+            other => panic!("{other}"),
         }
+    }
+
+    fn problem(program: &Path, roots: &[(u64, u64)]) -> Option<ExecDenial> {
+        problem_with(program, &ExecRules { roots, landlock: true })
     }
 
     #[test]
@@ -245,7 +253,7 @@ mod tests {
     fn without_landlock_rules_are_not_looked_at() {
         let dir = Scratch::new("nolandlock");
         let script = dir.file("job", "#!/bin/sh\n", 0o755);
-        assert!(before_fork(&script, None, &ExecRules { roots: &[], landlock: false }).is_ok());
+        assert_eq!(problem_with(&script, &ExecRules { roots: &[], landlock: false }), None);
     }
 
     #[test]
@@ -253,13 +261,10 @@ mod tests {
         let dir = Scratch::new("dac");
         std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o700)).unwrap();
         let program = dir.file("job", "#!/bin/sh\n", 0o755);
-        let refused = SandlockError::Spawn {
-            stage: crate::SpawnStage::Exec,
-            source: std::io::Error::from_raw_os_error(libc::EACCES),
-        };
         let nobody = ChildIdentity { uid: 65534, gid: 65534, groups: Vec::new() };
         let owner = std::fs::metadata(&dir.0).unwrap().uid();
-        match after_refusal(refused, &program, None, &nobody) {
+        let rules = ExecRules { roots: &[], landlock: false };
+        match explain_refusal(refused(), &program, None, &rules, &nobody) {
             SandlockError::ExecDenied { reason, .. } => assert_eq!(
                 reason.problem,
                 ExecProblem::PermissionDenied {
@@ -277,6 +282,11 @@ mod tests {
             stage: crate::SpawnStage::Exec,
             source: std::io::Error::from_raw_os_error(libc::ENOEXEC),
         };
-        assert!(matches!(after_refusal(other, &program, None, &nobody), SandlockError::Spawn { .. }));
+        assert!(matches!(explain_refusal(other, &program, None, &rules, &nobody), SandlockError::Spawn { .. }));
+        // Nor is a program that can be executed refused by the check.
+        assert!(matches!(
+            explain_refusal(refused(), Path::new("/bin/sh"), None, &rules, &me()),
+            SandlockError::Spawn { .. }
+        ));
     }
 }

@@ -341,7 +341,6 @@ impl Sandbox {
             shm: per_run.shm.take(),
             drop_groups: self.policy.drop_groups,
         })?;
-        exec_check::before_fork(plan.program(), self.policy.cwd.as_deref(), &per_run.exec_rules())?;
         let mut started = spawn::start(&plan, stdio)?;
         let supervisor = match started.listener.take() {
             Some(listener) => {
@@ -366,10 +365,11 @@ impl Sandbox {
             if let Some(supervisor) = supervisor {
                 supervisor.stop();
             }
-            return Err(exec_check::after_refusal(
+            return Err(exec_check::explain_refusal(
                 e,
                 plan.program(),
                 self.policy.cwd.as_deref(),
+                &per_run.exec_rules(),
                 &self.child_identity(),
             ));
         }
