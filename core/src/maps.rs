@@ -98,7 +98,7 @@ impl Maps {
                 Err(_) => return None,
             }
         }
-        self.text.as_ref()?.iter().find(|m| m.start <= addr && addr < m.end).cloned()
+        self.text.as_ref()?.iter().find(|m| m.contains(addr, addr + 1)).cloned()
     }
 
     fn query(&mut self, addr: u64) -> std::io::Result<Option<Mapping>> {

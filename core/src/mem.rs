@@ -30,7 +30,7 @@ pub(crate) struct ChildMemory<'a> {
 
 /// Strings are read in chunks that never cross a page, so that a string that
 /// ends just before an unmapped page is still readable.
-const PAGE: u64 = 4096;
+pub(crate) const PAGE: u64 = 4096;
 
 impl<'a> ChildMemory<'a> {
     pub(crate) fn new(listener: &'a Listener, id: u64, pid: u32) -> Self {

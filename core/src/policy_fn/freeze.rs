@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::maps::{Mapping, Maps};
-use crate::mem::ChildMemory;
+use crate::mem::{ChildMemory, PAGE};
 use crate::policy_fn::tracer::{Frozen, Tracer};
 use crate::HandlerCtx;
 
@@ -156,9 +156,6 @@ fn same_memory(a: i32, b: i32) -> bool {
 /// Addresses `[start, end)` of child memory.
 type Range = (u64, u64);
 
-/// Pointers read at once: the rest of the page the array is on.
-const PAGE: u64 = 4096;
-
 /// The argv strings (as bytes), whether they were cut, and the address
 /// ranges they and the pointer array occupy (`None` when unreadable). The
 /// reads are checked against the notification once, after the last: a
@@ -184,7 +181,8 @@ fn read_strings_unchecked(memory: &ChildMemory<'_>, argv_addr: u64) -> (Vec<OsSt
     let mut slot = argv_addr;
     for i in 0..=MAX_ARGS {
         if pointers.is_empty() {
-            // To the end of the page (a pointer across it is read alone).
+            // The pointers up to the end of this page in one read (a pointer
+            // across the end is read alone), as a string is read.
             let in_page = ((PAGE - slot % PAGE) / 8).clamp(1, (MAX_ARGS + 1 - i) as u64) as usize;
             let mut chunk = vec![0u8; in_page * 8];
             if memory.read_unchecked(slot, &mut chunk).is_err() {
