@@ -627,6 +627,92 @@ mod tests {
         assert!(longest <= 60, "longest path {longest}");
     }
 
+    /// Argument vectors for a checked syscall: every value that some check
+    /// compares with, its neighbours and extremes, in each position.
+    fn interesting_args() -> Vec<[u64; 6]> {
+        let mut values: Vec<u64> = vec![0, 1, 2, 3, 5, 10, 16, 0x7fff_ffff, 0xffff_ffff, u64::MAX];
+        values.extend(DENIED_IOCTLS.iter().map(|&r| u64::from(r)));
+        values.extend(
+            [libc::AF_UNIX, libc::AF_INET, libc::AF_INET6, libc::AF_NETLINK, libc::AF_PACKET].map(|v| v as u64),
+        );
+        values.extend([libc::SOCK_STREAM, libc::SOCK_DGRAM, libc::SOCK_RAW, libc::SOCK_SEQPACKET].map(|v| v as u64));
+        values.extend([libc::SOCK_STREAM | libc::SOCK_CLOEXEC, libc::IPPROTO_TCP, libc::IPPROTO_UDP].map(|v| v as u64));
+        values.extend([libc::MSG_FASTOPEN, libc::F_SETLEASE, libc::SIGCHLD].map(|v| v as u64));
+        values.extend([u64::from(libc::PRIO_USER), u64::from(IOPRIO_WHO_USER)]);
+        values.extend([u64::from(CLONE_NS_FLAGS), libc::CLONE_NEWUSER as u64, libc::CLONE_VM as u64]);
+        let mut all = vec![[0u64; 6]];
+        for position in 0..4 {
+            for &v in &values {
+                let mut args = [0u64; 6];
+                args[position] = v;
+                all.push(args);
+            }
+        }
+        // Pairs of the first three arguments, as socket(domain, type, protocol).
+        for &a in &values {
+            for &b in &values {
+                all.push([a, b, 0, 0, 0, 0]);
+                all.push([a, b, libc::IPPROTO_TCP as u64, 0, 0, 0]);
+            }
+        }
+        all
+    }
+
+    /// The program decides every number as its table says: a number in the
+    /// table gets its verdict (for a checked syscall, what its argument
+    /// checks return when run on their own), any other the default, and an
+    /// unknown number ENOSYS — whatever the layout of the search.
+    #[test]
+    fn every_number_gets_the_verdict_of_its_table_entry() {
+        let every: Vec<u32> = all_syscalls().map(|(_, n)| n).collect();
+        let unknown = crate::syscall::unknown_ranges().to_vec();
+        let specs = [
+            FilterSpec { deny: default_deny(), unknown: unknown.clone(), ..FilterSpec::default() },
+            FilterSpec {
+                deny: default_deny(),
+                notify: vec![nr("openat"), nr("connect"), nr("execve"), nr("clone"), nr("getppid")],
+                unknown: unknown.clone(),
+                child_is_root: true,
+                allow_unix: true,
+                ..FilterSpec::default()
+            },
+            FilterSpec {
+                deny: eperm(&[nr("mount"), nr("ptrace")]),
+                notify: (0..400).step_by(3).collect(),
+                allow_only: Some(every.iter().copied().step_by(2).collect()),
+                unknown: unknown.clone(),
+                allow_netlink: true,
+                ..FilterSpec::default()
+            },
+            FilterSpec { deny: eperm(&every), unknown: unknown.clone(), ..FilterSpec::default() },
+        ];
+        let args = interesting_args();
+        for spec in &specs {
+            let prog = assemble(spec);
+            let (table, default) = verdicts(spec);
+            for nr in 0..1024u32 {
+                let entry = table.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|i| table[i].1);
+                let checked = matches!(entry, Some(Verdict::CheckArgs(_)));
+                let vectors: &[[u64; 6]] = if checked { &args } else { &[[0; 6]] };
+                for a in vectors {
+                    let d = data(nr, NATIVE_AUDIT_ARCH, *a);
+                    let expected = if spec.unknown.iter().any(|&(lo, hi)| lo <= nr && nr <= hi) {
+                        ENOSYS
+                    } else {
+                        match entry {
+                            None => default,
+                            Some(Verdict::Ret(r)) => r,
+                            Some(Verdict::CheckArgs(after)) => {
+                                run(&lower(&arg_checks(nr, spec).expect("checked"), after), &d)
+                            }
+                        }
+                    };
+                    assert_eq!(run(&prog, &d), expected, "nr {nr} args {a:x?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn foreign_arch_is_killed() {
         let spec = FilterSpec::default();
