@@ -22,7 +22,8 @@ void error_object_carries_status_errno_and_message(void)
     CHECK_ERROR(err, SANDLOCK_E_INVALID, 0, "limit max_output must be greater than zero");
 
     /* A failure with an errno keeps it (a program that exists but that
-     * exec may not run: outside every read rule, found before the fork). */
+     * exec may not run: outside every read rule, named once the kernel
+     * refused it). */
     char dir[PATH_MAX];
     make_temp_dir(dir, sizeof dir);
     char hidden[PATH_MAX];

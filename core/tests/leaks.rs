@@ -39,7 +39,7 @@ fn expect_exec_failure(result: sandlock_core::Result<sandlock_core::RunOutput>) 
     }
 }
 
-/// The exec check refused the program before the fork.
+/// The kernel refused the exec and the exec check named why.
 fn expect_exec_denied(result: sandlock_core::Result<sandlock_core::RunOutput>) {
     assert!(matches!(result, Err(SandlockError::ExecDenied { .. })), "expected ExecDenied, got {result:?}");
 }
