@@ -14,7 +14,8 @@ pub(crate) struct Mapping {
     pub end: u64,
     /// Not `MAP_SHARED` (the `p` of the text's permissions).
     pub private: bool,
-    /// The backing file's inode; 0 for anonymous memory.
+    /// The backing file's device and inode; 0 for anonymous memory.
+    pub dev: u64,
     pub inode: u64,
     /// The backing file's path (with " (deleted)" when unlinked), or a
     /// special name like `[heap]`; empty when there is none.
@@ -31,17 +32,26 @@ impl Mapping {
         let mut fields = line.splitn(6, ' ');
         let (start, end) = fields.next()?.split_once('-')?;
         let perms = fields.next()?;
-        let (_offset, _dev) = (fields.next()?, fields.next()?);
+        let _offset = fields.next()?;
+        let (major, minor) = fields.next()?.split_once(':')?;
         let inode = fields.next()?.parse().ok()?;
         let path = fields.next().unwrap_or("").trim_start().to_string();
         Some(Mapping {
             start: u64::from_str_radix(start, 16).ok()?,
             end: u64::from_str_radix(end, 16).ok()?,
             private: perms.as_bytes().get(3) == Some(&b'p'),
+            dev: libc::makedev(u32::from_str_radix(major, 16).ok()?, u32::from_str_radix(minor, 16).ok()?),
             inode,
             path,
         })
     }
+}
+
+/// Every mapping of process `pid`, from the text of `/proc/<pid>/maps`
+/// (read as `procs::read` reads `/proc`: a file name that is not UTF-8
+/// must not hide the mappings).
+pub(crate) fn all(pid: u32) -> std::io::Result<Vec<Mapping>> {
+    Ok(crate::procs::read(format!("/proc/{pid}/maps"))?.lines().filter_map(Mapping::parse).collect())
 }
 
 /// `struct procmap_query` of <linux/fs.h>, which the libc crate lacks.
@@ -75,6 +85,7 @@ const NAME_ROOM: usize = libc::PATH_MAX as usize + 16;
 /// The mappings of one process, open for lookups.
 pub(crate) struct Maps {
     file: File,
+    pid: u32,
     /// Every mapping, parsed from the text, when the kernel lacks the ioctl.
     text: Option<Vec<Mapping>>,
     name: Vec<u8>,
@@ -83,7 +94,7 @@ pub(crate) struct Maps {
 impl Maps {
     pub(crate) fn open(pid: u32) -> std::io::Result<Maps> {
         let file = File::open(format!("/proc/{pid}/maps"))?;
-        Ok(Maps { file, text: None, name: vec![0; NAME_ROOM] })
+        Ok(Maps { file, pid, text: None, name: vec![0; NAME_ROOM] })
     }
 
     /// The mapping that holds `addr`; `None` when nothing is mapped there or
@@ -93,12 +104,12 @@ impl Maps {
             match self.query(addr) {
                 Ok(found) => return found,
                 Err(e) if matches!(e.raw_os_error(), Some(libc::ENOTTY | libc::EINVAL)) => {
-                    self.text = Some(self.parse_text()?);
+                    self.text = Some(all(self.pid).ok()?);
                 }
                 Err(_) => return None,
             }
         }
-        self.text.as_ref()?.iter().find(|m| m.contains(addr, addr + 1)).cloned()
+        self.text.as_ref()?.iter().find(|m| m.start <= addr && addr < m.end).cloned()
     }
 
     fn query(&mut self, addr: u64) -> std::io::Result<Option<Mapping>> {
@@ -123,6 +134,7 @@ impl Maps {
             start: q.vma_start,
             end: q.vma_end,
             private: q.vma_flags & VMA_SHARED == 0,
+            dev: libc::makedev(q.dev_major, q.dev_minor),
             inode: q.inode,
             path: String::from_utf8_lossy(name).into_owned(),
         }))
@@ -131,15 +143,8 @@ impl Maps {
     /// Lookups in the text, as on a kernel without the ioctl.
     #[cfg(test)]
     fn text_only(mut self) -> Maps {
-        self.text = self.parse_text();
+        self.text = all(self.pid).ok();
         self
-    }
-
-    fn parse_text(&self) -> Option<Vec<Mapping>> {
-        use std::io::Read;
-        let mut text = String::new();
-        (&self.file).read_to_string(&mut text).ok()?;
-        Some(text.lines().filter_map(Mapping::parse).collect())
     }
 }
 
@@ -156,12 +161,15 @@ mod tests {
                 start: 0x7f00a000,
                 end: 0x7f00b000,
                 private: false,
+                dev: libc::makedev(0, 1),
                 inode: 1234,
                 path: "/memfd:argv (deleted)".into()
             })
         );
         let anon = Mapping::parse("55d0c000-55d2d000 rw-p 00000000 00:00 0                          [heap]").unwrap();
         assert!(anon.private && anon.inode == 0 && anon.path == "[heap]");
+        let file = Mapping::parse("5600-5700 r--p 00000000 fe:01 42  /usr/lib/libc.so.6").unwrap();
+        assert_eq!((file.dev, file.inode, file.path.as_str()), (libc::makedev(0xfe, 1), 42, "/usr/lib/libc.so.6"));
     }
 
     /// The ioctl and the text agree on this process's own mappings: a

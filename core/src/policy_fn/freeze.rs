@@ -246,7 +246,7 @@ mod tests {
     #[test]
     fn files_others_may_write_are_found() {
         let mapping =
-            |inode, path: &str| Mapping { start: 0x5600, end: 0x5700, private: true, inode, path: path.into() };
+            |inode, path: &str| Mapping { start: 0x5600, end: 0x5700, private: true, dev: 0, inode, path: path.into() };
         assert!(!writable_elsewhere(&mapping(0, "[heap]"), &[]));
         assert!(writable_elsewhere(&mapping(7, "/memfd:argv (deleted)"), &[]));
         assert!(writable_elsewhere(&mapping(7, "/tmp/gone (deleted)"), &[]));

@@ -316,17 +316,19 @@ impl PathGuard {
         if check::allowed(&denied, exe.as_raw_fd()).is_err() {
             return true;
         }
-        let Ok(maps) = crate::procs::read(format!("/proc/{pid}/maps")) else { return true };
+        let Ok(maps) = crate::maps::all(pid as u32) else { return true };
         let mut seen = HashSet::new();
-        for line in maps.lines() {
-            let Some(mapping) = MappedFile::parse(line) else { continue };
-            if !seen.insert(mapping.inode) {
+        // Mapped files (not anonymous memory, nor a special name).
+        for mapping in maps.iter().filter(|m| m.inode != 0 && m.path.starts_with('/')) {
+            let inode = (mapping.dev, mapping.inode);
+            if !seen.insert(inode) {
                 continue;
             }
-            if denied.contains(&mapping.inode) {
+            if denied.contains(&inode) {
                 return true;
             }
-            if let Ok(file) = open_proc(&format!("/proc/{pid}/map_files/{}", mapping.range)) {
+            // `map_files` names a mapping by its range, as `maps` prints it.
+            if let Ok(file) = open_proc(&format!("/proc/{pid}/map_files/{:x}-{:x}", mapping.start, mapping.end)) {
                 if check::allowed(&denied, file.as_raw_fd()).is_err() {
                     return true;
                 }
@@ -352,27 +354,6 @@ pub(super) fn open_proc(path: &str) -> Sys<OwnedFd> {
     }
     // SAFETY: open returned a new fd that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// A file mapping of `/proc/<pid>/maps`.
-struct MappedFile<'a> {
-    range: &'a str,
-    inode: Inode,
-}
-
-impl<'a> MappedFile<'a> {
-    fn parse(line: &'a str) -> Option<MappedFile<'a>> {
-        let mut fields = line.split_whitespace();
-        let range = fields.next()?;
-        let (_perms, _offset) = (fields.next()?, fields.next()?);
-        let (major, minor) = fields.next()?.split_once(':')?;
-        let ino: u64 = fields.next()?.parse().ok()?;
-        if ino == 0 || !fields.next()?.starts_with('/') {
-            return None;
-        }
-        let dev = libc::makedev(u32::from_str_radix(major, 16).ok()?, u32::from_str_radix(minor, 16).ok()?);
-        Some(MappedFile { range, inode: (dev, ino) })
-    }
 }
 
 impl Handler for PathGuard {
