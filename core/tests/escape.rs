@@ -565,6 +565,50 @@ fn a_program_outside_fs_read_is_refused_before_the_fork_and_by_the_kernel() {
     }
 }
 
+/// Landlock's execute right chooses which files run, not which code: a
+/// memfd is under no rule and executes anyway (as would the loader on a
+/// written file, or a `PROT_EXEC` mapping). What runs so must be as
+/// confined as the program that brought it.
+#[test]
+fn code_run_from_a_memfd_stays_confined() {
+    let fs_probe = program("fs");
+    let process_probe = program("process");
+    for id in Identity::all() {
+        let outside = TempDir::new_public();
+        outside.file_with_mode("f", "secret", 0o644);
+        let sandbox = sandbox_as(id, policy().fs_read(["/proc"]));
+        for how in ["at", "proc"] {
+            let run = |argv: &[&OsStr]| {
+                let mut full = vec![program("memfd_exec").into_os_string(), how.into()];
+                full.extend(argv.iter().map(|a| a.to_os_string()));
+                let out = sandbox.run(&full).unwrap();
+                assert_eq!(out.status, ExitStatus::Exited(0), "{id} {how}: {out:?}");
+                String::from_utf8(out.stdout).unwrap()
+            };
+            let read = run(&[fs_probe.as_os_str(), "read".as_ref(), outside.file("f").as_ref()]);
+            assert_eq!(read, "EACCES\n", "{id} {how}");
+            assert_eq!(run(&[process_probe.as_os_str(), "ptrace_parent".as_ref()]), "EPERM\n", "{id} {how}");
+            let status = run(&["/bin/cat".as_ref(), "/proc/self/status".as_ref()]);
+            let fields: Vec<&str> = status
+                .lines()
+                .filter(|l| ["Uid:", "Cap", "NoNewPrivs:", "Seccomp:"].iter().any(|p| l.starts_with(p)))
+                .collect();
+            let uid = id.uid();
+            let expected = [
+                format!("Uid:\t{uid}\t{uid}\t{uid}\t{uid}"),
+                "CapInh:\t0000000000000000".into(),
+                "CapPrm:\t0000000000000000".into(),
+                "CapEff:\t0000000000000000".into(),
+                "CapBnd:\t0000000000000000".into(),
+                "CapAmb:\t0000000000000000".into(),
+                "NoNewPrivs:\t1".into(),
+                "Seccomp:\t2".into(),
+            ];
+            assert_eq!(fields, expected, "{id} {how}");
+        }
+    }
+}
+
 #[test]
 fn invalid_policies_fail_to_build_with_typed_errors() {
     let missing = PathBuf::from("/nonexistent/sandlock-test-path");
