@@ -207,6 +207,15 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
         // child owns every root file in its read set, and a lease stalls
         // every host process that opens the file for writing.
         libc::SYS_fcntl if spec.child_is_root => vec![Arg(1), eq(libc::F_SETLEASE as u32, deny, Pass)],
+        // A file a uid-0 child creates is root's: with a set-ID mode it is
+        // a setuid-root file on the host (chmod is denied to it, the
+        // creating calls take the mode too).
+        libc::SYS_openat if spec.child_is_root => set_id_creation(2, 3),
+        #[cfg(target_arch = "x86_64")]
+        libc::SYS_open if spec.child_is_root => set_id_creation(1, 2),
+        #[cfg(target_arch = "x86_64")]
+        libc::SYS_creat | libc::SYS_mknod if spec.child_is_root => set_id_mode(1),
+        libc::SYS_mknodat if spec.child_is_root => set_id_mode(2),
         _ => return None,
     };
     Some(checks)
@@ -219,6 +228,24 @@ fn self_only(user: u32, spec: &FilterSpec) -> Vec<Check> {
     if spec.child_is_root {
         c.extend([Arg(1), eq(0, Pass, Ret(EPERM))]);
     }
+    c
+}
+
+/// The mode bits that make a file set-user-ID or set-group-ID.
+const SET_ID_BITS: u32 = libc::S_ISUID | libc::S_ISGID;
+
+/// `mode` (argument `mode_arg`) carries no set-ID bit.
+fn set_id_mode(mode_arg: u32) -> Vec<Check> {
+    vec![Arg(mode_arg), If { op: JSET, k: SET_ID_BITS, then: Ret(EPERM), otherwise: Pass }]
+}
+
+/// As [`set_id_mode`] for an open, whose mode counts only when its flags
+/// create a file (`O_CREAT`, `O_TMPFILE`): the kernel ignores it otherwise,
+/// and callers need not clear it.
+fn set_id_creation(flags_arg: u32, mode_arg: u32) -> Vec<Check> {
+    let creating = (libc::O_CREAT | libc::O_TMPFILE) & !libc::O_DIRECTORY;
+    let mut c = vec![Arg(flags_arg), If { op: JSET, k: creating as u32, then: Next, otherwise: Pass }];
+    c.extend(set_id_mode(mode_arg));
     c
 }
 
@@ -334,17 +361,27 @@ fn checked_syscalls() -> impl Iterator<Item = u32> {
         libc::SYS_sched_setparam,
         libc::SYS_sched_setattr,
         libc::SYS_fcntl,
+        libc::SYS_openat,
+        libc::SYS_mknodat,
+        #[cfg(target_arch = "x86_64")]
+        libc::SYS_open,
+        #[cfg(target_arch = "x86_64")]
+        libc::SYS_creat,
+        #[cfg(target_arch = "x86_64")]
+        libc::SYS_mknod,
     ]
     .into_iter()
     .map(|n| n as u32)
 }
 
 /// The verdict of every syscall that is not simply the default, sorted by
-/// number. Precedence: clone3, deny, argument checks, notify, allowlist.
+/// number. Precedence: clone3 (and openat2 for a uid-0 child), deny,
+/// argument checks, notify, allowlist.
 fn verdicts(spec: &FilterSpec) -> (Vec<(u32, Verdict)>, u32) {
     let default = if spec.allow_only.is_some() { EPERM } else { libc::SECCOMP_RET_ALLOW };
     let allowed = |nr: u32| spec.allow_only.as_ref().map_or(true, |list| list.contains(&nr));
     let mut nrs: Vec<u32> = std::iter::once(libc::SYS_clone3 as u32)
+        .chain(spec.child_is_root.then_some(libc::SYS_openat2 as u32))
         .chain(checked_syscalls())
         .chain(spec.deny.iter().map(|&(nr, _)| nr))
         .chain(spec.notify.iter().copied())
@@ -367,6 +404,11 @@ fn verdicts(spec: &FilterSpec) -> (Vec<(u32, Verdict)>, u32) {
                 // clone3 passes its flags in memory, out of the filter's
                 // reach; ENOSYS makes libc fall back to clone, whose flags
                 // are checked.
+                Verdict::Ret(ENOSYS)
+            } else if spec.child_is_root && i64::from(nr) == libc::SYS_openat2 {
+                // openat2's mode is in memory too, where the filter cannot
+                // check it for set-ID bits; libc and its callers fall back
+                // to openat on ENOSYS.
                 Verdict::Ret(ENOSYS)
             } else if let Some(errno) = denied {
                 Verdict::Ret(errno_ret(errno))
@@ -640,6 +682,10 @@ mod tests {
         values.extend([libc::MSG_FASTOPEN, libc::F_SETLEASE, libc::SIGCHLD].map(|v| v as u64));
         values.extend([u64::from(libc::PRIO_USER), u64::from(IOPRIO_WHO_USER)]);
         values.extend([u64::from(CLONE_NS_FLAGS), libc::CLONE_NEWUSER as u64, libc::CLONE_VM as u64]);
+        values.extend(
+            [libc::O_CREAT, libc::O_CREAT | libc::O_WRONLY, libc::O_TMPFILE, libc::O_DIRECTORY].map(|v| v as u64),
+        );
+        values.extend([0o755, 0o4755, 0o2755, 0o6000, libc::S_IFREG | 0o4755].map(u64::from));
         let mut all = vec![[0u64; 6]];
         for position in 0..4 {
             for &v in &values {
@@ -648,11 +694,15 @@ mod tests {
                 all.push(args);
             }
         }
-        // Pairs of the first three arguments, as socket(domain, type, protocol).
+        // Pairs of the first three arguments, as socket(domain, type, protocol)
+        // or open(path, flags, mode), and of the last two of openat(dir,
+        // path, flags, mode).
         for &a in &values {
             for &b in &values {
                 all.push([a, b, 0, 0, 0, 0]);
                 all.push([a, b, libc::IPPROTO_TCP as u64, 0, 0, 0]);
+                all.push([0, a, b, 0, 0, 0]);
+                all.push([0, 0, a, b, 0, 0]);
             }
         }
         all
@@ -832,6 +882,50 @@ mod tests {
         assert_eq!(verdict(&spec, nr("sendmmsg"), [3, 0, 1, fastopen, 0, 0]), EPERM);
         assert_eq!(verdict(&spec, nr("sendmsg"), [3, 0, fastopen, 0, 0, 0]), EPERM);
         assert_eq!(verdict(&spec, nr("sendmsg"), [3, 0, 0, 0, 0, 0]), NOTIF);
+    }
+
+    #[test]
+    fn a_root_child_creates_no_set_id_file() {
+        let root = FilterSpec { child_is_root: true, ..FilterSpec::default() };
+        let other = FilterSpec::default();
+        let creating = [libc::O_CREAT | libc::O_WRONLY, libc::O_TMPFILE | libc::O_RDWR].map(|f| f as u64);
+        for spec in [&root, &other] {
+            let denied = |allowed: u32| if spec.child_is_root { EPERM } else { allowed };
+            for mode in [0o4755u64, 0o2755, 0o6644] {
+                for flags in creating {
+                    assert_eq!(
+                        verdict(spec, nr("openat"), [0, 0, flags, mode, 0, 0]),
+                        denied(ALLOW),
+                        "{flags:o} {mode:o}"
+                    );
+                    #[cfg(target_arch = "x86_64")]
+                    assert_eq!(
+                        verdict(spec, nr("open"), [0, flags, mode, 0, 0, 0]),
+                        denied(ALLOW),
+                        "{flags:o} {mode:o}"
+                    );
+                }
+                // Without a creating flag the kernel ignores the mode.
+                assert_eq!(verdict(spec, nr("openat"), [0, 0, libc::O_RDONLY as u64, mode, 0, 0]), ALLOW);
+                let node = u64::from(libc::S_IFREG) | mode;
+                assert_eq!(verdict(spec, nr("mknodat"), [0, 0, node, 0, 0, 0]), denied(ALLOW));
+                #[cfg(target_arch = "x86_64")]
+                {
+                    assert_eq!(verdict(spec, nr("creat"), [0, mode, 0, 0, 0, 0]), denied(ALLOW));
+                    assert_eq!(verdict(spec, nr("mknod"), [0, node, 0, 0, 0, 0]), denied(ALLOW));
+                }
+            }
+            assert_eq!(verdict(spec, nr("openat"), [0, 0, creating[0], 0o755, 0, 0]), ALLOW);
+            assert_eq!(verdict(spec, nr("mknodat"), [0, 0, u64::from(libc::S_IFIFO) | 0o644, 0, 0, 0]), ALLOW);
+        }
+        // Its mode is in memory: a root child's libc falls back to openat.
+        assert_eq!(verdict(&root, nr("openat2"), [0; 6]), ENOSYS);
+        assert_eq!(verdict(&other, nr("openat2"), [0; 6]), ALLOW);
+        // The set-ID check comes first; what passes it is still notified.
+        let notified = FilterSpec { notify: vec![nr("openat"), nr("openat2")], ..root };
+        assert_eq!(verdict(&notified, nr("openat"), [0, 0, creating[0], 0o4755, 0, 0]), EPERM);
+        assert_eq!(verdict(&notified, nr("openat"), [0, 0, creating[0], 0o755, 0, 0]), NOTIF);
+        assert_eq!(verdict(&notified, nr("openat2"), [0; 6]), ENOSYS);
     }
 
     #[test]
