@@ -112,6 +112,15 @@ impl Policy {
         self.proc_granted
     }
 
+    /// False when an allowlist leaves syscall `nr` out: then nothing, not
+    /// even a built-in handler, may carry it out.
+    pub(crate) fn allowlist_admits(&self, nr: u32) -> bool {
+        match &self.syscalls {
+            SyscallRules::AllowList(allowed) => allowed.iter().any(|s| s.nr() == nr),
+            SyscallRules::DenyList(_) => true,
+        }
+    }
+
     /// The child may bind TCP ports (some `net_bind_tcp` grant).
     pub(crate) fn grants_tcp_bind(&self) -> bool {
         !self.net_bind_tcp.is_empty()

@@ -442,10 +442,7 @@ impl Sandbox {
             nrs.into_iter()
                 .filter(|&nr| {
                     let rule = denied.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|i| denied[i].1);
-                    let rule = rule.or_else(|| match &self.policy.syscalls {
-                        SyscallRules::AllowList(allowed) if !allowed.iter().any(|s| s.nr() == nr) => Some(libc::EPERM),
-                        _ => None,
-                    });
+                    let rule = rule.or_else(|| (!self.policy.allowlist_admits(nr)).then_some(libc::EPERM));
                     match rule {
                         None => true,
                         Some(errno) if category_of(nr).is_some_and(|c| spec.options.categories.contains(c)) => {
@@ -471,10 +468,7 @@ impl Sandbox {
             .iter()
             .filter_map(|name| number_of(name))
             .filter(|nr| denied.binary_search_by_key(nr, |&(n, _)| n).is_err())
-            .filter(|&nr| match &self.policy.syscalls {
-                SyscallRules::AllowList(allowed) => allowed.iter().any(|s| s.nr() == nr),
-                SyscallRules::DenyList(_) => true,
-            })
+            .filter(|&nr| self.policy.allowlist_admits(nr))
             .map(|nr| (nr, Arc::clone(&guard) as Arc<dyn Handler>))
             .collect()
     }

@@ -705,6 +705,29 @@ fn allowlist_mode_runs_only_the_listed_syscalls() {
     assert_eq!(probe(&with, "allowlisted", &[]), "getppid: allowed\n");
 }
 
+/// The built-in handlers (the process limit, `/proc`, binds) sit on
+/// syscalls the allowlist may leave out; the supervisor sees those before
+/// the filter's allowlist would, so a built-in that let one go on would run
+/// a call the policy closed.
+#[test]
+fn an_allowlist_binds_the_built_in_handlers_too() {
+    let calls: &[&str] =
+        if cfg!(target_arch = "x86_64") { &["clone", "open", "bind", "listen"] } else { &["clone", "bind", "listen"] };
+    for id in Identity::all() {
+        let port = free_port().to_string();
+        let file = program("allowlisted");
+        let guarded = |extra: &[&str]| {
+            let allowed = startup_allowlist(&[&["socket"], extra].concat());
+            let policy = policy().fs_read(["/proc"]).max_processes(8).net_bind_tcp([port.parse().unwrap()]);
+            sandbox_as(id, policy.allow_only_syscalls(allowed))
+        };
+        let report = |verdict: &str| calls.iter().map(|c| format!("{c}: {verdict}\n")).collect::<String>();
+        let args = ["builtins", port.as_str(), file.to_str().unwrap()];
+        assert_eq!(probe(&guarded(&[]), "allowlisted", &args), report("EPERM"), "{id}");
+        assert_eq!(probe(&guarded(calls), "allowlisted", &args), report("allowed"), "{id}");
+    }
+}
+
 /// A grant below `/proc`, or of a symlink into it (`/dev/fd`), resolves
 /// when the ruleset is built — in the caller's process, so `/proc/self`
 /// would name the caller. Such grants go to the procfs built-in instead,

@@ -20,9 +20,13 @@ pub(crate) struct Builtins {
     pub last: Vec<(u32, Arc<dyn Handler>)>,
 }
 
-fn register(list: &mut Vec<(u32, Arc<dyn Handler>)>, names: &[&str], handler: Arc<dyn Handler>) {
-    for name in names {
-        if let Some(nr) = number_of(name) {
+/// Put `handler` on the syscalls `names` that the policy's allowlist (if
+/// any) admits: a notified syscall reaches the supervisor before the
+/// filter's allowlist, and a built-in that lets it go on would run a call
+/// the policy closed.
+fn register(policy: &Policy, list: &mut Vec<(u32, Arc<dyn Handler>)>, names: &[&str], handler: Arc<dyn Handler>) {
+    for nr in names.iter().filter_map(|name| number_of(name)) {
+        if policy.allowlist_admits(nr) {
             list.push((nr, Arc::clone(&handler)));
         }
     }
@@ -37,19 +41,19 @@ pub(crate) fn for_policy(policy: &Policy, task_limit: bool) -> Builtins {
     let mut first = Vec::new();
     let mut last = Vec::new();
     if policy.grants_proc() {
-        register(&mut first, &["open", "openat", "openat2"], Arc::new(procfs::ProcFs));
+        register(policy, &mut first, &["open", "openat", "openat2"], Arc::new(procfs::ProcFs));
     }
     if let (true, Some(max)) = (task_limit, policy.max_processes) {
-        register(&mut first, &["clone", "fork", "vfork"], Arc::new(task_limit::TaskLimit { max }));
+        register(policy, &mut first, &["clone", "fork", "vfork"], Arc::new(task_limit::TaskLimit { max }));
     }
     let (bind, listen) = (mediates_bind(policy), policy.grants_tcp_bind() || policy.allow_unix_sockets);
     if bind || listen {
         let guard: Arc<dyn Handler> = Arc::new(net::NetGuard::for_policy(policy));
         if bind {
-            register(&mut last, &["bind"], Arc::clone(&guard));
+            register(policy, &mut last, &["bind"], Arc::clone(&guard));
         }
         if listen {
-            register(&mut last, &["listen"], guard);
+            register(policy, &mut last, &["listen"], guard);
         }
     }
     Builtins { first, last }
