@@ -351,6 +351,20 @@ fn the_parent_cannot_be_traced_signalled_or_written() {
     }
 }
 
+/// `clone(CLONE_PARENT)` would make a process the child of the sandbox's
+/// parent — this test process — which reaps only the program it started:
+/// every such process would stay a zombie in the caller.
+#[test]
+fn no_process_becomes_a_child_of_the_caller() {
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        assert_eq!(probe(&sandbox, "process", &["clone_parent"]), "EPERM\n", "{id}");
+        // Forks and threads, which glibc makes with plain clone, still work.
+        let out = sandbox.run(&["sh", "-c", "(true) && echo forked"]).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "forked\n", "{id}: {out:?}");
+    }
+}
+
 #[test]
 fn signals_reach_only_the_sandbox_group() {
     // SAFETY: getpgrp has no memory effects.

@@ -184,8 +184,12 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
         }
         libc::SYS_sendmsg => vec![Arg(2), If { op: JSET, k: libc::MSG_FASTOPEN as u32, then: deny, otherwise: Pass }],
         // Flags are args[0] on both x86_64 and aarch64, and the kernel takes
-        // only their low 32 bits.
-        libc::SYS_clone => vec![Arg(0), If { op: JSET, k: CLONE_NS_FLAGS, then: deny, otherwise: Pass }],
+        // only their low 32 bits. `CLONE_PARENT` would make the new process
+        // a child of the sandbox's parent — the caller — which reaps only
+        // the process it started.
+        libc::SYS_clone => {
+            vec![Arg(0), If { op: JSET, k: CLONE_NS_FLAGS | libc::CLONE_PARENT as u32, then: deny, otherwise: Pass }]
+        }
         // `prlimit64` on another process needs only matching uids — no
         // capability, no Landlock hook — and RLIMIT_CPU would kill it: only
         // pid 0 (self), which glibc's getrlimit/setrlimit pass, is let through.
@@ -681,7 +685,12 @@ mod tests {
         values.extend([libc::SOCK_STREAM | libc::SOCK_CLOEXEC, libc::IPPROTO_TCP, libc::IPPROTO_UDP].map(|v| v as u64));
         values.extend([libc::MSG_FASTOPEN, libc::F_SETLEASE, libc::SIGCHLD].map(|v| v as u64));
         values.extend([u64::from(libc::PRIO_USER), u64::from(IOPRIO_WHO_USER)]);
-        values.extend([u64::from(CLONE_NS_FLAGS), libc::CLONE_NEWUSER as u64, libc::CLONE_VM as u64]);
+        values.extend([
+            u64::from(CLONE_NS_FLAGS),
+            libc::CLONE_NEWUSER as u64,
+            libc::CLONE_VM as u64,
+            libc::CLONE_PARENT as u64,
+        ]);
         values.extend(
             [libc::O_CREAT, libc::O_CREAT | libc::O_WRONLY, libc::O_TMPFILE, libc::O_DIRECTORY].map(|v| v as u64),
         );
@@ -1031,11 +1040,13 @@ mod tests {
     }
 
     #[test]
-    fn namespace_clone_flags_are_denied() {
+    fn namespace_clone_flags_and_clone_parent_are_denied() {
         let spec = FilterSpec::default();
         assert_eq!(clone(&spec, (libc::CLONE_NEWUSER | libc::SIGCHLD) as u64), EPERM);
         assert_eq!(clone(&spec, libc::CLONE_NEWNET as u64), EPERM);
         assert_eq!(clone(&spec, libc::CLONE_NEWCGROUP as u64), EPERM);
+        assert_eq!(clone(&spec, (libc::CLONE_PARENT | libc::SIGCHLD) as u64), EPERM);
+        assert_eq!(clone(&spec, (libc::CLONE_PARENT | libc::CLONE_VM | libc::CLONE_VFORK) as u64), EPERM);
         let thread = libc::CLONE_VM
             | libc::CLONE_FS
             | libc::CLONE_FILES

@@ -1,10 +1,11 @@
 /* Reaching other processes: process ptrace_parent|process_vm_writev_parent|
- * parent_mem|kill_own_group|prlimit_parent|pidfd_kill_parent,
+ * parent_mem|kill_own_group|prlimit_parent|pidfd_kill_parent|clone_parent,
  * process kill_parent SIG,
  * process kill_group PGID SIG. */
 #include "probe.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -28,6 +29,16 @@ static long open_parent_mem(void) {
         close(fd);
     }
     return fd;
+}
+
+/* A process that is the sibling of this one, a child of the sandbox's
+ * parent; it exits at once. */
+static long clone_parent(void) {
+    long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) {
+        syscall(SYS_exit_group, 0);
+    }
+    return pid;
 }
 
 /* kill(0, ...) reaches the caller's process group, which must be the
@@ -59,6 +70,9 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "parent_mem", 0)) {
         return report(open_parent_mem());
+    }
+    if (is_probe(argc, argv, "clone_parent", 0)) {
+        return report(clone_parent());
     }
     if (is_probe(argc, argv, "kill_own_group", 0)) {
         return report(kill_own_group());
