@@ -5,17 +5,18 @@
 //! removed once the run's process group is gone, whatever the child left
 //! in it.
 
-use std::ffi::OsString;
+use std::ffi::{CStr, CString, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nix::dir::Dir;
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
+use nix::fcntl::{renameat2, OFlag, RenameFlags};
 use nix::sys::stat::{fchmod, Mode};
-use nix::unistd::{chown, mkdtemp, Gid, Uid};
+use nix::unistd::{chown, mkdtemp, unlinkat, Gid, Uid, UnlinkatFlags};
 
 use crate::error::{Result, SandlockError};
 
@@ -71,50 +72,109 @@ impl Drop for PrivateTmp {
     }
 }
 
-/// Remove `dir` and everything below it. A directory the child made
+/// Remove `dir` and everything below it, however deep the child nested
+/// it: a directory is emptied by unlinking what is not a directory and
+/// moving each subdirectory up into `dir` itself, so the walk needs no
+/// recursion, at most three fds and no path longer than one name. Symbolic
+/// links are removed, never followed. A directory the child made
 /// unreadable or unwritable to its owner is given back the owner's rights
-/// first (the caller may be that owner rather than root). Symbolic links
-/// are removed, never followed.
+/// first (the caller may be that owner rather than root).
 fn remove(dir: &Path) -> io::Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(e),
-        Err(_) => {
-            open_up(dir)?;
-            std::fs::remove_dir_all(dir)
+    let top = open_dir(None, dir.as_os_str().as_bytes())?;
+    let mut moved = 0u64;
+    loop {
+        let names = names_in(&top)?;
+        if names.is_empty() {
+            break;
         }
+        for name in names {
+            if unlinked(&top, &name)? {
+                continue;
+            }
+            let sub = open_dir(Some(&top), name.as_bytes())?;
+            for inner in names_in(&sub)? {
+                if !unlinked(&sub, &inner)? {
+                    move_up(&sub, &inner, &top, &mut moved)?;
+                }
+            }
+            drop(sub);
+            unlinkat(Some(top.as_raw_fd()), name.as_c_str(), UnlinkatFlags::RemoveDir)?;
+        }
+    }
+    drop(top);
+    std::fs::remove_dir(dir)
+}
+
+/// Open directory `name` (relative to `parent`, else a path) without
+/// following a link, with its owner's rights given back.
+fn open_dir(parent: Option<&OwnedFd>, name: &[u8]) -> io::Result<OwnedFd> {
+    let parent = parent.map(AsRawFd::as_raw_fd);
+    let flags = OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let fd = match nix::fcntl::openat(parent, name, flags | OFlag::O_RDONLY, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::EACCES) => {
+            // Unreadable to its owner: change the mode through an O_PATH fd
+            // (which needs no read right) naming this very inode.
+            let path_fd = nix::fcntl::openat(parent, name, flags | OFlag::O_PATH, Mode::empty())?;
+            // SAFETY: `openat` just returned this fd, which nothing else owns.
+            let path_fd = unsafe { OwnedFd::from_raw_fd(path_fd) };
+            nix::sys::stat::fchmodat(
+                None,
+                format!("/proc/self/fd/{}", path_fd.as_raw_fd()).as_str(),
+                Mode::S_IRWXU,
+                nix::sys::stat::FchmodatFlags::FollowSymlink,
+            )?;
+            nix::fcntl::openat(parent, name, flags | OFlag::O_RDONLY, Mode::empty())?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // SAFETY: `openat` just returned this fd, which nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // Search and write rights are what removing its entries needs; a caller
+    // who is neither root nor the owner may still be able to without them.
+    let _ = fchmod(fd.as_raw_fd(), Mode::S_IRWXU);
+    Ok(fd)
+}
+
+/// The names in directory `dir`, without `.` and `..`.
+fn names_in(dir: &OwnedFd) -> io::Result<Vec<CString>> {
+    let mut listing = Dir::from_fd(dir.try_clone()?.into_raw_fd())?;
+    let mut names = Vec::new();
+    for entry in listing.iter() {
+        let name = entry?.file_name().to_owned();
+        if name.as_bytes() != b"." && name.as_bytes() != b".." {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// Unlink `name` from `dir` unless it is a directory; true when it is gone.
+fn unlinked(dir: &OwnedFd, name: &CStr) -> io::Result<bool> {
+    match unlinkat(Some(dir.as_raw_fd()), name, UnlinkatFlags::NoRemoveDir) {
+        Ok(()) | Err(Errno::ENOENT) => Ok(true),
+        Err(Errno::EISDIR) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Give `dir` and every directory below it mode 0700. Each directory is
-/// opened relative to its parent's fd with `O_NOFOLLOW` and changed through
-/// its own fd, so a link put in place of a directory is never followed.
-fn open_up(dir: &Path) -> io::Result<()> {
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let fd = nix::fcntl::open(dir, flags, Mode::empty())?;
-    // SAFETY: `open` just returned this fd, which nothing else owns.
-    open_up_fd(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn open_up_fd(fd: OwnedFd) -> io::Result<()> {
-    fchmod(fd.as_raw_fd(), Mode::S_IRWXU)?;
-    let mut listing = Dir::from_fd(fd.try_clone()?.into_raw_fd())?;
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    for entry in listing.iter() {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.to_bytes() == b"." || name.to_bytes() == b".." {
-            continue;
-        }
-        match nix::fcntl::openat(Some(fd.as_raw_fd()), name, flags, Mode::empty()) {
-            // SAFETY: `openat` just returned this fd, which nothing else owns.
-            Ok(child) => open_up_fd(unsafe { OwnedFd::from_raw_fd(child) })?,
-            // Not a directory (or a link): its parent's mode is what matters.
-            Err(Errno::ENOTDIR | Errno::ELOOP) => {}
+/// Move directory `name` of `from` into `to` under a name not taken there.
+fn move_up(from: &OwnedFd, name: &CStr, to: &OwnedFd, moved: &mut u64) -> io::Result<()> {
+    loop {
+        let new_name = format!(".sandlock-moved-{moved}");
+        *moved += 1;
+        match renameat2(
+            Some(from.as_raw_fd()),
+            name,
+            Some(to.as_raw_fd()),
+            new_name.as_str(),
+            RenameFlags::RENAME_NOREPLACE,
+        ) {
+            Ok(()) => return Ok(()),
+            Err(Errno::EEXIST) => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -136,6 +196,43 @@ mod tests {
         std::fs::set_permissions(path.join("a"), std::fs::Permissions::from_mode(0o000)).unwrap();
         drop(tmp);
         assert!(!path.exists());
+        assert!(Path::new("/etc/hostname").exists(), "the link was not followed");
+    }
+
+    #[test]
+    fn a_tree_deeper_than_any_path_and_the_fd_limit_goes_too() {
+        let open_fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+        let tmp = PrivateTmp::create(None, None).unwrap();
+        let path = tmp.path().to_path_buf();
+        // Deeper than PATH_MAX allows naming, than this process may hold
+        // fds, and than a recursive walk's stack allows.
+        let depth = 25_000;
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let mut dir = nix::fcntl::open(&path, flags, Mode::empty()).unwrap();
+        for level in 0..depth {
+            nix::sys::stat::mkdirat(Some(dir), "d", Mode::S_IRWXU).unwrap();
+            if level % 1000 == 0 {
+                nix::fcntl::openat(
+                    Some(dir),
+                    "f",
+                    flags.difference(OFlag::O_DIRECTORY) | OFlag::O_CREAT,
+                    Mode::S_IRUSR,
+                )
+                .map(nix::unistd::close)
+                .unwrap()
+                .unwrap();
+            }
+            let next = nix::fcntl::openat(Some(dir), "d", flags, Mode::empty()).unwrap();
+            nix::unistd::close(dir).unwrap();
+            dir = next;
+        }
+        nix::unistd::symlinkat("/etc", Some(dir), "etc").unwrap();
+        fchmod(dir, Mode::empty()).unwrap();
+        nix::unistd::close(dir).unwrap();
+        let before = open_fds();
+        drop(tmp);
+        assert!(!path.exists());
+        assert_eq!(open_fds(), before);
         assert!(Path::new("/etc/hostname").exists(), "the link was not followed");
     }
 

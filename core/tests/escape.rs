@@ -279,6 +279,16 @@ fn private_tmp_is_the_runs_alone_and_its_removal_follows_no_link() {
         assert_eq!(fs::read_to_string(&kept).unwrap(), "host data", "{id}");
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(fs::metadata(host.path()).unwrap().permissions().mode() & 0o777, 0o755, "{id}");
+
+        // Nested deeper than a path can name (Landlock's checks walk the
+        // whole depth on every call, so the child's own nesting is kept
+        // short; `private_tmp.rs` removes 25,000 levels, beyond the fds
+        // and stack a recursive walk needs).
+        let script = format!(r#"echo "$({} deep "$TMPDIR" 2500) $TMPDIR""#, program("fs").display());
+        let (mut third, line) = spawn_and_read_line(&sandbox, &script);
+        assert_eq!(third.wait().unwrap(), ExitStatus::Exited(0), "{id}");
+        let dir = line.strip_prefix("ok ").unwrap_or_else(|| panic!("{id}: the probe said {line}"));
+        assert!(!PathBuf::from(dir).exists(), "{id}: {dir} outlived its run");
     }
 }
 

@@ -3,7 +3,8 @@
  * fs mknod PATH, fs entropy PATH (the RNDGETENTCNT ioctl on a device),
  * fs create_set_id open|openat|openat2|creat|mknod|mknodat|tmpfile PATH
  * (creates PATH with mode 06755 by that call, umask 0; open, creat and
- * mknod where the arch has them). */
+ * mknod where the arch has them), fs deep DIR N (a chain of N nested
+ * directories in DIR, deeper than any path can name). */
 #include "probe.h"
 
 #include <fcntl.h>
@@ -45,6 +46,23 @@ static long entropy_count(const char *path) {
     long rc = ioctl(fd, RNDGETENTCNT, &count);
     close(fd);
     return rc;
+}
+
+static long deep(const char *top, long levels) {
+    int dir = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (long level = 0; dir >= 0 && level < levels; level++) {
+        if (mkdirat(dir, "d", 0700) < 0) {
+            return -1;
+        }
+        int next = openat(dir, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(dir);
+        dir = next;
+    }
+    if (dir < 0) {
+        return -1;
+    }
+    close(dir);
+    return 0;
 }
 
 /* The directory part of `path` (which must have one), in `dir`. */
@@ -120,6 +138,9 @@ int main(int argc, char **argv) {
     if (is_probe(argc, argv, "mknod", 1)) {
         /* The same device as /dev/null. */
         return report(mknod(argv[2], S_IFCHR | 0600, makedev(1, 3)));
+    }
+    if (is_probe(argc, argv, "deep", 2)) {
+        return report(deep(argv[2], strtol(argv[3], NULL, 10)));
     }
     if (is_probe(argc, argv, "create_set_id", 2)) {
         return report(create_set_id(argv[2], argv[3]));
