@@ -16,6 +16,7 @@ use std::os::unix::net::{SocketAddr, UnixDatagram, UnixListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{policy, probe, sandbox_as, Identity, TempDir};
+use sandlock_core::{Category, Control, Decision, Event};
 
 const IPPROTO_MPTCP: &str = "262";
 const IPPROTO_SCTP: &str = "132";
@@ -217,6 +218,42 @@ fn listen_binds_only_granted_ports() {
             "{what}, bound to it"
         );
         assert_eq!(probe(&with_grant, "sockets", &["bind_listen", &other]), "EACCES\n", "{what}, bound to {other}");
+    }
+}
+
+/// A refused connect, or one undone with `connect(AF_UNSPEC)`, leaves the
+/// socket unbound while `getsockname` still shows the ephemeral port it
+/// had; `listen` would then bind whatever port the socket's local range
+/// names. Only a socket bound to a granted port may listen, on every path
+/// that mediates `listen` (the built-in, alone or beside UNIX sockets, and
+/// `policy_fn`).
+#[test]
+fn listen_takes_no_port_a_connect_left_behind() {
+    for id in Identity::all() {
+        let (host, host_port) = host_listener();
+        let refused = free_port();
+        let granted = free_port();
+        let base = || policy().net_connect_tcp([refused, host_port.parse().unwrap()]).net_bind_tcp([granted]);
+        let sandboxes = [
+            ("built-in", sandbox_as(id, base())),
+            ("with UNIX sockets", sandbox_as(id, base().allow_unix_sockets(true))),
+            (
+                "policy_fn",
+                sandbox_as(id, base()).policy_fn(Category::NETWORK, |_: &Event, _: &Control| Decision::Allow),
+            ),
+        ];
+        for (what, sandbox) in &sandboxes {
+            // A port in the ephemeral range, which IP_LOCAL_PORT_RANGE may name.
+            let local = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+            let out = probe(sandbox, "sockets", &["connect_listen", "refused", &refused.to_string(), &local]);
+            assert_eq!(out, "EACCES\n", "{id} {what}: listen after a refused connect");
+            let out = probe(sandbox, "sockets", &["connect_listen", "undone", &host_port, &local]);
+            assert_eq!(out, "EACCES\n", "{id} {what}: listen after an undone connect");
+            assert!(std::net::TcpStream::connect(("127.0.0.1", local.parse::<u16>().unwrap())).is_err(), "{id} {what}");
+            let out = probe(sandbox, "sockets", &["bind_listen", &granted.to_string()]);
+            assert_eq!(out, "ok\n", "{id} {what}: a granted port still listens");
+        }
+        drop(host);
     }
 }
 

@@ -59,9 +59,9 @@ pub(crate) fn for_policy(policy: &Policy, task_limit: bool) -> Builtins {
     Builtins { first, last }
 }
 
-/// The net built-in makes the child's binds. With UNIX sockets allowed,
-/// binds pass unmediated (see `allow_unix_sockets`); without any bind grant
-/// the filter refuses them.
+/// The net built-in makes the child's TCP and netlink binds (a UNIX
+/// socket's it leaves to the kernel under `allow_unix_sockets`); without any
+/// bind grant the filter refuses them.
 pub(crate) fn mediates_bind(policy: &Policy) -> bool {
-    !policy.allow_unix_sockets && (policy.grants_tcp_bind() || policy.allow_netlink)
+    policy.grants_tcp_bind() || policy.allow_netlink
 }

@@ -7,11 +7,18 @@
 //! socket itself (`pidfd_getfd`), reads the address once, decides, and makes
 //! the call on that socket with its own copy of the address, with the
 //! capabilities the child would have.
+//!
+//! A TCP socket may listen only once this built-in bound it to a granted
+//! port: the socket's own address is no proof (after a failed or undone
+//! connect, `getsockname` still shows the ephemeral port the kernel has
+//! released, and `listen` then binds whatever port the socket's
+//! `IP_LOCAL_PORT_RANGE` asks for), so the sockets it bound are known by
+//! their `SO_COOKIE`, which the kernel never reuses.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-
-use nix::sys::socket::{getsockname, SockaddrStorage};
+use std::sync::Mutex;
 
 use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::notif::{ExceptionPolicy, NotifAction};
@@ -21,39 +28,51 @@ use crate::sockaddr::{self, MAX_ADDR};
 pub(crate) struct NetGuard {
     /// TCP ports the policy lets the child bind.
     bind_ports: Vec<u16>,
+    /// UNIX sockets bind as the kernel and Landlock decide.
+    allow_unix: bool,
     /// Capabilities the child keeps, for the calls made on its behalf.
     child_caps: u64,
     bind_nr: u32,
+    /// `SO_COOKIE`s of the TCP sockets bound here, to granted ports.
+    bound: Mutex<HashSet<u64>>,
 }
 
 impl NetGuard {
     pub(crate) fn for_policy(policy: &Policy) -> NetGuard {
         NetGuard {
             bind_ports: policy.net_bind_tcp.clone(),
+            allow_unix: policy.allow_unix_sockets,
             child_caps: crate::caps::mask(&policy.keep_capabilities),
             bind_nr: libc::SYS_bind as u32,
+            bound: Mutex::new(HashSet::new()),
         }
     }
 
     fn bind(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
-        match read_address(ctx) {
-            Ok(addr) => self.bind_with(ctx, &addr),
-            Err(errno) => Ok(NotifAction::Errno(errno)),
+        let addr = match read_address(ctx) {
+            Ok(addr) => addr,
+            Err(errno) => return Ok(NotifAction::Errno(errno)),
+        };
+        match ctx.child_fd(ctx.args()[0] as i32) {
+            Ok(socket) => self.bind_on(&socket, &addr),
+            Err(e) => Ok(errno_of(&e)),
         }
     }
 
-    /// The `bind` in `ctx`, with the address already copied from the child
-    /// (by `policy_fn`, which showed it to its callback).
-    pub(crate) fn bind_with(&self, ctx: &HandlerCtx<'_>, addr: &[u8]) -> HandlerResult {
-        let args = ctx.args();
+    /// True when a `bind` of `socket` is made here, with the address as it
+    /// was read; false when the kernel makes it, reading the address again
+    /// (a UNIX socket under `allow_unix_sockets`).
+    pub(crate) fn binds_itself(&self, socket: &OwnedFd) -> bool {
+        !(self.allow_unix && SocketKind::of(socket.as_fd()) == Ok(SocketKind::Other))
+    }
+
+    /// `bind` of `socket`, the child's own (taken by the caller), to `addr`,
+    /// already copied from the child.
+    pub(crate) fn bind_on(&self, socket: &OwnedFd, addr: &[u8]) -> HandlerResult {
         let len = addr.len();
         if !(2..=MAX_ADDR).contains(&len) {
             return Ok(NotifAction::Errno(libc::EINVAL));
         }
-        let socket = match ctx.child_fd(args[0] as i32) {
-            Ok(socket) => socket,
-            Err(e) => return Ok(errno_of(&e)),
-        };
         let kind = match SocketKind::of(socket.as_fd()) {
             Ok(kind) => kind,
             Err(errno) => return Ok(NotifAction::Errno(errno)),
@@ -76,16 +95,23 @@ impl NetGuard {
             // kernel checks the groups against the caller's capabilities,
             // which are the child's for the call below.
             SocketKind::Netlink => {}
+            // Pathname binds are Landlock's (make-socket right); abstract
+            // names are the host's, which the option accepts.
+            SocketKind::Other if self.allow_unix => return Ok(NotifAction::Continue),
             // A socket-pair end: a name would be one in the host's namespace.
             SocketKind::Other => return Ok(NotifAction::Errno(libc::EACCES)),
         }
         // libc's bind, not nix's: the kernel gets the child's address bytes
         // as they are (nix wants a typed address).
-        Ok(result(crate::caps::with_effective(self.child_caps, || {
+        let action = result(crate::caps::with_effective(self.child_caps, || {
             // SAFETY: `socket` is a borrowed, so open, fd for the call; `addr`
             // holds `len` initialised bytes, all the kernel reads.
             unsafe { libc::bind(socket.as_raw_fd(), addr.as_ptr().cast(), len as libc::socklen_t) }
-        })))
+        }));
+        if let (SocketKind::Tcp(_), NotifAction::ReturnValue(0), Ok(cookie)) = (kind, &action, cookie(socket.as_fd())) {
+            self.bound.lock().unwrap_or_else(|e| e.into_inner()).insert(cookie);
+        }
+        Ok(action)
     }
 
     fn listen(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
@@ -95,15 +121,21 @@ impl NetGuard {
         }
     }
 
+    /// True when `socket` may listen: not TCP, or bound here to a granted port.
+    pub(crate) fn may_listen(&self, socket: &OwnedFd) -> bool {
+        match SocketKind::of(socket.as_fd()) {
+            Ok(SocketKind::Tcp(_)) => cookie(socket.as_fd())
+                .is_ok_and(|cookie| self.bound.lock().unwrap_or_else(|e| e.into_inner()).contains(&cookie)),
+            Ok(_) => true,
+            Err(_) => false,
+        }
+    }
+
     /// `listen` on `socket`, the child's own (taken by the caller).
     pub(crate) fn listen_on(&self, socket: &OwnedFd, backlog: i32) -> HandlerResult {
-        if let Ok(SocketKind::Tcp(_)) = SocketKind::of(socket.as_fd()) {
-            match local_port(socket.as_fd()) {
-                // Unbound: listen would pick a port no rule granted.
-                Ok(0) => return Ok(NotifAction::Errno(libc::EACCES)),
-                Ok(_) => {}
-                Err(errno) => return Ok(NotifAction::Errno(errno)),
-            }
+        if !self.may_listen(socket) {
+            // Not bound to a granted port: listen would take one no rule granted.
+            return Ok(NotifAction::Errno(libc::EACCES));
         }
         Ok(result(crate::caps::with_effective(self.child_caps, || {
             // SAFETY: `socket` is a borrowed, so open, fd for the call; listen
@@ -176,11 +208,24 @@ pub(crate) fn local_address(socket: &OwnedFd) -> (i32, Option<IpAddr>, Option<u1
     crate::sockaddr::decode(&addr[..(len as usize).min(MAX_ADDR)])
 }
 
-/// The bound port of an IPv4 or IPv6 socket (0 when unbound).
-fn local_port(socket: BorrowedFd<'_>) -> Result<u16, i32> {
-    let addr: SockaddrStorage = getsockname(socket.as_raw_fd()).map_err(|e| e as i32)?;
-    let port = addr.as_sockaddr_in().map(|a| a.port()).or_else(|| addr.as_sockaddr_in6().map(|a| a.port()));
-    Ok(port.unwrap_or(0))
+/// The socket's `SO_COOKIE`: the kernel's id of it, never reused.
+fn cookie(socket: BorrowedFd<'_>) -> Result<u64, i32> {
+    let mut cookie = 0u64;
+    let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: `cookie` has room for the `len` bytes the kernel writes.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_COOKIE,
+            (&mut cookie as *mut u64).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(last_errno());
+    }
+    Ok(cookie)
 }
 
 fn last_errno() -> i32 {

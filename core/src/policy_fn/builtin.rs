@@ -314,17 +314,23 @@ impl PolicyFnHandler {
             Ok(addr) => addr,
             Err(errno) => return Ok(NotifAction::Errno(errno)),
         };
+        let socket = match ctx.child_fd(ctx.args()[0] as i32) {
+            Ok(socket) => socket,
+            Err(e) => return Ok(NotifAction::Errno(e.raw_os_error().unwrap_or(libc::EBADF))),
+        };
         let (family, ip, port) = sockaddr::decode(&addr);
         let inet = matches!(family, libc::AF_INET | libc::AF_INET6);
         let denied = self.bind_mediated && inet && port.is_some_and(|p| !self.bind_ports.contains(&p));
         let mut event = from_notification(ctx, syscall, Category::NETWORK);
         event.detail = Detail::Network { op: NetOp::Bind, family, addr: ip, port };
         event.denied_by_policy = denied;
-        // Unmediated binds (UNIX sockets allowed) read the address again.
-        event.race_free = self.bind_mediated;
+        // Unmediated binds (a UNIX socket, UNIX sockets allowed) read the
+        // address again.
+        let performed = self.bind_mediated && self.net.binds_itself(&socket);
+        event.race_free = performed;
         match self.ask(event) {
             Decision::Deny(errno) => Ok(NotifAction::Errno(errno)),
-            Decision::Allow | Decision::Flag if self.bind_mediated => self.net.bind_with(ctx, &addr),
+            Decision::Allow | Decision::Flag if performed => self.net.bind_on(&socket, &addr),
             Decision::Allow | Decision::Flag => Ok(NotifAction::Continue),
         }
     }
@@ -337,8 +343,9 @@ impl PolicyFnHandler {
         let (family, addr, port) = net::local_address(&socket);
         let mut event = from_notification(ctx, syscall, Category::NETWORK);
         event.detail = Detail::Network { op: NetOp::Listen, family, addr, port };
-        // An unbound TCP socket would listen on a port no rule granted.
-        event.denied_by_policy = matches!(family, libc::AF_INET | libc::AF_INET6) && port == Some(0);
+        // A TCP socket not bound to a granted port would listen on a port
+        // no rule granted.
+        event.denied_by_policy = !self.net.may_listen(&socket);
         match self.ask(event) {
             Decision::Deny(errno) => Ok(NotifAction::Errno(errno)),
             Decision::Allow | Decision::Flag => self.net.listen_on(&socket, ctx.args()[1] as i32),

@@ -10,6 +10,10 @@
  *           fastopen_connect PORT
  *   sockets listen_unbound
  *   sockets bind_listen PORT
+ *   sockets connect_listen refused|undone PORT LOCAL (connect to PORT from
+ *           LOCAL, the only port the socket's local range admits — a
+ *           refused connect, or one undone by connect(AF_UNSPEC) — then
+ *           listen without bind)
  *   sockets udp inet|inet6 PORT
  *   sockets ping
  *   sockets families (prints "FAMILY,TYPE" for each socket that opened,
@@ -260,6 +264,35 @@ static long listen_on(const char *port) {
     return finish(fd, listen(fd, 1));
 }
 
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51
+#endif
+
+static long connect_listen(const char *how, const char *port, const char *local) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    unsigned int only = (unsigned int)strtoul(local, NULL, 10);
+    unsigned int range = only << 16 | only;
+    if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof range) < 0) {
+        return finish(fd, -1);
+    }
+    struct inet_addr addr = loopback(AF_INET, port);
+    long rc = connect(fd, (struct sockaddr *)&addr.storage, addr.len);
+    if (strcmp(how, "refused") == 0 ? rc == 0 || errno != ECONNREFUSED : rc != 0) {
+        printf("connect: %s\n", rc == 0 ? "ok" : strerrorname_np(errno));
+        return finish(fd, 0);
+    }
+    if (strcmp(how, "undone") == 0) {
+        struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+        if (connect(fd, &unspec, sizeof unspec) < 0) {
+            return finish(fd, -1);
+        }
+    }
+    return finish(fd, listen(fd, 1));
+}
+
 static long udp(const char *family, const char *port) {
     struct inet_addr addr = loopback(family_of(family), port);
     int fd = socket(family_of(family), SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -330,6 +363,9 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "bind_listen", 1)) {
         return report(listen_on(argv[2]));
+    }
+    if (is_probe(argc, argv, "connect_listen", 3)) {
+        return report(connect_listen(argv[2], argv[3], argv[4]));
     }
     if (is_probe(argc, argv, "udp", 2)) {
         return report(udp(argv[2], argv[3]));
