@@ -358,6 +358,9 @@ fn the_parent_cannot_be_traced_signalled_or_written() {
         // no Landlock hook): RLIMIT_CPU on the parent would kill it.
         assert_eq!(probe(&sandbox, "process", &["prlimit_parent"]), "EPERM\n", "{id}");
         assert_eq!(probe(&sandbox, "process", &["pidfd_kill_parent"]), "EPERM\n", "{id}");
+        // A pidfd of a host process tells no more than that it lives: not
+        // its uid, parent or cgroup.
+        assert_eq!(probe(&sandbox, "process", &["pidfd_info_parent"]), "ENOTTY\n", "{id}");
     }
 }
 
@@ -461,6 +464,10 @@ fn terminal_injection_ioctls_are_denied() {
         assert_eq!(probe(&sandbox, "kernel", &["tiocsti"]), "EPERM\n", "{id}");
         assert_eq!(probe(&sandbox, "kernel", &["tiocsti_high"]), "EPERM\n", "{id}");
         assert_eq!(probe(&sandbox, "kernel", &["tioclinux"]), "EPERM\n", "{id}");
+        // Signalling the terminal's foreground group, or making another
+        // group of its session the foreground one.
+        assert_eq!(probe(&sandbox, "kernel", &["tiocswinsz"]), "EPERM\n", "{id}");
+        assert_eq!(probe(&sandbox, "kernel", &["tiocspgrp"]), "EPERM\n", "{id}");
         // Other ioctls reach the kernel, which finds no terminal on /dev/null.
         assert_eq!(probe(&sandbox, "kernel", &["tcgets"]), "ENOTTY\n", "{id}");
     }

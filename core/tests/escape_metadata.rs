@@ -156,7 +156,7 @@ fn metadata_of_host_files_cannot_be_changed() {
     // Each writes one kind of metadata by path.
     let by_path = ["utimes", "setxattr", "lsetxattr", "removexattr", "chown", "lchown", "fchownat", "file_setattr"];
     // Each opens the file O_RDONLY, then writes through the descriptor.
-    let by_fd = ["fsetxattr", "setflags", "fssetxattr", "fchown"];
+    let by_fd = ["fsetxattr", "setflags", "setversion", "fssetxattr", "fchown"];
     for id in Identity::all() {
         let host = Host::new();
         let secret = host_file(&host.outside, "secret", 0o600);
@@ -180,6 +180,16 @@ fn metadata_of_host_files_cannot_be_changed() {
         }
         assert_eq!(snapshot(&secret), secret_before, "{id}: metadata of the file in no rule");
         assert_eq!(snapshot(&tool), tool_before, "{id}: metadata of the file under a read-only rule");
+        // A file the child's uid owns under a read-only rule: the kernel's
+        // ownership check passes, the filter does not.
+        let own = host_file(&host.readonly, "own", 0o644);
+        std::os::unix::fs::chown(&own, Some(id.uid()), Some(id.uid())).unwrap();
+        let own_before = snapshot(&own);
+        for probe_name in ["setflags", "setversion", "fssetxattr"] {
+            let out = probe(&sandbox, "metadata", &[probe_name, &own]);
+            assert_eq!(out, "EPERM\n", "{id}: {probe_name} on its own file under a read-only rule");
+        }
+        assert_eq!(snapshot(&own), own_before, "{id}: metadata of its own file under a read-only rule");
     }
 }
 

@@ -86,25 +86,57 @@ const CLONE_NS_FLAGS: u32 = (libc::CLONE_NEWUSER
 const SOCK_TYPE_MASK: u32 = 0xf;
 
 /// `ioctl` requests that are denied whatever the fd: terminal input
-/// injection, and inode attributes whose only check is file ownership
-/// (which a uid-0 child passes on every root-owned file) and which no
-/// Landlock right covers.
-const DENIED_IOCTLS: [u32; 12] = [
-    libc::TIOCSTI as u32,
-    libc::TIOCLINUX as u32,
-    libc::FS_IOC_SETFLAGS as u32,
-    libc::FS_IOC32_SETFLAGS as u32,
-    libc::FS_IOC_SETVERSION as u32,
-    libc::FS_IOC32_SETVERSION as u32,
-    // The libc crate lacks these; values from <linux/fs.h>, <linux/fscrypt.h>
-    // and <linux/fsverity.h> (the same on x86_64 and aarch64).
-    0x401c_5820, // FS_IOC_FSSETXATTR
-    0x800c_6613, // FS_IOC_SET_ENCRYPTION_POLICY
-    0x4080_6685, // FS_IOC_ENABLE_VERITY
-    0xc050_6617, // FS_IOC_ADD_ENCRYPTION_KEY
-    0xc040_6618, // FS_IOC_REMOVE_ENCRYPTION_KEY
-    0xc040_6619, // FS_IOC_REMOVE_ENCRYPTION_KEY_ALL_USERS
+/// injection (`TIOCSTI`, `TIOCLINUX`), and the terminal calls that signal
+/// its foreground process group (`TIOCSWINSZ` sends it `SIGWINCH`) or make
+/// another group the foreground one (`TIOCSPGRP`: a host group of the
+/// terminal's session), which no Landlock scope sees.
+const DENIED_IOCTLS: [u32; 4] =
+    [libc::TIOCSTI as u32, libc::TIOCLINUX as u32, libc::TIOCSWINSZ as u32, libc::TIOCSPGRP as u32];
+
+/// `ioctl` types (the request's second byte) of the file-system calls on
+/// inodes: the generic `FS_IOC_*` (`'f'`, `'v'`, `'X'`, 0x15, 0x94) and the
+/// file systems' own (ext4 `'f'`, XFS `'X'`, btrfs 0x94, f2fs 0xf5). Many of
+/// them change an inode with only an ownership check (flags, versions,
+/// attributes, encryption and verity, btrfs subvolumes and snapshots),
+/// which a uid-0 child passes on every root-owned file and no Landlock right
+/// covers; each file system adds its own numbers for the same changes. So
+/// only the queries and data copies below pass: the rest of these types
+/// fails with `EPERM`.
+const FS_IOCTL_TYPES: [u32; 6] = [0x66, 0x76, 0x58, 0x15, 0x94, 0xf5];
+
+/// The requests of [`FS_IOCTL_TYPES`] that pass: queries, and clones,
+/// which need the destination open for writing (Landlock's write right).
+/// Values from <linux/fs.h>, <linux/fscrypt.h>, <linux/fsverity.h> and
+/// ext4's header, the same on x86_64 and aarch64; the libc crate lacks most.
+const FS_IOCTLS_ALLOWED: [u32; 22] = [
+    0x8008_6601, // FS_IOC_GETFLAGS
+    0x8004_6601, // FS_IOC32_GETFLAGS
+    0x8008_7601, // FS_IOC_GETVERSION
+    0x8004_7601, // FS_IOC32_GETVERSION
+    0x8008_6603, // EXT4_IOC_GETVERSION
+    0x8004_6603, // EXT4_IOC32_GETVERSION
+    0xc020_660b, // FS_IOC_FIEMAP
+    0x801c_581f, // FS_IOC_FSGETXATTR
+    0x4010_6614, // FS_IOC_GET_ENCRYPTION_PWSALT
+    0x400c_6615, // FS_IOC_GET_ENCRYPTION_POLICY
+    0xc009_6616, // FS_IOC_GET_ENCRYPTION_POLICY_EX
+    0xc080_661a, // FS_IOC_GET_ENCRYPTION_KEY_STATUS
+    0x8010_661b, // FS_IOC_GET_ENCRYPTION_NONCE
+    0xc004_6686, // FS_IOC_MEASURE_VERITY
+    0xc028_6687, // FS_IOC_READ_VERITY_METADATA
+    0x4004_6629, // EXT4_IOC_GETSTATE
+    0x8008_662c, // EXT4_IOC_GETFSUUID
+    0x8111_1500, // FS_IOC_GETFSUUID
+    0x8081_1501, // FS_IOC_GETFSSYSFSPATH
+    0x8100_9431, // FS_IOC_GETFSLABEL
+    0x4004_9409, // FICLONE
+    0x4020_940d, // FICLONERANGE
 ];
+
+/// `PIDFD_GET_INFO` (type 0xff, number 11, any size: the struct grows),
+/// which tells the uid, gid, parent and cgroup of any process a pidfd names,
+/// host processes included.
+const PIDFD_GET_INFO: u32 = 0xff0b;
 
 /// `IOPRIO_WHO_USER` of <linux/ioprio.h>, which the libc crate lacks.
 const IOPRIO_WHO_USER: u32 = 3;
@@ -157,11 +189,7 @@ fn eq(k: u32, then: Target, otherwise: Target) -> Check {
 fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
     let deny = Ret(EPERM);
     let checks = match i64::from(nr) {
-        libc::SYS_ioctl => {
-            let mut c = vec![Arg(1)];
-            c.extend(DENIED_IOCTLS.iter().map(|&request| eq(request, deny, Next)));
-            c
-        }
+        libc::SYS_ioctl => ioctl_checks(),
         libc::SYS_socket => socket_checks(spec),
         libc::SYS_socketpair => {
             // A stream or seqpacket pair is connected for good and ignores any
@@ -223,6 +251,24 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
         _ => return None,
     };
     Some(checks)
+}
+
+/// `ioctl(fd, request, ...)`: see [`DENIED_IOCTLS`], [`FS_IOCTL_TYPES`] and
+/// [`PIDFD_GET_INFO`]; every other request passes.
+fn ioctl_checks() -> Vec<Check> {
+    const FS: u8 = 0;
+    const PIDFS: u8 = 1;
+    let deny = Ret(EPERM);
+    let mut c = vec![Arg(1)];
+    c.extend(DENIED_IOCTLS.iter().map(|&request| eq(request, deny, Next)));
+    c.push(And(0xff00));
+    c.extend(FS_IOCTL_TYPES.iter().map(|&ty| eq(ty << 8, To(FS), Next)));
+    c.extend([eq(0xff00, To(PIDFS), Pass), Mark(FS), Arg(1)]);
+    c.extend(FS_IOCTLS_ALLOWED.iter().map(|&request| eq(request, Pass, Next)));
+    // ENOTTY, as from a kernel without the call: callers fall back (to
+    // /proc/<pid>/fdinfo for the pid).
+    c.extend([Goto(deny), Mark(PIDFS), Arg(1), And(0xffff), eq(PIDFD_GET_INFO, Ret(errno_ret(libc::ENOTTY)), Pass)]);
+    c
 }
 
 /// `setpriority`/`ioprio_set(which, who, ...)`: never `which == user`; for a
@@ -677,7 +723,8 @@ mod tests {
     /// compares with, its neighbours and extremes, in each position.
     fn interesting_args() -> Vec<[u64; 6]> {
         let mut values: Vec<u64> = vec![0, 1, 2, 3, 5, 10, 16, 0x7fff_ffff, 0xffff_ffff, u64::MAX];
-        values.extend(DENIED_IOCTLS.iter().map(|&r| u64::from(r)));
+        values.extend(DENIED_IOCTLS.iter().chain(&FS_IOCTLS_ALLOWED).map(|&r| u64::from(r)));
+        values.extend([0x4008_6604, 0x8008_941a, 0xc040_ff0b, 0xff06, libc::TCGETS as u64]);
         values.extend(
             [libc::AF_UNIX, libc::AF_INET, libc::AF_INET6, libc::AF_NETLINK, libc::AF_PACKET].map(|v| v as u64),
         );
@@ -964,12 +1011,50 @@ mod tests {
     }
 
     #[test]
-    fn inode_attribute_ioctls_are_denied() {
+    fn inode_attribute_ioctls_are_denied_whatever_file_system_numbers_them() {
         let spec = FilterSpec::default();
         for request in DENIED_IOCTLS {
             assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), EPERM, "{request:#x}");
         }
-        assert_eq!(ioctl(&spec, libc::FS_IOC_GETFLAGS), ALLOW);
+        let changes = [
+            libc::FS_IOC_SETFLAGS,
+            libc::FS_IOC32_SETFLAGS,
+            libc::FS_IOC_SETVERSION,
+            libc::FS_IOC32_SETVERSION,
+            0x4008_6604, // EXT4_IOC_SETVERSION
+            0x4004_6604, // EXT4_IOC32_SETVERSION
+            0x401c_5820, // FS_IOC_FSSETXATTR
+            0x800c_6613, // FS_IOC_SET_ENCRYPTION_POLICY
+            0x4080_6685, // FS_IOC_ENABLE_VERITY
+            0xc050_6617, // FS_IOC_ADD_ENCRYPTION_KEY
+            0x4008_941a, // BTRFS_IOC_SUBVOL_SETFLAGS
+            0x5000_9418, // BTRFS_IOC_SUBVOL_CREATE_V2
+            0x4200_94ff, // an unknown btrfs request
+            0x0000_f501, // an f2fs request
+            0x4101_9432, // FS_IOC_SETFSLABEL
+        ];
+        for request in changes {
+            assert_eq!(ioctl(&spec, request as libc::c_ulong), EPERM, "{request:#x}");
+            // The kernel reads the request as an unsigned int.
+            assert_eq!(ioctl(&spec, (request as libc::c_ulong) | 0x1_0000_0000), EPERM, "{request:#x}");
+        }
+        for request in FS_IOCTLS_ALLOWED {
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), ALLOW, "{request:#x}");
+        }
+        for request in [libc::TCGETS, libc::FIONREAD, libc::FIOCLEX, libc::TIOCGWINSZ, libc::TIOCGPGRP] {
+            assert_eq!(ioctl(&spec, request as libc::c_ulong), ALLOW, "{request:#x}");
+        }
+    }
+
+    #[test]
+    fn pidfd_info_fails_as_on_a_kernel_without_it() {
+        let spec = FilterSpec::default();
+        // PIDFD_GET_INFO with the first struct size and a larger one.
+        for request in [0xc040_ff0bu32, 0xc050_ff0b] {
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), errno_ret(libc::ENOTTY), "{request:#x}");
+        }
+        // PIDFD_GET_PID_NAMESPACE: the kernel checks ptrace access itself.
+        assert_eq!(ioctl(&spec, 0xff06), ALLOW);
     }
 
     #[test]

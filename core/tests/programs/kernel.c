@@ -1,6 +1,6 @@
 /* Kernel interfaces a sandbox must not reach: kernel mount|unshare_user|
  * clone_newuser|io_uring_setup|open_by_handle_at|sethostname|tiocsti|
- * tiocsti_high|tioclinux|tcgets. */
+ * tiocsti_high|tioclinux|tiocspgrp|tiocswinsz|tcgets. */
 #include "probe.h"
 
 #include <fcntl.h>
@@ -83,6 +83,14 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "tioclinux", 0)) {
         return report(syscall(SYS_ioctl, 0, (unsigned long)TIOCLINUX, &byte));
+    }
+    if (is_probe(argc, argv, "tiocspgrp", 0)) {
+        pid_t group = getpgrp();
+        return report(syscall(SYS_ioctl, 0, (unsigned long)TIOCSPGRP, &group));
+    }
+    if (is_probe(argc, argv, "tiocswinsz", 0)) {
+        struct winsize size = {.ws_row = 24, .ws_col = 80};
+        return report(syscall(SYS_ioctl, 0, (unsigned long)TIOCSWINSZ, &size));
     }
     if (is_probe(argc, argv, "tcgets", 0)) {
         return report(syscall(SYS_ioctl, 0, (unsigned long)TCGETS, &termios));

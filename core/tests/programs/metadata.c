@@ -8,6 +8,8 @@
  *   metadata fsetxattr PATH    set user.x through an O_RDONLY fd
  *   metadata setflags PATH     FS_IOC_SETFLAGS |= FS_NODUMP_FL on an O_RDONLY fd
  *   metadata fssetxattr PATH   FS_IOC_FSSETXATTR |= FS_XFLAG_NODUMP on an O_RDONLY fd
+ *   metadata setversion PATH   ext4's own EXT4_IOC_SETVERSION (generation + 1) on an
+ *                              O_RDONLY fd
  *   metadata chown|lchown|fchownat PATH   chown to 0:0
  *   metadata fchown PATH       fchown to 0:0 through an O_RDONLY fd
  *   metadata file_setattr PATH file_setattr(2) setting FS_XFLAG_NODUMP
@@ -79,6 +81,14 @@ static long through_fd(const char *what, const char *path) {
         rc = fchown(fd, 0, 0);
     } else if (strcmp(what, "lease") == 0) {
         rc = fcntl(fd, F_SETLEASE, F_RDLCK);
+    } else if (strcmp(what, "setversion") == 0) {
+        /* ext4's number for FS_IOC_SETVERSION; the kernel reads an int. */
+        int generation = 0;
+        rc = ioctl(fd, FS_IOC_GETVERSION, &generation);
+        if (rc == 0) {
+            generation += 1;
+            rc = ioctl(fd, _IOW('f', 4, long), &generation);
+        }
     } else if (strcmp(what, "setflags") == 0) {
         /* The kernel reads an int, whatever the ioctl number says. */
         int flags = 0;
@@ -146,7 +156,7 @@ int main(int argc, char **argv) {
         return report(file_setattr(path));
     }
     if (strcmp(what, "fsetxattr") == 0 || strcmp(what, "fchown") == 0 || strcmp(what, "setflags") == 0 ||
-        strcmp(what, "fssetxattr") == 0 || strcmp(what, "lease") == 0) {
+        strcmp(what, "fssetxattr") == 0 || strcmp(what, "lease") == 0 || strcmp(what, "setversion") == 0) {
         return report(through_fd(what, path));
     }
     return usage(argv[0]);

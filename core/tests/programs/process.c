@@ -1,5 +1,6 @@
 /* Reaching other processes: process ptrace_parent|process_vm_writev_parent|
- * parent_mem|kill_own_group|prlimit_parent|pidfd_kill_parent|clone_parent,
+ * parent_mem|kill_own_group|prlimit_parent|pidfd_kill_parent|clone_parent|
+ * pidfd_info_parent,
  * process kill_parent SIG,
  * process kill_group PGID SIG. */
 #include "probe.h"
@@ -70,6 +71,15 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "parent_mem", 0)) {
         return report(open_parent_mem());
+    }
+    if (is_probe(argc, argv, "pidfd_info_parent", 0)) {
+        /* PIDFD_GET_INFO with its first struct size (64 bytes). */
+        unsigned long long info[8] = {2 /* PIDFD_INFO_CREDS */};
+        long fd = syscall(SYS_pidfd_open, getppid(), 0);
+        if (fd < 0) {
+            return report(fd);
+        }
+        return report(syscall(SYS_ioctl, (int)fd, 0xc040ff0bUL, info));
     }
     if (is_probe(argc, argv, "clone_parent", 0)) {
         return report(clone_parent());
