@@ -332,6 +332,8 @@ fn netlink_opens_only_when_allowed() {
     for id in Identity::all() {
         let sandbox = sandbox_as(id, policy().allow_netlink(true));
         assert_eq!(probe(&sandbox, "net", &["socket", "netlink"]), "ok\n", "{id}");
+        assert_eq!(probe(&sandbox, "net", &["socket", "netlink_diag"]), "ok\n", "{id}");
+        assert_eq!(probe(&sandbox, "net", &["socket", "netlink_usersock"]), "EPERM\n", "{id}");
         assert_eq!(probe(&sandbox, "net", &["socket", "packet"]), "EPERM\n", "{id}");
     }
 }

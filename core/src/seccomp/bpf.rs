@@ -300,8 +300,8 @@ fn set_id_creation(flags_arg: u32, mode_arg: u32) -> Vec<Check> {
 }
 
 /// `socket(domain, type, protocol)`: TCP over IPv4 and IPv6, which
-/// Landlock's port rules govern; UNIX and netlink sockets when the policy
-/// asks for them; nothing else (no UDP, ICMP, MPTCP, SCTP, vsock, packet,
+/// Landlock's port rules govern; UNIX sockets, and netlink route and
+/// socket-diagnostics sockets, when the policy asks for them; nothing else (no UDP, ICMP, MPTCP, SCTP, vsock, packet,
 /// raw, ...).
 fn socket_checks(spec: &FilterSpec) -> Vec<Check> {
     const INET: u8 = 0;
@@ -325,7 +325,18 @@ fn socket_checks(spec: &FilterSpec) -> Vec<Check> {
         eq(libc::IPPROTO_TCP as u32, Pass, deny),
     ]);
     if spec.allow_netlink {
-        c.extend([Mark(NOT_RAW), Arg(1), And(SOCK_TYPE_MASK), eq(libc::SOCK_RAW as u32, deny, Pass)]);
+        // Routes, links and socket diagnostics: what `allow_netlink` offers.
+        // Other protocols reach other processes (NETLINK_USERSOCK lets any
+        // sender unicast to a host socket or multicast to its listeners).
+        c.extend([
+            Mark(NOT_RAW),
+            Arg(1),
+            And(SOCK_TYPE_MASK),
+            eq(libc::SOCK_RAW as u32, deny, Next),
+            Arg(2),
+            eq(libc::NETLINK_ROUTE as u32, Pass, Next),
+            eq(libc::NETLINK_SOCK_DIAG as u32, Pass, deny),
+        ]);
     }
     c
 }
@@ -729,7 +740,10 @@ mod tests {
             [libc::AF_UNIX, libc::AF_INET, libc::AF_INET6, libc::AF_NETLINK, libc::AF_PACKET].map(|v| v as u64),
         );
         values.extend([libc::SOCK_STREAM, libc::SOCK_DGRAM, libc::SOCK_RAW, libc::SOCK_SEQPACKET].map(|v| v as u64));
-        values.extend([libc::SOCK_STREAM | libc::SOCK_CLOEXEC, libc::IPPROTO_TCP, libc::IPPROTO_UDP].map(|v| v as u64));
+        values.extend(
+            [libc::SOCK_STREAM | libc::SOCK_CLOEXEC, libc::IPPROTO_TCP, libc::IPPROTO_UDP, libc::NETLINK_SOCK_DIAG]
+                .map(|v| v as u64),
+        );
         values.extend([libc::MSG_FASTOPEN, libc::F_SETLEASE, libc::SIGCHLD].map(|v| v as u64));
         values.extend([u64::from(libc::PRIO_USER), u64::from(IOPRIO_WHO_USER)]);
         values.extend([
@@ -1107,11 +1121,21 @@ mod tests {
     }
 
     #[test]
-    fn netlink_can_be_allowed_but_raw_netlink_cannot() {
+    fn netlink_can_be_allowed_for_routes_and_socket_diagnostics_only() {
         let spec = FilterSpec { allow_netlink: true, ..FilterSpec::default() };
         assert_eq!(socket(&spec, libc::AF_NETLINK, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC), ALLOW);
         assert_eq!(socket(&spec, libc::AF_NETLINK, libc::SOCK_RAW), EPERM);
         assert_eq!(socket(&spec, libc::AF_PACKET, libc::SOCK_DGRAM), EPERM);
+        let netlink = |protocol: i32| {
+            verdict(&spec, nr("socket"), [libc::AF_NETLINK as u64, libc::SOCK_DGRAM as u64, protocol as u64, 0, 0, 0])
+        };
+        assert_eq!(netlink(libc::NETLINK_ROUTE), ALLOW);
+        assert_eq!(netlink(libc::NETLINK_SOCK_DIAG), ALLOW);
+        for protocol in
+            [libc::NETLINK_USERSOCK, libc::NETLINK_GENERIC, libc::NETLINK_KOBJECT_UEVENT, libc::NETLINK_AUDIT]
+        {
+            assert_eq!(netlink(protocol), EPERM, "{protocol}");
+        }
     }
 
     #[test]

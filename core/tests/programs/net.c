@@ -1,5 +1,6 @@
 /* Network probes on 127.0.0.1: net connect|bind PORT,
- * net socket raw|packet|netlink|pair, net unix_connect PATH. */
+ * net socket raw|packet|netlink|netlink_diag|netlink_usersock|pair,
+ * net unix_connect PATH. */
 #include "probe.h"
 
 #include <arpa/inet.h>
@@ -40,6 +41,11 @@ static long open_socket(const char *kind) {
         fd = socket(AF_PACKET, SOCK_DGRAM, 0);
     } else if (strcmp(kind, "netlink") == 0) {
         fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE);
+    } else if (strcmp(kind, "netlink_diag") == 0) {
+        fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG);
+    } else if (strcmp(kind, "netlink_usersock") == 0) {
+        /* Any sender may unicast to a host socket of this protocol. */
+        fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_USERSOCK);
     } else if (strcmp(kind, "pair") == 0) {
         int pair[2];
         fd = socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
