@@ -113,8 +113,15 @@ impl Terminal {
     }
 
     fn hand_to(self, sandbox: Pid) -> HandedTerminal {
+        // In the background, this command's own writes to the terminal (its
+        // audit log) would stop it with SIGTTOU once the sandbox sets
+        // TOSTOP, and its timeout with it; ignored, the writes go through.
+        let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+        // SAFETY: installs SIG_IGN, no handler function runs; the previous
+        // action is put back when the terminal is taken back.
+        let ttou = unsafe { sigaction(Signal::SIGTTOU, &ignore) }.ok();
         set_foreground(sandbox);
-        HandedTerminal { ours: self.ours, sandbox }
+        HandedTerminal { ours: self.ours, sandbox, ttou }
     }
 }
 
@@ -123,6 +130,8 @@ impl Terminal {
 struct HandedTerminal {
     ours: Pid,
     sandbox: Pid,
+    /// The SIGTTOU action before the hand-over.
+    ttou: Option<SigAction>,
 }
 
 impl HandedTerminal {
@@ -144,6 +153,12 @@ impl HandedTerminal {
         if sandbox_owns_it {
             set_foreground(self.ours);
         }
+        // While this command is stopped its timeout cannot fire: the whole
+        // group stops first, so no process of it runs on meanwhile (one
+        // process stopping itself would otherwise stop the clock for the
+        // others). The SIGCONT that continues us goes to all of them, and a
+        // timeout that passed meanwhile fires then.
+        child.signal(Signal::SIGSTOP as i32)?;
         stop_self();
         Ok(())
     }
@@ -162,6 +177,10 @@ impl Drop for HandedTerminal {
         // Only if it is still the sandbox's: after `bg` the shell owns it.
         if tcgetpgrp(stdin()) == Ok(self.sandbox) {
             set_foreground(self.ours);
+        }
+        if let Some(previous) = &self.ttou {
+            // SAFETY: restores the action saved at the hand-over.
+            let _ = unsafe { sigaction(Signal::SIGTTOU, previous) };
         }
     }
 }

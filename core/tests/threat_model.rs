@@ -9,6 +9,8 @@ fn source_of(file: &str) -> String {
         "bpf.rs" => root.join("src/seccomp/bpf.rs"),
         // Unit tests, named by their path in the crate.
         unit if unit.starts_with("src/") => root.join(unit),
+        // The command's tests, named by their path in the workspace.
+        cli if cli.starts_with("cli/") => root.join("..").join(cli),
         other => root.join("tests").join(other),
     };
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
