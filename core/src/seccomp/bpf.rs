@@ -238,7 +238,16 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
         // A lease needs only ownership of the file (or CAP_LEASE); a uid-0
         // child owns every root file in its read set, and a lease stalls
         // every host process that opens the file for writing.
-        libc::SYS_fcntl if spec.child_is_root => vec![Arg(1), eq(libc::F_SETLEASE as u32, deny, Pass)],
+        // Write-life hints and O_NOATIME (which keeps reads out of the
+        // file's times) need only ownership too.
+        libc::SYS_fcntl if spec.child_is_root => vec![
+            Arg(1),
+            eq(libc::F_SETLEASE as u32, deny, Next),
+            eq(F_SET_RW_HINT, deny, Next),
+            eq(libc::F_SETFL as u32, Next, Pass),
+            Arg(2),
+            If { op: JSET, k: libc::O_NOATIME as u32, then: deny, otherwise: Pass },
+        ],
         // A file a uid-0 child creates is root's: with a set-ID mode it is
         // a setuid-root file on the host (chmod is denied to it, the
         // creating calls take the mode too).
@@ -284,6 +293,9 @@ fn self_only(user: u32, spec: &FilterSpec) -> Vec<Check> {
 /// The mode bits that make a file set-user-ID or set-group-ID.
 const SET_ID_BITS: u32 = libc::S_ISUID | libc::S_ISGID;
 
+/// `F_SET_RW_HINT` of <linux/fcntl.h>, which the libc crate lacks.
+const F_SET_RW_HINT: u32 = 1036;
+
 /// `mode` (argument `mode_arg`) carries no set-ID bit.
 fn set_id_mode(mode_arg: u32) -> Vec<Check> {
     vec![Arg(mode_arg), If { op: JSET, k: SET_ID_BITS, then: Ret(EPERM), otherwise: Pass }]
@@ -292,9 +304,14 @@ fn set_id_mode(mode_arg: u32) -> Vec<Check> {
 /// As [`set_id_mode`] for an open, whose mode counts only when its flags
 /// create a file (`O_CREAT`, `O_TMPFILE`): the kernel ignores it otherwise,
 /// and callers need not clear it.
+/// It also refuses `O_NOATIME`, which needs only ownership as well.
 fn set_id_creation(flags_arg: u32, mode_arg: u32) -> Vec<Check> {
     let creating = (libc::O_CREAT | libc::O_TMPFILE) & !libc::O_DIRECTORY;
-    let mut c = vec![Arg(flags_arg), If { op: JSET, k: creating as u32, then: Next, otherwise: Pass }];
+    let mut c = vec![
+        Arg(flags_arg),
+        If { op: JSET, k: libc::O_NOATIME as u32, then: Ret(EPERM), otherwise: Next },
+        If { op: JSET, k: creating as u32, then: Next, otherwise: Pass },
+    ];
     c.extend(set_id_mode(mode_arg));
     c
 }
@@ -744,7 +761,10 @@ mod tests {
             [libc::SOCK_STREAM | libc::SOCK_CLOEXEC, libc::IPPROTO_TCP, libc::IPPROTO_UDP, libc::NETLINK_SOCK_DIAG]
                 .map(|v| v as u64),
         );
-        values.extend([libc::MSG_FASTOPEN, libc::F_SETLEASE, libc::SIGCHLD].map(|v| v as u64));
+        values.extend(
+            [libc::MSG_FASTOPEN, libc::F_SETLEASE, libc::F_SETFL, libc::O_NOATIME, libc::SIGCHLD].map(|v| v as u64),
+        );
+        values.push(u64::from(F_SET_RW_HINT));
         values.extend([u64::from(libc::PRIO_USER), u64::from(IOPRIO_WHO_USER)]);
         values.extend([
             u64::from(CLONE_NS_FLAGS),
@@ -1017,6 +1037,15 @@ mod tests {
         assert_eq!(lease(&root), EPERM);
         assert_eq!(lease(&other), ALLOW);
         assert_eq!(verdict(&root, nr("fcntl"), [3, libc::F_GETFL as u64, 0, 0, 0, 0]), ALLOW);
+        let fcntl =
+            |spec: &FilterSpec, cmd: i32, arg: i32| verdict(spec, nr("fcntl"), [3, cmd as u64, arg as u64, 0, 0, 0]);
+        assert_eq!(fcntl(&root, F_SET_RW_HINT as i32, 0), EPERM);
+        assert_eq!(fcntl(&root, libc::F_SETFL, libc::O_NOATIME | libc::O_NONBLOCK), EPERM);
+        assert_eq!(fcntl(&root, libc::F_SETFL, libc::O_NONBLOCK), ALLOW);
+        assert_eq!(fcntl(&other, libc::F_SETFL, libc::O_NOATIME), ALLOW);
+        let noatime = (libc::O_RDONLY | libc::O_NOATIME) as u64;
+        assert_eq!(verdict(&root, nr("openat"), [0, 0, noatime, 0, 0, 0]), EPERM);
+        assert_eq!(verdict(&other, nr("openat"), [0, 0, noatime, 0, 0, 0]), ALLOW);
         for name in ["sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr"] {
             assert_eq!(verdict(&root, nr(name), [1234, 0, 0, 0, 0, 0]), EPERM, "{name}");
             assert_eq!(verdict(&root, nr(name), [0, 0, 0, 0, 0, 0]), ALLOW, "{name}");
