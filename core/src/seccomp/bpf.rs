@@ -752,7 +752,7 @@ mod tests {
     fn interesting_args() -> Vec<[u64; 6]> {
         let mut values: Vec<u64> = vec![0, 1, 2, 3, 5, 10, 16, 0x7fff_ffff, 0xffff_ffff, u64::MAX];
         values.extend(DENIED_IOCTLS.iter().chain(&FS_IOCTLS_ALLOWED).map(|&r| u64::from(r)));
-        values.extend([0x4008_6604, 0x8008_941a, 0xc040_ff0b, 0xff06, libc::TCGETS as u64]);
+        values.extend([0x4008_6604, 0x8008_941a, 0xc040_ff0b, 0xff06, libc::TCGETS]);
         values.extend(
             [libc::AF_UNIX, libc::AF_INET, libc::AF_INET6, libc::AF_NETLINK, libc::AF_PACKET].map(|v| v as u64),
         );
