@@ -3,15 +3,16 @@
 
 mod common;
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{program, sandbox_as, Identity};
+use common::{program, sandbox_as, Identity, TempDir};
 use sandlock_core::{
     Category, Control, Decision, Destination, Detail, Event, ExitStatus, NetOp, PolicyFnOptions, Sandbox,
 };
@@ -264,6 +265,64 @@ fn argv_rewritten_by_a_process_sharing_memory_without_vfork_is_what_runs() {
     // the vfork shortcut must not apply.
     for identity in Identity::all() {
         assert_ran_what_was_seen(identity, "vmclone");
+    }
+}
+
+/// The writer is woken, or the kernel writes for a task that is killed,
+/// at a moment nothing the freeze holds decides: the exec is compared with
+/// what the callback saw at its exec stop, and killed there if it copied
+/// anything else. So every exec either ran what was seen or was killed.
+fn assert_ran_what_was_seen_or_died(identity: Identity, mode: &str) {
+    let (seen, ran) = run_argv_racer(identity, mode, 200);
+    for (i, ((arg, race_free), printed)) in seen.iter().zip(&ran).enumerate() {
+        assert!(race_free, "{identity} {mode}: exec {i} is not race-free");
+        assert!(
+            printed == "killed" || printed == arg,
+            "{identity} {mode}: exec {i} ran {printed:?}, the callback saw {arg:?}"
+        );
+    }
+}
+
+#[test]
+fn argv_rewritten_by_a_thread_woken_from_an_unrelated_vfork_never_runs() {
+    for identity in Identity::all() {
+        assert_ran_what_was_seen_or_died(identity, "vforkwait");
+    }
+}
+
+/// While the callback decides, a process that shares the memory and is
+/// held by the freeze is killed by one that does not: its exit makes the
+/// kernel zero 4 bytes of the argv the callback saw (`clear_child_tid`),
+/// every time. The exec copies the changed argv, so it must die at its exec
+/// stop.
+#[test]
+fn argv_written_by_the_kernel_for_a_killed_sharer_never_runs() {
+    for identity in Identity::all() {
+        let dir = TempDir::new_public();
+        let go = PathBuf::from(dir.file("go"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (log, signal) = (Arc::clone(&seen), go.clone());
+        let policy = policy().fs_read([dir.path()]);
+        let sandbox = sandbox_as(identity, policy).policy_fn(Category::EXEC, move |event: &Event, _: &Control| {
+            if let Detail::Exec { argv, .. } = &event.detail {
+                if argv.first().is_some_and(|a| a == ECHO) {
+                    log.lock().unwrap().push((argv.get(1).cloned(), event.race_free));
+                    // Let the killer go, and give the kernel's write time to land.
+                    std::fs::write(&signal, "").unwrap();
+                    std::thread::sleep(Duration::from_millis(50));
+                    std::fs::remove_file(&signal).unwrap();
+                }
+            }
+            Decision::Allow
+        });
+        let runs = "10";
+        let argv = [program("argv_race").into_os_string(), "cleartid".into(), runs.into(), ECHO.into(), go.into()];
+        let out = sandbox.run(&argv).unwrap();
+        assert!(out.status.success(), "{identity}: {}", String::from_utf8_lossy(&out.stderr));
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 10, "{identity}");
+        assert!(seen.iter().all(|(arg, race_free)| *race_free && arg.as_deref() == Some(OsStr::new("AAAAAAAA"))));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "killed\n".repeat(10), "{identity}");
     }
 }
 

@@ -224,15 +224,15 @@ impl PolicyFnHandler {
     }
 
     fn exec(&self, ctx: &HandlerCtx<'_>, syscall: Syscall, at: bool) -> NotifAction {
-        let (decision, frozen) = if self.watches(Category::EXEC) {
+        let (decision, frozen, expected) = if self.watches(Category::EXEC) {
             let argv_addr = if at { ctx.args()[2] } else { ctx.args()[1] };
             let argv = freeze::read_argv(ctx, argv_addr, &self.shared, &self.write_rules, &self.tracer);
             let mut event = from_notification_with_parent(ctx, syscall, Category::EXEC, argv.ppid);
             event.detail = Detail::Exec { argv: argv.args, truncated: argv.truncated };
             event.race_free = argv.race_free;
-            (self.ask(event), argv.frozen)
+            (self.ask(event), argv.frozen, argv.expected)
         } else {
-            (Decision::Allow, None)
+            (Decision::Allow, None, None)
         };
         let mut action = match decision {
             Decision::Deny(errno) => NotifAction::Errno(errno),
@@ -258,9 +258,12 @@ impl PolicyFnHandler {
                 // The writers are let go only once the kernel has its copy
                 // of argv, which is after the answer.
                 ctx.defer().reply(action);
-                match check {
-                    Some(guard) => frozen.release_checked(Box::new(move |pid| guard.program_denied(pid))),
-                    None => frozen.release(),
+                match (check, expected) {
+                    (None, None) => frozen.release(),
+                    (guard, expected) => frozen.release_checked(Box::new(move |pid| {
+                        expected.is_some_and(|argv| freeze::copied_other_argv(pid, &argv))
+                            || guard.is_some_and(|guard| guard.program_denied(pid))
+                    })),
                 }
                 NotifAction::Hold
             }

@@ -15,10 +15,16 @@
 //! of the sandbox ever shared memory other than through `vfork`: then the
 //! only other tasks in its memory are its `vfork` ancestors, each blocked
 //! until its child has execed or exited — and an exec copies argv first.
+//!
+//! No stop holds what the kernel writes for a sharer that is killed
+//! (`clear_child_tid`, robust futexes), nor a thread woken from a `vfork`
+//! of an unrelated child: so whenever the memory is shared, or a string is
+//! in a file's mapping, the exec-ing task is traced to its exec stop and
+//! the argv the kernel copied is compared with what the callback saw.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -82,6 +88,24 @@ pub(crate) struct Argv {
     /// The tasks stopped for it; let go with [`Frozen::release`] once the
     /// call was answered.
     pub frozen: Option<Frozen>,
+    /// The argv as the kernel must have copied it (`/proc/<pid>/cmdline`
+    /// at the exec stop), when something the freeze cannot hold could
+    /// still write it: a task sharing the memory dies (the kernel then
+    /// writes its `clear_child_tid` and robust futexes), or a waiting
+    /// `vfork` parent wakes, or a file behind the strings changes. An exec
+    /// that copied anything else is killed at its exec stop.
+    pub expected: Option<Vec<u8>>,
+}
+
+/// Who besides the exec-ing task can reach its memory.
+enum Writers {
+    /// Nobody: one thread, never sharing its memory.
+    Alone,
+    /// Only `vfork` ancestors, each blocked until the exec has copied argv
+    /// — unless it is killed, and its exit writes for it.
+    VforkAncestors,
+    /// These tasks, to be stopped.
+    Tasks(Vec<i32>),
 }
 
 /// Read the argv at `argv_addr` of the exec in `ctx`, race-free when it can
@@ -97,18 +121,51 @@ pub(crate) fn read_argv(
     let tid = ctx.pid() as i32;
     let pgid = ctx.sandbox_pgid();
     let stat = crate::procs::task_stat(tid as u32);
-    let (frozen, stopped_all) = match writers(tid, stat, pgid, shared) {
-        None => (None, true),
-        Some(tasks) => match tracer.freeze(tid, tasks, move |seen| sharers(tid, pgid, seen)) {
+    let writers = writers(tid, stat, pgid, shared);
+    let shared_memory = !matches!(writers, Writers::Alone);
+    let (mut frozen, mut stopped_all) = match writers {
+        Writers::Alone | Writers::VforkAncestors => (None, true),
+        Writers::Tasks(tasks) => match tracer.freeze(tid, tasks, move |seen| sharers(tid, pgid, seen)) {
             Some((frozen, complete)) => (Some(frozen), complete),
             // ptrace refused (Yama): read anyway and say it is not race-free.
             None => (None, false),
         },
     };
     let (args, truncated, ranges) = read_strings(ctx, argv_addr);
-    let private = ranges.is_some_and(|ranges| only_private_memory(tid, &ranges, write_rules));
+    let memory = ranges.map(|ranges| memory_of(tid, &ranges, write_rules));
+    let private = memory.is_some_and(|m| m.private);
+    let file_backed = memory.is_some_and(|m| m.file_backed);
+    let mut expected = None;
+    if (shared_memory || file_backed) && private && !truncated {
+        // The exec stop is where the copy is compared: the task is traced
+        // for it, alone when nothing else had to stop.
+        if frozen.is_none() {
+            frozen = tracer.freeze(tid, Vec::new(), |_| Vec::new()).map(|(frozen, _)| frozen);
+            stopped_all &= frozen.is_some();
+        }
+        expected = frozen.is_some().then(|| cmdline_of(&args));
+    }
     let ppid = stat.map_or(0, |s| s.ppid);
-    Argv { args, truncated, race_free: stopped_all && private && !truncated, ppid, frozen }
+    Argv { args, truncated, race_free: stopped_all && private && !truncated, ppid, frozen, expected }
+}
+
+/// `args` as `/proc/<pid>/cmdline` shows them: each ends with a NUL.
+fn cmdline_of(args: &[OsString]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for arg in args {
+        bytes.extend_from_slice(arg.as_bytes());
+        bytes.push(0);
+    }
+    bytes
+}
+
+/// True unless the exec stopped at `pid` copied `expected` as its argv
+/// (an empty argv runs as one empty argument since Linux 5.18).
+pub(crate) fn copied_other_argv(pid: i32, expected: &[u8]) -> bool {
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(copied) => copied != expected && !(expected.is_empty() && copied == b"\0"),
+        Err(_) => true,
+    }
 }
 
 /// The argv at `argv_addr`, read without stopping anyone (for an exec a
@@ -119,23 +176,28 @@ pub(crate) fn read_argv_unfrozen(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<O
 }
 
 /// The other tasks that could write the memory of `tid` (whose `/proc`
-/// stat is `stat`), or `None` when it is alone in it.
-fn writers(tid: i32, stat: Option<crate::procs::TaskStat>, pgid: i32, shared: &SharedMemory) -> Option<Vec<i32>> {
+/// stat is `stat`).
+fn writers(tid: i32, stat: Option<crate::procs::TaskStat>, pgid: i32, shared: &SharedMemory) -> Writers {
     let threads = stat.map_or(u64::MAX, |s| s.threads);
-    if threads == 1 && shared.only_vfork() {
-        return None;
-    }
-    let tgid = crate::procs::tgid_of(tid as u32).unwrap_or(tid as u32);
     let parent = stat.map_or(0, |s| s.ppid) as i32;
     // SAFETY: getpgid has no memory effects.
     let parent_in_sandbox = parent > 0 && unsafe { libc::getpgid(parent) } == pgid;
     // A parent outside the sandbox (the supervisor, or a reaper) never
     // shares memory with it: the first process is forked, not vforked.
-    if threads == 1 && !shared.marked(tgid) && !(parent_in_sandbox && same_memory(tid, parent)) {
-        return None;
+    let vfork_child = parent_in_sandbox && same_memory(tid, parent);
+    if threads == 1 && shared.only_vfork() {
+        return if vfork_child { Writers::VforkAncestors } else { Writers::Alone };
+    }
+    let tgid = crate::procs::tgid_of(tid as u32).unwrap_or(tid as u32);
+    if threads == 1 && !shared.marked(tgid) && !vfork_child {
+        return Writers::Alone;
     }
     let tasks = sharers(tid, pgid, &[]);
-    (!tasks.is_empty()).then_some(tasks)
+    if tasks.is_empty() {
+        Writers::Alone
+    } else {
+        Writers::Tasks(tasks)
+    }
 }
 
 /// The sandbox's tasks other than `tid` (and `except`) sharing its memory.
@@ -213,18 +275,33 @@ fn read_strings_unchecked(memory: &ChildMemory<'_>, argv_addr: u64) -> (Vec<OsSt
     (args, true, Some(ranges))
 }
 
-/// True when every range lies in memory only the stopped tasks could
-/// write: within one private mapping, anonymous or of a file the sandbox
-/// cannot write.
-fn only_private_memory(tid: i32, ranges: &[(u64, u64)], write_rules: &[PathBuf]) -> bool {
-    let Ok(mut maps) = Maps::open(tid as u32) else { return false };
+/// Where the argv ranges lie.
+#[derive(Debug, Clone, Copy)]
+struct ArgvMemory {
+    /// Every range within one private mapping, anonymous or of a file the
+    /// sandbox cannot write by the paths its rules name.
+    private: bool,
+    /// Some range is in a file's mapping, whose pages show the file's
+    /// changes until copied on write (and a file may be reached by other
+    /// paths than the one the mapping shows: hard links, symbolic links
+    /// in rules).
+    file_backed: bool,
+}
+
+fn memory_of(tid: i32, ranges: &[(u64, u64)], write_rules: &[PathBuf]) -> ArgvMemory {
+    let Ok(mut maps) = Maps::open(tid as u32) else { return ArgvMemory { private: false, file_backed: false } };
     let mut last: Option<Mapping> = None;
-    ranges.iter().all(|&(start, end)| {
+    let mut file_backed = false;
+    let private = ranges.iter().all(|&(start, end)| {
         if !last.as_ref().is_some_and(|m| m.contains(start, end)) {
             last = maps.covering(start);
         }
-        last.as_ref().is_some_and(|m| m.contains(start, end) && m.private && !writable_elsewhere(m, write_rules))
-    })
+        last.as_ref().is_some_and(|m| {
+            file_backed |= m.inode != 0;
+            m.contains(start, end) && m.private && !writable_elsewhere(m, write_rules)
+        })
+    });
+    ArgvMemory { private, file_backed }
 }
 
 /// A file another process may write: a memfd, a deleted file, or one

@@ -1,4 +1,6 @@
-/* Exec racers for policy_fn: argv_race thread|vfork|vmclone|shared N ECHO.
+/* Exec racers for policy_fn:
+ * argv_race thread|vfork|vmclone|shared|vforkwait N ECHO,
+ * argv_race cleartid N ECHO GO.
  *
  * N times, a fresh process execs ECHO (an echo program) with argv[1] in
  * memory that another task rewrites all the time, between "AAAAAAAA" and
@@ -11,8 +13,18 @@
  *           exec-ing child's only thread group peers are blocked in vfork,
  *           yet another process writes its memory;
  *   shared  another process, through a MAP_SHARED mapping holding argv[1].
+ * and two where the writer is woken, or killed, by what no freeze holds:
+ *   vforkwait a second thread waits in clone(CLONE_VFORK) without CLONE_VM
+ *           for a child that exits on its own (run i after i mod 40 * 50
+ *           us); woken, it writes "BBBBBBBB";
+ *   cleartid a process sharing the memory (clone(CLONE_VM)) whose
+ *           clear_child_tid is argv[1] + 4 is killed, once the file GO
+ *           exists (the test's callback makes it while it decides), by a
+ *           process that does not share it: its exit makes the kernel write
+ *           0 there.
  * Each exec prints what really ran; the test compares it with what its
- * policy_fn callback saw. */
+ * policy_fn callback saw. An exec killed because it copied another argv
+ * than the callback saw shows as "killed". */
 #include "probe.h"
 
 #include <pthread.h>
@@ -20,7 +32,9 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WORD 8
@@ -111,6 +125,68 @@ static void one_vmclone_race(const char *echo) {
     finish(child, writer_process);
 }
 
+static int delay_us;
+static const char *go;
+
+static void pause_us(int us) {
+    struct timespec pause = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L};
+    nanosleep(&pause, NULL);
+}
+
+static void *vfork_waiter(void *unused) {
+    (void)unused;
+    atomic_store(&started, 1);
+    /* The child has memory of its own: nothing ties its exit to the exec. */
+    long pid = syscall(SYS_clone, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) {
+        pause_us(delay_us);
+        syscall(SYS_exit, 0);
+    }
+    flip_forever(target);
+    return NULL;
+}
+
+static void one_vforkwait_race(const char *echo) {
+    target = malloc(WORD + 1);
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, vfork_waiter, NULL) != 0) {
+        _exit(3);
+    }
+    while (!atomic_load(&started)) {
+    }
+    pause_us(200);
+    exec_echo(echo);
+}
+
+static int sleeper(void *unused) {
+    (void)unused;
+    for (;;) {
+        pause();
+    }
+    return 0;
+}
+
+static void one_cleartid_race(const char *echo) {
+    static char stack[64 * 1024] __attribute__((aligned(16)));
+    target = malloc(WORD + 1);
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    pid_t sharer = clone(sleeper, stack + sizeof stack, CLONE_VM | CLONE_CHILD_CLEARTID | SIGCHLD, NULL, NULL, NULL,
+                         (int *)(target + 4));
+    if (sharer < 0) {
+        _exit(8);
+    }
+    pid_t killer = fork();
+    if (killer == 0) {
+        while (access(go, F_OK) != 0) {
+            pause_us(100);
+        }
+        kill(sharer, SIGKILL);
+        _exit(0);
+    }
+    exec_echo(echo);
+}
+
 static void one_shared_race(const char *echo) {
     target = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (target == MAP_FAILED) {
@@ -129,9 +205,10 @@ static void one_shared_race(const char *echo) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
+    if (argc != 4 && !(argc == 5 && strcmp(argv[1], "cleartid") == 0)) {
         return usage(argv[0]);
     }
+    go = argc == 5 ? argv[4] : NULL;
     void (*race)(const char *);
     if (strcmp(argv[1], "thread") == 0) {
         race = one_thread_race;
@@ -141,6 +218,10 @@ int main(int argc, char **argv) {
         race = one_vmclone_race;
     } else if (strcmp(argv[1], "shared") == 0) {
         race = one_shared_race;
+    } else if (strcmp(argv[1], "vforkwait") == 0) {
+        race = one_vforkwait_race;
+    } else if (strcmp(argv[1], "cleartid") == 0) {
+        race = one_cleartid_race;
     } else {
         return usage(argv[0]);
     }
@@ -152,10 +233,18 @@ int main(int argc, char **argv) {
             return 7;
         }
         if (pid == 0) {
+            delay_us = (i % 40) * 50;
             race(argv[3]);
         }
         int status;
-        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (waitpid(pid, &status, 0) < 0) {
+            return 7;
+        }
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+            printf("killed\n");
+            continue;
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             fprintf(stderr, "run %d failed: status %d\n", i, status);
             return 1;
         }
