@@ -470,6 +470,10 @@ fn terminal_injection_ioctls_are_denied() {
         // group of its session the foreground one.
         assert_eq!(probe(&sandbox, "kernel", &["tiocswinsz"]), "EPERM\n", "{id}");
         assert_eq!(probe(&sandbox, "kernel", &["tiocspgrp"]), "EPERM\n", "{id}");
+        // Leaving the terminal unusable to the host after the run.
+        for call in ["tiocsetd", "tcxonc", "tiocexcl"] {
+            assert_eq!(probe(&sandbox, "kernel", &[call]), "EPERM\n", "{id}: {call}");
+        }
         // Other ioctls reach the kernel, which finds no terminal on /dev/null.
         assert_eq!(probe(&sandbox, "kernel", &["tcgets"]), "ENOTTY\n", "{id}");
     }

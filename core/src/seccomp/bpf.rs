@@ -86,12 +86,22 @@ const CLONE_NS_FLAGS: u32 = (libc::CLONE_NEWUSER
 const SOCK_TYPE_MASK: u32 = 0xf;
 
 /// `ioctl` requests that are denied whatever the fd: terminal input
-/// injection (`TIOCSTI`, `TIOCLINUX`), and the terminal calls that signal
-/// its foreground process group (`TIOCSWINSZ` sends it `SIGWINCH`) or make
+/// injection (`TIOCSTI`, `TIOCLINUX`); the terminal calls that signal its
+/// foreground process group (`TIOCSWINSZ` sends it `SIGWINCH`) or make
 /// another group the foreground one (`TIOCSPGRP`: a host group of the
-/// terminal's session), which no Landlock scope sees.
-const DENIED_IOCTLS: [u32; 4] =
-    [libc::TIOCSTI as u32, libc::TIOCLINUX as u32, libc::TIOCSWINSZ as u32, libc::TIOCSPGRP as u32];
+/// terminal's session), which no Landlock scope sees; and those that leave
+/// a shared terminal unusable to the host after the run: another line
+/// discipline (`TIOCSETD`), output stopped (`TCXONC`), exclusive mode
+/// (`TIOCEXCL`: no other open).
+const DENIED_IOCTLS: [u32; 7] = [
+    libc::TIOCSTI as u32,
+    libc::TIOCLINUX as u32,
+    libc::TIOCSWINSZ as u32,
+    libc::TIOCSPGRP as u32,
+    libc::TIOCSETD as u32,
+    libc::TCXONC as u32,
+    libc::TIOCEXCL as u32,
+];
 
 /// `ioctl` types (the request's second byte) of the file-system calls on
 /// inodes: the generic `FS_IOC_*` (`'f'`, `'v'`, `'X'`, 0x15, 0x94) and the

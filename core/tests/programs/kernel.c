@@ -1,6 +1,6 @@
 /* Kernel interfaces a sandbox must not reach: kernel mount|unshare_user|
  * clone_newuser|io_uring_setup|open_by_handle_at|sethostname|tiocsti|
- * tiocsti_high|tioclinux|tiocspgrp|tiocswinsz|tcgets. */
+ * tiocsti_high|tioclinux|tiocspgrp|tiocswinsz|tiocsetd|tcxonc|tiocexcl|tcgets. */
 #include "probe.h"
 
 #include <fcntl.h>
@@ -91,6 +91,16 @@ int main(int argc, char **argv) {
     if (is_probe(argc, argv, "tiocswinsz", 0)) {
         struct winsize size = {.ws_row = 24, .ws_col = 80};
         return report(syscall(SYS_ioctl, 0, (unsigned long)TIOCSWINSZ, &size));
+    }
+    if (is_probe(argc, argv, "tiocsetd", 0)) {
+        int discipline = 0; /* N_TTY */
+        return report(syscall(SYS_ioctl, 0, (unsigned long)TIOCSETD, &discipline));
+    }
+    if (is_probe(argc, argv, "tcxonc", 0)) {
+        return report(syscall(SYS_ioctl, 0, (unsigned long)TCXONC, TCOOFF));
+    }
+    if (is_probe(argc, argv, "tiocexcl", 0)) {
+        return report(syscall(SYS_ioctl, 0, (unsigned long)TIOCEXCL, 0));
     }
     if (is_probe(argc, argv, "tcgets", 0)) {
         return report(syscall(SYS_ioctl, 0, (unsigned long)TCGETS, &termios));
