@@ -72,37 +72,54 @@ impl Drop for PrivateTmp {
     }
 }
 
-/// Remove `dir` and everything below it, however deep the child nested
-/// it: a directory is emptied by unlinking what is not a directory and
-/// moving each subdirectory up into `dir` itself, so the walk needs no
-/// recursion, at most three fds and no path longer than one name. Symbolic
+/// Remove `dir` and everything below it, however deep or wide the child
+/// made it: a directory is emptied by unlinking what is not a directory
+/// and moving each subdirectory up into `dir` itself, to be emptied in its
+/// turn. So the walk needs no recursion, at most three fds and no path
+/// longer than one name; each directory is listed once, as it is read
+/// (never held whole), and the moved ones are known by number. Symbolic
 /// links are removed, never followed. A directory the child made
 /// unreadable or unwritable to its owner is given back the owner's rights
 /// first (the caller may be that owner rather than root).
 fn remove(dir: &Path) -> io::Result<()> {
     let top = open_dir(None, dir.as_os_str().as_bytes())?;
-    let mut moved = 0u64;
-    loop {
-        let names = names_in(&top)?;
-        if names.is_empty() {
-            break;
-        }
-        for name in names {
-            if unlinked(&top, &name)? {
-                continue;
-            }
-            let sub = open_dir(Some(&top), name.as_bytes())?;
-            for inner in names_in(&sub)? {
-                if !unlinked(&sub, &inner)? {
-                    move_up(&sub, &inner, &top, &mut moved)?;
-                }
-            }
-            drop(sub);
-            unlinkat(Some(top.as_raw_fd()), name.as_c_str(), UnlinkatFlags::RemoveDir)?;
-        }
+    let mut moved = Moved::default();
+    for_each_name(&top, |name| if unlinked(&top, name)? { Ok(()) } else { empty_into(&top, name, &mut moved) })?;
+    while let Some(number) = moved.pending.pop() {
+        empty_into(&top, &moved_name(number), &mut moved)?;
     }
     drop(top);
     std::fs::remove_dir(dir)
+}
+
+/// The directories moved up into the top one, by number, not yet emptied.
+#[derive(Default)]
+struct Moved {
+    next: u64,
+    pending: Vec<u64>,
+}
+
+fn moved_name(number: u64) -> CString {
+    CString::new(format!(".sandlock-moved-{number}")).expect("no NUL in the name")
+}
+
+/// Empty directory `name` of `top` — unlink what is not a directory, move
+/// each subdirectory up into `top` — and remove it. One already gone (a
+/// moved one the listing of `top` came across) is no error.
+fn empty_into(top: &OwnedFd, name: &CStr, moved: &mut Moved) -> io::Result<()> {
+    let sub = match open_dir(Some(top), name.to_bytes()) {
+        Ok(sub) => sub,
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for_each_name(&sub, |inner| {
+        if !unlinked(&sub, inner)? {
+            move_up(&sub, inner, top, moved)?;
+        }
+        Ok(())
+    })?;
+    drop(sub);
+    Ok(unlinkat(Some(top.as_raw_fd()), name, UnlinkatFlags::RemoveDir)?)
 }
 
 /// Open directory `name` (relative to `parent`, else a path) without
@@ -136,17 +153,18 @@ fn open_dir(parent: Option<&OwnedFd>, name: &[u8]) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-/// The names in directory `dir`, without `.` and `..`.
-fn names_in(dir: &OwnedFd) -> io::Result<Vec<CString>> {
+/// Call `each` with every name in directory `dir` but `.` and `..`, as the
+/// listing is read (entries unlinked meanwhile do not disturb it).
+fn for_each_name(dir: &OwnedFd, mut each: impl FnMut(&CStr) -> io::Result<()>) -> io::Result<()> {
     let mut listing = Dir::from_fd(dir.try_clone()?.into_raw_fd())?;
-    let mut names = Vec::new();
     for entry in listing.iter() {
-        let name = entry?.file_name().to_owned();
-        if name.as_bytes() != b"." && name.as_bytes() != b".." {
-            names.push(name);
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_bytes() != b"." && name.to_bytes() != b".." {
+            each(name)?;
         }
     }
-    Ok(names)
+    Ok(())
 }
 
 /// Unlink `name` from `dir` unless it is a directory; true when it is gone.
@@ -158,19 +176,24 @@ fn unlinked(dir: &OwnedFd, name: &CStr) -> io::Result<bool> {
     }
 }
 
-/// Move directory `name` of `from` into `to` under a name not taken there.
-fn move_up(from: &OwnedFd, name: &CStr, to: &OwnedFd, moved: &mut u64) -> io::Result<()> {
+/// Move directory `name` of `from` into `to` under a name not taken there,
+/// and note it to be emptied.
+fn move_up(from: &OwnedFd, name: &CStr, to: &OwnedFd, moved: &mut Moved) -> io::Result<()> {
     loop {
-        let new_name = format!(".sandlock-moved-{moved}");
-        *moved += 1;
+        let number = moved.next;
+        moved.next += 1;
+        let new_name = moved_name(number);
         match renameat2(
             Some(from.as_raw_fd()),
             name,
             Some(to.as_raw_fd()),
-            new_name.as_str(),
+            new_name.as_c_str(),
             RenameFlags::RENAME_NOREPLACE,
         ) {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                moved.pending.push(number);
+                return Ok(());
+            }
             Err(Errno::EEXIST) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -226,6 +249,23 @@ mod tests {
             dir = next;
         }
         nix::unistd::symlinkat("/etc", Some(dir), "etc").unwrap();
+        // Wide too: many links beside the chain's top.
+        let top = nix::fcntl::open(&path, flags, Mode::empty()).unwrap();
+        nix::fcntl::openat(Some(top), "target", flags.difference(OFlag::O_DIRECTORY) | OFlag::O_CREAT, Mode::S_IRUSR)
+            .map(nix::unistd::close)
+            .unwrap()
+            .unwrap();
+        for i in 0..5_000 {
+            nix::unistd::linkat(
+                Some(top),
+                "target",
+                Some(top),
+                format!("link-{i:0>200}").as_str(),
+                nix::unistd::LinkatFlags::NoSymlinkFollow,
+            )
+            .unwrap();
+        }
+        nix::unistd::close(top).unwrap();
         fchmod(dir, Mode::empty()).unwrap();
         nix::unistd::close(dir).unwrap();
         drop(tmp);
