@@ -261,7 +261,7 @@ mod tests {
                 "target",
                 Some(top),
                 format!("link-{i:0>200}").as_str(),
-                nix::unistd::LinkatFlags::NoSymlinkFollow,
+                nix::fcntl::AtFlags::empty(),
             )
             .unwrap();
         }
