@@ -326,6 +326,32 @@ fn argv_written_by_the_kernel_for_a_killed_sharer_never_runs() {
     }
 }
 
+/// The argv check at the exec stop knows a `#!` script's: the kernel puts
+/// the interpreter and the script's path in place of `argv[0]`. A shell's
+/// `vfork` child, checked, must still run a script.
+#[test]
+fn a_script_run_by_a_shell_runs_under_the_argv_check() {
+    for identity in Identity::all() {
+        let dir = TempDir::new_public();
+        let script = dir.file_with_mode("greet.sh", "#!/bin/sh\necho greeted \"$@\"\n", 0o755);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let sandbox = sandbox_as(identity, policy().fs_read([dir.path()])).policy_fn(
+            Category::EXEC,
+            move |event: &Event, _: &Control| {
+                if let Detail::Exec { argv, .. } = &event.detail {
+                    log.lock().unwrap().push(argv.clone());
+                }
+                Decision::Allow
+            },
+        );
+        let out = sandbox.run(&sh(&format!("{script} a b; echo rc=$?"))).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "greeted a b\nrc=0\n", "{identity}: {out:?}");
+        let expected: Vec<OsString> = [script.as_str(), "a", "b"].iter().map(OsString::from).collect();
+        assert!(seen.lock().unwrap().contains(&expected), "{identity}");
+    }
+}
+
 #[test]
 fn argv_in_memory_another_process_writes_is_not_race_free() {
     for identity in Identity::all() {

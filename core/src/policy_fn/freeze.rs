@@ -159,13 +159,30 @@ fn cmdline_of(args: &[OsString]) -> Vec<u8> {
     bytes
 }
 
-/// True unless the exec stopped at `pid` copied `expected` as its argv
-/// (an empty argv runs as one empty argument since Linux 5.18).
+/// True unless the exec stopped at `pid` copied `expected` as its argv.
 pub(crate) fn copied_other_argv(pid: i32, expected: &[u8]) -> bool {
     match std::fs::read(format!("/proc/{pid}/cmdline")) {
-        Ok(copied) => copied != expected && !(expected.is_empty() && copied == b"\0"),
+        Ok(copied) => !same_argv(&copied, expected),
         Err(_) => true,
     }
+}
+
+/// Whether `copied` (the new image's cmdline) is what an exec of
+/// `expected` makes: the same arguments; one empty argument for an empty
+/// argv (Linux 5.18 on); or, for a `#!` script, the interpreter, its
+/// optional argument and the script's path in place of `argv[0]`, followed
+/// by the rest unchanged.
+fn same_argv(copied: &[u8], expected: &[u8]) -> bool {
+    if copied == expected || (expected.is_empty() && copied == b"\0") {
+        return true;
+    }
+    let args = |bytes: &[u8]| -> Vec<Vec<u8>> {
+        bytes.strip_suffix(b"\0").unwrap_or(bytes).split(|&b| b == 0).map(<[u8]>::to_vec).collect()
+    };
+    let (copied, expected) = (args(copied), args(expected));
+    let Some(rest) = expected.get(1..) else { return false };
+    let added = copied.len().checked_sub(rest.len());
+    matches!(added, Some(2 | 3)) && copied[copied.len() - rest.len()..] == *rest
 }
 
 /// The argv at `argv_addr`, read without stopping anyone (for an exec a
@@ -319,6 +336,21 @@ fn writable_elsewhere(mapping: &Mapping, write_rules: &[PathBuf]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_script_exec_counts_as_the_argv_it_was_given() {
+        let expected = b"./s.sh\0a\0b\0";
+        assert!(same_argv(expected, expected));
+        assert!(same_argv(b"/bin/sh\0./s.sh\0a\0b\0", expected));
+        assert!(same_argv(b"/usr/bin/env\0python3\0./s.sh\0a\0b\0", expected));
+        assert!(same_argv(b"\0", b""));
+        // Another argument, or one more or fewer, is another argv.
+        assert!(!same_argv(b"./s.sh\0a\0c\0", expected));
+        assert!(!same_argv(b"/bin/sh\0./s.sh\0a\0c\0", expected));
+        assert!(!same_argv(b"./s.sh\0a\0b\0c\0", expected));
+        assert!(!same_argv(b"./s.sh\0a\0", expected));
+        assert!(!same_argv(b"AAAA\0", b"AAAAAAAA\0"));
+    }
 
     #[test]
     fn files_others_may_write_are_found() {
