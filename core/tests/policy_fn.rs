@@ -326,6 +326,39 @@ fn argv_written_by_the_kernel_for_a_killed_sharer_never_runs() {
     }
 }
 
+/// argv in a private mapping of a file: the page shows the file's changes
+/// until copied on write, and the file may be written by a path no rule
+/// names (a hard link, a symlinked rule, the host). The callback rewrites
+/// it while it decides, every time: the exec must die at its exec stop.
+#[test]
+fn argv_in_a_mapped_file_changed_after_the_check_never_runs() {
+    for identity in Identity::all() {
+        let dir = TempDir::new_public();
+        let file = PathBuf::from(dir.file_with_mode("argv", "AAAAAAAA\0", 0o644));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (log, target) = (Arc::clone(&seen), file.clone());
+        let sandbox = sandbox_as(identity, policy().fs_read([dir.path()])).policy_fn(
+            Category::EXEC,
+            move |event: &Event, _: &Control| {
+                if let Detail::Exec { argv, .. } = &event.detail {
+                    if argv.first().is_some_and(|a| a == ECHO) {
+                        let arg = argv.get(1).cloned().unwrap_or_default();
+                        let other = if arg == "AAAAAAAA" { "BBBBBBBB\0" } else { "AAAAAAAA\0" };
+                        std::fs::write(&target, other).unwrap();
+                        log.lock().unwrap().push(event.race_free);
+                    }
+                }
+                Decision::Allow
+            },
+        );
+        let argv = [program("argv_race").into_os_string(), "mapped".into(), "10".into(), ECHO.into(), file.into()];
+        let out = sandbox.run(&argv).unwrap();
+        assert!(out.status.success(), "{identity}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(*seen.lock().unwrap(), vec![true; 10], "{identity}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "killed\n".repeat(10), "{identity}");
+    }
+}
+
 /// The argv check at the exec stop knows a `#!` script's: the kernel puts
 /// the interpreter and the script's path in place of `argv[0]`. A shell's
 /// `vfork` child, checked, must still run a script.

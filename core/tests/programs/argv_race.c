@@ -1,6 +1,6 @@
 /* Exec racers for policy_fn:
  * argv_race thread|vfork|vmclone|shared|vforkwait N ECHO,
- * argv_race cleartid N ECHO GO.
+ * argv_race cleartid N ECHO GO, argv_race mapped N ECHO FILE.
  *
  * N times, a fresh process execs ECHO (an echo program) with argv[1] in
  * memory that another task rewrites all the time, between "AAAAAAAA" and
@@ -21,12 +21,15 @@
  *           clear_child_tid is argv[1] + 4 is killed, once the file GO
  *           exists (the test's callback makes it while it decides), by a
  *           process that does not share it: its exit makes the kernel write
- *           0 there.
+ *           0 there;
+ *   mapped  argv[1] is the first 8 bytes of FILE, mapped privately (the
+ *           test's callback rewrites the file while it decides).
  * Each exec prints what really ran; the test compares it with what its
  * policy_fn callback saw. An exec killed because it copied another argv
  * than the callback saw shows as "killed". */
 #include "probe.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -187,6 +190,15 @@ static void one_cleartid_race(const char *echo) {
     exec_echo(echo);
 }
 
+static void one_mapped_race(const char *echo) {
+    int fd = open(go, O_RDONLY | O_CLOEXEC);
+    target = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (target == MAP_FAILED) {
+        _exit(6);
+    }
+    exec_echo(echo);
+}
+
 static void one_shared_race(const char *echo) {
     target = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (target == MAP_FAILED) {
@@ -205,7 +217,8 @@ static void one_shared_race(const char *echo) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4 && !(argc == 5 && strcmp(argv[1], "cleartid") == 0)) {
+    int with_file = strcmp(argv[1], "cleartid") == 0 || strcmp(argv[1], "mapped") == 0;
+    if (argc != (with_file ? 5 : 4)) {
         return usage(argv[0]);
     }
     go = argc == 5 ? argv[4] : NULL;
@@ -222,6 +235,8 @@ int main(int argc, char **argv) {
         race = one_vforkwait_race;
     } else if (strcmp(argv[1], "cleartid") == 0) {
         race = one_cleartid_race;
+    } else if (strcmp(argv[1], "mapped") == 0) {
+        race = one_mapped_race;
     } else {
         return usage(argv[0]);
     }
