@@ -249,7 +249,7 @@ impl PolicyFnHandler {
         // The kernel resolves the path again: what it runs is checked at
         // the exec stop, for which the exec-ing task must be traced.
         let frozen = match (frozen, &check) {
-            (None, Some(_)) => self.tracer.freeze(ctx.pid() as i32, Vec::new(), |_| Vec::new()).map(|(f, _)| f),
+            (None, Some(_)) => self.tracer.trace_exec_task(ctx.pid() as i32),
             (frozen, _) => frozen,
         };
         match frozen {

@@ -140,7 +140,7 @@ pub(crate) fn read_argv(
         // The exec stop is where the copy is compared: the task is traced
         // for it, alone when nothing else had to stop.
         if frozen.is_none() {
-            frozen = tracer.freeze(tid, Vec::new(), |_| Vec::new()).map(|(frozen, _)| frozen);
+            frozen = tracer.trace_exec_task(tid);
             stopped_all &= frozen.is_some();
         }
         expected = frozen.is_some().then(|| cmdline_of(&args));

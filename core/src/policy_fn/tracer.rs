@@ -55,6 +55,12 @@ impl Tracer {
         Some((Frozen { held: Some(held), tracer: sender }, complete))
     }
 
+    /// Seize only `exec_task`, for a check at its exec stop when nothing
+    /// else has to stop; `None` when ptrace is refused.
+    pub(crate) fn trace_exec_task(&self, exec_task: i32) -> Option<Frozen> {
+        self.freeze(exec_task, Vec::new(), |_| Vec::new()).map(|(frozen, _)| frozen)
+    }
+
     fn sender(&self) -> Option<mpsc::Sender<Job>> {
         let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(sender) = jobs.as_ref() {
