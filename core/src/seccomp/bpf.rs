@@ -261,9 +261,9 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
         // A file a uid-0 child creates is root's: with a set-ID mode it is
         // a setuid-root file on the host (chmod is denied to it, the
         // creating calls take the mode too).
-        libc::SYS_openat if spec.child_is_root => set_id_creation(2, 3),
+        libc::SYS_openat if spec.child_is_root => owner_checked_open(2, 3),
         #[cfg(target_arch = "x86_64")]
-        libc::SYS_open if spec.child_is_root => set_id_creation(1, 2),
+        libc::SYS_open if spec.child_is_root => owner_checked_open(1, 2),
         #[cfg(target_arch = "x86_64")]
         libc::SYS_creat | libc::SYS_mknod if spec.child_is_root => set_id_mode(1),
         libc::SYS_mknodat if spec.child_is_root => set_id_mode(2),
@@ -311,11 +311,11 @@ fn set_id_mode(mode_arg: u32) -> Vec<Check> {
     vec![Arg(mode_arg), If { op: JSET, k: SET_ID_BITS, then: Ret(EPERM), otherwise: Pass }]
 }
 
-/// As [`set_id_mode`] for an open, whose mode counts only when its flags
-/// create a file (`O_CREAT`, `O_TMPFILE`): the kernel ignores it otherwise,
-/// and callers need not clear it.
-/// It also refuses `O_NOATIME`, which needs only ownership as well.
-fn set_id_creation(flags_arg: u32, mode_arg: u32) -> Vec<Check> {
+/// What an open may not ask for when ownership is its only check: a
+/// set-ID mode ([`set_id_mode`]), which counts only when the flags create a
+/// file (`O_CREAT`, `O_TMPFILE`; the kernel ignores it otherwise, so callers
+/// need not clear it), and `O_NOATIME`.
+fn owner_checked_open(flags_arg: u32, mode_arg: u32) -> Vec<Check> {
     let creating = (libc::O_CREAT | libc::O_TMPFILE) & !libc::O_DIRECTORY;
     let mut c = vec![
         Arg(flags_arg),
