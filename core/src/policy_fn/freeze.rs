@@ -18,9 +18,12 @@
 //!
 //! No stop holds what the kernel writes for a sharer that is killed
 //! (`clear_child_tid`, robust futexes), nor a thread woken from a `vfork`
-//! of an unrelated child: so whenever the memory is shared, or a string is
-//! in a file's mapping, the exec-ing task is traced to its exec stop and
-//! the argv the kernel copied is compared with what the callback saw.
+//! of an unrelated child, nor asynchronous I/O (`io_submit`: a direct read
+//! lands in private memory whenever the device is done, tied to no task):
+//! so whenever the memory is shared, a string is in a file's mapping, or
+//! the sandbox ever made an AIO context, the exec-ing task is traced to its
+//! exec stop and the argv the kernel copied is compared with what the
+//! callback saw.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -48,6 +51,9 @@ pub(crate) struct SharedMemory {
     /// A `CLONE_VM` clone without `CLONE_VFORK` (a thread, or a process
     /// sharing memory whose parent goes on running) happened in the sandbox.
     beyond_vfork: AtomicBool,
+    /// An `io_setup` happened in the sandbox: I/O it submits may write any
+    /// memory of its address space at any time.
+    async_io: AtomicBool,
 }
 
 impl SharedMemory {
@@ -64,6 +70,17 @@ impl SharedMemory {
             let tgid = crate::procs::tgid_of(tid).unwrap_or(tid);
             self.tgids.lock().unwrap_or_else(|e| e.into_inner()).insert(tgid);
         }
+    }
+
+    /// The sandbox makes an AIO context. Noted for good, before the call is
+    /// let go, and for every process (contexts are per address space, which
+    /// a `vfork` child shares with its parent).
+    pub(crate) fn note_async_io(&self) {
+        self.async_io.store(true, Ordering::SeqCst);
+    }
+
+    fn async_io(&self) -> bool {
+        self.async_io.load(Ordering::SeqCst)
     }
 
     /// True while every task sharing memory with another got there through
@@ -92,7 +109,8 @@ pub(crate) struct Argv {
     /// at the exec stop), when something the freeze cannot hold could
     /// still write it: a task sharing the memory dies (the kernel then
     /// writes its `clear_child_tid` and robust futexes), or a waiting
-    /// `vfork` parent wakes, or a file behind the strings changes. An exec
+    /// `vfork` parent wakes, a file behind the strings changes, or an
+    /// asynchronous read lands. An exec
     /// that copied anything else is killed at its exec stop.
     pub expected: Option<Vec<u8>>,
 }
@@ -136,7 +154,7 @@ pub(crate) fn read_argv(
     let private = memory.is_some_and(|m| m.private);
     let file_backed = memory.is_some_and(|m| m.file_backed);
     let mut expected = None;
-    if (shared_memory || file_backed) && private && !truncated {
+    if (shared_memory || file_backed || shared.async_io()) && private && !truncated {
         // The exec stop is where the copy is compared: the task is traced
         // for it, alone when nothing else had to stop.
         if frozen.is_none() {

@@ -173,9 +173,23 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     /// Owned by the caller (root), mode 0755 under the usual umask.
     pub fn new() -> TempDir {
+        TempDir::under(&std::env::temp_dir())
+    }
+
+    /// Like [`TempDir::new_public`], but in the build's own directory, on
+    /// the disk the repository is on: the system temp dir may be a tmpfs,
+    /// whose reads are copies made at once, never I/O in flight.
+    pub fn new_on_disk() -> TempDir {
+        let dir = TempDir::under(Path::new(env!("CARGO_TARGET_TMPDIR")));
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("chmod 0755 {}: {e}", dir.path().display()));
+        dir
+    }
+
+    fn under(base: &Path) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("sandlock-test-{}-{n}", std::process::id()));
+        let path = base.join(format!("sandlock-test-{}-{n}", std::process::id()));
         fs::create_dir(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
         TempDir(path)
     }
