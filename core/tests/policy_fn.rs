@@ -290,6 +290,25 @@ fn argv_rewritten_by_a_thread_woken_from_an_unrelated_vfork_never_runs() {
     }
 }
 
+/// The exec-ing process has one thread and a parent that shares nothing
+/// with it, yet another task writes its memory: a `vfork` grandparent woken
+/// by the death of the middle of the chain (the exec-ing orphan was
+/// reparented), or a thread or `CLONE_VM` process left behind by a `vfork`
+/// child that exited. Every run runs the argv the callback saw, or is
+/// killed at its exec stop.
+#[test]
+fn argv_of_a_process_that_only_looks_alone_is_what_runs_or_nothing() {
+    for identity in Identity::all() {
+        for mode in ["orphan", "leftthread", "leftprocess"] {
+            let (seen, ran) = run_argv_racer(identity, mode, 60);
+            for (i, ((arg, race_free), printed)) in seen.iter().zip(&ran).enumerate() {
+                assert!(race_free, "{identity} {mode}: exec {i} is not race-free");
+                assert!(printed == arg || printed == "killed", "{identity} {mode}: exec {i} ran {printed}, seen {arg}");
+            }
+        }
+    }
+}
+
 /// While the callback decides, a process that shares the memory and is
 /// held by the freeze is killed by one that does not: its exit makes the
 /// kernel zero 4 bytes of the argv the callback saw (`clear_child_tid`),

@@ -214,7 +214,7 @@ impl PolicyFnHandler {
         // them: the event (and its /proc reads) only when it is asked for.
         let event = || from_notification(ctx, syscall, Category::PROCESS);
         if self.watches(Category::EXEC) {
-            self.shared.note_clone(ctx.pid(), crate::policy_fn::event::clone_flags(syscall.name(), ctx.args()));
+            self.shared.note_clone(crate::policy_fn::event::clone_flags(syscall.name(), ctx.args()));
         }
         let limit = self.control.state.max_processes();
         // Unreadable /proc counts as full: the limit fails closed.

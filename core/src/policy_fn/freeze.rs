@@ -6,15 +6,19 @@
 //! from the mappings and reported as not race-free. See docs/policy-fn.md.
 //!
 //! Tasks that share the memory are found with `kcmp(KCMP_VM)` among the
-//! sandbox's tasks (a task can only share memory with one it started or
-//! was started by, and every process of the sandbox stays in its group).
-//! The scan is skipped when the exec-ing process is alone in its memory:
-//! one thread, not sharing its parent's memory, and never having made a
-//! `CLONE_VM` clone other than a `vfork` (the `clone` trap marks those). It is skipped too for a
-//! single-threaded `vfork` child (a shell's, `posix_spawn`'s) while no task
-//! of the sandbox ever shared memory other than through `vfork`: then the
-//! only other tasks in its memory are its `vfork` ancestors, each blocked
-//! until its child has execed or exited — and an exec copies argv first.
+//! sandbox's tasks (every process of the sandbox stays in its group). The
+//! scan is skipped while no task of the sandbox ever made a `CLONE_VM`
+//! clone (the `clone` trap notes each before it runs): then every process
+//! has memory of its own, and one with one thread is alone in it. It is
+//! skipped too for a single-threaded process while every such clone was a
+//! `vfork`: the other tasks in its memory, if any, are `vfork` relatives,
+//! blocked until their child execs or exits — unless one in the middle of
+//! a chain is killed, which wakes the one above it. Those execs are always
+//! checked at the exec stop (below). Which tasks share a memory cannot be
+//! told from parents, thread counts or marks on a process: a `vfork` child
+//! whose parent died is reparented out of the sandbox, and a thread made by
+//! a `vfork` child lives on in its parent's memory after the child's leader
+//! exits.
 //!
 //! No stop holds what the kernel writes for a sharer that is killed
 //! (`clear_child_tid`, robust futexes), nor a thread woken from a `vfork`
@@ -25,12 +29,10 @@
 //! exec stop and the argv the kernel copied is compared with what the
 //! callback saw.
 
-use std::collections::HashSet;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 use crate::maps::{Mapping, Maps};
 use crate::mem::{ChildMemory, PAGE};
@@ -43,11 +45,11 @@ const MAX_BYTES: usize = 256 * 1024;
 
 const KCMP_VM: libc::c_int = 1;
 
-/// Processes (by tgid) that made a `CLONE_VM` clone other than a `vfork`:
-/// their memory may be shared by a task of another thread group.
+/// What the sandbox ever did that shares memory between tasks.
 #[derive(Debug, Default)]
 pub(crate) struct SharedMemory {
-    tgids: Mutex<HashSet<u32>>,
+    /// A `CLONE_VM` clone (a `vfork` included) happened in the sandbox.
+    any_clone_vm: AtomicBool,
     /// A `CLONE_VM` clone without `CLONE_VFORK` (a thread, or a process
     /// sharing memory whose parent goes on running) happened in the sandbox.
     beyond_vfork: AtomicBool,
@@ -57,19 +59,20 @@ pub(crate) struct SharedMemory {
 }
 
 impl SharedMemory {
-    /// The `clone` of task `tid` with `flags` makes another task share its memory.
-    pub(crate) fn note_clone(&self, tid: u32, flags: u64) {
-        // A `vfork` needs no mark: while its child shares the memory, the
-        // process that made it is blocked (a single-threaded one cannot
-        // exec meanwhile; a multi-threaded one takes the full search anyway),
-        // and the child's own exec finds its parent by `kcmp`.
-        if flags & libc::CLONE_VM as u64 != 0 && flags & libc::CLONE_VFORK as u64 == 0 {
-            // Before the clone is let go: no exec decided after it takes
-            // the shortcut.
-            self.beyond_vfork.store(true, Ordering::SeqCst);
-            let tgid = crate::procs::tgid_of(tid).unwrap_or(tid);
-            self.tgids.lock().unwrap_or_else(|e| e.into_inner()).insert(tgid);
+    /// A task clones with `flags`. Noted before the clone is let go: no
+    /// exec decided after it takes a shortcut the clone ends.
+    pub(crate) fn note_clone(&self, flags: u64) {
+        if flags & libc::CLONE_VM as u64 != 0 {
+            self.any_clone_vm.store(true, Ordering::SeqCst);
+            if flags & libc::CLONE_VFORK as u64 == 0 {
+                self.beyond_vfork.store(true, Ordering::SeqCst);
+            }
         }
+    }
+
+    /// True while every process of the sandbox has memory of its own.
+    fn never_shared(&self) -> bool {
+        !self.any_clone_vm.load(Ordering::SeqCst)
     }
 
     /// The sandbox makes an AIO context. Noted for good, before the call is
@@ -87,10 +90,6 @@ impl SharedMemory {
     /// `vfork` (its parent blocked until it execs or exits).
     fn only_vfork(&self) -> bool {
         !self.beyond_vfork.load(Ordering::SeqCst)
-    }
-
-    fn marked(&self, tgid: u32) -> bool {
-        self.tgids.lock().unwrap_or_else(|e| e.into_inner()).contains(&tgid)
     }
 }
 
@@ -119,9 +118,10 @@ pub(crate) struct Argv {
 enum Writers {
     /// Nobody: one thread, never sharing its memory.
     Alone,
-    /// Only `vfork` ancestors, each blocked until the exec has copied argv
-    /// — unless it is killed, and its exit writes for it.
-    VforkAncestors,
+    /// Perhaps `vfork` relatives, none stopped: blocked until the exec has
+    /// copied argv unless one is killed (its exit writes, the one above it
+    /// wakes), which the check at the exec stop catches.
+    VforkRelatives,
     /// These tasks, to be stopped.
     Tasks(Vec<i32>),
 }
@@ -142,7 +142,7 @@ pub(crate) fn read_argv(
     let writers = writers(tid, stat, pgid, shared);
     let shared_memory = !matches!(writers, Writers::Alone);
     let (mut frozen, mut stopped_all) = match writers {
-        Writers::Alone | Writers::VforkAncestors => (None, true),
+        Writers::Alone | Writers::VforkRelatives => (None, true),
         Writers::Tasks(tasks) => match tracer.freeze(tid, tasks, move |seen| sharers(tid, pgid, seen)) {
             Some((frozen, complete)) => (Some(frozen), complete),
             // ptrace refused (Yama): read anyway and say it is not race-free.
@@ -214,19 +214,14 @@ pub(crate) fn read_argv_unfrozen(ctx: &HandlerCtx<'_>, argv_addr: u64) -> (Vec<O
 /// stat is `stat`).
 fn writers(tid: i32, stat: Option<crate::procs::TaskStat>, pgid: i32, shared: &SharedMemory) -> Writers {
     let threads = stat.map_or(u64::MAX, |s| s.threads);
-    let parent = stat.map_or(0, |s| s.ppid) as i32;
-    // SAFETY: getpgid has no memory effects.
-    let parent_in_sandbox = parent > 0 && unsafe { libc::getpgid(parent) } == pgid;
-    // A parent outside the sandbox (the supervisor, or a reaper) never
-    // shares memory with it: the first process is forked, not vforked.
-    let vfork_child = parent_in_sandbox && same_memory(tid, parent);
-    if threads == 1 && shared.only_vfork() {
-        return if vfork_child { Writers::VforkAncestors } else { Writers::Alone };
-    }
-    let tgid = crate::procs::tgid_of(tid as u32).unwrap_or(tid as u32);
-    if threads == 1 && !shared.marked(tgid) && !vfork_child {
+    if threads == 1 && shared.never_shared() {
         return Writers::Alone;
     }
+    if threads == 1 && shared.only_vfork() {
+        return Writers::VforkRelatives;
+    }
+    // No task can start sharing the memory but one already in it: when
+    // none is found, none can appear.
     let tasks = sharers(tid, pgid, &[]);
     if tasks.is_empty() {
         Writers::Alone

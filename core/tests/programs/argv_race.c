@@ -1,5 +1,5 @@
 /* Exec racers for policy_fn:
- * argv_race thread|vfork|vmclone|shared|vforkwait N ECHO,
+ * argv_race thread|vfork|vmclone|shared|vforkwait|orphan|leftthread|leftprocess N ECHO,
  * argv_race cleartid N ECHO GO, argv_race mapped|aio N ECHO FILE.
  *
  * N times, a fresh process execs ECHO (an echo program) with argv[1] in
@@ -13,6 +13,14 @@
  *           exec-ing child's only thread group peers are blocked in vfork,
  *           yet another process writes its memory;
  *   shared  another process, through a MAP_SHARED mapping holding argv[1].
+ * three where the exec-ing process looks alone in its memory, yet is not:
+ *   orphan  a vfork chain P -> C1 -> C2: C2 kills C1, whose death wakes P,
+ *           and is reparented to this program (a subreaper that shares no
+ *           memory), then execs while P writes;
+ *   leftthread  P vforks C; C starts a thread and its leader exits alone,
+ *           which wakes P; P execs while the thread writes;
+ *   leftprocess the same with a clone(CLONE_VM) process made by C, which
+ *           then exits whole;
  * and two where the writer is woken, or killed, by what no freeze holds:
  *   vforkwait a second thread waits in clone(CLONE_VFORK) without CLONE_VM
  *           for a child that exits on its own (run i after i mod 40 * 50
@@ -41,6 +49,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <stdint.h>
 #include <sys/wait.h>
@@ -70,6 +79,22 @@ static void *writer(void *unused) {
     atomic_store(&started, 1);
     flip_forever(target);
     return NULL;
+}
+
+/* Write as flip_forever does for about 50 ms, then end the whole process. */
+static void flip_then_exit(char *word) {
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        for (int i = 0; i < 1000; i++) {
+            memcpy(word, "BBBBBBBB", WORD);
+            atomic_signal_fence(memory_order_seq_cst);
+            memcpy(word, "AAAAAAAA", WORD);
+            atomic_signal_fence(memory_order_seq_cst);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < 50000000L);
+    syscall(SYS_exit_group, 0);
 }
 
 static void start_writer_thread(void) {
@@ -233,6 +258,82 @@ static void one_aio_race(const char *echo) {
     exec_echo(echo);
 }
 
+static const char *echo_program;
+static char first_stack[64 * 1024] __attribute__((aligned(16)));
+static char second_stack[64 * 1024] __attribute__((aligned(16)));
+/* The orphan's pid, for this program to wait for it. */
+static int orphan_pipe[2];
+
+static int orphan(void *unused) {
+    (void)unused;
+    pid_t middle = getppid();
+    kill(middle, SIGKILL);
+    while (getppid() == middle) {
+    }
+    pid_t me = getpid();
+    if (write(orphan_pipe[1], &me, sizeof me) != sizeof me) {
+        _exit(9);
+    }
+    exec_echo(echo_program);
+    return 0;
+}
+
+static int middle_of_chain(void *unused) {
+    (void)unused;
+    clone(orphan, second_stack + sizeof second_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+    _exit(0);
+}
+
+static void one_orphan_race(const char *echo) {
+    echo_program = echo;
+    target = malloc(WORD + 1);
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    if (clone(middle_of_chain, first_stack + sizeof first_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL) < 0) {
+        _exit(8);
+    }
+    /* The middle is dead: its orphan execs from this memory. */
+    flip_then_exit(target);
+}
+
+static int left_writer(void *unused) {
+    (void)unused;
+    atomic_store(&started, 1);
+    flip_then_exit(target);
+    return 0;
+}
+
+static int leave_a_writer(void *thread) {
+    int flags = thread ? CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM
+                       : CLONE_VM | SIGCHLD;
+    if (clone(left_writer, second_stack + sizeof second_stack, flags, NULL) < 0) {
+        syscall(SYS_exit_group, 8);
+    }
+    while (!atomic_load(&started)) {
+    }
+    /* The leader alone for a thread, the whole process otherwise: either
+     * way the vfork parent wakes while the writer lives on in its memory. */
+    syscall(thread ? SYS_exit : SYS_exit_group, 0);
+    return 0;
+}
+
+static void left_writer_race(const char *echo, int thread) {
+    target = malloc(WORD + 1);
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    if (clone(leave_a_writer, first_stack + sizeof first_stack, CLONE_VM | CLONE_VFORK | SIGCHLD,
+              thread ? (void *)1 : NULL) < 0) {
+        _exit(8);
+    }
+    exec_echo(echo);
+}
+
+static void one_leftthread_race(const char *echo) {
+    left_writer_race(echo, 1);
+}
+
+static void one_leftprocess_race(const char *echo) {
+    left_writer_race(echo, 0);
+}
+
 static void one_shared_race(const char *echo) {
     target = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (target == MAP_FAILED) {
@@ -271,6 +372,16 @@ int main(int argc, char **argv) {
         race = one_cleartid_race;
     } else if (strcmp(argv[1], "mapped") == 0) {
         race = one_mapped_race;
+    } else if (strcmp(argv[1], "orphan") == 0) {
+        race = one_orphan_race;
+        /* Orphans come here, to a process that shares no memory with them. */
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0 || pipe2(orphan_pipe, O_CLOEXEC) != 0) {
+            return 7;
+        }
+    } else if (strcmp(argv[1], "leftthread") == 0) {
+        race = one_leftthread_race;
+    } else if (strcmp(argv[1], "leftprocess") == 0) {
+        race = one_leftprocess_race;
     } else if (strcmp(argv[1], "aio") == 0) {
         race = one_aio_race;
     } else {
@@ -290,6 +401,15 @@ int main(int argc, char **argv) {
         int status;
         if (waitpid(pid, &status, 0) < 0) {
             return 7;
+        }
+        if (race == one_orphan_race) {
+            /* The exec ran in the orphan; the rest of its chain is reaped. */
+            pid_t execed;
+            if (read(orphan_pipe[0], &execed, sizeof execed) != sizeof execed || waitpid(execed, &status, 0) < 0) {
+                return 7;
+            }
+            while (waitpid(-1, NULL, WNOHANG) > 0) {
+            }
         }
         if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
             printf("killed\n");
