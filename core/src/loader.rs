@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::Read;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -65,6 +65,58 @@ pub(crate) enum Interpreter {
     Elf(PathBuf),
 }
 
+/// How much of a script the kernel reads for its `#!` line (BINPRM_BUF_SIZE).
+const BINPRM_BUF_SIZE: usize = 256;
+
+/// A `#!` line as the kernel splits it (fs/binfmt_script.c, Linux 5.1 on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScriptLine {
+    pub interpreter: Vec<u8>,
+    /// Everything after the interpreter but the spaces around it, as one
+    /// argument.
+    pub argument: Option<Vec<u8>>,
+}
+
+/// The `#!` line at the start of `head` (the first bytes of a file), or
+/// none when the kernel would not run the file as a script: not `#!`, no
+/// interpreter, or an interpreter name the 256-byte buffer cuts (and when
+/// the name is empty, which the kernel runs as a script that cannot run).
+pub(crate) fn script_line(head: &[u8]) -> Option<ScriptLine> {
+    // The kernel's buffer: the file's first bytes, zeros after a short one.
+    let mut buf = [0u8; BINPRM_BUF_SIZE];
+    let len = head.len().min(BINPRM_BUF_SIZE);
+    buf[..len].copy_from_slice(&head[..len]);
+    if !buf.starts_with(b"#!") {
+        return None;
+    }
+    let spacetab = |b: u8| b == b' ' || b == b'\t';
+    // Both searches include `last`, as the kernel's do.
+    let non_spacetab = |first: usize, last: usize| (first..=last).find(|&i| !spacetab(buf[i]));
+    let terminator = |first: usize, last: usize| (first..=last).find(|&i| spacetab(buf[i]) || buf[i] == 0);
+    let buf_end = BINPRM_BUF_SIZE - 1;
+    let newline = buf.iter().take_while(|&&b| b != 0).position(|&b| b == b'\n');
+    let mut end = match newline {
+        Some(at) => at,
+        None => {
+            let first = non_spacetab(2, buf_end)?;
+            // No space, tab or NUL after the name: it may be cut.
+            terminator(first, buf_end)?;
+            buf_end
+        }
+    };
+    while spacetab(buf[end - 1]) {
+        end -= 1;
+    }
+    let name = non_spacetab(2, end).filter(|&at| at != end)?;
+    let separator = terminator(name, end);
+    let argument = separator.filter(|&at| buf[at] != 0).and_then(|at| non_spacetab(at, end));
+    // Each is a C string: it also ends at the first NUL.
+    let c_string = |from: usize, to: usize| buf[from..to].split(|&b| b == 0).next().unwrap_or_default().to_vec();
+    let interpreter = c_string(name, separator.unwrap_or(end));
+    // An empty name (a NUL first) is a script whose exec fails (ENOENT).
+    (!interpreter.is_empty()).then(|| ScriptLine { interpreter, argument: argument.map(|at| c_string(at, end)) })
+}
+
 /// How much of a file is read to find its interpreter: a `#!` line is at
 /// most this long for the kernel (BINPRM_BUF_SIZE), and the ELF program
 /// headers follow the ELF header in every linker's output.
@@ -78,13 +130,8 @@ pub(crate) fn exec_interpreter(program: &Path) -> Option<Interpreter> {
     let mut head = vec![0u8; HEAD];
     let len = file.read_at(&mut head, 0).ok()?;
     head.truncate(len);
-    if let Some(line) = head.strip_prefix(b"#!") {
-        // The kernel reads up to 256 bytes of the line.
-        let line = &line[..line.len().min(254)];
-        let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
-        let line = String::from_utf8_lossy(line);
-        let interpreter = line.trim_start_matches([' ', '\t']).split([' ', '\t']).next().unwrap_or("");
-        return (!interpreter.is_empty()).then(|| Interpreter::Script(PathBuf::from(interpreter)));
+    if head.starts_with(b"#!") {
+        return script_line(&head).map(|line| Interpreter::Script(PathBuf::from(OsString::from_vec(line.interpreter))));
     }
     let header = Elf::parse_header(&head).ok()?;
     let ctx = Ctx::new(header.container().ok()?, header.endianness().ok()?);
@@ -321,6 +368,30 @@ mod tests {
         assert!(grants.iter().any(|dir| dir.join("libc.so.6").exists()), "{grants:?}");
         let sorted: Vec<_> = grants.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
         assert_eq!(grants, sorted);
+    }
+
+    #[test]
+    fn a_script_line_is_split_as_the_kernel_splits_it() {
+        let line = |interpreter: &str, argument: Option<&str>| {
+            Some(ScriptLine { interpreter: interpreter.into(), argument: argument.map(Into::into) })
+        };
+        assert_eq!(script_line(b"#!/bin/sh\necho"), line("/bin/sh", None));
+        assert_eq!(script_line(b"#! \t/bin/sh \t\n"), line("/bin/sh", None));
+        assert_eq!(script_line(b"#!/usr/bin/env python3\n"), line("/usr/bin/env", Some("python3")));
+        // The rest of the line is one argument, inner spaces and all.
+        assert_eq!(script_line(b"#!/usr/bin/env -S a  b \n"), line("/usr/bin/env", Some("-S a  b")));
+        assert_eq!(script_line(b"#!/bin/sh"), line("/bin/sh", None));
+        assert_eq!(script_line(b"#!/bin/sh\0 -x\n"), line("/bin/sh", None));
+        assert_eq!(script_line(b"#!/bin/sh -x\0y\n"), line("/bin/sh", Some("-x")));
+        assert_eq!(script_line(b"#!  \n"), None);
+        assert_eq!(script_line(b"#!"), None);
+        assert_eq!(script_line(b"\x7fELF"), None);
+        // A name running past the buffer may be cut: not a script.
+        let long = [b"#!/".as_slice(), &[b'a'; 300]].concat();
+        assert_eq!(script_line(&long), None);
+        // An argument past it is cut where the buffer ends.
+        let cut = [b"#!/bin/sh ".as_slice(), &[b'x'; 300]].concat();
+        assert_eq!(script_line(&cut).unwrap().argument.unwrap().len(), 256 - 1 - 10);
     }
 
     /// A directory of its own under the system temp dir, removed on drop.

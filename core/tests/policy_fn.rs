@@ -452,6 +452,41 @@ fn argv_written_by_asynchronous_io_never_runs() {
     }
 }
 
+/// Where the `spliced` racer keeps its argv (argv_race.c: SPLICE_AT).
+const SPLICE_AT: u64 = 0x05b5_b000_0000;
+
+/// The check at the exec stop compares the copy exactly: an argv array
+/// rewritten after the callback saw it into the shape of a script's copy
+/// (another `argv[0]` and one more argument in front) is still another
+/// argv. The callback makes the rewrite itself, every time, through the
+/// child's memory file, standing in for any writer no stop holds.
+#[test]
+fn argv_rewritten_into_a_scripts_shape_never_runs() {
+    use std::os::unix::fs::FileExt;
+    for identity in Identity::all() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let sandbox = sandbox_as(identity, policy()).policy_fn(Category::EXEC, move |event: &Event, _: &Control| {
+            if let Detail::Exec { argv, .. } = &event.detail {
+                if argv.first().is_some_and(|a| a == ECHO) {
+                    // array[1..3] = {"EVIL", "AAAAAAAA"}: array[3] is NULL already.
+                    let spliced = [(SPLICE_AT + 3072).to_ne_bytes(), (SPLICE_AT + 2048).to_ne_bytes()].concat();
+                    let memory = std::fs::OpenOptions::new().write(true).open(format!("/proc/{}/mem", event.pid));
+                    let written = memory.and_then(|m| m.write_all_at(&spliced, SPLICE_AT + 8)).is_ok();
+                    log.lock().unwrap().push((argv.clone(), event.race_free, written));
+                }
+            }
+            Decision::Allow
+        });
+        let argv = [program("argv_race").into_os_string(), "spliced".into(), "10".into(), ECHO.into()];
+        let out = sandbox.run(&argv).unwrap();
+        assert!(out.status.success(), "{identity}: {}", String::from_utf8_lossy(&out.stderr));
+        let expected: Vec<OsString> = vec![ECHO.into(), "AAAAAAAA".into()];
+        assert_eq!(*seen.lock().unwrap(), vec![(expected, true, true); 10], "{identity}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "killed\n".repeat(10), "{identity}");
+    }
+}
+
 /// The argv check at the exec stop knows a `#!` script's: the kernel puts
 /// the interpreter and the script's path in place of `argv[0]`. A shell's
 /// `vfork` child, checked, must still run a script.
@@ -471,8 +506,12 @@ fn a_script_run_by_a_shell_runs_under_the_argv_check() {
                 Decision::Allow
             },
         );
-        let out = sandbox.run(&sh(&format!("{script} a b; echo rc=$?"))).unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "greeted a b\nrc=0\n", "{identity}: {out:?}");
+        // With an argument on its line, and a script as the interpreter.
+        let strict = dir.file_with_mode("strict.sh", "#!/bin/sh -eu\necho strict \"$@\"\n", 0o755);
+        let nested = dir.file_with_mode("nested", &format!("#!{script}\n"), 0o755);
+        let out = sandbox.run(&sh(&format!("{script} a b; echo rc=$?; {strict} c; {nested} d"))).unwrap();
+        let printed = format!("greeted a b\nrc=0\nstrict c\ngreeted {nested} d\n");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), printed, "{identity}: {out:?}");
         let expected: Vec<OsString> = [script.as_str(), "a", "b"].iter().map(OsString::from).collect();
         assert!(seen.lock().unwrap().contains(&expected), "{identity}");
     }

@@ -230,8 +230,7 @@ impl PolicyFnHandler {
 
     fn exec(&self, ctx: &HandlerCtx<'_>, syscall: Syscall, at: bool) -> NotifAction {
         let (decision, frozen, expected) = if self.watches(Category::EXEC) {
-            let argv_addr = if at { ctx.args()[2] } else { ctx.args()[1] };
-            let argv = freeze::read_argv(ctx, argv_addr, &self.shared, &self.write_rules, &self.tracer);
+            let argv = freeze::read_argv(ctx, at, &self.shared, &self.write_rules, &self.tracer);
             let mut event = from_notification_with_parent(ctx, syscall, Category::EXEC, argv.ppid);
             event.detail = Detail::Exec { argv: argv.args, truncated: argv.truncated };
             event.race_free = argv.race_free;

@@ -12,6 +12,7 @@ mod builtin;
 mod connect;
 mod control;
 mod event;
+mod exec_copy;
 mod freeze;
 mod monitor;
 mod paths;

@@ -1,6 +1,7 @@
 /* Exec racers for policy_fn:
  * argv_race thread|vfork|vmclone|shared|vforkwait|orphan|leftthread|leftprocess N ECHO,
- * argv_race cleartid N ECHO GO, argv_race mapped|aio N ECHO FILE.
+ * argv_race cleartid N ECHO GO, argv_race mapped|aio N ECHO FILE,
+ * argv_race spliced N ECHO.
  *
  * N times, a fresh process execs ECHO (an echo program) with argv[1] in
  * memory that another task rewrites all the time, between "AAAAAAAA" and
@@ -30,6 +31,10 @@
  *           exists (the test's callback makes it while it decides), by a
  *           process that does not share it: its exit makes the kernel write
  *           0 there;
+ *   spliced a vfork child execs ECHO with {ECHO, "AAAAAAAA"} from an array
+ *           in a page at SPLICE_AT (array at 0, ECHO at 1024, "AAAAAAAA"
+ *           at 2048, "EVIL" at 3072), which the test's callback rewrites
+ *           to {ECHO, "EVIL", "AAAAAAAA"} while it decides;
  *   mapped  argv[1] is the first 8 bytes of FILE, mapped privately (the
  *           test's callback rewrites the file while it decides);
  *   aio     argv[1] is in the last page of AIO_AREA bytes of private
@@ -61,6 +66,8 @@
 #define AIO_AT 0x5a5a0000000UL
 #define AIO_AREA (8UL << 20)
 #define AIO_ARG (AIO_AREA - 4096 + 16)
+/* Where the spliced racer's argv is; the test rewrites it there. */
+#define SPLICE_AT 0x5b5b0000000UL
 
 static char *target;
 static atomic_int started;
@@ -113,14 +120,17 @@ static void exec_echo(const char *echo) {
     _exit(4);
 }
 
-/* Wait for the exec-ing child, stop the writer process (if any), and exit
- * with the child's status. */
+/* Wait for the exec-ing child, stop the writer process (if any), and end
+ * as the child ended: with its status, or killed (shown as "killed"). */
 static void finish(pid_t child, pid_t writer_process) {
     int status;
     waitpid(child, &status, 0);
     if (writer_process > 0) {
         kill(writer_process, SIGKILL);
         waitpid(writer_process, NULL, 0);
+    }
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+        kill(getpid(), SIGKILL);
     }
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
 }
@@ -258,6 +268,29 @@ static void one_aio_race(const char *echo) {
     exec_echo(echo);
 }
 
+static void one_spliced_race(const char *echo) {
+    char *page = mmap((void *)SPLICE_AT, 4096, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (page != (char *)SPLICE_AT || strlen(echo) >= 1024) {
+        _exit(6);
+    }
+    char **array = (char **)page;
+    strcpy(page + 1024, echo);
+    memcpy(page + 2048, "AAAAAAAA", WORD + 1);
+    memcpy(page + 3072, "EVIL", 5);
+    array[0] = page + 1024;
+    array[1] = page + 2048;
+    array[2] = NULL;
+    array[3] = NULL;
+    char *envp[] = {NULL};
+    pid_t child = vfork();
+    if (child == 0) {
+        execve(array[0], array, envp);
+        _exit(4);
+    }
+    finish(child, 0);
+}
+
 static const char *echo_program;
 static char first_stack[64 * 1024] __attribute__((aligned(16)));
 static char second_stack[64 * 1024] __attribute__((aligned(16)));
@@ -372,6 +405,8 @@ int main(int argc, char **argv) {
         race = one_cleartid_race;
     } else if (strcmp(argv[1], "mapped") == 0) {
         race = one_mapped_race;
+    } else if (strcmp(argv[1], "spliced") == 0) {
+        race = one_spliced_race;
     } else if (strcmp(argv[1], "orphan") == 0) {
         race = one_orphan_race;
         /* Orphans come here, to a process that shares no memory with them. */
