@@ -173,7 +173,8 @@ impl Child {
     }
 
     /// The events a `policy_fn` flagged so far (the first
-    /// [`crate::policy_fn::MAX_FLAGGED`]), and how many more it flagged.
+    /// [`crate::policy_fn::MAX_FLAGGED`], holding at most
+    /// [`crate::policy_fn::MAX_FLAGGED_BYTES`]), and how many more it flagged.
     pub fn flagged(&self) -> (Vec<Event>, u64) {
         self.flagged.as_ref().map(|log| log.snapshot()).unwrap_or_default()
     }

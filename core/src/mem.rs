@@ -78,19 +78,23 @@ impl<'a> ChildMemory<'a> {
     /// [`ChildMemory::read_cstr`] without the validity checks, for a caller
     /// that makes several reads and checks once after the last.
     pub(crate) fn read_cstr_unchecked(&self, addr: u64, max_len: usize) -> Result<Vec<u8>, MemoryError> {
+        // Read a page at a time into a buffer of our own and keep the text
+        // only: a string kept (an event's argv) holds no more than itself,
+        // not the rest of the page it was read with.
+        let mut page = [0u8; PAGE as usize];
         let mut out = Vec::new();
         let mut cursor = addr;
         // max_len bytes of text plus the terminating NUL.
         while out.len() <= max_len {
             let to_page_end = PAGE - (cursor % PAGE);
             let want = (to_page_end as usize).min(max_len + 1 - out.len());
-            let start = out.len();
-            out.resize(start + want, 0);
-            self.read_unchecked(cursor, &mut out[start..])?;
-            if let Some(nul) = out[start..].iter().position(|&b| b == 0) {
-                out.truncate(start + nul);
+            let chunk = &mut page[..want];
+            self.read_unchecked(cursor, chunk)?;
+            if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..nul]);
                 return Ok(out);
             }
+            out.extend_from_slice(chunk);
             cursor += want as u64;
         }
         Err(MemoryError::Unterminated { addr, max_len })
@@ -110,5 +114,25 @@ impl<'a> ChildMemory<'a> {
             return Err(MemoryError::Fault { addr, source: io::Error::from_raw_os_error(libc::EFAULT) });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_string_read_holds_no_more_than_itself() {
+        // The unchecked reads never use the listener: any fd stands in.
+        let listener = Listener::new(std::fs::File::open("/dev/null").unwrap().into());
+        let memory = ChildMemory::new(&listener, 0, std::process::id());
+        let mut buffer = vec![0u8; 2 * PAGE as usize];
+        let page_start = (buffer.as_ptr() as u64).next_multiple_of(PAGE);
+        let offset = (page_start - buffer.as_ptr() as u64) as usize;
+        buffer[offset] = b'a';
+        let text = memory.read_cstr_unchecked(page_start, PAGE as usize).unwrap();
+        assert_eq!(text, b"a");
+        // Not the rest of the page it was read with (4096 before).
+        assert!(text.capacity() <= 8, "{}", text.capacity());
     }
 }

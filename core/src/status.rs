@@ -64,7 +64,8 @@ pub struct RunOutput {
     /// A handler killed the sandbox (the first kill, when several did).
     pub handler_kill: Option<HandlerKill>,
     /// The events a `policy_fn` flagged, in order (the first
-    /// [`crate::policy_fn::MAX_FLAGGED`]).
+    /// [`crate::policy_fn::MAX_FLAGGED`], holding at most
+    /// [`crate::policy_fn::MAX_FLAGGED_BYTES`]).
     pub flagged: Vec<Event>,
     /// Flagged events past that bound, counted but not kept.
     pub flagged_dropped: u64,

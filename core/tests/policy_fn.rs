@@ -452,6 +452,33 @@ fn argv_written_by_asynchronous_io_never_runs() {
     }
 }
 
+/// A flagged exec event is kept for the whole run: its argv must hold its
+/// text, not the page each string was read with (a child flagging execs
+/// of 4,096 one-byte arguments in a loop grew the host by 16 MiB an event).
+#[test]
+fn a_flagged_events_argv_holds_no_more_than_its_text() {
+    for identity in Identity::all() {
+        let sandbox = sandbox_as(identity, policy()).policy_fn(Category::EXEC, |_: &Event, _: &Control| Decision::Flag);
+        let argv = [program("argv_race").into_os_string(), "paged".into(), "5".into(), ECHO.into()];
+        let out = sandbox.run(&argv).unwrap();
+        assert!(out.status.success(), "{identity}: {}", String::from_utf8_lossy(&out.stderr));
+        let execs: Vec<&Vec<OsString>> = out
+            .flagged
+            .iter()
+            .filter_map(|event| match &event.detail {
+                Detail::Exec { argv, .. } if argv.first().is_some_and(|a| a == ECHO) => Some(argv),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(execs.len(), 5, "{identity}");
+        for argv in execs {
+            assert_eq!(argv.len(), 513, "{identity}");
+            let held: usize = argv[1..].iter().map(OsString::capacity).sum();
+            assert!(held <= 512 * 8, "{identity}: 512 one-byte arguments hold {held} bytes");
+        }
+    }
+}
+
 /// Where the `spliced` racer keeps its argv (argv_race.c: SPLICE_AT).
 const SPLICE_AT: u64 = 0x05b5_b000_0000;
 

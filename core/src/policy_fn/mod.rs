@@ -186,33 +186,94 @@ impl PolicyFnOptions {
 
 /// The most flagged events a run keeps; later ones are counted, not kept.
 pub const MAX_FLAGGED: usize = 10_000;
+/// The most memory the flagged events of a run may hold (an exec event
+/// carries up to 256 KiB of argv); later ones are counted, not kept.
+pub const MAX_FLAGGED_BYTES: usize = 64 << 20;
+
+impl Event {
+    /// About how much memory the event holds.
+    fn footprint(&self) -> usize {
+        let argv = match &self.detail {
+            Detail::Exec { argv, .. } => argv.iter().map(|arg| std::mem::size_of::<OsString>() + arg.len()).sum(),
+            _ => 0,
+        };
+        std::mem::size_of::<Event>() + argv
+    }
+}
 
 /// The events a `policy_fn` flagged during one run.
 #[derive(Debug, Default)]
 pub(crate) struct Flagged {
-    events: Mutex<(Vec<Event>, u64)>,
+    log: Mutex<FlaggedLog>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct FlaggedLog {
+    events: Vec<Event>,
+    bytes: usize,
+    not_kept: u64,
 }
 
 impl Flagged {
     pub(crate) fn push(&self, event: Event) {
-        let mut log = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        if log.0.len() < MAX_FLAGGED {
-            log.0.push(event);
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes = log.bytes + event.footprint();
+        if log.events.len() < MAX_FLAGGED && bytes <= MAX_FLAGGED_BYTES {
+            log.events.push(event);
+            log.bytes = bytes;
         } else {
-            log.1 += 1;
+            log.not_kept += 1;
         }
     }
 
     /// A copy of the flagged events so far and how many more were not kept.
     pub(crate) fn snapshot(&self) -> (Vec<Event>, u64) {
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        (log.events.clone(), log.not_kept)
     }
 
     /// The flagged events so far and how many more were not kept.
     pub(crate) fn take(&self) -> (Vec<Event>, u64) {
-        std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner()))
+        let log = std::mem::take(&mut *self.log.lock().unwrap_or_else(|e| e.into_inner()));
+        (log.events, log.not_kept)
     }
 }
 
 /// Shared between a run's handler and its [`crate::Child`].
 pub(crate) type FlagLog = Arc<Flagged>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec_event(bytes: usize) -> Event {
+        Event {
+            syscall: Syscall::from_name("execve").unwrap(),
+            category: Category::EXEC,
+            pid: 1,
+            ppid: 0,
+            detail: Detail::Exec { argv: vec![OsString::from("x".repeat(bytes))], truncated: false },
+            denied_by_policy: false,
+            race_free: true,
+        }
+    }
+
+    #[test]
+    fn the_flagged_log_is_bounded_by_its_bytes_too() {
+        let log = Flagged::default();
+        for _ in 0..400 {
+            log.push(exec_event(256 * 1024));
+        }
+        let (kept, not_kept) = log.take();
+        let bytes: usize = kept.iter().map(Event::footprint).sum();
+        assert!(bytes <= MAX_FLAGGED_BYTES, "{bytes}");
+        assert_eq!(kept.len(), MAX_FLAGGED_BYTES / exec_event(256 * 1024).footprint());
+        assert_eq!(kept.len() as u64 + not_kept, 400);
+        // Small events still count against the number.
+        for _ in 0..MAX_FLAGGED + 5 {
+            log.push(exec_event(1));
+        }
+        assert_eq!(log.snapshot().0.len(), MAX_FLAGGED);
+        assert_eq!(log.snapshot().1, 5);
+    }
+}

@@ -1,7 +1,7 @@
 /* Exec racers for policy_fn:
  * argv_race thread|vfork|vmclone|shared|vforkwait|orphan|leftthread|leftprocess N ECHO,
  * argv_race cleartid N ECHO GO, argv_race mapped|aio N ECHO FILE,
- * argv_race spliced N ECHO.
+ * argv_race spliced|paged N ECHO.
  *
  * N times, a fresh process execs ECHO (an echo program) with argv[1] in
  * memory that another task rewrites all the time, between "AAAAAAAA" and
@@ -31,6 +31,8 @@
  *           exists (the test's callback makes it while it decides), by a
  *           process that does not share it: its exit makes the kernel write
  *           0 there;
+ *   paged   (no race) ECHO with 512 arguments "a", each at the start of a
+ *           page of its own;
  *   spliced a vfork child execs ECHO with {ECHO, "AAAAAAAA"} from an array
  *           in a page at SPLICE_AT (array at 0, ECHO at 1024, "AAAAAAAA"
  *           at 2048, "EVIL" at 3072), which the test's callback rewrites
@@ -291,6 +293,23 @@ static void one_spliced_race(const char *echo) {
     finish(child, 0);
 }
 
+static void one_paged_exec(const char *echo) {
+    enum { ARGS = 512 };
+    char *pages = mmap(NULL, ARGS * 4096UL, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    static char *args[ARGS + 2];
+    if (pages == MAP_FAILED) {
+        _exit(6);
+    }
+    args[0] = (char *)echo;
+    for (int i = 0; i < ARGS; i++) {
+        args[i + 1] = pages + i * 4096UL;
+        args[i + 1][0] = 'a';
+    }
+    char *envp[] = {NULL};
+    execve(echo, args, envp);
+    _exit(4);
+}
+
 static const char *echo_program;
 static char first_stack[64 * 1024] __attribute__((aligned(16)));
 static char second_stack[64 * 1024] __attribute__((aligned(16)));
@@ -405,6 +424,8 @@ int main(int argc, char **argv) {
         race = one_cleartid_race;
     } else if (strcmp(argv[1], "mapped") == 0) {
         race = one_mapped_race;
+    } else if (strcmp(argv[1], "paged") == 0) {
+        race = one_paged_exec;
     } else if (strcmp(argv[1], "spliced") == 0) {
         race = one_spliced_race;
     } else if (strcmp(argv[1], "orphan") == 0) {
