@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{policy, probe, program, sandbox, sandbox_as, Identity, TempDir};
-use sandlock_core::{ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError, Stdin, Syscall};
+use sandlock_core::{
+    Category, Control, Decision, Event, ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError,
+    Stdin, Syscall,
+};
 
 const SIGSYS: i32 = 31;
 const SIGKILL: i32 = 9;
@@ -429,6 +432,29 @@ fn fork_bomb_is_bounded_by_max_processes() {
         assert!(started.elapsed() < Duration::from_secs(5), "{id}: took {:?}", started.elapsed());
         // The host can still start processes.
         assert!(std::process::Command::new("true").status().unwrap().success(), "{id}");
+    }
+}
+
+/// Tasks cloning at the same moment: each clone is counted once the one
+/// before it is a task (counting before the kernel made it let 8 bombers
+/// of 8 threads reach 112–117 tasks under a limit of 100).
+#[test]
+fn tasks_forking_at_once_stay_within_max_processes() {
+    for id in Identity::all() {
+        let limited = || sandbox_as(id, policy().max_processes(100).timeout(Duration::from_secs(60)));
+        // The built-in, and a policy_fn, which enforces the limit itself.
+        let watched = limited().policy_fn(Category::PROCESS, |_: &Event, _: &Control| Decision::Allow);
+        for (how, sandbox) in [("built-in", limited()), ("policy_fn", watched)] {
+            let out = sandbox.run(&[program("fork_race").into_os_string(), "8".into(), "8".into()]).unwrap();
+            let printed = String::from_utf8_lossy(&out.stdout);
+            let peak: u32 = printed
+                .trim()
+                .strip_prefix("peak ")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{id} {how}: {printed:?} {}", String::from_utf8_lossy(&out.stderr)));
+            assert!(peak <= 100, "{id} {how}: {peak} tasks at once under a limit of 100");
+            assert!(peak >= 90, "{id} {how}: only {peak} tasks: the limit refused forks it had room for");
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 pub(crate) mod net;
 mod procfs;
-mod task_limit;
+pub(crate) mod task_limit;
 
 use std::sync::Arc;
 
@@ -44,7 +44,12 @@ pub(crate) fn for_policy(policy: &Policy, task_limit: bool) -> Builtins {
         register(policy, &mut first, &["open", "openat", "openat2"], Arc::new(procfs::ProcFs));
     }
     if let (true, Some(max)) = (task_limit, policy.max_processes) {
-        register(policy, &mut first, &["clone", "fork", "vfork"], Arc::new(task_limit::TaskLimit { max }));
+        register(
+            policy,
+            &mut first,
+            &["clone", "fork", "vfork"],
+            Arc::new(task_limit::TaskLimit { max, gate: task_limit::TaskGate::default() }),
+        );
     }
     let (bind, listen) = (mediates_bind(policy), policy.grants_tcp_bind() || policy.allow_unix_sockets);
     if bind || listen {

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::builtins::net::{self, NetGuard};
+use crate::builtins::task_limit::TaskGate;
 use crate::error::Result;
 use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::kernel::KernelFeatures;
@@ -101,6 +102,7 @@ pub(crate) struct PolicyFnHandler {
     bounded: Bounded,
     shared: SharedMemory,
     tracer: Tracer,
+    task_gate: TaskGate,
     flagged: FlagLog,
     kinds: HashMap<u32, Kind>,
     /// Watched syscalls a static rule fails with this errno.
@@ -143,6 +145,7 @@ impl PolicyFnHandler {
             bounded: Bounded::new(spec.options.time_limit),
             shared: SharedMemory::default(),
             tracer: Tracer::default(),
+            task_gate: TaskGate::default(),
             flagged: FlagLog::default(),
             kinds: kinds(),
             static_errno,
@@ -214,7 +217,7 @@ impl PolicyFnHandler {
         // them: the event (and its /proc reads) only when it is asked for.
         let event = || from_notification(ctx, syscall, Category::PROCESS);
         if self.watches(Category::EXEC) {
-            self.shared.note_clone(crate::policy_fn::event::clone_flags(syscall.name(), ctx.args()));
+            self.shared.note_clone(crate::syscall::clone_flags(syscall.name(), ctx.args()));
         }
         let limit = self.control.state.max_processes();
         // Unreadable /proc counts as full: the limit fails closed.
@@ -224,6 +227,11 @@ impl PolicyFnHandler {
         match decision {
             _ if full => NotifAction::Errno(libc::EAGAIN),
             Decision::Deny(errno) => NotifAction::Errno(errno),
+            // Counted again by the gate, one clone at a time.
+            Decision::Allow | Decision::Flag if limit != u32::MAX => {
+                let flags = crate::syscall::clone_flags(syscall.name(), ctx.args());
+                self.task_gate.admit(ctx, limit, flags)
+            }
             Decision::Allow | Decision::Flag => NotifAction::Continue,
         }
     }

@@ -3,7 +3,7 @@
 //! addresses are filled in by `freeze`, `connect` and `builtin`).
 
 use crate::policy_fn::{Category, Detail, Event, NetOp};
-use crate::syscall::{number_of, Syscall};
+use crate::syscall::{clone_flags, number_of, Syscall};
 use crate::HandlerCtx;
 
 /// The syscalls `policy_fn` watches, by category.
@@ -23,15 +23,6 @@ pub(crate) fn category_of(nr: u32) -> Option<Category> {
 /// The parent of the process of task `tid` (0 when the task is gone).
 pub(crate) fn parent_of(tid: u32) -> u32 {
     crate::procs::task_stat(tid).map_or(0, |s| s.ppid)
-}
-
-/// The clone flags of a `clone`, `fork` or `vfork` (registers only).
-pub(crate) fn clone_flags(name: &str, args: &[u64; 6]) -> u64 {
-    match name {
-        "fork" => libc::SIGCHLD as u64,
-        "vfork" => (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64,
-        _ => args[0],
-    }
 }
 
 /// The event for the notification in `ctx`, with what registers tell; argv

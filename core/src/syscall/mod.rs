@@ -107,6 +107,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The clone flags of a `clone`, `fork` or `vfork` (registers only).
+pub(crate) fn clone_flags(name: &str, args: &[u64; 6]) -> u64 {
+    match name {
+        "fork" => libc::SIGCHLD as u64,
+        "vfork" => (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64,
+        _ => args[0],
+    }
+}
+
 pub(crate) fn name_of(nr: u32) -> Option<&'static str> {
     TABLE.iter().find(|(_, n)| *n == nr).map(|(name, _)| *name)
 }
