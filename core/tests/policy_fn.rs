@@ -479,6 +479,34 @@ fn a_flagged_events_argv_holds_no_more_than_its_text() {
     }
 }
 
+/// Connects that wait (to a listener whose queue is full) are finished on
+/// host threads, each holding a copy of the socket: past 64 at once they
+/// fail with `EAGAIN` before they start, instead of taking the host to its
+/// fd limit (1,500 did).
+#[test]
+fn connects_waiting_past_the_bound_fail_instead_of_taking_host_threads() {
+    use std::os::fd::AsRawFd;
+    for identity in Identity::all() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        // SAFETY: listen again on the listener's own socket, to make its
+        // queue hold one connection only.
+        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+        let port = listener.local_addr().unwrap().port();
+        let _filling = std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+        let sandbox = sandbox_as(identity, policy().net_connect_tcp([port]))
+            .policy_fn(Category::NETWORK, |_: &Event, _: &Control| Decision::Allow);
+        let argv = [program("waits").into_os_string(), "connect".into(), "100".into(), port.to_string().into()];
+        let out = sandbox.run(&argv).unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout);
+        let refused: usize = printed
+            .trim()
+            .strip_prefix("refused ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{identity}: {printed:?} {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(refused >= 100 - 64, "{identity}: {refused} of 100 waiting connects refused");
+    }
+}
+
 /// Where the `spliced` racer keeps its argv (argv_race.c: SPLICE_AT).
 const SPLICE_AT: u64 = 0x05b5_b000_0000;
 

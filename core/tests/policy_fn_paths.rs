@@ -262,3 +262,29 @@ fn a_program_that_maps_a_denied_file_at_exec_is_killed_at_its_exec_stop() {
         });
     }
 }
+
+/// FIFO opens that wait for a writer are waited for on host threads (two
+/// each, with three fds): past 64 at once they fail with `EAGAIN` instead.
+#[test]
+fn fifo_opens_waiting_past_the_bound_fail_instead_of_taking_host_threads() {
+    for identity in Identity::all() {
+        let (work, denied) = (TempDir::new_shared(), TempDir::new_shared());
+        let handle = Handle::default();
+        let sandbox = sandbox(identity, &[work.path()], &handle);
+        let fifo = work.path().join("fifo");
+        let program = common::program("waits");
+        let control = handle.clone();
+        let deny = denied.path().to_path_buf();
+        // Path control takes hold once the callback saw an event.
+        let denier = std::thread::spawn(move || control.get().deny_path(&deny).unwrap());
+        let out = sandbox.run(&[program.as_os_str(), "fifo".as_ref(), "100".as_ref(), fifo.as_os_str()]).unwrap();
+        denier.join().unwrap();
+        let printed = text(&out);
+        let refused: usize = printed
+            .trim()
+            .strip_prefix("refused ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{identity}: {printed:?} {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(refused >= 100 - 64, "{identity}: {refused} of 100 waiting opens refused");
+    }
+}

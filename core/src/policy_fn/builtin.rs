@@ -23,6 +23,7 @@ use crate::policy_fn::freeze::{self, SharedMemory};
 use crate::policy_fn::monitor::Bounded;
 use crate::policy_fn::paths::{DeniedPaths, PathGuard};
 use crate::policy_fn::tracer::Tracer;
+use crate::policy_fn::waits::Waits;
 use crate::policy_fn::{Category, Decision, Detail, Event, FlagLog, NetOp, PolicyFn, PolicyFnOptions};
 use crate::sockaddr::{self, MAX_ADDR};
 use crate::syscall::{number_of, Syscall};
@@ -103,6 +104,8 @@ pub(crate) struct PolicyFnHandler {
     shared: SharedMemory,
     tracer: Tracer,
     task_gate: TaskGate,
+    /// Connects in progress, each waited for on a thread.
+    connects: Waits,
     flagged: FlagLog,
     kinds: HashMap<u32, Kind>,
     /// Watched syscalls a static rule fails with this errno.
@@ -146,6 +149,7 @@ impl PolicyFnHandler {
             shared: SharedMemory::default(),
             tracer: Tracer::default(),
             task_gate: TaskGate::default(),
+            connects: Waits::default(),
             flagged: FlagLog::default(),
             kinds: kinds(),
             static_errno,
@@ -314,7 +318,7 @@ impl PolicyFnHandler {
             _ if denied => NotifAction::Errno(libc::EACCES),
             Decision::Deny(errno) => NotifAction::Errno(errno),
             Decision::Allow | Decision::Flag => {
-                request.perform(ctx.defer());
+                request.perform(ctx.defer(), &self.connects);
                 NotifAction::Hold
             }
         }

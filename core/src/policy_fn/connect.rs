@@ -3,7 +3,8 @@
 //! the connect itself on that socket with its own copy, so the kernel never
 //! reads the child's address again. Landlock does not check a connect the
 //! supervisor makes, so the policy's TCP ports are checked here as Landlock
-//! would. A connect that would block is finished on a thread of its own.
+//! would. A connect that would block is finished on a thread of its own,
+//! at most `waits::MAX_WAITS` at once.
 
 use std::net::IpAddr;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::deferred::DeferredReply;
 use crate::handler::HandlerCtx;
 use crate::notif::NotifAction;
+use crate::policy_fn::waits::{Wait, Waits};
 use crate::sockaddr::{self, MAX_ADDR};
 
 /// How often a connect in progress checks that the child still waits.
@@ -50,8 +52,13 @@ impl Request {
 
     /// Make the connect and answer the child through `reply`. A connect
     /// that completes (or fails) at once is answered here; one in progress
-    /// on a blocking socket is waited for on a thread.
-    pub(crate) fn perform(self, reply: DeferredReply) {
+    /// on a blocking socket is waited for on a thread, counted in `waits`
+    /// (with none left, the connect fails with `EAGAIN` before it starts).
+    pub(crate) fn perform(self, reply: DeferredReply, waits: &Waits) {
+        let Some(wait) = waits.start() else {
+            reply.reply(NotifAction::Errno(libc::EAGAIN));
+            return;
+        };
         match self.start() {
             Started::Done(action) => {
                 reply.reply(action);
@@ -60,6 +67,7 @@ impl Request {
                 let work = Arc::new(Mutex::new(Some((self, reply))));
                 let theirs = Arc::clone(&work);
                 let spawned = std::thread::Builder::new().name("sandlock-connect".into()).spawn(move || {
+                    let _wait: Wait = wait;
                     if let Some((request, reply)) = take(&theirs) {
                         request.finish_and_reply(deadline, reply);
                     }

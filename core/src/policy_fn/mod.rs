@@ -17,6 +17,7 @@ mod freeze;
 mod monitor;
 mod paths;
 mod tracer;
+mod waits;
 
 use std::ffi::OsString;
 use std::net::IpAddr;

@@ -4,7 +4,9 @@
 //! after its inode was checked again against the denied set as it is then.
 //! A watcher ends the wait when the child no longer waits (it was killed)
 //! or the sandbox is over, by opening the other end itself; the guard
-//! joins every watcher when it is dropped.
+//! joins every watcher when it is dropped. At most `waits::MAX_WAITS`
+//! opens wait at once (each holds two host threads and three fds); one
+//! more fails with `EAGAIN`.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +19,7 @@ use super::open::inject;
 use super::sys::{self, Sys};
 use super::{check, Call};
 use crate::notif::NotifAction;
+use crate::policy_fn::waits::{Wait, Waits};
 use crate::seccomp::listener::Listener;
 
 /// How often a watcher looks whether the child still waits.
@@ -27,6 +30,7 @@ const TICK: Duration = Duration::from_millis(50);
 pub(super) struct Waiting {
     closing: AtomicBool,
     watchers: Mutex<Vec<JoinHandle<()>>>,
+    opens: Waits,
 }
 
 impl Waiting {
@@ -50,6 +54,7 @@ impl Call<'_> {
     /// Open the FIFO `fd` with `flags` on a thread of its own and answer
     /// the child from there.
     pub(super) fn open_fifo_later(&self, fd: Arc<OwnedFd>, flags: u64) -> Sys<()> {
+        let wait = self.guard.waiting.opens.start().ok_or(libc::EAGAIN)?;
         let reply = self.ctx.defer();
         let id = self.ctx.id();
         let listener = Listener::new(self.ctx.listener_fd().try_clone_to_owned().map_err(|_| libc::EMFILE)?);
@@ -67,6 +72,7 @@ impl Call<'_> {
         let watcher = std::thread::Builder::new()
             .name("sandlock-fifo-watch".into())
             .spawn(move || {
+                let _wait: Wait = wait;
                 let result = loop {
                     match opened.recv_timeout(TICK) {
                         Ok(result) => break Some(result),
