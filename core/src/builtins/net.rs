@@ -13,9 +13,12 @@
 //! connect, `getsockname` still shows the ephemeral port the kernel has
 //! released, and `listen` then binds whatever port the socket's
 //! `IP_LOCAL_PORT_RANGE` asks for), so the sockets it bound are known by
-//! their `SO_COOKIE`, which the kernel never reuses.
+//! their `SO_COOKIE`, which the kernel never reuses. The most recent
+//! [`MAX_BOUND`] are kept (a child binding and closing sockets in a loop
+//! would otherwise grow the host without end): a socket bound longer ago
+//! than that many binds can no longer listen.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::net::IpAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Mutex;
@@ -24,6 +27,29 @@ use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::policy::Policy;
 use crate::sockaddr::{self, MAX_ADDR};
+
+/// How many bound sockets the guard remembers.
+const MAX_BOUND: usize = 65_536;
+
+/// The cookies of the sockets bound here, the oldest forgotten first.
+#[derive(Default)]
+struct Bound {
+    cookies: HashSet<u64>,
+    order: VecDeque<u64>,
+}
+
+impl Bound {
+    fn insert(&mut self, cookie: u64) {
+        if self.cookies.insert(cookie) {
+            self.order.push_back(cookie);
+        }
+        if self.order.len() > MAX_BOUND {
+            if let Some(oldest) = self.order.pop_front() {
+                self.cookies.remove(&oldest);
+            }
+        }
+    }
+}
 
 pub(crate) struct NetGuard {
     /// TCP ports the policy lets the child bind.
@@ -34,7 +60,7 @@ pub(crate) struct NetGuard {
     child_caps: u64,
     bind_nr: u32,
     /// `SO_COOKIE`s of the TCP sockets bound here, to granted ports.
-    bound: Mutex<HashSet<u64>>,
+    bound: Mutex<Bound>,
 }
 
 impl NetGuard {
@@ -44,7 +70,7 @@ impl NetGuard {
             allow_unix: policy.allow_unix_sockets,
             child_caps: crate::caps::mask(&policy.keep_capabilities),
             bind_nr: libc::SYS_bind as u32,
-            bound: Mutex::new(HashSet::new()),
+            bound: Mutex::new(Bound::default()),
         }
     }
 
@@ -125,7 +151,7 @@ impl NetGuard {
     pub(crate) fn may_listen(&self, socket: &OwnedFd) -> bool {
         match SocketKind::of(socket.as_fd()) {
             Ok(SocketKind::Tcp(_)) => cookie(socket.as_fd())
-                .is_ok_and(|cookie| self.bound.lock().unwrap_or_else(|e| e.into_inner()).contains(&cookie)),
+                .is_ok_and(|cookie| self.bound.lock().unwrap_or_else(|e| e.into_inner()).cookies.contains(&cookie)),
             Ok(_) => true,
             Err(_) => false,
         }
@@ -243,5 +269,24 @@ fn result(rc: Result<libc::c_int, i32>) -> NotifAction {
         Ok(rc) if rc < 0 => NotifAction::Errno(last_errno()),
         Ok(_) => NotifAction::ReturnValue(0),
         Err(_) => NotifAction::Errno(libc::EPERM),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bound_sockets_remembered_are_the_latest() {
+        let mut bound = Bound::default();
+        for cookie in 0..(MAX_BOUND as u64 + 1000) {
+            bound.insert(cookie);
+        }
+        bound.insert(MAX_BOUND as u64 + 999);
+        assert_eq!(bound.cookies.len(), MAX_BOUND);
+        assert_eq!(bound.order.len(), MAX_BOUND);
+        assert!(!bound.cookies.contains(&999));
+        assert!(bound.cookies.contains(&1000));
+        assert!(bound.cookies.contains(&(MAX_BOUND as u64 + 999)));
     }
 }
