@@ -288,3 +288,39 @@ fn fifo_opens_waiting_past_the_bound_fail_instead_of_taking_host_threads() {
         assert!(refused >= 100 - 64, "{identity}: {refused} of 100 waiting opens refused");
     }
 }
+
+/// An exec whose other threads wait in calls the supervisor holds (FIFO
+/// opens under path control) cannot stop them: they are waited for
+/// together, a second in all, not a second each (20 threads held the exec
+/// 20 s).
+#[test]
+fn an_exec_waits_for_threads_that_cannot_stop_together() {
+    for identity in Identity::all() {
+        let (work, denied) = (TempDir::new_shared(), TempDir::new_shared());
+        let policy = common::policy().fs_write([work.path()]).fs_write(["/dev/null"]);
+        let handle = Handle::default();
+        let slot = handle.clone();
+        let sandbox = sandbox_as(identity, policy).policy_fn(
+            Category::FILE | Category::EXEC | Category::PATHS,
+            move |_: &Event, control: &Control| {
+                slot.0.lock().unwrap().get_or_insert_with(|| control.clone());
+                Decision::Allow
+            },
+        );
+        let deny = denied.path().to_path_buf();
+        let denier = std::thread::spawn(move || handle.get().deny_path(&deny).unwrap());
+        let fifo = work.path().join("fifo");
+        let argv = [
+            common::program("waits").into_os_string(),
+            "fifoexec".into(),
+            "20".into(),
+            fifo.into(),
+            "/usr/bin/echo".into(),
+        ];
+        let started = Instant::now();
+        let out = sandbox.run(&argv).unwrap();
+        denier.join().unwrap();
+        assert_eq!(text(&out), "done\n", "{identity}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(started.elapsed() < Duration::from_secs(10), "{identity}: the exec took {:?}", started.elapsed());
+    }
+}

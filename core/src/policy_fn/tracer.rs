@@ -180,9 +180,12 @@ impl Held {
             }
             // An interrupted task stops on its way back to user space; one
             // that does not (asleep where signals cannot wake it) could
-            // still have the kernel write for it.
+            // still have the kernel write for it. They stop together: one
+            // deadline for all, not a second each (20 tasks asleep in an
+            // uninterruptible wait held an exec 20 s).
+            let deadline = Instant::now() + STOP_LIMIT;
             for task in seized {
-                complete &= wait_for_state(task, is_stopped_or_gone);
+                complete &= wait_until(task, deadline.saturating_duration_since(Instant::now()), is_stopped_or_gone);
             }
             // A task that ran before it stopped may have made a thread.
             pending = more(&seen);
@@ -211,8 +214,10 @@ impl Held {
                 unsafe { libc::kill(stopped, libc::SIGKILL) };
             }
         }
+        let deadline = Instant::now() + STOP_LIMIT;
         for tid in std::iter::once(stopped).chain(self.others.into_iter().filter(|&t| t != stopped)) {
-            if !wait_for_state(tid, is_stopped_or_gone) || !try_detach(tid) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !wait_until(tid, left, is_stopped_or_gone) || !try_detach(tid) {
                 lingering.push(tid);
             }
         }
@@ -284,14 +289,9 @@ fn at_exec_stop(tid: i32) -> bool {
     rc == 0 && info.si_signo == libc::SIGTRAP && info.si_code >> 8 == PTRACE_EVENT_EXEC
 }
 
-/// Wait (at most `STOP_LIMIT`) until `until` holds for the state of `tid`,
-/// read from `/proc` — not from `waitpid`, whose notification the host's
-/// own `wait` may take; the state stays.
-fn wait_for_state(tid: i32, until: impl FnMut(Option<char>) -> bool) -> bool {
-    wait_until(tid, STOP_LIMIT, until)
-}
-
-/// [`wait_for_state`] with its own limit.
+/// Wait at most `limit` until `until` holds for the state of `tid`, read
+/// from `/proc` — not from `waitpid`, whose notification the host's own
+/// `wait` may take; the state stays.
 fn wait_until(tid: i32, limit: Duration, mut until: impl FnMut(Option<char>) -> bool) -> bool {
     let deadline = Instant::now() + limit;
     let mut pause = Duration::from_micros(5);

@@ -3,7 +3,8 @@
  * until its 2 s send timeout); waits fifo N PATH: N threads each open the
  * FIFO PATH for reading, waiting for a writer, which this process becomes
  * once every open has been answered or is waiting. Prints how many calls
- * failed with EAGAIN. */
+ * failed with EAGAIN. waits fifoexec N PATH ECHO: N threads each wait to
+ * open the FIFO PATH, and the first thread execs ECHO "done" meanwhile. */
 #include "probe.h"
 
 #include <arpa/inet.h>
@@ -50,11 +51,12 @@ static void *one_fifo_open(void *unused) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
+    int exec_while_waiting = strcmp(argv[1], "fifoexec") == 0 && argc == 5;
+    if (argc != 4 && !exec_while_waiting) {
         return usage(argv[0]);
     }
     int n = atoi(argv[2]);
-    int is_fifo = strcmp(argv[1], "fifo") == 0;
+    int is_fifo = strcmp(argv[1], "fifo") == 0 || exec_while_waiting;
     if (is_fifo) {
         fifo = argv[3];
         if (mkfifo(fifo, 0600) != 0) {
@@ -66,6 +68,12 @@ int main(int argc, char **argv) {
     pthread_t *threads = calloc((size_t)n, sizeof *threads);
     for (int i = 0; i < n; i++) {
         pthread_create(&threads[i], NULL, is_fifo ? one_fifo_open : one_connect, NULL);
+    }
+    if (exec_while_waiting) {
+        nanosleep(&(struct timespec){.tv_nsec = 300 * 1000 * 1000}, NULL);
+        char *args[] = {argv[4], "done", NULL};
+        execv(argv[4], args);
+        return report(-1);
     }
     if (is_fifo) {
         /* The refused ones answer at once; give the rest time to wait. */
