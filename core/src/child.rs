@@ -294,10 +294,13 @@ impl Child {
         if rc < 0 {
             return Err(SandlockError::last_os("waiting for the sandboxed program"));
         }
+        // The leader in a ptrace stop of the run's own tracer is reported
+        // too (the tracer is a thread of this process): that is no exit.
+        let exit = matches!(info.si_code, libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED);
         // SAFETY: reading the union as child-status fields is what waitid
-        // filled for an exited child; with WNOHANG and nothing exited it
-        // left `info` zeroed, so `si_pid` reads 0.
-        Ok(unsafe { info.si_pid() } != 0)
+        // filled for a child it reports; with WNOHANG and nothing to report
+        // it left `info` zeroed, so `si_pid` reads 0.
+        Ok(exit && unsafe { info.si_pid() } != 0)
     }
 
     /// Kill what is left of the group while the leader's pid is still held

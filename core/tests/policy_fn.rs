@@ -507,6 +507,29 @@ fn connects_waiting_past_the_bound_fail_instead_of_taking_host_threads() {
     }
 }
 
+/// The run's first process, stopped as a task that could write the argv
+/// of its `CLONE_VM` child's exec, is killed meanwhile: its exit status is
+/// the run's to collect, not the tracer's (which reaped it, and the run
+/// failed with ECHILD).
+#[test]
+fn the_first_process_killed_while_stopped_for_an_exec_is_the_runs_to_reap() {
+    for identity in Identity::all() {
+        let sandbox = sandbox_as(identity, policy()).policy_fn(Category::EXEC, |event: &Event, _: &Control| {
+            if argv0_ends_with(event, b"echo") {
+                // SAFETY: kill takes integers; the parent is the run's first process.
+                unsafe { libc::kill(event.ppid as i32, libc::SIGKILL) };
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Decision::Allow
+        });
+        // Waited for only once the exec is over, so that the tracer sees
+        // the first process dead before the run looks.
+        let mut child = sandbox.spawn(&[program("vm_child_exec").into_os_string(), ECHO.into()]).unwrap();
+        std::thread::sleep(Duration::from_secs(1));
+        assert_eq!(child.wait().unwrap(), ExitStatus::Signaled(libc::SIGKILL), "{identity}");
+    }
+}
+
 /// Where the `spliced` racer keeps its argv (argv_race.c: SPLICE_AT).
 const SPLICE_AT: u64 = 0x05b5_b000_0000;
 

@@ -240,15 +240,27 @@ fn try_detach(tid: i32) -> bool {
     }
 }
 
-/// Collect `tid` if it died (it is traced, so only its tracer can).
+/// Collect `tid` if it died (it is traced, so only its tracer can) —
+/// unless it is a child of this process (the run's first process, not its
+/// other threads), whose exit status is the run's, collected by the run.
 fn reap_if_dead(tid: i32) -> bool {
     if !task_gone(tid) {
         return false;
+    }
+    if is_child_of_this_process(tid) {
+        return true;
     }
     let mut status = 0;
     // SAFETY: reaping a traced task's exit into a local.
     unsafe { libc::waitpid(tid, &mut status, libc::__WALL | libc::WNOHANG) };
     true
+}
+
+/// True when `tid` leads a process this process started.
+fn is_child_of_this_process(tid: i32) -> bool {
+    let leads = crate::procs::tgid_of(tid as u32) == Some(tid as u32);
+    // SAFETY: getpid has no memory effects.
+    leads && crate::procs::task_stat(tid as u32).is_some_and(|stat| stat.ppid == unsafe { libc::getpid() } as u32)
 }
 
 /// True when `tid` waits in `vfork` (or a `clone` with `CLONE_VFORK`) for
