@@ -446,12 +446,7 @@ fn tasks_forking_at_once_stay_within_max_processes() {
         let watched = limited().policy_fn(Category::PROCESS, |_: &Event, _: &Control| Decision::Allow);
         for (how, sandbox) in [("built-in", limited()), ("policy_fn", watched)] {
             let out = sandbox.run(&[program("fork_race").into_os_string(), "8".into(), "8".into()]).unwrap();
-            let printed = String::from_utf8_lossy(&out.stdout);
-            let peak: u32 = printed
-                .trim()
-                .strip_prefix("peak ")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| panic!("{id} {how}: {printed:?} {}", String::from_utf8_lossy(&out.stderr)));
+            let peak = common::printed_count(&out, "peak");
             assert!(peak <= 100, "{id} {how}: {peak} tasks at once under a limit of 100");
             assert!(peak >= 90, "{id} {how}: only {peak} tasks: the limit refused forks it had room for");
         }

@@ -497,12 +497,7 @@ fn connects_waiting_past_the_bound_fail_instead_of_taking_host_threads() {
             .policy_fn(Category::NETWORK, |_: &Event, _: &Control| Decision::Allow);
         let argv = [program("waits").into_os_string(), "connect".into(), "100".into(), port.to_string().into()];
         let out = sandbox.run(&argv).unwrap();
-        let printed = String::from_utf8_lossy(&out.stdout);
-        let refused: usize = printed
-            .trim()
-            .strip_prefix("refused ")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{identity}: {printed:?} {}", String::from_utf8_lossy(&out.stderr)));
+        let refused = common::printed_count(&out, "refused");
         assert!(refused >= 100 - 64, "{identity}: {refused} of 100 waiting connects refused");
     }
 }

@@ -16,7 +16,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use sandlock_core::{ExitStatus, Policy, PolicyBuilder, Sandbox};
+use sandlock_core::{ExitStatus, Policy, PolicyBuilder, RunOutput, Sandbox};
 
 /// What a dynamically linked program and the shell tools need to run.
 const SYSTEM_READ_PATHS: [&str; 5] = ["/usr", "/lib", "/lib64", "/bin", "/etc"];
@@ -160,6 +160,14 @@ pub fn probe(sandbox: &Sandbox, name: &str, args: &[&str]) -> String {
     assert_eq!(stderr, "", "probe {name} {args:?} wrote to stderr");
     assert!(!out.timed_out, "probe {name} {args:?} timed out");
     String::from_utf8(out.stdout).expect("probe output is UTF-8")
+}
+
+/// The number a probe printed as its one line `LABEL N`, or a failure
+/// naming what it printed instead.
+pub fn printed_count(out: &RunOutput, label: &str) -> usize {
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let number = printed.trim().strip_prefix(label).and_then(|rest| rest.trim().parse().ok());
+    number.unwrap_or_else(|| panic!("no `{label} N` in {printed:?} (stderr {})", String::from_utf8_lossy(&out.stderr)))
 }
 
 /// A sandbox for `policy`, which must be valid.
