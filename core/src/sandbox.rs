@@ -312,12 +312,21 @@ impl Sandbox {
         };
         let user = self.handlers.iter().map(|(s, h)| (s.nr(), Arc::clone(h)));
         let paths = self.path_guard_traps(policy_fn.as_ref().and_then(|h| h.path_guard()));
+        let forks: Vec<u32> = ["clone", "fork", "vfork"].iter().filter_map(|name| number_of(name)).collect();
+        let gate = policy_fn.as_ref().map(|h| h.process_gate());
+        let process_gate = traps
+            .first
+            .iter()
+            .filter(|nr| forks.contains(nr))
+            .filter_map(|&nr| Some((nr, Arc::clone(gate.as_ref()?))))
+            .collect::<Vec<_>>();
         let chain = with(traps.first, &policy_fn)
             .chain(builtins.first)
             .chain(user)
             .chain(with(traps.last, &policy_fn))
             .chain(paths)
-            .chain(builtins.last);
+            .chain(builtins.last)
+            .chain(process_gate);
         let (chain, fixed) = compile_fixed_errnos(chain.collect());
         let dispatch = Arc::new(Dispatch::new(chain));
         let notify = !dispatch.is_empty();

@@ -10,6 +10,8 @@ use std::net::TcpListener;
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{policy, probe, program, sandbox, sandbox_as, Identity, TempDir};
@@ -449,6 +451,33 @@ fn tasks_forking_at_once_stay_within_max_processes() {
             let peak = common::printed_count(&out, "peak");
             assert!(peak <= 100, "{id} {how}: {peak} tasks at once under a limit of 100");
             assert!(peak >= 90, "{id} {how}: only {peak} tasks: the limit refused forks it had room for");
+        }
+    }
+}
+
+/// The limit lets a clone go itself, so it comes after the embedder's own
+/// handlers of it: a handler refusing forks still refuses them under a
+/// process limit, with or without a policy_fn.
+#[test]
+fn a_handler_on_forks_is_asked_under_max_processes() {
+    for id in Identity::all() {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let refusing = |sandbox: sandlock_core::Sandbox| {
+            ["clone", "fork", "vfork"].iter().fold(sandbox, |sandbox, name| {
+                let asked = Arc::clone(&asked);
+                sandbox.add_handler(Syscall::from_name(name).unwrap(), move |_: &HandlerCtx| -> HandlerResult {
+                    asked.fetch_add(1, Ordering::SeqCst);
+                    Ok(NotifAction::Errno(libc::EPERM))
+                })
+            })
+        };
+        let limited = || sandbox_as(id, policy().max_processes(50));
+        let watched = limited().policy_fn(Category::PROCESS, |_: &Event, _: &Control| Decision::Allow);
+        for (how, sandbox) in [("built-in", refusing(limited())), ("policy_fn", refusing(watched))] {
+            asked.store(0, Ordering::SeqCst);
+            let out = sandbox.run(&["/bin/sh", "-c", "/bin/true && echo ran"]).unwrap();
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{id} {how}: the fork the handler refused ran");
+            assert!(asked.load(Ordering::SeqCst) >= 1, "{id} {how}: the handler was never asked");
         }
     }
 }

@@ -44,12 +44,8 @@ pub(crate) fn for_policy(policy: &Policy, task_limit: bool) -> Builtins {
         register(policy, &mut first, &["open", "openat", "openat2"], Arc::new(procfs::ProcFs));
     }
     if let (true, Some(max)) = (task_limit, policy.max_processes) {
-        register(
-            policy,
-            &mut first,
-            &["clone", "fork", "vfork"],
-            Arc::new(task_limit::TaskLimit { max, gate: task_limit::TaskGate::default() }),
-        );
+        // Last: it lets the clone go itself, once every other handler did.
+        register(policy, &mut last, &["clone", "fork", "vfork"], Arc::new(task_limit::TaskLimit::new(max)));
     }
     let (bind, listen) = (mediates_bind(policy), policy.grants_tcp_bind() || policy.allow_unix_sockets);
     if bind || listen {

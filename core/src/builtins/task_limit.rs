@@ -67,19 +67,30 @@ fn made_by(cloner: i32, flags: u64) -> Vec<i32> {
         .unwrap_or_default()
 }
 
-/// The built-in of a policy's `max_processes` (without a `policy_fn`).
+/// The clone flags of the `clone`, `fork` or `vfork` in `ctx`.
+pub(crate) fn flags_of(ctx: &HandlerCtx<'_>) -> u64 {
+    match crate::syscall::Syscall::checked(i64::from(ctx.syscall_nr())) {
+        Ok(syscall) => crate::syscall::clone_flags(syscall.name(), ctx.args()),
+        Err(_) => 0,
+    }
+}
+
+/// The built-in of a policy's `max_processes` (without a `policy_fn`). It
+/// answers the clone itself, so it runs after every other handler of it.
 pub(crate) struct TaskLimit {
-    pub max: u32,
-    pub gate: TaskGate,
+    max: u32,
+    gate: TaskGate,
+}
+
+impl TaskLimit {
+    pub(crate) fn new(max: u32) -> TaskLimit {
+        TaskLimit { max, gate: TaskGate::default() }
+    }
 }
 
 impl Handler for TaskLimit {
     fn handle(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
-        let flags = match crate::syscall::Syscall::checked(i64::from(ctx.syscall_nr())) {
-            Ok(syscall) => crate::syscall::clone_flags(syscall.name(), ctx.args()),
-            Err(_) => 0,
-        };
-        Ok(self.gate.admit(ctx, self.max, flags))
+        Ok(self.gate.admit(ctx, self.max, flags_of(ctx)))
     }
 
     fn exception_policy(&self) -> ExceptionPolicy {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::builtins::net::{self, NetGuard};
-use crate::builtins::task_limit::TaskGate;
+use crate::builtins::task_limit::{self, TaskGate};
 use crate::error::Result;
 use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::kernel::KernelFeatures;
@@ -38,6 +38,27 @@ const LANDLOCK_ABI_SCOPE: i32 = 6;
 pub(crate) struct PolicyFnSpec {
     pub callback: Arc<dyn PolicyFn>,
     pub options: PolicyFnOptions,
+}
+
+/// The process limit of a run with a `policy_fn`, lowered or not. It lets
+/// the clone go itself, so it comes after every other handler of it.
+struct ProcessGate {
+    state: Arc<Tightened>,
+    gate: TaskGate,
+}
+
+impl Handler for ProcessGate {
+    fn handle(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
+        let limit = self.state.max_processes();
+        if limit == u32::MAX {
+            return Ok(NotifAction::Continue);
+        }
+        Ok(self.gate.admit(ctx, limit, task_limit::flags_of(ctx)))
+    }
+
+    fn exception_policy(&self) -> ExceptionPolicy {
+        ExceptionPolicy::DenyEperm
+    }
 }
 
 /// What the handler does with a syscall.
@@ -103,7 +124,6 @@ pub(crate) struct PolicyFnHandler {
     bounded: Bounded,
     shared: SharedMemory,
     tracer: Tracer,
-    task_gate: TaskGate,
     /// Connects in progress, each waited for on a thread.
     connects: Waits,
     flagged: FlagLog,
@@ -148,7 +168,6 @@ impl PolicyFnHandler {
             bounded: Bounded::new(spec.options.time_limit),
             shared: SharedMemory::default(),
             tracer: Tracer::default(),
-            task_gate: TaskGate::default(),
             connects: Waits::default(),
             flagged: FlagLog::default(),
             kinds: kinds(),
@@ -167,6 +186,12 @@ impl PolicyFnHandler {
     /// The guard of every path call, with `Category::PATHS`.
     pub(crate) fn path_guard(&self) -> Option<Arc<PathGuard>> {
         self.paths.clone()
+    }
+
+    /// The handler that lets a clone go under the run's process limit,
+    /// for the end of the clone's chain.
+    pub(crate) fn process_gate(&self) -> Arc<dyn Handler> {
+        Arc::new(ProcessGate { state: Arc::clone(&self.control.state), gate: TaskGate::default() })
     }
 
     /// The run's sandbox has started as process group `pgid`.
@@ -231,11 +256,8 @@ impl PolicyFnHandler {
         match decision {
             _ if full => NotifAction::Errno(libc::EAGAIN),
             Decision::Deny(errno) => NotifAction::Errno(errno),
-            // Counted again by the gate, one clone at a time.
-            Decision::Allow | Decision::Flag if limit != u32::MAX => {
-                let flags = crate::syscall::clone_flags(syscall.name(), ctx.args());
-                self.task_gate.admit(ctx, limit, flags)
-            }
+            // Counted again, one clone at a time, by the run's
+            // `ProcessGate` after every other handler.
             Decision::Allow | Decision::Flag => NotifAction::Continue,
         }
     }
