@@ -170,6 +170,12 @@ impl<'a> HandlerCtx<'a> {
         crate::pidfd::get_fd(&pidfd, fd)
     }
 
+    /// [`HandlerCtx::child_fd`] for a socket the supervisor acts on: the
+    /// copy never lingers when its drop is the socket's last close.
+    pub(crate) fn child_socket(&self, fd: i32) -> std::io::Result<crate::child_socket::ChildSocket> {
+        self.child_fd(fd).map(Into::into)
+    }
+
     pub(crate) fn memory(&self) -> ChildMemory<'_> {
         ChildMemory::new(self.listener, self.notif.id, self.notif.pid)
     }

@@ -14,6 +14,7 @@
 mod builtins;
 mod caps;
 mod child;
+mod child_socket;
 mod deferred;
 pub mod deny;
 mod devices;

@@ -79,7 +79,7 @@ impl NetGuard {
             Ok(addr) => addr,
             Err(errno) => return Ok(NotifAction::Errno(errno)),
         };
-        match ctx.child_fd(ctx.args()[0] as i32) {
+        match ctx.child_socket(ctx.args()[0] as i32) {
             Ok(socket) => self.bind_on(&socket, &addr),
             Err(e) => Ok(errno_of(&e)),
         }
@@ -141,7 +141,7 @@ impl NetGuard {
     }
 
     fn listen(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
-        match ctx.child_fd(ctx.args()[0] as i32) {
+        match ctx.child_socket(ctx.args()[0] as i32) {
             Ok(socket) => self.listen_on(&socket, ctx.args()[1] as i32),
             Err(e) => Ok(errno_of(&e)),
         }

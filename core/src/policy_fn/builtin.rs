@@ -355,7 +355,7 @@ impl PolicyFnHandler {
             Ok(addr) => addr,
             Err(errno) => return Ok(NotifAction::Errno(errno)),
         };
-        let socket = match ctx.child_fd(ctx.args()[0] as i32) {
+        let socket = match ctx.child_socket(ctx.args()[0] as i32) {
             Ok(socket) => socket,
             Err(e) => return Ok(NotifAction::Errno(e.raw_os_error().unwrap_or(libc::EBADF))),
         };
@@ -377,7 +377,7 @@ impl PolicyFnHandler {
     }
 
     fn listen(&self, ctx: &HandlerCtx<'_>, syscall: Syscall) -> HandlerResult {
-        let socket = match ctx.child_fd(ctx.args()[0] as i32) {
+        let socket = match ctx.child_socket(ctx.args()[0] as i32) {
             Ok(socket) => socket,
             Err(e) => return Ok(NotifAction::Errno(e.raw_os_error().unwrap_or(libc::EBADF))),
         };

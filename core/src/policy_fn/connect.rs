@@ -11,6 +11,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::child_socket::ChildSocket;
 use crate::deferred::DeferredReply;
 use crate::handler::HandlerCtx;
 use crate::notif::NotifAction;
@@ -22,7 +23,7 @@ const POLL_SLICE: Duration = Duration::from_millis(100);
 
 /// A connect the child asked for, with what the supervisor copied of it.
 pub(crate) struct Request {
-    socket: OwnedFd,
+    socket: ChildSocket,
     addr: Vec<u8>,
     /// The socket is TCP over IPv4 or IPv6 (the only kind made here).
     pub tcp: bool,
@@ -41,7 +42,7 @@ impl Request {
         }
         let mut addr = vec![0u8; len];
         ctx.read_mem(args[1], &mut addr).map_err(|_| libc::EFAULT)?;
-        let socket = ctx.child_fd(args[0] as i32).map_err(|e| e.raw_os_error().unwrap_or(libc::EBADF))?;
+        let socket = ctx.child_socket(args[0] as i32).map_err(|e| e.raw_os_error().unwrap_or(libc::EBADF))?;
         let domain = sockaddr::int_option(socket.as_fd(), libc::SO_DOMAIN)?;
         let tcp = matches!(domain, libc::AF_INET | libc::AF_INET6)
             && sockaddr::int_option(socket.as_fd(), libc::SO_TYPE)? == libc::SOCK_STREAM

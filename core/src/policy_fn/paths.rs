@@ -468,10 +468,17 @@ impl<'a> Call<'a> {
     }
 
     fn child_fd(&self, fd: i32) -> Sys<OwnedFd> {
-        self.ctx.child_fd(fd).map_err(|e| match e.raw_os_error() {
+        let copy = self.ctx.child_fd(fd).map_err(|e| match e.raw_os_error() {
             Some(libc::ESRCH) => libc::ESRCH,
             _ => libc::EBADF,
-        })
+        })?;
+        // No path call works on a socket; a lingering one could make the
+        // copy's drop sleep for its linger time (see `child_socket`).
+        if crate::child_socket::lingers(std::os::fd::AsFd::as_fd(&copy)) {
+            crate::child_socket::close(copy);
+            return Err(libc::ENOTDIR);
+        }
+        Ok(copy)
     }
 
     /// Run `job` in the agent; `EACCES` when the agent is gone.
