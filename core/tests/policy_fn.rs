@@ -560,6 +560,44 @@ fn argv_rewritten_into_a_scripts_shape_never_runs() {
     }
 }
 
+/// A script swapped for a binary after the prediction read it, with the
+/// argv rewritten into the copy predicted for the script: byte for byte
+/// the same cmdline, another program. The callback makes both changes
+/// while it decides, standing in for a writer no stop holds (a `vfork`
+/// ancestor woken by a killed middle of its chain): the exec must die.
+#[test]
+fn a_script_swapped_for_a_binary_with_the_predicted_argv_never_runs() {
+    use std::os::unix::fs::FileExt;
+    for identity in Identity::all() {
+        let dir = TempDir::new_public();
+        let script = dir.file_with_mode("s", "#!/usr/bin/echo SCRIPT\n", 0o755);
+        let binary = dir.file("binary");
+        std::fs::copy(ECHO, &binary).unwrap();
+        let (swap_in, swapped) = (binary.clone(), script.clone());
+        let sandbox = sandbox_as(identity, policy().fs_read([dir.path()])).policy_fn(
+            Category::EXEC,
+            move |event: &Event, _: &Control| {
+                if argv0_ends_with(event, b"/s") {
+                    std::fs::rename(&swap_in, &swapped).unwrap();
+                    // array[0..4] = {"/usr/bin/echo", "SCRIPT", the script, "AAAAAAAA"}.
+                    let memory =
+                        std::fs::OpenOptions::new().write(true).open(format!("/proc/{}/mem", event.pid)).unwrap();
+                    memory.write_all_at(b"/usr/bin/echo\0", SPLICE_AT + 3200).unwrap();
+                    memory.write_all_at(b"SCRIPT\0", SPLICE_AT + 3328).unwrap();
+                    let at = |offset: u64| (SPLICE_AT + offset).to_ne_bytes();
+                    let array = [at(3200), at(3328), at(1024), at(2048)].concat();
+                    memory.write_all_at(&array, SPLICE_AT).unwrap();
+                }
+                Decision::Allow
+            },
+        );
+        let argv = [program("argv_race").into_os_string(), "spliced".into(), "1".into(), script.clone().into()];
+        let out = sandbox.run(&argv).unwrap();
+        assert!(out.status.success(), "{identity}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "killed\n", "{identity}");
+    }
+}
+
 /// The argv check at the exec stop knows a `#!` script's: the kernel puts
 /// the interpreter and the script's path in place of `argv[0]`. A shell's
 /// `vfork` child, checked, must still run a script.
@@ -582,8 +620,10 @@ fn a_script_run_by_a_shell_runs_under_the_argv_check() {
         // With an argument on its line, and a script as the interpreter.
         let strict = dir.file_with_mode("strict.sh", "#!/bin/sh -eu\necho strict \"$@\"\n", 0o755);
         let nested = dir.file_with_mode("nested", &format!("#!{script}\n"), 0o755);
-        let out = sandbox.run(&sh(&format!("{script} a b; echo rc=$?; {strict} c; {nested} d"))).unwrap();
-        let printed = format!("greeted a b\nrc=0\nstrict c\ngreeted {nested} d\n");
+        // And by a name for the shell's own fd (resolved as the child's).
+        let script_line = format!("{script} a b; echo rc=$?; {strict} c; {nested} d; exec 3<{strict}; /dev/fd/3 e");
+        let out = sandbox.run(&sh(&script_line)).unwrap();
+        let printed = format!("greeted a b\nrc=0\nstrict c\ngreeted {nested} d\nstrict e\n");
         assert_eq!(String::from_utf8_lossy(&out.stdout), printed, "{identity}: {out:?}");
         let expected: Vec<OsString> = [script.as_str(), "a", "b"].iter().map(OsString::from).collect();
         assert!(seen.lock().unwrap().contains(&expected), "{identity}");

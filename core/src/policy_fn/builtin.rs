@@ -299,7 +299,7 @@ impl PolicyFnHandler {
                 match (check, expected) {
                     (None, None) => frozen.release(),
                     (guard, expected) => frozen.release_checked(Box::new(move |pid| {
-                        expected.is_some_and(|argv| freeze::copied_other_argv(pid, &argv))
+                        expected.is_some_and(|image| freeze::ran_other_image(pid, &image))
                             || guard.is_some_and(|guard| guard.program_denied(pid))
                     })),
                 }

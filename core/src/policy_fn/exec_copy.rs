@@ -3,21 +3,24 @@
 //! `#!` script, `argv[0]` dropped and the interpreter, its optional
 //! argument and the script's name pushed in front — once per script, when
 //! an interpreter is a script too. The check at the exec stop compares the
-//! new image's `/proc/<pid>/cmdline` with this, byte for byte: an argv
-//! rewritten after the callback saw it cannot pass for a script's.
+//! new image's `/proc/<pid>/cmdline` with this, byte for byte, and its
+//! `/proc/<pid>/exe` with the last file of the chain: an argv rewritten
+//! after the callback saw it cannot pass for a script's, nor a file swapped
+//! (a script for a binary) with an argv rewritten to match.
 //!
 //! The files are read here, from the child's view (`/proc/<pid>/root`,
-//! `cwd`, `fd`), before the exec is answered. A file that changes before
-//! the kernel reads it, or a handler the kernel has and this does not know
-//! (`binfmt_misc`), makes a copy other than predicted: the exec is killed,
-//! which fails closed.
+//! `cwd`, `fd`, and its own entries for `/proc/self` and `/dev/fd`), before
+//! the exec is answered, and only those the kernel could execute, without
+//! waiting. A file that changes before the kernel reads it, or a handler
+//! the kernel has and this does not know (`binfmt_misc`), makes another
+//! image than predicted: the exec is killed, which fails closed.
 
 use std::ffi::OsString;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
 use crate::handler::HandlerCtx;
@@ -64,8 +67,26 @@ fn program_at(pid: u32, dirfd: i32, path: Vec<u8>) -> Program {
 }
 
 /// Where this process reaches `path` as the child `pid` resolves it: from
-/// its root when absolute, from its working directory otherwise.
+/// its root when absolute, from its working directory otherwise — and the
+/// child's own `/proc` entries for the names that mean "myself"
+/// (`/proc/self`, `/proc/thread-self`, `/dev/fd`, `/dev/std*`), which from
+/// here would mean this process.
 fn child_path(pid: u32, path: &[u8]) -> PathBuf {
+    let own = format!("/proc/{pid}/");
+    let fds = format!("{own}fd/");
+    let myself: [(&[u8], &str); 6] = [
+        (b"/proc/self/", &own),
+        (b"/proc/thread-self/", &own),
+        (b"/dev/fd/", &fds),
+        (b"/dev/stdin", &format!("{fds}0")),
+        (b"/dev/stdout", &format!("{fds}1")),
+        (b"/dev/stderr", &format!("{fds}2")),
+    ];
+    for (name, there) in myself {
+        if let Some(rest) = path.strip_prefix(name) {
+            return PathBuf::from(there).join(std::ffi::OsStr::from_bytes(rest));
+        }
+    }
     let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
     match path.strip_prefix("/") {
         Ok(inside) => PathBuf::from(format!("/proc/{pid}/root")).join(inside),
@@ -73,19 +94,31 @@ fn child_path(pid: u32, path: &[u8]) -> PathBuf {
     }
 }
 
-/// `/proc/<pid>/cmdline` of the image an exec of `program` with `args`
-/// starts, child `pid`'s files deciding; `program` none is taken for a
-/// binary.
-pub(crate) fn expected_cmdline(pid: u32, program: Option<&Program>, args: &[OsString]) -> Vec<u8> {
+/// What the image an exec starts must be: its `/proc/<pid>/cmdline`, and
+/// the (device, inode) of the file it runs (`/proc/<pid>/exe`), the last
+/// of the chain — a file swapped after it was read makes another chain,
+/// whose copy a rewritten argv could otherwise pass for this one's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExpectedImage {
+    pub cmdline: Vec<u8>,
+    pub exe: Option<(u64, u64)>,
+}
+
+/// The image an exec of `program` with `args` starts, child `pid`'s files
+/// deciding; `program` none is taken for a binary of unknown file.
+pub(crate) fn expected_image(pid: u32, program: Option<&Program>, args: &[OsString]) -> ExpectedImage {
     let mut argv: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
     if argv.is_empty() {
         // Linux 5.18 on starts an empty argv with one empty argument.
         argv.push(Vec::new());
     }
+    let mut exe = None;
     if let Some(program) = program {
         let (mut file, mut name) = (program.path.clone(), program.name.clone());
-        for _ in 1..MAX_PROGRAMS {
-            let Some(line) = head_of_regular_file(&file).and_then(|head| script_line(&head)) else { break };
+        for _ in 0..MAX_PROGRAMS {
+            let Some(executable) = Executable::open(&file) else { break };
+            exe = Some(executable.id);
+            let Some(line) = executable.head.as_deref().and_then(script_line) else { break };
             let mut next = vec![line.interpreter.clone()];
             next.extend(line.argument);
             next.push(name);
@@ -93,23 +126,44 @@ pub(crate) fn expected_cmdline(pid: u32, program: Option<&Program>, args: &[OsSt
             argv = next;
             file = child_path(pid, &line.interpreter);
             name = line.interpreter;
+            exe = None;
         }
     }
-    argv.into_iter().flat_map(|arg| arg.into_iter().chain([0])).collect()
+    ExpectedImage { cmdline: argv.into_iter().flat_map(|arg| arg.into_iter().chain([0])).collect(), exe }
 }
 
-/// The first bytes of `path` when it is a regular file. A path the child
-/// chose may name a FIFO or a device: the file is first opened `O_PATH`,
-/// which opens nothing, and read only if it is a regular file.
-fn head_of_regular_file(path: &std::path::Path) -> Option<Vec<u8>> {
-    let handle = OpenOptions::new().read(true).custom_flags(libc::O_PATH).open(path).ok()?;
-    if !handle.metadata().ok()?.is_file() {
-        return None;
+/// A file the kernel could execute, and its first bytes.
+struct Executable {
+    id: (u64, u64),
+    /// None when it cannot be read without waiting (a lease).
+    head: Option<Vec<u8>>,
+}
+
+impl Executable {
+    /// The file at `path` when it is one the kernel could execute: a
+    /// regular file with an execute bit, on a mount without `noexec`. A
+    /// path the child chose may name a FIFO, a device, or a file whose
+    /// reading takes something from the host (`/proc/kmsg`, tracefs's
+    /// `trace_pipe`): the file is opened `O_PATH` first, which opens
+    /// nothing, and read only if the kernel could run it, without waiting.
+    fn open(path: &std::path::Path) -> Option<Executable> {
+        let handle = OpenOptions::new().read(true).custom_flags(libc::O_PATH).open(path).ok()?;
+        let meta = handle.metadata().ok()?;
+        let noexec = nix::sys::statvfs::fstatvfs(&handle)
+            .map_or(true, |fs| fs.flags().contains(nix::sys::statvfs::FsFlags::ST_NOEXEC));
+        if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 || noexec {
+            return None;
+        }
+        let read = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(format!("/proc/self/fd/{}", handle.as_raw_fd()));
+        let head = read.ok().and_then(|file| {
+            let mut head = Vec::with_capacity(HEAD);
+            file.take(HEAD as u64).read_to_end(&mut head).ok().map(|_| head)
+        });
+        Some(Executable { id: (meta.dev(), meta.ino()), head })
     }
-    let file = File::open(format!("/proc/self/fd/{}", handle.as_raw_fd())).ok()?;
-    let mut head = Vec::with_capacity(HEAD);
-    file.take(HEAD as u64).read_to_end(&mut head).ok()?;
-    Some(head)
 }
 
 #[cfg(test)]
@@ -125,36 +179,55 @@ mod tests {
         list.iter().flat_map(|a| a.bytes().chain([0])).collect()
     }
 
+    fn id(path: &str) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).unwrap();
+        Some((meta.dev(), meta.ino()))
+    }
+
     #[test]
-    fn the_copy_is_the_argv_for_a_binary_and_grows_per_script() {
+    fn the_image_is_the_argv_for_a_binary_and_grows_per_script() {
         let dir = std::env::temp_dir().join(format!("sandlock-exec-copy-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let script = |name: &str, text: &str| {
+        let script = |name: &str, text: &str, mode: u32| {
             let path = dir.join(name);
             std::fs::write(&path, text).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
             path.to_str().unwrap().to_owned()
         };
-        let plain = script("plain.sh", "#!/bin/sh\necho\n");
-        let with_arg = script("arg.sh", "#!/usr/bin/env  python3 -u \nprint()\n");
-        let nested = script("nested", &format!("#!{with_arg} -x\n"));
+        let plain = script("plain.sh", "#!/bin/sh\necho\n", 0o755);
+        let with_arg = script("arg.sh", "#!/usr/bin/env  python3 -u \nprint()\n", 0o755);
+        let nested = script("nested", &format!("#!{with_arg} -x\n"), 0o755);
+        let unrunnable = script("unrunnable", "#!/bin/sh\n", 0o644);
         // SAFETY: getpid has no memory effects.
         let me = unsafe { libc::getpid() } as u32;
         let expect = |path: &str, given: &[&str]| {
-            expected_cmdline(me, Some(&program_at(me, libc::AT_FDCWD, path.as_bytes().to_vec())), &args(given))
+            expected_image(me, Some(&program_at(me, libc::AT_FDCWD, path.as_bytes().to_vec())), &args(given))
         };
-        assert_eq!(expect("/bin/true", &["true", "a"]), cmdline(&["true", "a"]));
-        assert_eq!(expect(&plain, &["x", "a", "b"]), cmdline(&["/bin/sh", &plain, "a", "b"]));
-        assert_eq!(expect(&with_arg, &["x", "a"]), cmdline(&["/usr/bin/env", "python3 -u", &with_arg, "a"]));
-        assert_eq!(
-            expect(&nested, &["x", "a"]),
-            cmdline(&["/usr/bin/env", "python3 -u", &with_arg, "-x", &nested, "a"])
-        );
-        assert_eq!(expect(&plain, &[]), cmdline(&["/bin/sh", &plain]));
-        assert_eq!(expected_cmdline(me, None, &[]), vec![0]);
-        // Not a regular file: read as nothing, never opened for reading.
-        assert_eq!(head_of_regular_file(std::path::Path::new("/dev/zero")), None);
+        let image = |list: &[&str], exe: &str| ExpectedImage { cmdline: cmdline(list), exe: id(exe) };
+        assert_eq!(expect("/bin/true", &["true", "a"]), image(&["true", "a"], "/bin/true"));
+        assert_eq!(expect(&plain, &["x", "a", "b"]), image(&["/bin/sh", &plain, "a", "b"], "/bin/sh"));
+        let env = image(&["/usr/bin/env", "python3 -u", &with_arg, "a"], "/usr/bin/env");
+        assert_eq!(expect(&with_arg, &["x", "a"]), env);
+        let chain = image(&["/usr/bin/env", "python3 -u", &with_arg, "-x", &nested, "a"], "/usr/bin/env");
+        assert_eq!(expect(&nested, &["x", "a"]), chain);
+        assert_eq!(expect(&plain, &[]).cmdline, cmdline(&["/bin/sh", &plain]));
+        assert_eq!(expected_image(me, None, &[]), ExpectedImage { cmdline: vec![0], exe: None });
+        // Files the kernel could not execute are not read: no image.
+        assert_eq!(expect(&unrunnable, &["x"]).exe, None);
+        assert_eq!(expect("/dev/zero", &["x"]).exe, None);
+        assert_eq!(expect("/proc/kmsg", &["x"]).exe, None);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn names_for_myself_are_the_childs() {
+        assert_eq!(child_path(7, b"/proc/self/fd/3"), PathBuf::from("/proc/7/fd/3"));
+        assert_eq!(child_path(7, b"/proc/thread-self/exe"), PathBuf::from("/proc/7/exe"));
+        assert_eq!(child_path(7, b"/dev/fd/3"), PathBuf::from("/proc/7/fd/3"));
+        assert_eq!(child_path(7, b"/dev/stdin"), PathBuf::from("/proc/7/fd/0"));
+        assert_eq!(child_path(7, b"/usr/bin/x"), PathBuf::from("/proc/7/root/usr/bin/x"));
+        assert_eq!(child_path(7, b"x"), PathBuf::from("/proc/7/cwd/x"));
     }
 
     #[test]

@@ -105,14 +105,14 @@ pub(crate) struct Argv {
     /// The tasks stopped for it; let go with [`Frozen::release`] once the
     /// call was answered.
     pub frozen: Option<Frozen>,
-    /// The argv as the kernel must have copied it (`/proc/<pid>/cmdline`
+    /// The image the exec must start (its `/proc/<pid>/cmdline` and `exe`
     /// at the exec stop), when something the freeze cannot hold could
     /// still write it: a task sharing the memory dies (the kernel then
     /// writes its `clear_child_tid` and robust futexes), or a waiting
     /// `vfork` parent wakes, a file behind the strings changes, or an
     /// asynchronous read lands. An exec
     /// that copied anything else is killed at its exec stop.
-    pub expected: Option<Vec<u8>>,
+    pub expected: Option<exec_copy::ExpectedImage>,
 }
 
 /// Who besides the exec-ing task can reach its memory.
@@ -164,19 +164,24 @@ pub(crate) fn read_argv(
             stopped_all &= frozen.is_some();
         }
         if frozen.is_some() {
-            expected = Some(exec_copy::expected_cmdline(ctx.pid(), exec_copy::program(ctx, at).as_ref(), &args));
+            expected = Some(exec_copy::expected_image(ctx.pid(), exec_copy::program(ctx, at).as_ref(), &args));
         }
     }
     let ppid = stat.map_or(0, |s| s.ppid);
     Argv { args, truncated, race_free: stopped_all && private && !truncated, ppid, frozen, expected }
 }
 
-/// True unless the exec stopped at `pid` copied `expected`
-/// ([`exec_copy::expected_cmdline`]) as its argv.
-pub(crate) fn copied_other_argv(pid: i32, expected: &[u8]) -> bool {
+/// True unless the exec stopped at `pid` started the image `expected`
+/// ([`exec_copy::expected_image`]): its argv, and the file it runs.
+pub(crate) fn ran_other_image(pid: i32, expected: &exec_copy::ExpectedImage) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let exe = std::fs::metadata(format!("/proc/{pid}/exe")).ok().map(|meta| (meta.dev(), meta.ino()));
+    if exe.is_none() || exe != expected.exe {
+        return true;
+    }
     match std::fs::read(format!("/proc/{pid}/cmdline")) {
         // Before Linux 5.18 an empty argv stays empty.
-        Ok(copied) => copied != expected && !(copied.is_empty() && expected == b"\0"),
+        Ok(copied) => copied != expected.cmdline && !(copied.is_empty() && expected.cmdline == b"\0"),
         Err(_) => true,
     }
 }
