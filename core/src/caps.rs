@@ -77,6 +77,29 @@ pub(crate) fn with_effective<T>(keep: u64, call: impl FnOnce() -> T) -> Result<T
     Ok(out)
 }
 
+/// Run `call` with this thread's file-system uid and gid set to `uid` and
+/// `gid` and its effective capabilities cut to `keep`: what the kernel
+/// checks of an opener then is the child's (a `/proc` file's ptrace check
+/// compares the opener's file-system ids and capabilities with the
+/// target's). Only this thread changes (raw syscalls, no glibc broadcast).
+pub(crate) fn as_child<T>(uid: u32, gid: u32, keep: u64, call: impl FnOnce() -> T) -> Result<T, i32> {
+    // The ids first, while the thread may still change them (CAP_SETUID,
+    // CAP_SETGID); setfsuid/setfsgid say nothing when they fail, so the
+    // ids are read back (an id of -1 changes nothing and returns it).
+    // SAFETY: setfsuid/setfsgid take an id and return the previous one;
+    // they change only the calling thread's credentials.
+    let (saved_gid, saved_uid) = unsafe { (libc::setfsgid(gid), libc::setfsuid(uid)) };
+    // SAFETY: as above; -1 only reads.
+    let switched = unsafe { libc::setfsuid(u32::MAX) as u32 == uid && libc::setfsgid(u32::MAX) as u32 == gid };
+    let out = if switched { with_effective(keep, call) } else { Err(libc::EPERM) };
+    // SAFETY: as above, back to the ids read.
+    unsafe {
+        libc::setfsuid(saved_uid as u32);
+        libc::setfsgid(saved_gid as u32);
+    }
+    out
+}
+
 fn set_caps(data: &[CapData; 2]) -> Result<(), i32> {
     let mut header = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
     // SAFETY: `header` is a live v3 header and `data` borrows the two

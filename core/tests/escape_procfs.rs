@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{policy, probe, sandbox_as, Identity};
+use common::{policy, probe, program, sandbox_as, Identity};
 
 fn proc_policy() -> sandlock_core::PolicyBuilder {
     policy().fs_read(["/proc"])
@@ -61,5 +61,26 @@ fn ordinary_proc_entries_of_the_child_stay_readable() {
             assert_eq!(probe(&sandbox, "procfs", &["read", path]), "ok\n", "{id}: read {path}");
         }
         assert_eq!(probe(&sandbox, "procfs", &["list", "/proc/self/fd"]), "ok\n", "{id}: list /proc/self/fd");
+    }
+}
+
+/// The supervisor opens `/proc` files for the child with the child's ids
+/// and capabilities: a process of the sandbox that made itself not
+/// dumpable keeps its environment and mappings from the others, as the
+/// kernel would (opened with the supervisor's, they were read).
+#[test]
+fn an_undumpable_process_keeps_its_proc_files_from_the_others() {
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, proc_policy());
+        let undumpable = program("undumpable");
+        let script = format!(
+            "SECRET=hunter2 {} > /dev/null & sleep 0.3; \
+             cat /proc/$!/environ > /dev/null 2>&1 && echo environ read; \
+             cat /proc/$!/maps > /dev/null 2>&1 && echo maps read; \
+             cat /proc/self/environ > /dev/null && echo own readable; kill $!",
+            undumpable.display()
+        );
+        let out = sandbox.run(&["/bin/sh", "-c", &script]).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "own readable\n", "{id}: {out:?}");
     }
 }

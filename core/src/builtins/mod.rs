@@ -41,7 +41,12 @@ pub(crate) fn for_policy(policy: &Policy, task_limit: bool) -> Builtins {
     let mut first = Vec::new();
     let mut last = Vec::new();
     if policy.grants_proc() {
-        register(policy, &mut first, &["open", "openat", "openat2"], Arc::new(procfs::ProcFs));
+        let child = procfs::ProcFs {
+            uid: policy.uid.unwrap_or_else(|| nix::unistd::geteuid().as_raw()),
+            gid: policy.gid.unwrap_or_else(|| nix::unistd::getegid().as_raw()),
+            caps: crate::caps::mask(&policy.keep_capabilities),
+        };
+        register(policy, &mut first, &["open", "openat", "openat2"], Arc::new(child));
     }
     if let (true, Some(max)) = (task_limit, policy.max_processes) {
         // Last: it lets the clone go itself, once every other handler did.

@@ -6,11 +6,14 @@
 //! sandbox, files must be on the lists below), opens it here with `openat2`
 //! confined beneath `/proc` with no symlinks, and injects the fd.
 //!
-//! The supervisor opens with its own credentials, and some `/proc` files
-//! decide what to show from the opener's (`pagemap` shows physical frames
-//! only to `CAP_SYS_ADMIN`, `stack` is root-only, `net/` lists the host's
-//! sockets): so only files whose content is the same whoever opens them
-//! are on the lists, each decided in docs/user-guide.md.
+//! The supervisor opens with the child's file-system uid and gid and the
+//! capabilities it keeps, so the kernel's checks at open (the ptrace check
+//! of `environ`, `maps`, `fd` against a process that made itself not
+//! dumpable) are the child's. Some files still decide what to show from
+//! the opener at read time (`pagemap` shows physical frames only to
+//! `CAP_SYS_ADMIN`, `stack` is root-only, `net/` lists the host's sockets):
+//! so only files whose content is the same whoever opens them are on the
+//! lists, each decided in docs/user-guide.md.
 //! Any other path gets `Continue`; because Landlock still hides `/proc`, a
 //! path swapped by another thread after the check cannot reach it (no
 //! TOCTOU window). Relative opens into `/proc` therefore fail with `EACCES`.
@@ -26,7 +29,13 @@ use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::notif::{ExceptionPolicy, NotifAction};
 use crate::syscall::number_of;
 
-pub(crate) struct ProcFs;
+pub(crate) struct ProcFs {
+    /// Who the child is, for the opens made on its behalf: its
+    /// file-system ids and the capabilities it keeps.
+    pub uid: u32,
+    pub gid: u32,
+    pub caps: u64,
+}
 
 /// Global `/proc` files that say nothing about other processes.
 const GLOBAL_FILES: &[&str] = &["cpuinfo", "meminfo", "stat", "loadavg", "uptime", "version", "filesystems"];
@@ -86,7 +95,10 @@ impl Handler for ProcFs {
             Ok(relative) => relative,
             Err(errno) => return Ok(NotifAction::Errno(errno)),
         };
-        Ok(match open_beneath_proc(&relative, flags) {
+        // With the child's ids and capabilities: a file another process of
+        // the sandbox keeps from it (not dumpable) stays kept.
+        let opened = crate::caps::as_child(self.uid, self.gid, self.caps, || open_beneath_proc(&relative, flags));
+        Ok(match opened.and_then(|result| result) {
             Ok(fd) => {
                 let cloexec = flags & libc::O_CLOEXEC as u64 != 0;
                 NotifAction::InjectFdSend { srcfd: fd, newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 } }
