@@ -79,8 +79,14 @@ impl Call<'_> {
                         Err(RecvTimeoutError::Disconnected) => break Some(Err(libc::EACCES)),
                         Err(RecvTimeoutError::Timeout) => {
                             if waiting.closing.load(Ordering::SeqCst) || !listener.id_valid(id) {
-                                open_other_end(&fd, flags);
-                                let _ = opened.recv();
+                                // Again until the opener is done: one that had
+                                // not reached its open yet misses the first.
+                                loop {
+                                    open_other_end(&fd, flags);
+                                    if !matches!(opened.recv_timeout(TICK), Err(RecvTimeoutError::Timeout)) {
+                                        break;
+                                    }
+                                }
                                 break None;
                             }
                         }
