@@ -71,10 +71,17 @@ pub(crate) fn with_effective<T>(keep: u64, call: impl FnOnce() -> T) -> Result<T
     reduced[0].effective &= keep as u32;
     reduced[1].effective &= (keep >> 32) as u32;
     set_caps(&reduced)?;
-    let out = call();
-    // Restoring needs only the permitted set, which was not touched.
-    set_caps(&saved).expect("raising effective capabilities back within the permitted set");
-    Ok(out)
+    // Restored even if `call` panics: the thread goes on serving the
+    // sandbox (the dispatcher catches the panic).
+    struct Restore([CapData; 2]);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // Restoring needs only the permitted set, which was not touched.
+            set_caps(&self.0).expect("raising effective capabilities back within the permitted set");
+        }
+    }
+    let _restore = Restore(saved);
+    Ok(call())
 }
 
 /// Run `call` with this thread's file-system uid and gid set to `uid` and
@@ -89,15 +96,25 @@ pub(crate) fn as_child<T>(uid: u32, gid: u32, keep: u64, call: impl FnOnce() -> 
     // SAFETY: setfsuid/setfsgid take an id and return the previous one;
     // they change only the calling thread's credentials.
     let (saved_gid, saved_uid) = unsafe { (libc::setfsgid(gid), libc::setfsuid(uid)) };
+    // Restored even if `call` panics, as `with_effective` restores.
+    struct Restore(i32, i32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: as above, back to the ids read.
+            unsafe {
+                libc::setfsuid(self.0 as u32);
+                libc::setfsgid(self.1 as u32);
+            }
+        }
+    }
+    let _restore = Restore(saved_uid, saved_gid);
     // SAFETY: as above; -1 only reads.
     let switched = unsafe { libc::setfsuid(u32::MAX) as u32 == uid && libc::setfsgid(u32::MAX) as u32 == gid };
-    let out = if switched { with_effective(keep, call) } else { Err(libc::EPERM) };
-    // SAFETY: as above, back to the ids read.
-    unsafe {
-        libc::setfsuid(saved_uid as u32);
-        libc::setfsgid(saved_gid as u32);
+    if switched {
+        with_effective(keep, call)
+    } else {
+        Err(libc::EPERM)
     }
-    out
 }
 
 fn set_caps(data: &[CapData; 2]) -> Result<(), i32> {
@@ -266,4 +283,27 @@ pub(crate) fn drop_privileges(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_that_panics_leaves_the_thread_as_it_was() {
+        // On a thread of its own: the test changes only that thread.
+        std::thread::spawn(|| {
+            let before = current_caps().unwrap();
+            // SAFETY: -1 only reads the file-system ids.
+            let ids = || unsafe { (libc::setfsuid(u32::MAX), libc::setfsgid(u32::MAX)) };
+            let fs_ids = ids();
+            let panicked = std::panic::catch_unwind(|| as_child(65534, 65534, 0, || panic!("inside")));
+            assert!(panicked.is_err());
+            let after = current_caps().unwrap();
+            assert_eq!((after[0].effective, after[1].effective), (before[0].effective, before[1].effective));
+            assert_eq!(ids(), fs_ids);
+        })
+        .join()
+        .unwrap();
+    }
 }
