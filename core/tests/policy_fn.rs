@@ -525,6 +525,32 @@ fn the_first_process_killed_while_stopped_for_an_exec_is_the_runs_to_reap() {
     }
 }
 
+/// An exec from a thread other than the first: the task takes the
+/// process's id, and the kernel answers no ptrace call on it until its
+/// tracer has waited for the exec event — the run hung, the check never
+/// made, the tracer polling a task it could not let go.
+#[test]
+fn an_exec_from_a_second_thread_runs_checked() {
+    for identity in Identity::all() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let sandbox = sandbox_as(identity, policy().timeout(Duration::from_secs(30))).policy_fn(
+            Category::EXEC,
+            move |event: &Event, _: &Control| {
+                if argv0_ends_with(event, b"echo") {
+                    log.lock().unwrap().push(event.race_free);
+                }
+                Decision::Allow
+            },
+        );
+        let argv = [program("argv_race").into_os_string(), "fromthread".into(), "3".into(), ECHO.into()];
+        let out = sandbox.run(&argv).unwrap();
+        assert!(!out.timed_out, "{identity}: the run hung");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "AAAAAAAA\n".repeat(3), "{identity}: {out:?}");
+        assert_eq!(*seen.lock().unwrap(), vec![true; 3], "{identity}");
+    }
+}
+
 /// Where the `spliced` racer keeps its argv (argv_race.c: SPLICE_AT).
 const SPLICE_AT: u64 = 0x05b5_b000_0000;
 

@@ -205,10 +205,19 @@ impl Held {
             state == Some('t') || task_gone(task) && state_of(tgid) == Some('t')
         });
         let stopped = if task_gone(task) { tgid } else { task };
+        if stopped != task {
+            // An exec from another thread: the task took the leader's id,
+            // and the kernel answers no ptrace call on it (ESRCH) until
+            // its tracer has waited for the exec event. Taken here, with
+            // nothing reaped; the stop stays.
+            take_exec_event(stopped);
+        }
         if let Some(check) = check {
             // An exec that failed stops on its way back (not an exec
-            // stop) and runs what it ran before.
-            if !reached || at_exec_stop(stopped) && check(stopped) {
+            // stop) and runs what it ran before; a stop the tracer cannot
+            // read is checked by killing it.
+            let unchecked = |tid| exec_stop(tid).map_or(true, |at_exec| at_exec && check(tid));
+            if !reached || unchecked(stopped) {
                 // SAFETY: kill takes integers; `stopped` is a task we trace
                 // (it cannot be reaped and its id reused meanwhile).
                 unsafe { libc::kill(stopped, libc::SIGKILL) };
@@ -292,13 +301,24 @@ fn is_stopped_or_gone(state: Option<char>) -> bool {
 }
 
 /// True when `tid` is in the ptrace stop of a successful exec.
-fn at_exec_stop(tid: i32) -> bool {
+/// Whether `tid` is in the ptrace stop of a successful exec (false for
+/// another stop); none when its stop cannot be read.
+fn exec_stop(tid: i32) -> Option<bool> {
     // SAFETY: a zeroed siginfo_t is a valid output buffer.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: PTRACE_GETSIGINFO writes one siginfo_t into `info`; we are
     // the tracer of `tid`.
     let rc = unsafe { libc::ptrace(libc::PTRACE_GETSIGINFO, tid, 0usize, &mut info as *mut libc::siginfo_t) };
-    rc == 0 && info.si_signo == libc::SIGTRAP && info.si_code >> 8 == PTRACE_EVENT_EXEC
+    (rc == 0).then_some(info.si_signo == libc::SIGTRAP && info.si_code >> 8 == PTRACE_EVENT_EXEC)
+}
+
+/// Take the report of `tid`'s stop (not its exit: nothing is reaped).
+fn take_exec_event(tid: i32) {
+    // SAFETY: a zeroed siginfo_t is a valid output buffer.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: waitid writes one siginfo_t into `info`; WSTOPPED without
+    // WEXITED takes a stop report only.
+    unsafe { libc::waitid(libc::P_PID, tid as libc::id_t, &mut info, libc::WSTOPPED | libc::WNOHANG | libc::__WALL) };
 }
 
 /// Wait at most `limit` until `until` holds for the state of `tid`, read

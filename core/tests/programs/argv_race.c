@@ -1,7 +1,7 @@
 /* Exec racers for policy_fn:
  * argv_race thread|vfork|vmclone|shared|vforkwait|orphan|leftthread|leftprocess N ECHO,
  * argv_race cleartid N ECHO GO, argv_race mapped|aio N ECHO FILE,
- * argv_race spliced|paged N ECHO.
+ * argv_race spliced|paged|fromthread N ECHO.
  *
  * N times, a fresh process execs ECHO (an echo program) with argv[1] in
  * memory that another task rewrites all the time, between "AAAAAAAA" and
@@ -31,6 +31,8 @@
  *           exists (the test's callback makes it while it decides), by a
  *           process that does not share it: its exit makes the kernel write
  *           0 there;
+ *   fromthread (no race) a second thread execs ECHO "AAAAAAAA" while the
+ *           first waits;
  *   paged   (no race) ECHO with 512 arguments "a", each at the start of a
  *           page of its own;
  *   spliced a vfork child execs ECHO with {ECHO, "AAAAAAAA"} from an array
@@ -293,6 +295,27 @@ static void one_spliced_race(const char *echo) {
     finish(child, 0);
 }
 
+static const char *thread_echo;
+
+static void *exec_from_thread(void *unused) {
+    (void)unused;
+    exec_echo(thread_echo);
+    return NULL;
+}
+
+static void one_fromthread_exec(const char *echo) {
+    target = malloc(WORD + 1);
+    memcpy(target, "AAAAAAAA", WORD + 1);
+    thread_echo = echo;
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, exec_from_thread, NULL) != 0) {
+        _exit(3);
+    }
+    for (;;) {
+        pause();
+    }
+}
+
 static void one_paged_exec(const char *echo) {
     enum { ARGS = 512 };
     char *pages = mmap(NULL, ARGS * 4096UL, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -424,6 +447,8 @@ int main(int argc, char **argv) {
         race = one_cleartid_race;
     } else if (strcmp(argv[1], "mapped") == 0) {
         race = one_mapped_race;
+    } else if (strcmp(argv[1], "fromthread") == 0) {
+        race = one_fromthread_exec;
     } else if (strcmp(argv[1], "paged") == 0) {
         race = one_paged_exec;
     } else if (strcmp(argv[1], "spliced") == 0) {
