@@ -551,6 +551,25 @@ fn an_exec_from_a_second_thread_runs_checked() {
     }
 }
 
+/// Programs named through the child's own `/proc` entries, however
+/// spelled: the supervisor resolving them as itself predicted its own
+/// program, and the check killed the exec.
+#[test]
+fn programs_named_through_proc_self_run_under_the_argv_check() {
+    for identity in Identity::all() {
+        let dir = TempDir::new_shared();
+        let sandbox = sandbox_as(identity, policy().fs_write([dir.path()]))
+            .policy_fn(Category::EXEC, |_: &Event, _: &Control| Decision::Allow);
+        let link = format!("{}/me", dir.path().display());
+        let script = format!(
+            "ln -s /proc/self/exe {link}; {link} -c 'echo linked'; //proc/./self/exe -c 'echo spelled'; \
+             cd /proc && self/exe -c 'echo relative'"
+        );
+        let out = sandbox.run(&sh(&script)).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "linked\nspelled\nrelative\n", "{identity}: {out:?}");
+    }
+}
+
 /// Where the `spliced` racer keeps its argv (argv_race.c: SPLICE_AT).
 const SPLICE_AT: u64 = 0x05b5_b000_0000;
 

@@ -72,6 +72,18 @@ fn program_at(pid: u32, dirfd: i32, path: Vec<u8>) -> Program {
 /// (`/proc/self`, `/proc/thread-self`, `/dev/fd`, `/dev/std*`), which from
 /// here would mean this process.
 fn child_path(pid: u32, path: &[u8]) -> PathBuf {
+    // `//` and `/./` name what `/` does.
+    let mut normal: Vec<u8> = if path.starts_with(b"/") { b"/".to_vec() } else { Vec::new() };
+    for part in path.split(|&b| b == b'/').filter(|part| !part.is_empty() && *part != b".") {
+        if !matches!(normal.last(), None | Some(b'/')) {
+            normal.push(b'/');
+        }
+        normal.extend_from_slice(part);
+    }
+    if path.ends_with(b"/") && !normal.ends_with(b"/") {
+        normal.push(b'/');
+    }
+    let path = &normal[..];
     let own = format!("/proc/{pid}/");
     let fds = format!("{own}fd/");
     let myself: [(&[u8], &str); 6] = [
@@ -95,13 +107,25 @@ fn child_path(pid: u32, path: &[u8]) -> PathBuf {
 }
 
 /// What the image an exec starts must be: its `/proc/<pid>/cmdline`, and
-/// the (device, inode) of the file it runs (`/proc/<pid>/exe`), the last
-/// of the chain — a file swapped after it was read makes another chain,
-/// whose copy a rewritten argv could otherwise pass for this one's.
+/// for a script the file it runs (`/proc/<pid>/exe`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ExpectedImage {
     pub cmdline: Vec<u8>,
-    pub exe: Option<(u64, u64)>,
+    pub exe: Exe,
+}
+
+/// What `/proc/<pid>/exe` of the new image must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exe {
+    /// Anything: a binary's copy is its argv, which is compared; which
+    /// file runs is path control's to decide, as for any exec.
+    Any,
+    /// The last file of a script's chain, by (device, inode): the prefix
+    /// of the copy was read from the files, and a script swapped for a
+    /// binary, with the argv rewritten to that prefix, would match it.
+    Is(u64, u64),
+    /// A script whose chain could not be followed here: no image passes.
+    Unknown,
 }
 
 /// The image an exec of `program` with `args` starts, child `pid`'s files
@@ -112,12 +136,14 @@ pub(crate) fn expected_image(pid: u32, program: Option<&Program>, args: &[OsStri
         // Linux 5.18 on starts an empty argv with one empty argument.
         argv.push(Vec::new());
     }
-    let mut exe = None;
+    let mut exe = Exe::Any;
     if let Some(program) = program {
         let (mut file, mut name) = (program.path.clone(), program.name.clone());
-        for _ in 0..MAX_PROGRAMS {
+        for level in 0..MAX_PROGRAMS {
             let Some(executable) = Executable::open(&file) else { break };
-            exe = Some(executable.id);
+            if level > 0 {
+                exe = Exe::Is(executable.id.0, executable.id.1);
+            }
             let Some(line) = executable.head.as_deref().and_then(script_line) else { break };
             let mut next = vec![line.interpreter.clone()];
             next.extend(line.argument);
@@ -126,7 +152,7 @@ pub(crate) fn expected_image(pid: u32, program: Option<&Program>, args: &[OsStri
             argv = next;
             file = child_path(pid, &line.interpreter);
             name = line.interpreter;
-            exe = None;
+            exe = Exe::Unknown;
         }
     }
     ExpectedImage { cmdline: argv.into_iter().flat_map(|arg| arg.into_iter().chain([0])).collect(), exe }
@@ -204,19 +230,26 @@ mod tests {
         let expect = |path: &str, given: &[&str]| {
             expected_image(me, Some(&program_at(me, libc::AT_FDCWD, path.as_bytes().to_vec())), &args(given))
         };
-        let image = |list: &[&str], exe: &str| ExpectedImage { cmdline: cmdline(list), exe: id(exe) };
-        assert_eq!(expect("/bin/true", &["true", "a"]), image(&["true", "a"], "/bin/true"));
+        let image = |list: &[&str], exe: &str| {
+            let (dev, ino) = id(exe).unwrap();
+            ExpectedImage { cmdline: cmdline(list), exe: Exe::Is(dev, ino) }
+        };
+        let binary = ExpectedImage { cmdline: cmdline(&["true", "a"]), exe: Exe::Any };
+        assert_eq!(expect("/bin/true", &["true", "a"]), binary);
         assert_eq!(expect(&plain, &["x", "a", "b"]), image(&["/bin/sh", &plain, "a", "b"], "/bin/sh"));
         let env = image(&["/usr/bin/env", "python3 -u", &with_arg, "a"], "/usr/bin/env");
         assert_eq!(expect(&with_arg, &["x", "a"]), env);
         let chain = image(&["/usr/bin/env", "python3 -u", &with_arg, "-x", &nested, "a"], "/usr/bin/env");
         assert_eq!(expect(&nested, &["x", "a"]), chain);
         assert_eq!(expect(&plain, &[]).cmdline, cmdline(&["/bin/sh", &plain]));
-        assert_eq!(expected_image(me, None, &[]), ExpectedImage { cmdline: vec![0], exe: None });
-        // Files the kernel could not execute are not read: no image.
-        assert_eq!(expect(&unrunnable, &["x"]).exe, None);
-        assert_eq!(expect("/dev/zero", &["x"]).exe, None);
-        assert_eq!(expect("/proc/kmsg", &["x"]).exe, None);
+        assert_eq!(expected_image(me, None, &[]), ExpectedImage { cmdline: vec![0], exe: Exe::Any });
+        // Files the kernel could not execute are not read: their lines are
+        // no script's.
+        assert_eq!(expect(&unrunnable, &["x"]), ExpectedImage { cmdline: cmdline(&["x"]), exe: Exe::Any });
+        assert_eq!(expect("/proc/kmsg", &["x"]).cmdline, cmdline(&["x"]));
+        // A script whose interpreter cannot be followed passes no image.
+        let lost = script("lost", "#!/nonexistent/sh\n", 0o755);
+        assert_eq!(expect(&lost, &["x"]).exe, Exe::Unknown);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -228,6 +261,7 @@ mod tests {
         assert_eq!(child_path(7, b"/dev/stdin"), PathBuf::from("/proc/7/fd/0"));
         assert_eq!(child_path(7, b"/usr/bin/x"), PathBuf::from("/proc/7/root/usr/bin/x"));
         assert_eq!(child_path(7, b"x"), PathBuf::from("/proc/7/cwd/x"));
+        assert_eq!(child_path(7, b"//proc/./self//exe"), PathBuf::from("/proc/7/exe"));
     }
 
     #[test]

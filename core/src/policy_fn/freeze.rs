@@ -176,7 +176,12 @@ pub(crate) fn read_argv(
 pub(crate) fn ran_other_image(pid: i32, expected: &exec_copy::ExpectedImage) -> bool {
     use std::os::unix::fs::MetadataExt;
     let exe = std::fs::metadata(format!("/proc/{pid}/exe")).ok().map(|meta| (meta.dev(), meta.ino()));
-    if exe.is_none() || exe != expected.exe {
+    let runs_expected = match expected.exe {
+        exec_copy::Exe::Any => true,
+        exec_copy::Exe::Is(dev, ino) => exe == Some((dev, ino)),
+        exec_copy::Exe::Unknown => false,
+    };
+    if !runs_expected {
         return true;
     }
     match std::fs::read(format!("/proc/{pid}/cmdline")) {
