@@ -61,9 +61,14 @@ pub(crate) fn lingers(fd: BorrowedFd<'_>) -> bool {
 
 /// Close `fd`; if it lingers, as the last act of a thread that exits.
 pub(crate) fn close(fd: OwnedFd) {
-    if !lingers(fd.as_fd()) {
-        return drop(fd);
+    if lingers(fd.as_fd()) {
+        close_at_exit(fd);
     }
+}
+
+/// Close `fd` as the last act of a thread that exits, whatever it is: for
+/// a socket the child may make linger after it was looked at.
+pub(crate) fn close_at_exit(fd: OwnedFd) {
     let (unshared, ready) = mpsc::sync_channel::<bool>(0);
     let (closed, ours_gone) = mpsc::sync_channel::<()>(0);
     let closer = std::thread::Builder::new().name("sandlock-close".into()).spawn(move || {

@@ -472,10 +472,12 @@ impl<'a> Call<'a> {
             Some(libc::ESRCH) => libc::ESRCH,
             _ => libc::EBADF,
         })?;
-        // No path call works on a socket; a lingering one could make the
-        // copy's drop sleep for its linger time (see `child_socket`).
-        if crate::child_socket::lingers(std::os::fd::AsFd::as_fd(&copy)) {
-            crate::child_socket::close(copy);
+        // No path call works on a socket, and the child could make one
+        // linger (see `child_socket`) before the copy is dropped.
+        let is_socket =
+            nix::sys::stat::fstat(copy.as_raw_fd()).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK);
+        if is_socket {
+            crate::child_socket::close_at_exit(copy);
             return Err(libc::ENOTDIR);
         }
         Ok(copy)
