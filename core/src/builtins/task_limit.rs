@@ -36,7 +36,8 @@ impl TaskGate {
             return NotifAction::Errno(libc::EAGAIN);
         }
         let cloner = ctx.pid() as i32;
-        let made_by_clone = || made_by(cloner, flags);
+        let tgid = crate::procs::tgid_of(cloner as u32).map_or(cloner, |t| t as i32);
+        let made_by_clone = || made_by(tgid, cloner, flags);
         let before = made_by_clone();
         if !ctx.defer().reply(NotifAction::Continue) {
             // The cloner is gone (killed): nothing was made.
@@ -55,10 +56,9 @@ impl TaskGate {
     }
 }
 
-/// The tasks a clone of `cloner` with `flags` adds to: the threads of its
-/// process, or the children of the thread itself.
-fn made_by(cloner: i32, flags: u64) -> Vec<i32> {
-    let tgid = crate::procs::tgid_of(cloner as u32).map_or(cloner, |t| t as i32);
+/// The tasks a clone of `cloner` (of process `tgid`) with `flags` adds to:
+/// the threads of its process, or the children of the thread itself.
+fn made_by(tgid: i32, cloner: i32, flags: u64) -> Vec<i32> {
     if flags & libc::CLONE_THREAD as u64 != 0 {
         return crate::procs::threads_of(tgid);
     }
