@@ -47,16 +47,20 @@ pub struct PolicyOptions {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub write: Vec<AbsPath>,
 
-    /// Grant read access to what the program needs to load: the directories
-    /// of its binary, its interpreters and its shared libraries
+    /// Grant read access to what the program needs to load: its binary,
+    /// its interpreters and its shared libraries
     ///
-    /// Grants the directories of: the program; its ELF interpreter
-    /// (PT_INTERP); its shared libraries (DT_NEEDED, found through
-    /// DT_RUNPATH/DT_RPATH, /etc/ld.so.conf and the default directories),
-    /// recursively; for a #! script, its interpreter (for `#!/usr/bin/env
-    /// NAME`, env and NAME found on PATH) the same way. Also grants
-    /// /etc/ld.so.cache. Files are read, never run. Data files the program
-    /// opens later (a Python stdlib, locales, certificates) still need --read.
+    /// Grants the files the kernel and the loader would load: the program;
+    /// its ELF interpreter (PT_INTERP); its shared libraries (DT_NEEDED,
+    /// found through DT_RUNPATH/DT_RPATH, /etc/ld.so.conf and the default
+    /// directories), recursively; for a #! script, its interpreter (for
+    /// `#!/usr/bin/env NAME`, env and NAME found on the child's PATH) the
+    /// same way. A file is granted with its whole directory when that is
+    /// the program's, on PATH or one the loader searches, else alone; what
+    /// the program names but the kernel could not load is not granted.
+    /// Also grants /etc/ld.so.cache. Files are read, never run. Data files
+    /// the program opens later (a Python stdlib, locales, certificates)
+    /// still need --read.
     #[arg(long, help_heading = FILES)]
     #[serde(skip_serializing_if = "is_false")]
     pub auto_read: bool,

@@ -15,6 +15,9 @@ use crate::options::describe_io;
 use crate::signals::{Signals, Terminal};
 use crate::{audit, program};
 
+/// glibc's search path for execvp when PATH is unset (`_CS_PATH`).
+const EXECVP_DEFAULT_PATH: &str = "/bin:/usr/bin";
+
 pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let signals = Signals::block()?;
     let options = args.source.effective()?;
@@ -22,9 +25,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let (name, program_args) = args.command.split_first().ok_or_else(|| Failure::usage("no PROGRAM given"))?;
     let program = program::find(name)?;
     if options.auto_read {
-        // `#!/usr/bin/env NAME` finds NAME on the child's PATH, when set.
+        // `#!/usr/bin/env NAME` finds NAME on the child's PATH, or where
+        // execvp looks without one.
         let path = options.env.iter().rev().find(|var| var.key == "PATH").map(|var| OsString::from(&var.value));
-        let path = path.or_else(|| std::env::var_os("PATH")).unwrap_or_default();
+        let passed = || options.pass_env.iter().any(|name| name == "PATH").then(|| std::env::var_os("PATH")).flatten();
+        let path = path.or_else(passed).unwrap_or_else(|| EXECVP_DEFAULT_PATH.into());
         builder = builder.fs_read(sandlock_core::load_paths(&program, &path));
     }
     let policy = builder.build().map_err(|e| match e {

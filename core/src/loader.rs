@@ -11,7 +11,6 @@
 use std::collections::{BTreeSet, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io::Read;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -19,6 +18,7 @@ use std::path::{Path, PathBuf};
 use goblin::container::Ctx;
 use goblin::elf::program_header::{ProgramHeader, PT_INTERP};
 use goblin::elf::Elf;
+use nix::sys::statvfs::{statvfs, FsFlags};
 
 /// The dynamic loader's cache; reading it is how ld.so finds libraries in
 /// the directories of /etc/ld.so.conf quickly.
@@ -32,24 +32,46 @@ const MULTIARCH: &str = "x86_64-linux-gnu";
 #[cfg(target_arch = "aarch64")]
 const MULTIARCH: &str = "aarch64-linux-gnu";
 
-/// The read grants that let `program` start: the directories of the
-/// program, its interpreters (`#!` lines and the ELF `PT_INTERP`) and its
-/// shared libraries (`DT_NEEDED`, found through `DT_RUNPATH`/`DT_RPATH`,
-/// `/etc/ld.so.conf` and the default directories), recursively, sorted and
-/// without duplicates, and the loader's cache when there is one. `path` is
-/// the search path for `#!/usr/bin/env NAME`. Files are read, never run.
-/// Data files the program opens later (a Python stdlib, locales,
-/// certificates) are not included.
+/// The read grants that let `program` start: the files the kernel and the
+/// dynamic loader would load — the program, its interpreters (`#!` lines
+/// and the ELF `PT_INTERP`) and its shared libraries (`DT_NEEDED`, found
+/// through `DT_RUNPATH`/`DT_RPATH`, `/etc/ld.so.conf` and the default
+/// directories), recursively — and the loader's cache when there is one,
+/// sorted and without duplicates. `path` is the search path of
+/// `#!/usr/bin/env NAME`. Files are read, never run.
+///
+/// The program is untrusted, so what it names is parsed as the kernel,
+/// `env` and the loader parse it, and only files they would load count:
+/// an interpreter is a regular executable file that is an ELF or a `#!`
+/// script, the ELF interpreter an ELF, a library a shared object of the
+/// program's machine. A file is granted through its directory only when
+/// that directory is the program's own, on `path`, or one the loader
+/// searches by its configuration; any other is granted alone, so that a
+/// program cannot name its way into a directory. Data files the program
+/// opens later (a Python stdlib, locales, certificates) are not included.
 pub fn load_paths(program: &Path, path: &OsStr) -> Vec<PathBuf> {
-    let mut resolver = Resolver {
-        path: path.to_os_string(),
-        conf_dirs: ld_so_conf_dirs(Path::new(LD_SO_CONF), &mut HashSet::new()),
-        seen: HashSet::new(),
-        files: BTreeSet::new(),
-    };
-    resolver.program(program, 0);
-    let mut grants: BTreeSet<PathBuf> =
-        resolver.files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
+    let conf_dirs = ld_so_conf_dirs(Path::new(LD_SO_CONF), &mut HashSet::new());
+    let mut resolver = Resolver { path: path.to_os_string(), conf_dirs, seen: HashSet::new(), files: BTreeSet::new() };
+    let Ok(program) = fs::canonicalize(program) else { return Vec::new() };
+    resolver.files.insert(program.clone());
+    resolver.program(&program, 0);
+    let whole_dirs: HashSet<PathBuf> = program
+        .parent()
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(std::env::split_paths(path))
+        .chain(resolver.conf_dirs.iter().cloned())
+        .chain(default_dirs())
+        .filter_map(|dir| fs::canonicalize(dir).ok())
+        .collect();
+    let mut grants: BTreeSet<PathBuf> = resolver
+        .files
+        .iter()
+        .map(|file| match file.parent() {
+            Some(dir) if whole_dirs.contains(dir) => dir.to_path_buf(),
+            _ => file.clone(),
+        })
+        .collect();
     if Path::new(LD_SO_CACHE).is_file() {
         grants.insert(PathBuf::from(LD_SO_CACHE));
     }
@@ -163,50 +185,60 @@ struct Resolver {
 }
 
 impl Resolver {
-    /// An executable file: a `#!` script or an ELF program.
+    /// The executable file at the canonical `path`, already counted: what
+    /// its `#!` line or its ELF headers make the kernel and the loader load.
     fn program(&mut self, path: &Path, depth: usize) {
-        let Some(canonical) = self.visit(path) else { return };
-        let mut head = [0u8; 256];
-        let Ok(len) = fs::File::open(&canonical).and_then(|mut f| f.read(&mut head)) else { return };
-        if let Some(line) = head[..len].strip_prefix(b"#!") {
-            if depth < MAX_SCRIPT_DEPTH {
-                self.script(line, depth);
+        if !self.seen.insert(path.to_path_buf()) {
+            return;
+        }
+        let Ok(bytes) = fs::read(path) else { return };
+        if bytes.starts_with(b"#!") {
+            if let Some(line) = script_line(&bytes).filter(|_| depth < MAX_SCRIPT_DEPTH) {
+                self.script(&line, depth);
             }
             return;
         }
-        let Ok(bytes) = fs::read(&canonical) else { return };
         let Ok(elf) = Elf::parse(&bytes) else { return };
         let machine = Machine { is_64: elf.is_64, e_machine: elf.header.e_machine };
-        self.object(&canonical, &elf, machine, &[]);
+        if let Some(interpreter) = elf_interpreter(&elf, &bytes) {
+            self.elf_interpreter(&interpreter);
+        }
+        self.object(path, &elf, machine, &[]);
     }
 
-    /// The interpreter of a `#!` line, and for `env NAME` the program NAME.
-    fn script(&mut self, line: &[u8], depth: usize) {
-        let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
-        let line = String::from_utf8_lossy(line);
-        let (interpreter, argument) = match line.trim().split_once([' ', '\t']) {
-            Some((interpreter, argument)) => (interpreter, argument.trim()),
-            None => (line.trim(), ""),
-        };
-        self.program(Path::new(interpreter), depth + 1);
-        if Path::new(interpreter).file_name() == Some(OsStr::new("env")) {
-            if let Some(name) = env_program(argument) {
-                if let Some(found) = self.on_path(name) {
+    /// An interpreter the kernel executes in turn (a `#!` line's), and for
+    /// `env` the program it runs.
+    fn script(&mut self, line: &ScriptLine, depth: usize) {
+        let interpreter = PathBuf::from(OsStr::from_bytes(&line.interpreter));
+        let Some(found) = executable(&interpreter) else { return };
+        self.files.insert(found.clone());
+        self.program(&found, depth + 1);
+        if interpreter.file_name() == Some(OsStr::new("env")) {
+            let argument = line.argument.as_deref().map(String::from_utf8_lossy);
+            if let Some(name) = argument.as_deref().and_then(env_program) {
+                let found = if name.contains('/') { executable(Path::new(name)) } else { self.on_path(name) };
+                if let Some(found) = found {
+                    self.files.insert(found.clone());
                     self.program(&found, depth + 1);
                 }
             }
         }
     }
 
-    /// An ELF object: its interpreter and, recursively, its libraries.
-    /// `rpath` is the DT_RPATH chain of the objects that loaded it, which
-    /// the loader also searches for it when it has no DT_RUNPATH.
-    fn object(&mut self, path: &Path, elf: &Elf<'_>, machine: Machine, rpath: &[PathBuf]) {
-        if let Some(interpreter) = elf.interpreter {
-            if let Some(canonical) = self.visit(Path::new(interpreter)) {
-                self.files.insert(canonical);
-            }
+    /// The ELF interpreter (the dynamic loader): an ELF itself, which the
+    /// kernel maps without looking for an interpreter of its own.
+    fn elf_interpreter(&mut self, path: &Path) {
+        let Some(found) = executable(path) else { return };
+        let is_elf = fs::read(&found).is_ok_and(|bytes| Elf::parse(&bytes).is_ok());
+        if is_elf {
+            self.files.insert(found);
         }
+    }
+
+    /// An ELF object's libraries, recursively. `rpath` is the DT_RPATH
+    /// chain of the objects that loaded it, which the loader also searches
+    /// for it when it has no DT_RUNPATH.
+    fn object(&mut self, path: &Path, elf: &Elf<'_>, machine: Machine, rpath: &[PathBuf]) {
         let runpath = search_dirs(&elf.runpaths, path);
         let mut own_rpath = Vec::new();
         if runpath.is_empty() {
@@ -233,7 +265,8 @@ impl Resolver {
         }
     }
 
-    /// A library candidate; true when it is the one the loader would take.
+    /// A library candidate; true when it is the one the loader would take:
+    /// a shared object of the program's machine.
     fn library(&mut self, path: &Path, machine: Machine, rpath: &[PathBuf]) -> bool {
         let Ok(canonical) = fs::canonicalize(path) else { return false };
         if self.files.contains(&canonical) {
@@ -241,7 +274,9 @@ impl Resolver {
         }
         let Ok(bytes) = fs::read(&canonical) else { return false };
         let Ok(elf) = Elf::parse(&bytes) else { return false };
-        if (Machine { is_64: elf.is_64, e_machine: elf.header.e_machine }) != machine {
+        if (Machine { is_64: elf.is_64, e_machine: elf.header.e_machine }) != machine
+            || elf.header.e_type != goblin::elf::header::ET_DYN
+        {
             return false;
         }
         self.files.insert(canonical.clone());
@@ -249,25 +284,74 @@ impl Resolver {
         true
     }
 
-    /// The canonical path of a file not seen before, recorded as needed.
-    fn visit(&mut self, path: &Path) -> Option<PathBuf> {
-        let canonical = fs::canonicalize(path).ok()?;
-        if !self.seen.insert(canonical.clone()) {
-            return None;
-        }
-        self.files.insert(canonical.clone());
-        Some(canonical)
-    }
-
+    /// The program `env` finds for `name` on the search path: the first
+    /// file there it could execute.
     fn on_path(&self, name: &str) -> Option<PathBuf> {
-        std::env::split_paths(&self.path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+        std::env::split_paths(&self.path).find_map(|dir| executable(&dir.join(name)))
     }
 }
 
-/// The program `env` runs for a `#!` argument: the first word that is
-/// neither an option (`-S`, `-i`) nor an assignment (`VAR=value`).
+/// The canonical path of `path` when the kernel could execute it for
+/// someone: an absolute path (a relative one is the child's, from a
+/// directory this process does not know) to a regular file with an
+/// execute bit, on a file system not mounted `noexec`.
+fn executable(path: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    if !path.is_absolute() {
+        return None;
+    }
+    let canonical = fs::canonicalize(path).ok()?;
+    let meta = fs::metadata(&canonical).ok()?;
+    let noexec = || statvfs(&canonical).is_ok_and(|fs| fs.flags().contains(FsFlags::ST_NOEXEC));
+    (meta.is_file() && meta.permissions().mode() & 0o111 != 0 && !noexec()).then_some(canonical)
+}
+
+/// The ELF interpreter as the kernel takes it (`load_elf_binary`): the
+/// first `PT_INTERP`, a NUL-terminated name filling it (goblin keeps the
+/// last one, and a name without its NUL).
+fn elf_interpreter(elf: &Elf<'_>, bytes: &[u8]) -> Option<PathBuf> {
+    let header = elf.program_headers.iter().find(|h| h.p_type == PT_INTERP)?;
+    let start = usize::try_from(header.p_offset).ok()?;
+    let len = usize::try_from(header.p_filesz).ok()?;
+    if !(2..=libc::PATH_MAX as usize).contains(&len) {
+        return None;
+    }
+    let name = bytes.get(start..start.checked_add(len)?)?;
+    let (last, name) = name.split_last()?;
+    (*last == 0 && !name.contains(&0)).then(|| PathBuf::from(OsStr::from_bytes(name)))
+}
+
+/// The program GNU `env` runs for the one argument a `#!` line gives it,
+/// when that can be told for sure: the argument alone is a program name
+/// unless it is an option; `-S STRING` (the usual `#!/usr/bin/env -S`)
+/// is split into words, of which `-i`, `-u NAME`, `-v`, `--` and
+/// assignments come before the name. Anything else (other options,
+/// quotes, escapes, `${VAR}` in the string) gives none: no grant is better
+/// than one from a misread line.
 fn env_program(argument: &str) -> Option<&str> {
-    argument.split_whitespace().find(|word| !word.starts_with('-') && !word.contains('='))
+    let split = match argument.strip_prefix("-S").or_else(|| argument.strip_prefix("--split-string=")) {
+        Some(split) => split,
+        None if argument.starts_with('-') || argument.contains('=') => return None,
+        None => return Some(argument),
+    };
+    if split.contains(['\\', '\'', '"', '$', '#']) {
+        return None;
+    }
+    let mut words = split.split_ascii_whitespace();
+    while let Some(word) = words.next() {
+        match word {
+            "-i" | "--ignore-environment" | "-" | "-v" | "--debug" => {}
+            "-u" | "--unset" => {
+                words.next()?;
+            }
+            "--" => return words.find(|word| !word.contains('=')),
+            _ if word.starts_with("--unset=") || (word.starts_with("-u") && word.len() > 2) => {}
+            _ if word.starts_with('-') => return None,
+            _ if word.contains('=') => {}
+            _ => return Some(word),
+        }
+    }
+    None
 }
 
 /// DT_RPATH / DT_RUNPATH entries with `$ORIGIN` expanded to the object's
@@ -441,10 +525,72 @@ mod tests {
     }
 
     #[test]
-    fn env_arguments_skip_options_and_assignments() {
+    fn env_arguments_are_read_as_env_reads_them_or_not_at_all() {
         assert_eq!(env_program("python3"), Some("python3"));
         assert_eq!(env_program("-S LANG=C python3 -u"), Some("python3"));
-        assert_eq!(env_program(""), None);
+        // Without -S the argument is one word: no program has that name.
+        assert_eq!(env_program("python3 -u"), Some("python3 -u"));
+        assert_eq!(env_program("-S -u /etc/shadow -i /usr/bin/cat"), Some("/usr/bin/cat"));
+        assert_eq!(env_program("-S --unset=X -uY -- A=1 perl"), Some("perl"));
+        // An option with a value env reads in the same word, or an
+        // assignment: env then runs the script itself.
+        assert_eq!(env_program("-u /etc/shadow /usr/bin/cat"), None);
+        assert_eq!(env_program("A=1"), None);
+        // What cannot be told for sure gives nothing.
+        assert_eq!(env_program("-S -C /root cat"), None);
+        assert_eq!(env_program("-S 'a b' cat"), None);
+        assert_eq!(env_program("-S ${X} cat"), None);
+        assert_eq!(env_program("-S"), None);
+        assert_eq!(env_program(""), Some(""));
+    }
+
+    /// A copy of /bin/true at `to`, executable.
+    fn executable_copy(to: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(fs::canonicalize("/bin/true").unwrap(), to).unwrap();
+        fs::set_permissions(to, fs::Permissions::from_mode(0o755)).unwrap();
+        to.to_path_buf()
+    }
+
+    #[test]
+    fn what_a_script_names_outside_the_search_directories_is_granted_alone() {
+        let dir = Scratch::new("alone");
+        let tool = executable_copy(&dir.0.join("tools/tool"));
+        let hidden = executable_copy(&dir.0.join("hidden/x"));
+        let script = dir.0.join("job/script");
+        fs::create_dir_all(script.parent().unwrap()).unwrap();
+        fs::write(&script, format!("#!{}\n", tool.display())).unwrap();
+        let grants = load_paths(&script, OsStr::new("/usr/bin:/bin"));
+        assert!(grants.contains(&script.parent().unwrap().canonicalize().unwrap()), "{grants:?}");
+        assert!(grants.contains(&tool.canonicalize().unwrap()), "{grants:?}");
+        assert!(!grants.contains(&tool.parent().unwrap().canonicalize().unwrap()), "{grants:?}");
+        // env's -u takes the next word: the program is the one after it.
+        fs::write(&script, format!("#!/usr/bin/env -S -u {} {}\n", hidden.display(), tool.display())).unwrap();
+        let grants = load_paths(&script, OsStr::new("/usr/bin:/bin"));
+        assert!(grants.contains(&tool.canonicalize().unwrap()), "{grants:?}");
+        assert!(!grants.iter().any(|grant| grant.starts_with(dir.0.join("hidden").canonicalize().unwrap())));
+    }
+
+    #[test]
+    fn what_a_script_names_but_the_kernel_could_not_run_is_not_granted() {
+        let dir = Scratch::new("unrunnable");
+        let secret = dir.0.join("secret/data");
+        fs::create_dir_all(secret.parent().unwrap()).unwrap();
+        fs::write(&secret, "#!/bin/sh\n").unwrap();
+        let script = dir.0.join("job/script");
+        fs::create_dir_all(script.parent().unwrap()).unwrap();
+        for line in [
+            format!("#!{}\n", secret.display()),
+            format!("#!{}\n", secret.parent().unwrap().display()),
+            "#!/etc/passwd\n".to_string(),
+            format!("#!/usr/bin/env {}\n", secret.display()),
+        ] {
+            fs::write(&script, &line).unwrap();
+            let grants = load_paths(&script, OsStr::new("/usr/bin:/bin"));
+            assert!(!grants.iter().any(|grant| grant.starts_with(dir.0.join("secret"))), "{line}: {grants:?}");
+            assert!(!grants.iter().any(|grant| grant.starts_with("/etc/passwd") || grant == Path::new("/etc")));
+        }
     }
 
     #[test]
