@@ -135,8 +135,9 @@ pub const ROOT_CHILD_DENY: &[DenyEntry] = &[
 
 /// Denied unless the policy gives the child a private IPC namespace: SysV
 /// IPC objects live in the IPC namespace, not in the file system, so
-/// Landlock never sees them and only their mode bits guard them. (POSIX
-/// message queues are files of the mqueue file system, under Landlock.)
+/// Landlock never sees them and only their mode bits guard them. POSIX
+/// message queues are files of the mqueue file system, which Landlock
+/// checks only when a queue is opened, after `O_CREAT` made it.
 pub const HOST_IPC_DENY: &[DenyEntry] = &[
     entry("shmget", "SysV shared memory of the host's IPC namespace"),
     entry("shmat", "SysV shared memory of the host's IPC namespace"),
@@ -150,6 +151,13 @@ pub const HOST_IPC_DENY: &[DenyEntry] = &[
     entry("msgsnd", "SysV message queues of the host's IPC namespace"),
     entry("msgrcv", "SysV message queues of the host's IPC namespace"),
     entry("msgctl", "SysV message queues of the host's IPC namespace"),
+    // `mq_unlink` is no path call: Landlock never sees it.
+    entry("mq_open", "POSIX message queues of the host's IPC namespace"),
+    entry("mq_unlink", "POSIX message queues of the host's IPC namespace"),
+    entry("mq_timedsend", "POSIX message queues of the host's IPC namespace"),
+    entry("mq_timedreceive", "POSIX message queues of the host's IPC namespace"),
+    entry("mq_notify", "POSIX message queues of the host's IPC namespace"),
+    entry("mq_getsetattr", "POSIX message queues of the host's IPC namespace"),
 ];
 
 /// Native numbers of `entries` that exist on this arch, sorted.

@@ -251,16 +251,28 @@ fn host_sysv_ipc_objects_are_out_of_reach() {
 }
 
 /// POSIX message queues are files of the IPC namespace's mqueue file
-/// system, opened through a kernel-internal mount of it: Landlock's open
-/// hook refuses the queue's inode (beneath no rule) with EACCES, for a 0666
-/// queue too. That is the layer that guards them (see docs/deny-list.md);
-/// the message stays queued.
+/// system, opened through a kernel-internal mount of it. Landlock's open
+/// hook refuses a queue's inode (beneath no rule), but only after
+/// `O_CREAT` made it, and `mq_unlink` is no path call Landlock sees: a
+/// child made and removed the host's queues. Without a private IPC
+/// namespace the whole family is denied (see docs/deny-list.md).
 #[test]
 fn host_posix_message_queues_are_out_of_reach() {
     for id in Identity::all() {
         let host = HostIpc::new();
         let sandbox = sandbox_as(id, policy());
-        assert_eq!(probe(&sandbox, "ipc", &["mq_open", host.mq_name()]), "EACCES\n", "{id}: mq_open of a 0600 queue");
+        assert_eq!(probe(&sandbox, "ipc", &["mq_open", host.mq_name()]), "EPERM\n", "{id}: mq_open of a 0600 queue");
+        // glibc's mq_unlink reports the kernel's EPERM as EACCES.
+        assert_eq!(probe(&sandbox, "ipc", &["mq_unlink", host.mq_name()]), "EACCES\n", "{id}: mq_unlink");
         assert_eq!(host.mq_messages(), 1, "{id}: messages on the POSIX queue");
+        let made = CString::new(format!("{}-made", host.mq_name())).unwrap();
+        assert_eq!(probe(&sandbox, "ipc", &["mq_create", made.to_str().unwrap()]), "EPERM\n", "{id}: mq_create");
+        // SAFETY: without O_CREAT, mq_open reads only the name.
+        let found = unsafe { libc::mq_open(made.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+        if found >= 0 {
+            // SAFETY: the queue the child made, closed and removed.
+            unsafe { (libc::mq_close(found), libc::mq_unlink(made.as_ptr())) };
+        }
+        assert!(found < 0, "{id}: the child made a queue in the host's namespace");
     }
 }

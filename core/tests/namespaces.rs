@@ -19,15 +19,16 @@ fn unique(prefix: &str) -> String {
 }
 
 /// SysV IPC is denied without a private namespace and works in one. POSIX
-/// message queues are files of the namespace's mqueue file system, which
-/// no Landlock rule covers: Landlock refuses them either way.
+/// message queues are denied without one too (`O_CREAT` would make the
+/// queue before Landlock refuses it); in one, they are files of the
+/// namespace's mqueue file system, which no Landlock rule covers.
 #[test]
 fn host_ipc_is_denied_and_a_private_namespace_opens_sysv() {
     let key = (std::process::id() % 100_000 + 700_000).to_string();
     let queue = format!("/{}", unique("sandlock-mq-"));
     let denied = sandbox(policy());
     assert_eq!(probe(&denied, "namespaces", &["sysv_shm", &key]), "EPERM\n");
-    assert_eq!(probe(&denied, "namespaces", &["mq", &queue]), "EACCES\n");
+    assert_eq!(probe(&denied, "namespaces", &["mq", &queue]), "EPERM\n");
     let private = sandbox(policy().private_ipc(true));
     assert_eq!(probe(&private, "namespaces", &["sysv_shm", &key]), "ok\n");
     assert_eq!(probe(&private, "namespaces", &["mq", &queue]), "EACCES\n");
@@ -35,6 +36,9 @@ fn host_ipc_is_denied_and_a_private_namespace_opens_sysv() {
     // SAFETY: shmget with integers only looks the key up.
     let host = unsafe { libc::shmget(key.parse().unwrap(), 0, 0) };
     assert_eq!(host, -1);
+    let queue = std::ffi::CString::new(queue).unwrap();
+    // SAFETY: without O_CREAT, mq_open reads only the name.
+    assert_eq!(unsafe { libc::mq_open(queue.as_ptr(), libc::O_RDONLY) }, -1, "a queue made in the host");
 }
 
 #[test]

@@ -8,6 +8,8 @@
  *   ipc msgrcv ID       take the queued message
  *   ipc semop ID        take the semaphore (decrement it)
  *   ipc mq_open NAME    open the POSIX queue and take its message
+ *   ipc mq_create NAME  create a POSIX queue (mode 0666) that did not exist
+ *   ipc mq_unlink NAME  remove the POSIX queue
  *   ipc shm_open NAME   open the POSIX shared memory object and overwrite it
  *   ipc sem_new NAME    create a POSIX semaphore, post and take it, unlink it */
 #include "probe.h"
@@ -139,6 +141,13 @@ int main(int argc, char **argv) {
     }
     if (strcmp(what, "mq_open") == 0) {
         return report(mq_take(argv[2]));
+    }
+    if (strcmp(what, "mq_create") == 0) {
+        mqd_t mq = mq_open(argv[2], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0666, NULL);
+        return report(mq == (mqd_t)-1 ? -1 : mq_close(mq));
+    }
+    if (strcmp(what, "mq_unlink") == 0) {
+        return report(mq_unlink(argv[2]));
     }
     if (strcmp(what, "shm_open") == 0) {
         return report(shm_open_overwrite(argv[2]));
