@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
-use std::os::fd::AsRawFd;
 use std::sync::{Arc, OnceLock};
 
 use crate::builtins;
@@ -13,7 +12,6 @@ use crate::deny::{default_deny_numbers, host_ipc_deny_numbers, root_child_deny_n
 use crate::error::{Result, SandlockError};
 use crate::exec_check::{self, ChildIdentity};
 use crate::handler::{AsyncAdapter, AsyncHandler, Handler, WithPolicy};
-use crate::notif::Bounds;
 use crate::notif::ExceptionPolicy;
 use crate::output::{Capture, Feed};
 use crate::per_run::PerRun;
@@ -358,9 +356,7 @@ impl Sandbox {
                     sync_wakeup: self.sync_wakeup,
                     grace: self.policy.handler_grace,
                 };
-                let ruleset = self.policy.landlock.as_ref().map_or(-1, |fd| fd.as_raw_fd());
-                let bounds = Bounds { pgid: started.pid, ruleset };
-                match Supervisor::start(listener, dispatch, bounds, &config) {
+                match Supervisor::start(listener, dispatch, started.pid, self.policy.landlock.clone(), &config) {
                     Ok(supervisor) => Some(supervisor),
                     Err(e) => {
                         spawn::kill_and_reap(started.pid);

@@ -8,7 +8,7 @@
 //! eventfd would not need that, but costs a syscall per notification:
 //! measured 1.21x the raw loop instead of 1.04x (docs/benchmarks.md).
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
@@ -40,12 +40,16 @@ pub(crate) struct SupervisorConfig {
 }
 
 impl Supervisor {
+    /// Start receiving on `listener` for the sandbox whose group is `pgid`
+    /// and whose policy keeps `ruleset` open for every run.
     pub(crate) fn start(
         listener: OwnedFd,
         dispatch: Arc<Dispatch>,
-        bounds: Bounds,
+        pgid: i32,
+        ruleset: Option<Arc<OwnedFd>>,
         config: &SupervisorConfig,
     ) -> Result<Supervisor> {
+        let bounds = Bounds { pgid, ruleset: ruleset.as_ref().map_or(-1, |fd| fd.as_raw_fd()) };
         let listener = Arc::new(Listener::new(listener));
         if config.sync_wakeup {
             // Linux < 6.6 lacks the flag; the loop works without it, slower.
@@ -59,9 +63,15 @@ impl Supervisor {
             let dispatch = Arc::clone(&dispatch);
             let kill = Arc::clone(&kill);
             let tx = tx.clone();
+            // A thread may outlive the run (a handler past the grace) and
+            // the policy: while it runs, the ruleset's number must not be
+            // another fd's, which a late answer would then leave open as
+            // "the ruleset" instead of closing.
+            let ruleset = ruleset.clone();
             let thread = std::thread::Builder::new()
                 .name("sandlock-recv".into())
                 .spawn(move || {
+                    let _ruleset_open = ruleset;
                     receive_loop(&listener, &dispatch, bounds, &kill);
                     let _ = tx.send(());
                 })
