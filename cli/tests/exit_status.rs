@@ -59,11 +59,12 @@ fn a_program_that_cannot_be_executed_is_126() {
 }
 
 #[test]
-fn a_sandbox_that_cannot_start_is_125() {
-    // Above fs.nr_open even root may not raise RLIMIT_NOFILE.
+fn a_limit_no_run_could_set_is_a_usage_error() {
+    // Above fs.nr_open even root may not raise RLIMIT_NOFILE: every run
+    // would fail at its spawn, so the value is refused before.
     let out = run(&["run", "--auto-read", "--max-open-files", "2000000000", "--", "true"]);
-    let err = one_line_error(&out, 125);
-    assert!(err.contains("setting resource limits"), "{}", stderr(&out));
+    let err = one_line_error(&out, 2);
+    assert!(err.contains("2000000000 is above the kernel's fs.nr_open"), "{}", stderr(&out));
 }
 
 /// The first `name` on this process's PATH, as the command finds it.

@@ -463,6 +463,11 @@ impl PolicyBuilder {
         for &cap in &self.keep_capabilities {
             check_capability(cap)?;
         }
+        check_id(self.uid, "uid")?;
+        check_id(self.gid, "gid")?;
+        check_rlimit(self.max_memory, "max_memory")?;
+        check_rlimit(self.max_open_files, "max_open_files")?;
+        check_open_files(self.max_open_files)?;
         let deny = resolve_names(&self.deny)?;
         let syscalls = match &self.allow {
             Some(names) => {
@@ -597,6 +602,43 @@ pub fn check_capability(cap: u32) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// `(uid_t)-1` is "leave it unchanged" to `setresuid`/`setresgid`: the
+/// child would keep the caller's id (root's, for a root caller).
+fn check_id(id: Option<u32>, what: &'static str) -> Result<()> {
+    match id {
+        Some(u32::MAX) => Err(SandlockError::InvalidArgument {
+            what,
+            reason: "4294967295 is (uid_t)-1, which the kernel reads as \"keep the caller's\"; choose a real id".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// `RLIM_INFINITY` as a limit is no limit at all.
+fn check_rlimit(value: Option<u64>, what: &'static str) -> Result<()> {
+    match value {
+        Some(libc::RLIM_INFINITY) => Err(SandlockError::InvalidArgument {
+            what,
+            reason: format!("{} is RLIM_INFINITY, which sets no limit; leave the limit unset instead", u64::MAX),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// An fd limit above the kernel's `fs.nr_open` cannot be set: every run
+/// would fail at its spawn.
+fn check_open_files(value: Option<u64>) -> Result<()> {
+    let Some(value) = value else { return Ok(()) };
+    let nr_open = std::fs::read_to_string("/proc/sys/fs/nr_open").ok().and_then(|text| text.trim().parse::<u64>().ok());
+    match nr_open {
+        Some(nr_open) if value > nr_open => Err(SandlockError::InvalidArgument {
+            what: "max_open_files",
+            reason: format!("{value} is above the kernel's fs.nr_open ({nr_open}), the most a process may have"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Port 0 means "any port" to the kernel, never what a caller meant.

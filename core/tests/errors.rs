@@ -137,3 +137,27 @@ fn a_private_shm_with_the_path_guard_says_why_not() {
          in the caller's mount namespace, which has no private /dev/shm"
     );
 }
+
+/// Values the kernel reads as something else than a limit or an id are
+/// refused when the policy is built, naming the value: `(uid_t)-1` keeps
+/// the caller's id (a root caller's child ran as root), `RLIM_INFINITY` is
+/// no limit, and an fd limit above `fs.nr_open` failed every spawn.
+#[test]
+fn ids_and_limits_the_kernel_reads_otherwise_are_refused() {
+    let message = |builder: sandlock_core::PolicyBuilder| builder.build().expect_err("refused").to_string();
+    let keep = "4294967295 is (uid_t)-1, which the kernel reads as \"keep the caller's\"; choose a real id";
+    assert_eq!(message(policy().uid(u32::MAX)), format!("invalid value for uid: {keep}"));
+    assert_eq!(message(policy().gid(u32::MAX)), format!("invalid value for gid: {keep}"));
+    let infinity = "18446744073709551615 is RLIM_INFINITY, which sets no limit; leave the limit unset instead";
+    assert_eq!(message(policy().max_memory(u64::MAX)), format!("invalid value for max_memory: {infinity}"));
+    assert_eq!(message(policy().max_open_files(u64::MAX)), format!("invalid value for max_open_files: {infinity}"));
+    let nr_open: u64 = fs::read_to_string("/proc/sys/fs/nr_open").unwrap().trim().parse().unwrap();
+    assert_eq!(
+        message(policy().max_open_files(nr_open + 1)),
+        format!(
+            "invalid value for max_open_files: {} is above the kernel's fs.nr_open ({nr_open}), the most a process may have",
+            nr_open + 1
+        )
+    );
+    assert!(policy().uid(NOBODY).gid(NOBODY).max_open_files(nr_open).build().is_ok());
+}
