@@ -38,7 +38,8 @@ const (
 // apply: Continue observes, it never grants.
 func Continue() Action { return Action{kind: capi.ActionContinue} }
 
-// Errno fails the syscall with e (1..4095).
+// Errno fails the syscall with e (1..4095). A handler that answers with
+// another value gets its exception policy, and Static refuses it.
 func Errno(e syscall.Errno) Action { return Action{kind: capi.ActionErrno, value: int64(e)} }
 
 // ReturnValue skips the syscall and makes it return v.
@@ -47,15 +48,17 @@ func ReturnValue(v int64) Action { return Action{kind: capi.ActionReturnValue, v
 // Hold leaves the child blocked in the syscall until the sandbox ends.
 func Hold() Action { return Action{kind: capi.ActionHold} }
 
-// Kill sends sig to the sandbox's process group and fails the syscall
-// with EPERM.
+// Kill sends sig (1..64) to the sandbox's process group and fails the
+// syscall with EPERM. A handler that answers with another signal gets its
+// exception policy.
 func Kill(sig syscall.Signal) Action { return Action{kind: capi.ActionKill, value: int64(sig)} }
 
 // InjectFile answers the syscall with a new fd in the child referring to
 // f's file. The package duplicates f when the action is sent, so the
 // caller keeps f and closes it when it likes. Of the flags only
-// InjectNoCloexec applies (the fd has f's access mode); any other makes
-// the answer fail, and the handler's exception policy applies.
+// InjectNoCloexec applies (the fd has f's access mode); any other, or a
+// nil or closed f, makes the answer fail, and the handler's exception
+// policy applies.
 func InjectFile(f *os.File, flags InjectFlag) Action {
 	return Action{kind: capi.ActionInjectFdSend, file: f, flags: flags}
 }
@@ -93,6 +96,9 @@ func (a Action) String() string {
 func (a Action) answer(out capi.Out, ans *capi.Answer) int32 {
 	switch a.kind {
 	case capi.ActionContinue, capi.ActionErrno, capi.ActionReturnValue, capi.ActionHold, capi.ActionKill:
+		if !a.fitsC() {
+			return -1
+		}
 		ans.Kind, ans.Value = a.kind, a.value
 		return 0
 	case capi.ActionInjectFdSend:
@@ -105,6 +111,18 @@ func (a Action) answer(out capi.Out, ans *capi.Answer) int32 {
 		return 0
 	}
 	return -1
+}
+
+// fitsC reports whether a's value fits the int32 the C setters take for
+// an errno or a signal; the library checks the range within it. A wider
+// value would lose its high bits on the way: Errno(1<<32|EACCES) would
+// be sent as EACCES.
+func (a Action) fitsC() bool {
+	switch a.kind {
+	case capi.ActionErrno, capi.ActionKill:
+		return a.value == int64(int32(a.value))
+	}
+	return true
 }
 
 // answerFile hands the library a duplicate of the file's fd (numbered 3 or

@@ -50,8 +50,9 @@ type Cmd struct {
 	// while the next is given, so it must be safe for concurrent calls).
 	// A call that panics, returns the zero Decision or a Deny with an
 	// errno outside 1..4095, or passes PolicyTimeLimit gets
-	// PolicyOnFailure; a panic is logged to ErrorLog. See
-	// docs/policy-fn.md.
+	// PolicyOnFailure; a panic is logged to ErrorLog. It must return:
+	// runtime.Goexit (t.Fatal, t.FailNow, t.Skip) on the library's thread
+	// aborts the whole process, as in a Handler. See docs/policy-fn.md.
 	PolicyFunc func(ev *Event, ctl *Control) Decision
 	// PolicyCategories are the categories PolicyFunc sees (at least one;
 	// add CategoryPaths for Control.DenyPath).

@@ -42,9 +42,13 @@
 // A handler runs while the child waits, on a C thread calling into Go:
 // keep it short, and safe for concurrent calls. A panic is recovered and
 // answered by the handler's exception policy (OnException; ExceptionKill
-// by default), and reported through Cmd.ErrorLog. A Notif's accessors
-// work only until the handler returns. For a fixed answer, Static is
-// answered by the library itself without entering Go at all.
+// by default), and reported through Cmd.ErrorLog. runtime.Goexit cannot
+// be: Go cannot end a goroutine on a thread it did not create, so a
+// handler or PolicyFunc that calls it — t.Fatal, t.FailNow and t.Skip do
+// — aborts the whole process. In tests, use t.Error and return, or send
+// the failure on a channel. A Notif's accessors work only until the
+// handler returns. For a fixed answer, Static is answered by the library
+// itself without entering Go at all.
 //
 // # PolicyFunc
 //

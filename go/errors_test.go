@@ -167,3 +167,59 @@ func TestSyscallNamesAndNumbers(t *testing.T) {
 		t.Fatalf("Landlock ABI %d, %v", abi, err)
 	}
 }
+
+func TestNULBytesAreRefusedNotCut(t *testing.T) {
+	cases := []struct {
+		name, op, value string
+		change          func(p *sandlock.Policy, c *sandlock.Cmd)
+	}{
+		{"FSRead", "Policy.FSRead", `path has a NUL byte at offset 1 ("/\x00/nonexistent")`,
+			func(p *sandlock.Policy, _ *sandlock.Cmd) { p.FSRead = append(p.FSRead, "/\x00/nonexistent") }},
+		{"FSWrite", "Policy.FSWrite", `"/tmp\x00/only-this"`,
+			func(p *sandlock.Policy, _ *sandlock.Cmd) { p.FSWrite = append(p.FSWrite, "/tmp\x00/only-this") }},
+		{"DenySyscalls", "Policy.DenySyscalls", `"getppid\x00"`,
+			func(p *sandlock.Policy, _ *sandlock.Cmd) { p.DenySyscalls = []string{"getppid\x00"} }},
+		{"AllowSyscalls", "Policy.AllowSyscalls", `"execve\x00"`,
+			func(p *sandlock.Policy, _ *sandlock.Cmd) { p.AllowSyscalls = []string{"execve\x00"} }},
+		{"Env key", "Policy.Env", `variable name has a NUL byte at offset 1 ("A\x00B")`,
+			func(p *sandlock.Policy, _ *sandlock.Cmd) { p.Env["A\x00B"] = "1" }},
+		{"Env value", "Policy.Env", `the value of "C" has a NUL byte at offset 1 ("x\x00y")`,
+			func(p *sandlock.Policy, _ *sandlock.Cmd) { p.Env["C"] = "x\x00y" }},
+		{"PassEnv", "Policy.PassEnv", `"HOME\x00"`,
+			func(p *sandlock.Policy, _ *sandlock.Cmd) { p.PassEnv = []string{"HOME\x00"} }},
+		{"Dir", "Cmd.Dir", `"/tmp\x00/x"`, func(_ *sandlock.Policy, c *sandlock.Cmd) { c.Dir = "/tmp\x00/x" }},
+		{"Path", "Start", `argv[0] has a NUL byte at offset 7 ("/bin/sh\x00/nonexistent")`,
+			func(_ *sandlock.Policy, c *sandlock.Cmd) { c.Path = "/bin/sh\x00/nonexistent" }},
+		{"Args", "Start", `argv[2] has a NUL byte`,
+			func(_ *sandlock.Policy, c *sandlock.Cmd) { c.Args[2] += "\x00; rm -rf /" }},
+		{"Name", "Cmd.Name", `"job\x00"`, func(_ *sandlock.Policy, c *sandlock.Cmd) { c.Name = "job\x00" }},
+		{"Handle", `Handle("getppid\x00")`, `"getppid\x00"`, func(_ *sandlock.Policy, c *sandlock.Cmd) {
+			c.Handle("getppid\x00", sandlock.HandlerFunc(noop))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// Cut at the NUL, every one of these would run the child,
+			// which leaves a mark.
+			dir := t.TempDir()
+			mark := filepath.Join(dir, "ran")
+			p := systemPolicy()
+			p.FSWrite = []string{dir}
+			cmd := sandlock.Command(p, "/bin/sh", "-c", "echo ran > "+mark)
+			c.change(p, cmd)
+			se := startFails(t, cmd, sandlock.ErrInvalid, c.value)
+			if se.Op != c.op || !strings.Contains(se.Message, "remove the NUL") {
+				t.Fatalf("Op %q, message %q", se.Op, se.Message)
+			}
+			if _, err := os.Stat(mark); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("the child ran: %v", err)
+			}
+		})
+	}
+	t.Run("SyscallNumber", func(t *testing.T) {
+		if nr, err := sandlock.SyscallNumber("getppid\x00"); !errors.Is(err, sandlock.ErrInvalid) ||
+			!strings.Contains(err.Error(), "NUL") {
+			t.Fatalf("SyscallNumber: %d, %v", nr, err)
+		}
+	})
+}

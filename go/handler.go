@@ -2,6 +2,7 @@ package sandlock
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"sync"
 
@@ -13,6 +14,13 @@ import (
 // short; calls for one Cmd may run concurrently, so it must be safe for
 // that. A panic is recovered: the handler's exception policy answers and
 // the panic is reported (Cmd.ErrorLog, ProcessState.String).
+//
+// Handle must return: runtime.Goexit, and so t.Fatal, t.FailNow and
+// t.Skip of package testing, aborts the whole process ("runtime.Goexit
+// called in a thread that was not created by the Go runtime"), because
+// the supervisor thread is the library's, not Go's, and Go cannot end a
+// goroutine running on it. In a test, report with t.Error and return an
+// Action, or send the failure on a channel the test goroutine reads.
 type Handler interface {
 	Handle(n *Notif) Action
 }
@@ -72,14 +80,30 @@ type registration struct {
 // runs the handler, and ends the Notif's memory access before returning.
 func (r *registration) Handle(d *capi.NotifData, mem capi.Mem, out capi.Out, ans *capi.Answer) (rc int32) {
 	call := newNotif(d, mem)
+	returned := false
 	defer func() {
 		call.finish()
 		if v := recover(); v != nil {
 			r.panics.record(r.syscall, v, debug.Stack())
 			rc = -1
+		} else if !returned {
+			reportGoexit("a handler for " + r.syscall)
 		}
 	}()
-	return r.handler.Handle(&call.notif).answer(out, ans)
+	rc = r.handler.Handle(&call.notif).answer(out, ans)
+	returned = true
+	return rc
+}
+
+// reportGoexit names the callback that called runtime.Goexit (as t.Fatal,
+// t.FailNow and t.Skip do): on a thread the library made, the Go runtime
+// cannot end the goroutine and aborts the whole process once the deferred
+// calls have run, with a trace that shows no callback. It goes straight
+// to standard error, where the runtime's own message goes: a buffered
+// ErrorLog would die with the process.
+func reportGoexit(what string) {
+	fmt.Fprintf(os.Stderr, "sandlock: %s called runtime.Goexit (as t.Fatal, t.FailNow and t.Skip do) on a "+
+		"library thread, so the Go runtime aborts the process; use t.Error and return an answer instead\n", what)
 }
 
 // panicReport logs every handler and PolicyFunc panic of a Cmd, and
@@ -135,6 +159,9 @@ func (r *registration) newHandler() (*capi.Handler, error) {
 	case capi.ActionContinue, capi.ActionErrno, capi.ActionReturnValue:
 	default:
 		return nil, invalid(op, "a static handler answers with Continue, an Errno or a ReturnValue, not %v", s.action)
+	}
+	if !s.action.fitsC() {
+		return nil, invalid(op, "errno %d is not in 1..4095", uint64(s.action.value))
 	}
 	h, err := capi.NewStaticHandler(s.action.kind, s.action.value)
 	return h, fromC(op, err)

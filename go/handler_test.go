@@ -2,7 +2,10 @@ package sandlock_test
 
 import (
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -311,4 +314,79 @@ func TestReadingBadChildMemoryIsErrMemory(t *testing.T) {
 	if !errors.Is(readErr, sandlock.ErrMemory) || !errors.As(readErr, &se) || se.Op != "Notif.Read" {
 		t.Fatalf("read of address 8: %v", readErr)
 	}
+}
+
+func TestAnswersOutsideTheirRangeGetTheExceptionPolicy(t *testing.T) {
+	// The low 32 bits are EACCES and SIGKILL: truncated, each would be
+	// carried out.
+	const wideErrno = syscall.Errno(1<<32 | syscall.EACCES)
+	const wideSignal = syscall.Signal(1<<32 | syscall.SIGKILL)
+	for name, act := range map[string]sandlock.Action{
+		"Errno":      sandlock.Errno(wideErrno),
+		"Kill":       sandlock.Kill(wideSignal),
+		"Errno 4096": sandlock.Errno(4096),
+		"Kill 65":    sandlock.Kill(65),
+	} {
+		t.Run(name, func(t *testing.T) {
+			probe := probeFile(t, "secret\n")
+			cmd := sandlock.Command(systemPolicy(filepath.Dir(probe)), "/bin/cat", probe)
+			cmd.Handle("openat", onPath(probe, act), sandlock.OnException(sandlock.ExceptionDenyEIO))
+			out, err := cmd.CombinedOutput()
+			if want := "/bin/cat: " + probe + ": Input/output error\n"; string(out) != want || exitCode(t, err) != 1 {
+				t.Fatalf("output %q, err %v; want the exception policy's %q", out, err, want)
+			}
+		})
+	}
+	t.Run("Static", func(t *testing.T) {
+		cmd := sandlock.Command(systemPolicy(), "/bin/true")
+		cmd.Handle("getppid", sandlock.Static(sandlock.Errno(wideErrno)))
+		startFails(t, cmd, sandlock.ErrInvalid, "errno 4294967309 is not in 1..4095")
+	})
+}
+
+// TestGoexitInACallbackAbortsNamingIt runs, in a copy of the test
+// binary, callbacks that call runtime.Goexit as t.FailNow does. The
+// runtime cannot end a goroutine on the library's thread, so the process
+// aborts; the package names the callback first, since the runtime's
+// trace does not.
+func TestGoexitInACallbackAbortsNamingIt(t *testing.T) {
+	if which := os.Getenv("SANDLOCK_TEST_GOEXIT"); which != "" {
+		goexitInCallback(which)
+		return
+	}
+	callbacks := map[string]string{"handler": "a handler for getppid", "policy": "the PolicyFunc on execve"}
+	for which, callback := range callbacks {
+		t.Run(which, func(t *testing.T) {
+			child := exec.Command(os.Args[0], "-test.run=^TestGoexitInACallbackAbortsNamingIt$")
+			child.Env = append(os.Environ(), "SANDLOCK_TEST_GOEXIT="+which)
+			out, err := child.CombinedOutput()
+			for _, want := range []string{
+				"sandlock: " + callback + " called runtime.Goexit",
+				"fatal error: runtime.Goexit called in a thread that was not created by the Go runtime",
+			} {
+				if err == nil || !strings.Contains(string(out), want) {
+					t.Fatalf("err %v, output lacks %q:\n%s", err, want, out)
+				}
+			}
+		})
+	}
+}
+
+// goexitInCallback runs a command whose handler or PolicyFunc calls
+// runtime.Goexit; it returns only if the process survived that.
+func goexitInCallback(which string) {
+	cmd := sandlock.Command(systemPolicy(), "/bin/sh", "-c", "/bin/true; echo $PPID")
+	if which == "handler" {
+		cmd.Handle("getppid", sandlock.HandlerFunc(func(*sandlock.Notif) sandlock.Action {
+			runtime.Goexit()
+			return sandlock.Continue()
+		}))
+	} else {
+		cmd.PolicyCategories = sandlock.CategoryExec
+		cmd.PolicyFunc = func(*sandlock.Event, *sandlock.Control) sandlock.Decision {
+			runtime.Goexit()
+			return sandlock.Allow()
+		}
+	}
+	_ = cmd.Run()
 }

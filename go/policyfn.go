@@ -358,14 +358,19 @@ type policyRegistration struct {
 func (r *policyRegistration) Decide(ce capi.Event, cc capi.Control) (decision uint32, errno int32) {
 	ev := newEvent(ce)
 	ctl := &Control{live: true, c: cc}
+	returned := false
 	defer func() {
 		ctl.finish()
 		if v := recover(); v != nil {
 			r.panics.report("PolicyFunc on "+ev.Syscall, v, debug.Stack())
 			decision, errno = capi.DecisionFailed, 0
+		} else if !returned {
+			reportGoexit("the PolicyFunc on " + ev.Syscall)
 		}
 	}()
-	return r.fn(ev, ctl).answer()
+	decision, errno = r.fn(ev, ctl).answer()
+	returned = true
+	return decision, errno
 }
 
 // defaultPolicyTimeLimit and defaultPolicyOnFailure are the library's

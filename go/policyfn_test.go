@@ -246,6 +246,27 @@ func TestControlDenyPath(t *testing.T) {
 			t.Fatalf("DenyPath without CategoryPaths: %v", err)
 		}
 	})
+
+	t.Run("a NUL byte is refused, not cut", func(t *testing.T) {
+		var err error
+		cmd := sandlock.Command(shPolicy(dir), "/bin/sh", "-c", "/usr/bin/true; cat "+probe)
+		cmd.PolicyCategories = sandlock.CategoryExec | sandlock.CategoryPaths
+		cmd.PolicyFunc = func(ev *sandlock.Event, ctl *sandlock.Control) sandlock.Decision {
+			if program(ev) == "true" {
+				// Cut at the NUL, this would deny the probe.
+				err = ctl.DenyPath(probe + "\x00/only-this")
+			}
+			return sandlock.Allow()
+		}
+		if out, runErr := cmd.Output(); runErr != nil || string(out) != "probe\n" {
+			t.Fatalf("stdout %q, err %v", out, runErr)
+		}
+		var se *sandlock.Error
+		if !errors.As(err, &se) || !errors.Is(err, sandlock.ErrInvalid) || se.Op != "Control.DenyPath" ||
+			!strings.Contains(se.Message, "NUL byte") {
+			t.Fatalf("DenyPath with a NUL: %v", err)
+		}
+	})
 }
 
 // listen is a TCP listener on 127.0.0.1 that the kernel completes

@@ -34,11 +34,17 @@ func (p *Process) control(op string, f func(*capi.Child) *capi.Err) error {
 // Kill sends SIGKILL to every process of the sandbox.
 func (p *Process) Kill() error { return p.Signal(syscall.SIGKILL) }
 
-// Signal sends sig (a syscall.Signal) to every process of the sandbox.
+// Signal sends sig (a syscall.Signal, 1..64) to every process of the
+// sandbox.
 func (p *Process) Signal(sig os.Signal) error {
 	s, ok := sig.(syscall.Signal)
 	if !ok {
 		return invalid("Process.Signal", "signal %v is a %T, not a syscall.Signal", sig, sig)
+	}
+	// Checked here: the C int would keep only the low 32 bits, and make
+	// 1<<32|9 a SIGKILL.
+	if s < 1 || s > 64 {
+		return invalid("Process.Signal", "signal %d is not in 1..64", int(s))
 	}
 	return p.control("Process.Signal", func(c *capi.Child) *capi.Err { return c.Signal(int(s)) })
 }

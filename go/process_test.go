@@ -154,3 +154,29 @@ func TestExitCodeAndSuccess(t *testing.T) {
 		t.Fatalf("true: %v", err)
 	}
 }
+
+func TestSignalsOutsideOneToSixtyFourAreRefused(t *testing.T) {
+	cmd := sandlock.Command(systemPolicy(), "/bin/sleep", "300")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// 1<<32|9 would be SIGKILL in a C int.
+	for _, sig := range []syscall.Signal{1<<32 | syscall.SIGKILL, 0, 65, -9} {
+		var se *sandlock.Error
+		err := cmd.Process.Signal(sig)
+		if !errors.As(err, &se) || !errors.Is(err, sandlock.ErrInvalid) || se.Op != "Process.Signal" ||
+			!strings.Contains(se.Message, "not in 1..64") {
+			t.Errorf("Signal(%d): %v", int(sig), err)
+		}
+	}
+	if dead(cmd.Process.Pid) {
+		t.Fatal("a refused signal reached the child")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	var ee *sandlock.ExitError
+	if err := cmd.Wait(); !errors.As(err, &ee) || ee.Signal() != syscall.SIGKILL {
+		t.Fatalf("Wait: %v", err)
+	}
+}

@@ -32,13 +32,21 @@ func (c *Cmd) connectStdio(cmd *capi.Command) error {
 		if f == nil {
 			continue
 		}
-		err := cmd.SetStdio(stream, f.Fd())
-		if err != nil {
-			return fromC("Start", err)
+		fd := f.Fd()
+		// A closed file's Fd is -1, which the library reads as "the
+		// default": the stream would silently go to /dev/null.
+		if fd == ^uintptr(0) {
+			return invalid(streamNames[stream], "the *os.File %q is closed: give an open file, or nil for /dev/null",
+				f.Name())
+		}
+		if err := cmd.SetStdio(stream, fd); err != nil {
+			return fromC(streamNames[stream], err)
 		}
 	}
 	return nil
 }
+
+var streamNames = [3]string{"Cmd.Stdin", "Cmd.Stdout", "Cmd.Stderr"}
 
 // interfaceEqual is a == b without the panic of comparing uncomparable
 // dynamic types.

@@ -142,3 +142,50 @@ func TestOutputKeepsMaxOutputBytes(t *testing.T) {
 		t.Fatalf("%d bytes, err %v", len(out), err)
 	}
 }
+
+func TestClosedFilesAreRefusedNotDefaulted(t *testing.T) {
+	closed := func(t *testing.T) *os.File {
+		f, err := os.Create(filepath.Join(t.TempDir(), "closed"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = f.Close()
+		return f
+	}
+	for _, stream := range []string{"Stdin", "Stdout", "Stderr"} {
+		t.Run(stream, func(t *testing.T) {
+			// A default stream would let the child run, and leave a mark.
+			dir := t.TempDir()
+			mark := filepath.Join(dir, "ran")
+			p := systemPolicy()
+			p.FSWrite = []string{dir}
+			cmd := sandlock.Command(p, "/bin/sh", "-c", "echo ran > "+mark)
+			f := closed(t)
+			switch stream {
+			case "Stdin":
+				cmd.Stdin = f
+			case "Stdout":
+				cmd.Stdout = f
+			case "Stderr":
+				cmd.Stderr = f
+			}
+			se := startFails(t, cmd, sandlock.ErrInvalid, strconv.Quote(f.Name())+" is closed")
+			if se.Op != "Cmd."+stream {
+				t.Fatalf("Op %q", se.Op)
+			}
+			if _, err := os.Stat(mark); err == nil {
+				t.Fatal("the child ran")
+			}
+		})
+	}
+	t.Run("InjectFile", func(t *testing.T) {
+		const virtual = "/virtual/closed"
+		cmd := sandlock.Command(systemPolicy(), "/bin/cat", virtual)
+		cmd.Handle("openat", onPath(virtual, sandlock.InjectFile(closed(t), 0)),
+			sandlock.OnException(sandlock.ExceptionDenyEIO))
+		out, err := cmd.CombinedOutput()
+		if want := "/bin/cat: " + virtual + ": Input/output error\n"; string(out) != want || exitCode(t, err) != 1 {
+			t.Fatalf("output %q, err %v; want %q", out, err, want)
+		}
+	})
+}

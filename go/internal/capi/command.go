@@ -6,7 +6,10 @@ package capi
 */
 import "C"
 
-import "unsafe"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // Command is a sandlock_command_t: a policy copy, argv, name, handlers and
 // stdio, started once by Spawn and then freed.
@@ -14,15 +17,19 @@ type Command struct{ c *C.sandlock_command_t }
 
 // NewCommand copies p and argv into a new command.
 func NewCommand(p *Policy, argv []string) (*Command, *Err) {
-	cargv := make([]*C.char, len(argv))
-	for i, a := range argv {
-		cargv[i] = C.CString(a)
-	}
+	cargv := make([]*C.char, 0, len(argv))
 	defer func() {
 		for _, a := range cargv {
 			C.free(unsafe.Pointer(a))
 		}
 	}()
+	for i, a := range argv {
+		ca, err := cString("argv["+strconv.Itoa(i)+"]", a)
+		if err != nil {
+			return nil, err
+		}
+		cargv = append(cargv, ca)
+	}
 	var argp **C.char
 	if len(cargv) > 0 {
 		argp = &cargv[0]
@@ -37,7 +44,7 @@ func NewCommand(p *Policy, argv []string) (*Command, *Err) {
 
 // SetName labels the run in the library's messages.
 func (c *Command) SetName(name string) *Err {
-	return withString(name, func(s *C.char, e **C.sandlock_error_t) C.int {
+	return withString("name", name, func(s *C.char, e **C.sandlock_error_t) C.int {
 		return C.sandlock_command_set_name(c.c, s, e)
 	})
 }

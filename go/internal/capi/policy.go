@@ -6,7 +6,10 @@ package capi
 */
 import "C"
 
-import "unsafe"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // Policy is a sandlock_policy_t under construction. The setters mirror
 // the header's; each returns the library's error naming the bad value.
@@ -21,46 +24,63 @@ func (p *Policy) Free() {
 	p.p = nil
 }
 
-// withString calls set with a C copy of s that lives for the call.
-func withString(s string, set func(*C.char, **C.sandlock_error_t) C.int) *Err {
-	cs := C.CString(s)
+// withString calls set with a C copy of s that lives for the call; what
+// names s should it hold a NUL byte (see cString).
+func withString(what, s string, set func(*C.char, **C.sandlock_error_t) C.int) *Err {
+	cs, err := cString(what, s)
+	if err != nil {
+		return err
+	}
 	defer C.free(unsafe.Pointer(cs))
 	var e *C.sandlock_error_t
 	return check(set(cs, &e), e)
 }
 
 func (p *Policy) FSRead(path string) *Err {
-	return withString(path, func(s *C.char, e **C.sandlock_error_t) C.int { return C.capi_policy_fs_read(p.p, s, e) })
+	return withString("path", path, func(s *C.char, e **C.sandlock_error_t) C.int {
+		return C.capi_policy_fs_read(p.p, s, e)
+	})
 }
 
 func (p *Policy) FSWrite(path string) *Err {
-	return withString(path, func(s *C.char, e **C.sandlock_error_t) C.int { return C.capi_policy_fs_write(p.p, s, e) })
+	return withString("path", path, func(s *C.char, e **C.sandlock_error_t) C.int {
+		return C.capi_policy_fs_write(p.p, s, e)
+	})
 }
 
 func (p *Policy) Cwd(path string) *Err {
-	return withString(path, func(s *C.char, e **C.sandlock_error_t) C.int { return C.capi_policy_cwd(p.p, s, e) })
+	return withString("directory", path, func(s *C.char, e **C.sandlock_error_t) C.int {
+		return C.capi_policy_cwd(p.p, s, e)
+	})
 }
 
 func (p *Policy) DenySyscall(name string) *Err {
-	return withString(name, func(s *C.char, e **C.sandlock_error_t) C.int {
+	return withString("syscall name", name, func(s *C.char, e **C.sandlock_error_t) C.int {
 		return C.capi_policy_deny_syscall(p.p, s, e)
 	})
 }
 
 func (p *Policy) AllowOnlySyscall(name string) *Err {
-	return withString(name, func(s *C.char, e **C.sandlock_error_t) C.int {
+	return withString("syscall name", name, func(s *C.char, e **C.sandlock_error_t) C.int {
 		return C.sandlock_policy_allow_only_syscall(p.p, s, e)
 	})
 }
 
 func (p *Policy) PassEnv(name string) *Err {
-	return withString(name, func(s *C.char, e **C.sandlock_error_t) C.int { return C.sandlock_policy_pass_env(p.p, s, e) })
+	return withString("variable name", name, func(s *C.char, e **C.sandlock_error_t) C.int {
+		return C.sandlock_policy_pass_env(p.p, s, e)
+	})
 }
 
 func (p *Policy) Env(key, value string) *Err {
-	cv := C.CString(value)
+	cv, err := cString("the value of "+strconv.Quote(key), value)
+	if err != nil {
+		return err
+	}
 	defer C.free(unsafe.Pointer(cv))
-	return withString(key, func(s *C.char, e **C.sandlock_error_t) C.int { return C.capi_policy_env(p.p, s, cv, e) })
+	return withString("variable name", key, func(s *C.char, e **C.sandlock_error_t) C.int {
+		return C.capi_policy_env(p.p, s, cv, e)
+	})
 }
 
 func (p *Policy) NetBindTCP(port uint16) *Err {

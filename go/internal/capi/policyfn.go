@@ -89,7 +89,7 @@ type Destination struct {
 
 // DenyPath makes path unreachable to the sandbox from now on.
 func (c Control) DenyPath(path string) *Err {
-	return withString(path, func(s *C.char, e **C.sandlock_error_t) C.int {
+	return withString("path", path, func(s *C.char, e **C.sandlock_error_t) C.int {
 		return C.sandlock_control_deny_path(c.c, s, e)
 	})
 }

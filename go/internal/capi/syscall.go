@@ -10,7 +10,10 @@ import "unsafe"
 
 // SyscallNr is the number of syscall name on this architecture.
 func SyscallNr(name string) (int64, *Err) {
-	cname := C.CString(name)
+	cname, err := cString("syscall name", name)
+	if err != nil {
+		return -1, err
+	}
 	defer C.free(unsafe.Pointer(cname))
 	var e *C.sandlock_error_t
 	nr := int64(C.capi_syscall_nr(cname, &e))
