@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 
 from . import _calls
 from ._capi import lib
-from ._convert import StrOrPath, cstring, items
+from ._convert import StrOrPath, cstring, items, unsigned
 from ._registry import REGISTRY, Entry
 from ._trampoline import TRAMPOLINE, UD_DROP
 from .errors import InvalidError
@@ -44,6 +44,8 @@ def _resolve(handlers: Sequence[Registration]) -> list[tuple[int, str, Handler |
         name, handler = registration
         if not isinstance(handler, (Handler, Static)):
             raise InvalidError(f"handlers[{i}] must be a sandlock.Handler or sandlock.Static, not {handler!r}")
+        if isinstance(handler, Handler):
+            unsigned(handler.on_exception, 32, f"handlers[{i}] on_exception")
         if not isinstance(name, str):
             raise InvalidError(f"handlers[{i}] names its syscall with a str, not {name!r}")
         resolved.append((syscall_nr(name), name, handler))

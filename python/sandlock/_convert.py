@@ -1,10 +1,13 @@
 """Python values as C arguments, refused instead of silently mangled.
 
 ctypes truncates a ``bytes`` at its first NUL when it becomes a
-``const char *`` and wraps an out-of-range int into a ``uint16_t``; both
-would hand the library a different value than the caller wrote (port
-70000 would become 4464). These conversions raise InvalidError instead,
-in the words the library uses for its own invalid arguments.
+``const char *`` and wraps an out-of-range int into any C integer type;
+both would hand the library a different value than the caller wrote (port
+70000 would become 4464, signal 2**32 + 9 SIGKILL, fd 2**32 + 1 the
+caller's stdout). These conversions raise InvalidError instead, in the
+words the library uses for its own invalid arguments: every string passes
+``cstring`` and every int ``integer`` (or ``signed``/``unsigned``) before it
+becomes a C argument.
 """
 
 from __future__ import annotations
@@ -32,13 +35,28 @@ def cstring(value: StrOrPath, what: str) -> bytes:
     return encoded
 
 
-def unsigned(value: int, bits: int, what: str) -> int:
-    """``value`` checked to fit a ``uint<bits>_t``."""
+#: The largest ``int``/``int32_t``: the bound of an fd or a process group.
+INT32_MAX = (1 << 31) - 1
+
+
+def integer(value: int, low: int, high: int, what: str) -> int:
+    """``value`` checked to be an int in ``low..=high`` (a range within the
+    C type it becomes)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidError(f"{what} must be an int, not {type(value).__name__}")
-    if not 0 <= value < 1 << bits:
-        raise InvalidError(f"{what} {value} is not in 0..={(1 << bits) - 1}")
+    if not low <= value <= high:
+        raise InvalidError(f"{what} {value} is not in {low}..={high}")
     return value
+
+
+def unsigned(value: int, bits: int, what: str) -> int:
+    """``value`` checked to fit a ``uint<bits>_t``."""
+    return integer(value, 0, (1 << bits) - 1, what)
+
+
+def signed(value: int, bits: int, what: str) -> int:
+    """``value`` checked to fit an ``int<bits>_t``."""
+    return integer(value, -(1 << (bits - 1)), (1 << (bits - 1)) - 1, what)
 
 
 def milliseconds(seconds: float, what: str) -> int:

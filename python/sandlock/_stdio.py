@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import IO
 
+from ._convert import INT32_MAX, integer
 from .actions import HasFileno
 from .errors import InvalidError
 
@@ -36,9 +37,9 @@ def fd_of(stream: Stream, what: str) -> int | None:
         return None
     if isinstance(stream, HasFileno):
         stream = stream.fileno()
-    if isinstance(stream, bool) or not isinstance(stream, int) or stream < 0:
+    if isinstance(stream, bool) or not isinstance(stream, int):
         raise InvalidError(f"{what} must be None, an fd, a file object or PIPE, not {stream!r}")
-    return stream
+    return integer(stream, 0, INT32_MAX, f"{what} fd")
 
 
 class Pipes:

@@ -19,7 +19,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 from . import _calls
 from ._capi import INJECT_NO_CLOEXEC, INJECT_WRITABLE, lib
-from .errors import InvalidError
+from ._convert import INT32_MAX, integer, signed
 
 
 @runtime_checkable
@@ -27,18 +27,6 @@ class HasFileno(Protocol):
     """A file object, socket or anything else that has an fd."""
 
     def fileno(self) -> int: ...
-
-
-def _errno_value(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4095:
-        raise InvalidError(f"errno value {value!r} is not in 1..=4095")
-    return value
-
-
-def _int64(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 63) <= value < 1 << 63:
-        raise InvalidError(f"return value {value!r} does not fit an int64_t")
-    return value
 
 
 class Action:
@@ -63,12 +51,12 @@ class Action:
     @staticmethod
     def errno(value: int) -> Errno:
         """Fail the syscall with ``value`` (1..=4095, e.g. ``errno.EACCES``)."""
-        return Errno(_errno_value(value))
+        return Errno(integer(value, 1, 4095, "errno value"))
 
     @staticmethod
     def return_value(value: int) -> ReturnValue:
         """Skip the syscall; it returns ``value``."""
-        return ReturnValue(_int64(value))
+        return ReturnValue(signed(value, 64, "return value"))
 
     @staticmethod
     def hold() -> Hold:
@@ -79,11 +67,7 @@ class Action:
     def kill(signal: int = _signal.SIGKILL, pgid: int = 0) -> Kill:
         """Signal the sandbox's process group (``pgid`` 0: the child's own)
         and fail the syscall with EPERM. Any other group is refused."""
-        if isinstance(signal, bool) or not isinstance(signal, int) or not 1 <= signal <= 64:
-            raise InvalidError(f"signal {signal!r} is not in 1..=64")
-        if isinstance(pgid, bool) or not isinstance(pgid, int) or pgid < 0:
-            raise InvalidError(f"process group {pgid!r} is negative")
-        return Kill(int(signal), pgid)
+        return Kill(int(integer(signal, 1, 64, "signal")), integer(pgid, 0, INT32_MAX, "process group"))
 
     @staticmethod
     def inject_file(file: int | HasFileno, cloexec: bool = True) -> InjectFile:
@@ -91,9 +75,7 @@ class Action:
         ``file`` (an fd or an object with ``fileno()``). The caller keeps
         its fd: the library is handed a copy, which it closes."""
         fd = file.fileno() if isinstance(file, HasFileno) else file
-        if isinstance(fd, bool) or not isinstance(fd, int) or fd < 0:
-            raise InvalidError(f"fd {fd!r} is not a file descriptor")
-        return InjectFile(fd, cloexec)
+        return InjectFile(integer(fd, 0, INT32_MAX, "fd"), cloexec)
 
     @staticmethod
     def inject_bytes(data: bytes, writable: bool = False, cloexec: bool = True) -> InjectBytes:

@@ -19,7 +19,7 @@ from typing import IO
 from . import _calls
 from ._capi import lib
 from ._command import Registration, command
-from ._convert import StrOrPath, milliseconds
+from ._convert import StrOrPath, integer, milliseconds, signed
 from ._registry import REGISTRY
 from ._stdio import Pipes, Stream
 from .errors import Status
@@ -79,7 +79,7 @@ class Process:
     def wait(self, timeout: float | None = None) -> Exit:
         """Wait for the child to end (at most ``timeout`` seconds: then
         TimeoutError) and return how it ended."""
-        ms = -1 if timeout is None else milliseconds(timeout, "timeout")
+        ms = -1 if timeout is None else signed(milliseconds(timeout, "timeout"), 64, "timeout in milliseconds")
         child = self._enter()
         try:
             done = _calls.status_err(lib.sandlock_child_wait_for, child, ms)
@@ -100,7 +100,9 @@ class Process:
             self._leave()
 
     def signal(self, sig: int) -> None:
-        """Send ``sig`` to every process of the sandbox (nothing once it ended)."""
+        """Send ``sig`` (1..=64) to every process of the sandbox (nothing
+        once it ended)."""
+        integer(sig, 1, 64, "signal")
         child = self._enter()
         try:
             _calls.status_err(lib.sandlock_child_signal, child, int(sig))
