@@ -873,9 +873,10 @@ int sandlock_child_signal(const struct sandlock_child_t *child,
  * if it exited); either pointer may be NULL. Returns
  * `SANDLOCK_STILL_RUNNING` when the time ran out first (outputs not
  * written), or a negative status on error. After the child ended, further
- * calls return the same status at once. Thread-safe: waits on one child
- * are serialised, and other threads may signal or kill it meanwhile (not
- * free it).
+ * calls return the same status at once. Thread-safe: several threads may
+ * wait on one child, each returning by its own deadline (one waits in the
+ * kernel, the others for it), and other threads may signal or kill it
+ * meanwhile (not free it).
  *
  * # Safety
  * `child` must be NULL or a live child; `exit_code` and `signal` NULL or

@@ -121,6 +121,36 @@ void the_time_limit_runs_on_while_a_child_is_paused(void)
     sandlock_policy_free(policy);
 }
 
+/* Each wait ends at its own deadline, also behind another thread's
+ * unbounded wait: a 0 ms check and a 100 ms wait blocked until the child
+ * ended (a handler polling its own child while main waited deadlocked). */
+void a_timed_wait_behind_an_unbounded_one_keeps_its_deadline(void)
+{
+    sandlock_policy_t *policy = base_policy();
+    const char *args[] = {"pause"};
+    sandlock_child_t *child = spawn_and_free(probe_command(policy, args, 1));
+    struct waiter waiter = {child, PTHREAD_MUTEX_INITIALIZER, 0, -100};
+    pthread_t thread;
+    CHECK_INT_EQ(pthread_create(&thread, NULL, wait_for_the_child, &waiter), 0);
+    /* Let the waiter get into its wait first. */
+    sleep_ms(100);
+    for (int i = 0; i < 20; i++) {
+        CHECK_INT_EQ(sandlock_child_wait_for(child, 0, NULL), SANDLOCK_STILL_RUNNING);
+        CHECK_INT_EQ(sandlock_child_wait(child, 0, NULL, NULL), SANDLOCK_STILL_RUNNING);
+    }
+    CHECK_INT_EQ(sandlock_child_wait_for(child, 100, NULL), SANDLOCK_STILL_RUNNING);
+    /* They returned while the child still ran: the unbounded wait goes on. */
+    CHECK(!waiter_done(&waiter));
+    CHECK_INT_EQ(sandlock_child_kill(child), SANDLOCK_OK);
+    CHECK_INT_EQ(pthread_join(thread, NULL), 0);
+    CHECK_INT_EQ(waiter.status, SANDLOCK_OK);
+    /* Once it ended, every wait says so at once. */
+    CHECK_INT_EQ(sandlock_child_wait_for(child, 0, NULL), SANDLOCK_OK);
+    CHECK_EXIT(sandlock_child_exit(child), SANDLOCK_EXIT_SIGNALED, -1, SIGKILL, -1);
+    sandlock_child_free(child);
+    sandlock_policy_free(policy);
+}
+
 void child_controls_refuse_bad_signals_and_null(void)
 {
     sandlock_policy_t *policy = base_policy();

@@ -77,6 +77,7 @@ struct test_case {
     X(pause_resume_and_signal_from_another_thread_while_one_waits)                                                  \
     X(the_time_limit_runs_on_while_a_child_is_paused)                                                               \
     X(child_controls_refuse_bad_signals_and_null)                                                                   \
+    X(a_timed_wait_behind_an_unbounded_one_keeps_its_deadline)                                                      \
     X(spawned_command_is_waited_with_a_timeout)                                                                     \
     X(spawn_refuses_stdin_bytes)                                                                                    \
     X(allowlist_runs_only_the_listed_syscalls)                                                                      \

@@ -2,8 +2,8 @@
 //! timeout), signal, pause, resume, kill and free it.
 
 use std::ffi::c_int;
-use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, TryLockError};
+use std::time::{Duration, Instant};
 
 use sandlock_core::{Child, ExitStatus, FlaggedReader, GroupSignal};
 
@@ -16,8 +16,13 @@ use crate::result::sandlock_exit_t;
 /// A running sandboxed program and the handlers that serve it (opaque).
 /// Free it with `sandlock_child_free`.
 pub struct sandlock_child_t {
-    /// Waits are serialised; signals go around them through `signaller`.
+    /// Held by the thread waiting in the kernel; signals go around it
+    /// through `signaller`.
     child: Mutex<Child>,
+    /// Told (under `waits`) when a waiter lets `child` go or sets `exit`,
+    /// so that a wait behind another one still ends at its own deadline.
+    waits: Mutex<()>,
+    wait_done: Condvar,
     signaller: GroupSignal,
     pid: i32,
     /// Set by the wait that saw the child end.
@@ -38,6 +43,8 @@ impl sandlock_child_t {
         let child = Mutex::new(child);
         Box::into_raw(Box::new(sandlock_child_t {
             child,
+            waits: Mutex::new(()),
+            wait_done: Condvar::new(),
             signaller,
             pid,
             exit: OnceLock::new(),
@@ -47,22 +54,70 @@ impl sandlock_child_t {
         }))
     }
 
-    fn child(&self) -> std::sync::MutexGuard<'_, Child> {
-        // A panic in a wait leaves the Child as consistent as before it.
-        self.child.lock().unwrap_or_else(|e| e.into_inner())
+    /// Wait at most `timeout_ms` (negative: no limit); `None` while it runs.
+    /// One thread at a time waits in the kernel; the others wait for it to
+    /// see the end or give up, each until its own deadline.
+    fn wait(&self, timeout_ms: i64) -> Result<Option<ExitStatus>, FfiError> {
+        let deadline = u64::try_from(timeout_ms).ok().map(|ms| Instant::now() + Duration::from_millis(ms));
+        loop {
+            if let Some(status) = self.ended() {
+                return Ok(Some(status));
+            }
+            let child = match self.child.try_lock() {
+                Ok(child) => child,
+                // A panic in a wait leaves the Child as consistent as before it.
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    let turn = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+                    if self.ended().is_some() {
+                        continue;
+                    }
+                    // The holder may have let `child` go, and told us, since the first try.
+                    let try_again = self.child.try_lock().is_ok();
+                    if try_again {
+                        continue;
+                    }
+                    match deadline {
+                        None => drop(self.wait_done.wait(turn)),
+                        Some(deadline) => {
+                            let left = deadline.saturating_duration_since(Instant::now());
+                            if left.is_zero() {
+                                return Ok(None);
+                            }
+                            drop(self.wait_done.wait_timeout(turn, left));
+                        }
+                    }
+                    continue;
+                }
+            };
+            let result = self.wait_holding(child, deadline);
+            let _turn = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+            self.wait_done.notify_all();
+            return result;
+        }
     }
 
-    /// Wait at most `timeout_ms` (negative: no limit); `None` while it runs.
-    fn wait(&self, timeout_ms: i64) -> Result<Option<ExitStatus>, FfiError> {
-        let mut child = self.child();
-        let status = match u64::try_from(timeout_ms) {
-            Ok(ms) => child.wait_timeout(Duration::from_millis(ms))?,
-            Err(_) => Some(child.wait()?),
+    fn wait_holding(
+        &self,
+        mut child: MutexGuard<'_, Child>,
+        deadline: Option<Instant>,
+    ) -> Result<Option<ExitStatus>, FfiError> {
+        let status = match deadline {
+            Some(deadline) => child.wait_timeout(deadline.saturating_duration_since(Instant::now()))?,
+            None => Some(child.wait()?),
         };
         if let Some(status) = status {
             let _ = self.exit.set(sandlock_exit_t::new(status, child.timed_out(), child.handler_kill()));
         }
         Ok(status)
+    }
+
+    /// How the child ended, once a wait saw it.
+    fn ended(&self) -> Option<ExitStatus> {
+        self.exit.get().map(|exit| match exit.signal {
+            0 => ExitStatus::Exited(exit.exit_code),
+            signal => ExitStatus::Signaled(signal),
+        })
     }
 
     /// The flagged events, with those flagged since the last look added.
@@ -107,9 +162,10 @@ versioned!(sandlock_child_pid, "SANDLOCK_1.0");
 /// if it exited); either pointer may be NULL. Returns
 /// `SANDLOCK_STILL_RUNNING` when the time ran out first (outputs not
 /// written), or a negative status on error. After the child ended, further
-/// calls return the same status at once. Thread-safe: waits on one child
-/// are serialised, and other threads may signal or kill it meanwhile (not
-/// free it).
+/// calls return the same status at once. Thread-safe: several threads may
+/// wait on one child, each returning by its own deadline (one waits in the
+/// kernel, the others for it), and other threads may signal or kill it
+/// meanwhile (not free it).
 ///
 /// # Safety
 /// `child` must be NULL or a live child; `exit_code` and `signal` NULL or
