@@ -830,3 +830,23 @@ fn a_process_named_with_bytes_that_are_not_utf8_still_counts_against_a_lowered_l
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A run whose timeout kills processes while their execs wait to be
+/// checked at the exec stop ends at its timeout. The tracer took a task
+/// killed on its way there for one that may still arrive and waited out
+/// the 10 s limit for it, while the receiving threads waited for the
+/// tracer: the run returned at its timeout plus the whole handler grace,
+/// and its threads lived on after it.
+#[test]
+fn a_run_killed_amid_checked_execs_ends_at_its_timeout() {
+    let grace = Duration::from_secs(6);
+    let sandbox = sandbox_as(Identity::Root, policy().timeout(Duration::from_secs(1)).handler_grace(grace))
+        .policy_fn(Category::EXEC, |_: &Event, _: &Control| Decision::Allow);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let out = sandbox.run(&[program("exec_loop")]).unwrap();
+        assert!(out.timed_out);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(1) + grace / 2, "the run took {took:?}");
+    }
+}

@@ -199,10 +199,11 @@ impl Held {
         let limit = if check.is_some() { CHECKED_EXEC_LIMIT } else { STOP_LIMIT };
         // The exec ends the process's other threads and waits until they
         // are released, which for a traced thread is its tracer's reap:
-        // collect the dead ones while waiting.
+        // collect the dead ones while waiting. A task that died on its way
+        // (its whole process gone) never stops: nothing is left to wait for.
         let reached = wait_until(task, limit, |state| {
             others.retain(|&other| !reap_if_dead(other));
-            state == Some('t') || task_gone(task) && state_of(tgid) == Some('t')
+            state == Some('t') || task_gone(task) && (state_of(tgid) == Some('t') || task_gone(tgid))
         });
         let stopped = if task_gone(task) { tgid } else { task };
         if stopped != task {
