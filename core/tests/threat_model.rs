@@ -9,19 +9,22 @@ fn source_of(file: &str) -> String {
         "bpf.rs" => root.join("src/seccomp/bpf.rs"),
         // Unit tests, named by their path in the crate.
         unit if unit.starts_with("src/") => root.join(unit),
-        // The command's tests, named by their path in the workspace.
-        cli if cli.starts_with("cli/") => root.join("..").join(cli),
+        // The command's and the bindings' tests, named by their path in
+        // the workspace.
+        outside if ["cli/", "go/", "python/", "c-examples/"].iter().any(|dir| outside.starts_with(dir)) => {
+            root.join("..").join(outside)
+        }
         other => root.join("tests").join(other),
     };
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// (file, test) pairs of one table cell: "`a.rs`: `x`, `y`; `b.rs`: `z`".
+/// (file, test) pairs of one table cell: "`a.rs`: `x`, `y`; `b.go`: `z`".
 fn tests_in(cell: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut file = None;
     for quoted in cell.split('`').skip(1).step_by(2) {
-        if quoted.ends_with(".rs") {
+        if [".rs", ".go", ".py", ".c"].iter().any(|ext| quoted.ends_with(ext)) {
             file = Some(quoted.to_string());
         } else if let Some(file) = &file {
             out.push((file.clone(), quoted.to_string()));
@@ -44,7 +47,11 @@ fn every_guarded_class_names_tests_that_exist() {
             missing.push(format!("no test and no gap: {row}"));
         }
         for (file, test) in tests {
-            if !source_of(&file).contains(&format!("fn {test}(")) {
+            let source = source_of(&file);
+            // A Rust, Go, Python or C test function.
+            let defined =
+                [format!("fn {test}("), format!("func {test}("), format!("def {test}("), format!(" {test}(void)")];
+            if !defined.iter().any(|definition| source.contains(definition.as_str())) {
                 missing.push(format!("{file} has no test {test}"));
             }
         }
