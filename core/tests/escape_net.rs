@@ -355,3 +355,67 @@ fn a_lingering_socket_closed_under_a_listen_does_not_stall_the_sandbox() {
         assert_eq!(common::printed_count(&out, "raced"), 1, "{identity}: the close never raced the listen");
     }
 }
+
+/// A host TCP listener on 127.0.0.1 in a `SO_REUSEPORT` group, owned by
+/// `uid` (the kernel lets only sockets of its owner's uid join), that
+/// never blocks in accept, and its port.
+fn reuseport_listener_of(uid: u32) -> (TcpListener, String) {
+    use std::os::fd::FromRawFd;
+    let fd = std::thread::spawn(move || {
+        // SAFETY: setfsuid takes an integer; it changes this short-lived
+        // thread's file-system uid only, which the new socket is owned by.
+        unsafe { libc::syscall(libc::SYS_setfsuid, uid) };
+        // SAFETY: socket takes integers.
+        unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) }
+    })
+    .join()
+    .unwrap();
+    assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+    let on: libc::c_int = 1;
+    // SAFETY: SO_REUSEPORT reads one c_int from `on`.
+    let rc =
+        unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, (&on as *const libc::c_int).cast(), 4) };
+    assert_eq!(rc, 0);
+    // SAFETY: a zeroed sockaddr_in is valid; the fields set are its address.
+    let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    addr.sin_family = libc::AF_INET as libc::sa_family_t;
+    addr.sin_addr.s_addr = u32::from(Ipv4Addr::LOCALHOST).to_be();
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: bind reads `len` bytes of `addr`; listen takes integers.
+    assert_eq!(unsafe { libc::bind(fd, (&addr as *const libc::sockaddr_in).cast(), len) }, 0);
+    // SAFETY: listen takes integers.
+    assert_eq!(unsafe { libc::listen(fd, 8) }, 0);
+    // SAFETY: `fd` is the socket made above, owned by nothing else.
+    let listener = unsafe { TcpListener::from_raw_fd(fd) };
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    (listener, port)
+}
+
+/// Sockets of one uid may share a port through `SO_REUSEPORT`, and a BPF
+/// program attached to the group then steers its connections: with a bind
+/// grant on a port where a host service of the child's uid listens so, the
+/// child took over every new connection of the service. Joining is refused
+/// and the host's listener still gets its clients.
+#[test]
+fn a_host_listeners_reuseport_group_cannot_be_joined() {
+    for id in Identity::all() {
+        let uid = match id {
+            Identity::Root => 0,
+            Identity::Nobody => common::NOBODY,
+        };
+        let (host, port) = reuseport_listener_of(uid);
+        let sandbox = sandbox_as(id, policy().net_bind_tcp([port.parse().unwrap()]));
+        assert_eq!(probe(&sandbox, "sockets", &["reuseport_listen", &port]), "EPERM\n", "{id}: SO_REUSEPORT");
+        let _client = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+        let mut accepted = host.accept();
+        for _ in 0..100 {
+            if !matches!(&accepted, Err(e) if e.kind() == ErrorKind::WouldBlock) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            accepted = host.accept();
+        }
+        assert!(accepted.is_ok(), "{id}: the host listener lost its client: {accepted:?}");
+    }
+}

@@ -221,6 +221,18 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
             vec![Arg(3), If { op: JSET, k: libc::MSG_FASTOPEN as u32, then: deny, otherwise: Pass }]
         }
         libc::SYS_sendmsg => vec![Arg(2), If { op: JSET, k: libc::MSG_FASTOPEN as u32, then: deny, otherwise: Pass }],
+        // Sockets of one uid may share a port through `SO_REUSEPORT`, and a
+        // BPF program then steers the group's connections: with a bind
+        // grant, the child took over a host service's port (a uid-0 child,
+        // any root service's) — no Landlock hook sees the group.
+        libc::SYS_setsockopt => vec![
+            Arg(1),
+            eq(libc::SOL_SOCKET as u32, Next, Pass),
+            Arg(2),
+            eq(libc::SO_REUSEPORT as u32, deny, Next),
+            eq(libc::SO_ATTACH_REUSEPORT_CBPF as u32, deny, Next),
+            eq(libc::SO_ATTACH_REUSEPORT_EBPF as u32, deny, Pass),
+        ],
         // Flags are args[0] on both x86_64 and aarch64, and the kernel takes
         // only their low 32 bits. `CLONE_PARENT` would make the new process
         // a child of the sandbox's parent — the caller — which reaps only
@@ -440,6 +452,7 @@ fn checked_syscalls() -> impl Iterator<Item = u32> {
         libc::SYS_sendto,
         libc::SYS_sendmsg,
         libc::SYS_sendmmsg,
+        libc::SYS_setsockopt,
         libc::SYS_clone,
         libc::SYS_prlimit64,
         libc::SYS_setpriority,
@@ -1026,6 +1039,17 @@ mod tests {
         assert_eq!(verdict(&notified, nr("openat"), [0, 0, creating[0], 0o4755, 0, 0]), EPERM);
         assert_eq!(verdict(&notified, nr("openat"), [0, 0, creating[0], 0o755, 0, 0]), NOTIF);
         assert_eq!(verdict(&notified, nr("openat2"), [0; 6]), ENOSYS);
+    }
+
+    #[test]
+    fn no_socket_joins_another_ones_reuseport_group() {
+        let spec = FilterSpec::default();
+        let sockopt = |level: i32, name: i32| verdict(&spec, nr("setsockopt"), [3, level as u64, name as u64, 0, 4, 0]);
+        for name in [libc::SO_REUSEPORT, libc::SO_ATTACH_REUSEPORT_CBPF, libc::SO_ATTACH_REUSEPORT_EBPF] {
+            assert_eq!(sockopt(libc::SOL_SOCKET, name), EPERM, "{name}");
+            assert_eq!(sockopt(libc::IPPROTO_TCP, name), ALLOW, "{name} of another level");
+        }
+        assert_eq!(sockopt(libc::SOL_SOCKET, libc::SO_REUSEADDR), ALLOW);
     }
 
     #[test]

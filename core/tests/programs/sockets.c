@@ -10,6 +10,8 @@
  *           fastopen_connect PORT
  *   sockets listen_unbound
  *   sockets bind_listen PORT
+ *   sockets reuseport_listen PORT (join a host listener's SO_REUSEPORT
+ *           group on 127.0.0.1:PORT and steer every connection to itself)
  *   sockets connect_listen refused|undone PORT LOCAL (connect to PORT from
  *           LOCAL, the only port the socket's local range admits — a
  *           refused connect, or one undone by connect(AF_UNSPEC) — then
@@ -21,6 +23,7 @@
 #include "probe.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
@@ -264,6 +267,25 @@ static long listen_on(const char *port) {
     return finish(fd, listen(fd, 1));
 }
 
+static long reuseport_listen(const char *port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) < 0) {
+        return finish(fd, -1);
+    }
+    struct inet_addr addr = loopback(AF_INET, port);
+    if (bind(fd, (struct sockaddr *)&addr.storage, addr.len) < 0 || listen(fd, 8) < 0) {
+        return finish(fd, -1);
+    }
+    /* A one-instruction program: every new connection to this socket. */
+    struct sock_filter steer[] = {{BPF_RET | BPF_K, 0, 0, 0}};
+    struct sock_fprog program = {1, steer};
+    return finish(fd, setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program));
+}
+
 #ifndef IP_LOCAL_PORT_RANGE
 #define IP_LOCAL_PORT_RANGE 51
 #endif
@@ -363,6 +385,9 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "bind_listen", 1)) {
         return report(listen_on(argv[2]));
+    }
+    if (is_probe(argc, argv, "reuseport_listen", 1)) {
+        return report(reuseport_listen(argv[2]));
     }
     if (is_probe(argc, argv, "connect_listen", 3)) {
         return report(connect_listen(argv[2], argv[3], argv[4]));
