@@ -211,13 +211,7 @@ pub fn install(sandbox: Sandbox, names: &[String], log_file: Option<&Path>) -> R
         return Ok(sandbox);
     }
     let out: Box<dyn Write + Send> = match log_file {
-        Some(path) => Box::new(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| invalid("--audit-log", path.display(), describe_io(&e)))?,
-        ),
+        Some(path) => Box::new(open_log(path).map_err(|reason| invalid("--audit-log", path.display(), reason))?),
         None => Box::new(std::io::stderr()),
     };
     let log: Log = Arc::new(Mutex::new(out));
@@ -229,6 +223,31 @@ pub fn install(sandbox: Sandbox, names: &[String], log_file: Option<&Path>) -> R
         sandbox = sandbox.add_handler(syscall, handler);
     }
     Ok(sandbox)
+}
+
+/// The audit log, appended to. It may sit where an earlier sandbox could
+/// write, and this process may be root: a link planted there must not
+/// lead the child's text into a file of the host's choosing
+/// (`/etc/ld.so.preload`), and a FIFO must not hang the command. So the
+/// name itself is never followed, and only a regular file is written.
+fn open_log(path: &Path) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => "is a symbolic link: name the file itself".to_string(),
+            Some(libc::ENXIO) => "is not a regular file".to_string(),
+            _ => describe_io(&e),
+        })?;
+    let meta = file.metadata().map_err(|e| describe_io(&e))?;
+    if !meta.is_file() {
+        return Err("is not a regular file".into());
+    }
+    Ok(file)
 }
 
 #[cfg(test)]

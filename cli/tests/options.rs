@@ -285,3 +285,44 @@ fn audit_logs_each_open_with_pid_and_path() {
     assert!(!stderr(&out).contains("sandlock audit"), "{}", stderr(&out));
     assert!(fs::read_to_string(&log).unwrap().lines().any(|line| line.ends_with(&expected)));
 }
+
+/// The audit log may go where an earlier sandbox could write, and the
+/// command may run as root: a link planted at its name would take the
+/// child's text into a file of the sandbox's choosing (`/etc/ld.so.preload`
+/// makes every host process load a library the text names), and a FIFO
+/// hung the command. Only a regular file is written, never through a link.
+#[test]
+fn the_audit_log_is_a_regular_file_never_a_link() {
+    let root_only = tempfile::tempdir().unwrap();
+    for uid in ["0", "65534"] {
+        let shared = tempfile::tempdir().unwrap();
+        fs::set_permissions(shared.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        let log = shared.path().join("audit.log");
+        let target = root_only.path().join(format!("preload-{uid}"));
+        let plant = ["run", "--auto-read", "--uid", uid, "--gid", uid, "--write", path(shared.path()), "--"];
+        ok(&run(&[&plant[..], &["ln", "-s", path(&target), path(&log)]].concat()));
+        let out = run(&["run", "--auto-read", "--audit", "openat", "--audit-log", path(&log), "--", "true"]);
+        assert_eq!(code(&out), 2, "uid {uid}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is a symbolic link"), "{}", stderr(&out));
+        assert!(!target.exists(), "uid {uid}: the log was written through the link");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let mut command = sandlock()
+        .args(["run", "--auto-read", "--audit", "openat", "--audit-log", path(&fifo), "--", "true"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while command.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if command.try_wait().unwrap().is_none() {
+        command.kill().unwrap();
+        panic!("the command hung opening a FIFO as its audit log");
+    }
+    let out = command.wait_with_output().unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("is not a regular file"), "{}", stderr(&out));
+}
