@@ -1840,7 +1840,10 @@ int sandlock_policy_timeout_ms(struct sandlock_policy_t *policy, uint64_t ms);
  * Run the child under `uid` (switching needs a privileged caller). A root
  * service should give untrusted code an unprivileged uid: a child that
  * keeps uid 0 passes the kernel's owner checks on every root-owned file
- * and socket where Landlock does not look (see docs/user-guide.md).
+ * and socket where Landlock does not look (see docs/user-guide.md). A uid
+ * other than the caller's needs `sandlock_policy_gid` too: a run fails
+ * with `SANDLOCK_E_INVALID` rather than let the child keep the caller's
+ * gid and supplementary groups; so does uid 4294967295, `(uid_t)-1`.
  *
  * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL policy.
  * Not thread-safe on one policy.

@@ -183,7 +183,8 @@ pub struct PolicyOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 
-    /// Run under this uid (a number or a user name)
+    /// Run under this uid (a number or a user name); another uid than this
+    /// command's needs --gid (or --user) too
     #[arg(long, value_name = "UID", help_heading = IDENTITY)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<Account>,

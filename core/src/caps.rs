@@ -162,6 +162,18 @@ pub(crate) fn check_switch(uid: Option<u32>, gid: Option<u32>, user_namespace: b
                 hint: format!("run as root, or set no uid and the child keeps uid {euid}"),
             });
         }
+        // Another uid with this process's groups is not that uid: a root
+        // caller's child kept gid 0 (root-group files) and every
+        // supplementary group (disk, adm, ...).
+        if !own && gid.is_none() {
+            return Err(crate::SandlockError::InvalidArgument {
+                what: "uid",
+                reason: format!(
+                    "switching the child to uid {uid} without a gid keeps this process's gid {egid} and its \
+                     supplementary groups: set a gid too (usually the uid's own group)"
+                ),
+            });
+        }
     }
     let Some(gid) = gid else { return Ok(false) };
     if user_namespace && gid != egid {

@@ -342,7 +342,9 @@ impl PolicyBuilder {
         self
     }
 
-    /// Run the child under this uid (requires a privileged caller).
+    /// Run the child under this uid (requires a privileged caller). A uid
+    /// other than this process's needs a [`gid`](Self::gid) too: the build
+    /// fails rather than let the child keep this process's groups.
     pub fn uid(mut self, uid: u32) -> Self {
         self.uid = Some(uid);
         self

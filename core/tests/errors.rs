@@ -161,3 +161,18 @@ fn ids_and_limits_the_kernel_reads_otherwise_are_refused() {
     );
     assert!(policy().uid(NOBODY).gid(NOBODY).max_open_files(nr_open).build().is_ok());
 }
+
+/// A uid switch without a gid kept this process's gid and groups (a root
+/// caller's child ran as uid 65534 with gid 0 and every supplementary
+/// group): it is refused, naming what would be kept.
+#[test]
+fn a_uid_switch_without_a_gid_is_refused() {
+    let err = policy().uid(NOBODY).build().expect_err("refused").to_string();
+    assert_eq!(
+        err,
+        "invalid value for uid: switching the child to uid 65534 without a gid keeps this process's gid 0 and its \
+         supplementary groups: set a gid too (usually the uid's own group)"
+    );
+    assert!(policy().uid(NOBODY).gid(NOBODY).build().is_ok());
+    assert!(policy().uid(0).build().is_ok(), "its own uid is no switch");
+}
