@@ -127,7 +127,7 @@ impl Child {
         timer: bool,
         flagged: Option<FlagLog>,
     ) -> Result<Child> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let group = GroupSignal { pid, state: Arc::default() };
         let mut child = Child {
             pid,
@@ -202,7 +202,8 @@ impl Child {
 
     /// Wait at most `limit`; `None` if the program is still running.
     pub fn wait_timeout(&mut self, limit: Duration) -> Result<Option<ExitStatus>> {
-        self.wait_until(Some(Instant::now() + limit), None)
+        // A limit past what the clock holds is no limit.
+        self.wait_until(Instant::now().checked_add(limit), None)
     }
 
     /// Kill every process of the sandbox (`SIGKILL` to the process group).

@@ -462,6 +462,8 @@ impl PolicyBuilder {
                 return Err(SandlockError::ZeroLimit { limit: "timeout" });
             }
         }
+        check_duration(self.timeout, "timeout")?;
+        check_duration(Some(self.handler_grace), "handler_grace")?;
         for &cap in &self.keep_capabilities {
             check_capability(cap)?;
         }
@@ -613,6 +615,20 @@ fn check_id(id: Option<u32>, what: &'static str) -> Result<()> {
         Some(u32::MAX) => Err(SandlockError::InvalidArgument {
             what,
             reason: "4294967295 is (uid_t)-1, which the kernel reads as \"keep the caller's\"; choose a real id".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A time so long that no clock can tell when it ends (deadlines are
+/// `Instant`s: the sum overflowed and panicked in the run).
+fn check_duration(value: Option<Duration>, what: &'static str) -> Result<()> {
+    /// A century: past it a deadline means nothing, and every clock holds it.
+    const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    match value {
+        Some(value) if value > LONGEST => Err(SandlockError::InvalidArgument {
+            what,
+            reason: format!("{value:?} is longer than a century, past what a deadline can hold"),
         }),
         _ => Ok(()),
     }

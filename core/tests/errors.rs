@@ -176,3 +176,16 @@ fn a_uid_switch_without_a_gid_is_refused() {
     assert!(policy().uid(NOBODY).gid(NOBODY).build().is_ok());
     assert!(policy().uid(0).build().is_ok(), "its own uid is no switch");
 }
+
+/// Times past what a deadline can hold are refused at build, and waits
+/// given one wait without limit: `Instant + Duration` overflowed and
+/// panicked in the run (the command's `--timeout 500000000000y`).
+#[test]
+fn times_past_any_deadline_are_refused_or_unbounded() {
+    let message = |builder: sandlock_core::PolicyBuilder| builder.build().expect_err("refused").to_string();
+    let forever = std::time::Duration::MAX;
+    assert!(message(policy().timeout(forever)).starts_with("invalid value for timeout: "));
+    assert!(message(policy().handler_grace(forever)).starts_with("invalid value for handler_grace: "));
+    let mut child = sandbox(policy()).spawn(&["/bin/true"]).unwrap();
+    assert_eq!(child.wait_timeout(forever).unwrap(), Some(sandlock_core::ExitStatus::Exited(0)));
+}

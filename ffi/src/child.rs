@@ -58,7 +58,9 @@ impl sandlock_child_t {
     /// One thread at a time waits in the kernel; the others wait for it to
     /// see the end or give up, each until its own deadline.
     fn wait(&self, timeout_ms: i64) -> Result<Option<ExitStatus>, FfiError> {
-        let deadline = u64::try_from(timeout_ms).ok().map(|ms| Instant::now() + Duration::from_millis(ms));
+        // A timeout past what the clock holds is none.
+        let deadline =
+            u64::try_from(timeout_ms).ok().and_then(|ms| Instant::now().checked_add(Duration::from_millis(ms)));
         loop {
             if let Some(status) = self.ended() {
                 return Ok(Some(status));

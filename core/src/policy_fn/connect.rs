@@ -114,7 +114,8 @@ impl Request {
         match errno {
             0 => Started::Done(NotifAction::ReturnValue(0)),
             libc::EINPROGRESS if blocking => {
-                Started::InProgress(send_timeout(&self.socket).map(|t| Instant::now() + t))
+                // A send timeout past what the clock holds is none.
+                Started::InProgress(send_timeout(&self.socket).and_then(|t| Instant::now().checked_add(t)))
             }
             e => Started::Done(NotifAction::Errno(e)),
         }

@@ -85,9 +85,10 @@ impl Supervisor {
     /// the handler kill that ended the sandbox, if one did.
     pub(crate) fn stop(self) -> Option<HandlerKill> {
         let mut remaining = self.threads.len();
-        let deadline = std::time::Instant::now() + self.grace;
+        // A grace past what the clock holds waits as long as it takes.
+        let deadline = std::time::Instant::now().checked_add(self.grace);
         while remaining > 0 {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let left = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(std::time::Instant::now()));
             if self.exited.recv_timeout(left).is_err() {
                 break;
             }
