@@ -19,7 +19,6 @@ use crate::{audit, program};
 const EXECVP_DEFAULT_PATH: &str = "/bin:/usr/bin";
 
 pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
-    let signals = Signals::block()?;
     let options = args.source.effective()?;
     let mut builder = options.builder()?;
     let (name, program_args) = args.command.split_first().ok_or_else(|| Failure::usage("no PROGRAM given"))?;
@@ -41,6 +40,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     })?;
     let sandbox = Sandbox::new(policy).map_err(|e| Failure::new(CANNOT_START, e.to_string()))?;
     let sandbox = audit::install(sandbox, &args.audit, args.audit_log.as_deref())?;
+    // Blocked only now: until here (a policy file or audit log that is a
+    // FIFO nobody opens, say) Ctrl-C ends the command as it ends any other.
+    let signals = Signals::block()?;
     let argv: Vec<OsString> =
         std::iter::once(program.clone().into_os_string()).chain(program_args.iter().cloned()).collect();
     let mut child = sandbox.spawn(&argv).map_err(|e| start_failure(e, &program))?;

@@ -16,8 +16,18 @@ use sandlock_core::{Child, ExitStatus};
 
 use crate::exit::{Failure, CANNOT_START};
 
-/// Signals this command passes on to the sandbox's group.
-const FORWARDED: [Signal; 4] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT];
+/// Signals this command passes on to the sandbox's group: those a shell
+/// or a service manager sends a job, and the user signals (left to their
+/// default, each ended this command and left the sandbox running).
+const FORWARDED: [Signal; 7] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGALRM,
+];
 
 /// The signals the waiting loop handles, queued for it on a signalfd.
 pub struct Signals {

@@ -31,6 +31,49 @@ fn sigterm_to_the_command_reaches_the_sandbox() {
     assert_eq!(child.wait().unwrap().code(), Some(143));
 }
 
+/// The user signals reach the sandbox too: left to their default, they
+/// ended the command and left the sandbox running, past its timeout.
+#[test]
+fn user_signals_to_the_command_reach_the_sandbox() {
+    for (signal, status) in [("USR1", 138), ("USR2", 140), ("ALRM", 142)] {
+        let mut child = sandlock()
+            .args(["run", "--auto-read", "--", "sh", "-c", "echo ready; exec sleep 30"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        let sent = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+        // The command exits as its child did: killed by the same signal.
+        assert_eq!(child.wait().unwrap().code(), Some(status), "SIG{signal}");
+    }
+}
+
+/// Until the sandbox starts, signals are this command's own: a policy file
+/// that is a FIFO nobody writes held it, and Ctrl-C did nothing.
+#[test]
+fn ctrl_c_ends_the_command_while_it_reads_its_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("policy.toml");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let mut child = sandlock().args(["run", "--policy", path(&fifo), "--", "true"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = child.try_wait().unwrap();
+    if status.is_none() {
+        child.kill().unwrap();
+    }
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.and_then(|s| s.signal()), Some(libc::SIGINT), "SIGINT did not end the command");
+}
+
 #[test]
 fn a_program_that_is_not_found_is_127() {
     let err = one_line_error(&run(&["run", "--", "sandlock-no-such-program"]), 127);
