@@ -326,3 +326,19 @@ fn the_audit_log_is_a_regular_file_never_a_link() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("is not a regular file"), "{}", stderr(&out));
 }
+
+/// The private tmp is made under TMPDIR, which may be relative (to this
+/// command's directory, not the child's: the child got a path that led
+/// nowhere) or missing (the message named no path).
+#[test]
+fn private_tmp_under_a_relative_or_missing_tmpdir() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("base")).unwrap();
+    let script = "echo written > \"$TMPDIR/note\" && cat \"$TMPDIR/note\"";
+    let args = ["run", "--auto-read", "--private-tmp", "--cwd", "/", "--", "sh", "-c", script];
+    let out = sandlock().args(args).env("TMPDIR", "base").current_dir(dir.path()).output().unwrap();
+    assert_eq!(ok(&out), "written\n");
+    let out = sandlock().args(args).env("TMPDIR", "/nonexistent/base").output().unwrap();
+    assert_eq!(code(&out), 125);
+    assert!(stderr(&out).contains("\"/nonexistent/base\" does not exist"), "{}", stderr(&out));
+}

@@ -36,9 +36,12 @@ impl PrivateTmp {
     /// directory (`TMPDIR`, else `/tmp`), for a child running as `uid` and
     /// `gid` (the caller's when `None`).
     pub(crate) fn create(uid: Option<u32>, gid: Option<u32>) -> Result<PrivateTmp> {
-        let template = std::env::temp_dir().join("sandlock-tmp-XXXXXX");
-        let path =
-            mkdtemp(&template).map_err(|e| SandlockError::io("creating the private temporary directory", e.into()))?;
+        let base = std::env::temp_dir();
+        // A relative TMPDIR is relative to this process's directory, not to
+        // the child's: the child would get a path that leads nowhere.
+        let base = std::path::absolute(&base).map_err(|source| SandlockError::PathNotFound { path: base, source })?;
+        let path = mkdtemp(&base.join("sandlock-tmp-XXXXXX"))
+            .map_err(|e| SandlockError::PathNotFound { path: base.clone(), source: e.into() })?;
         let tmp = PrivateTmp { path };
         if uid.is_some() || gid.is_some() {
             chown(&tmp.path, uid.map(Uid::from_raw), gid.map(Gid::from_raw))
