@@ -207,7 +207,7 @@ pub struct PolicyOptions {
     pub env: Vec<EnvVar>,
 
     /// Copy variable NAME from this environment, when set (repeatable;
-    /// e.g. PATH,HOME)
+    /// e.g. PATH,HOME); a value given with --env wins
     #[arg(long, value_name = "NAME", value_delimiter = ',', help_heading = ENVIRONMENT)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pass_env: Vec<String>,
@@ -401,15 +401,16 @@ impl PolicyOptions {
         for cap in keep_cap {
             b = b.keep_capability(u32::from(cap.0.index()));
         }
-        for var in env {
-            b = b.env(&var.key, &var.value);
-        }
         for name in pass_env {
             if name.is_empty() || name.contains('=') {
                 return Err(invalid("--pass-env", name, "not a variable name"));
             }
         }
+        // A value given with --env is more specific than one passed on.
         b = b.pass_env(pass_env);
+        for var in env {
+            b = b.env(&var.key, &var.value);
+        }
         if let Some(dir) = cwd {
             b = b.cwd(existing("--cwd", std::slice::from_ref(dir))?[0]);
         }

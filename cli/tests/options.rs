@@ -119,6 +119,19 @@ fn env_and_pass_env_are_the_whole_environment() {
     let mut vars: Vec<String> = ok(&out).lines().map(String::from).collect();
     vars.sort();
     assert_eq!(vars, ["GREETING=hello", "SANDLOCK_TEST_PASSED=yes"]);
+    // A value given with --env wins over the one passed on, in either order.
+    for args in
+        [["--env", "GREETING=given", "--pass-env", "GREETING"], ["--pass-env", "GREETING", "--env", "GREETING=given"]]
+    {
+        let out = sandlock()
+            .args(["run", "--auto-read"])
+            .args(args)
+            .args(["--", "env"])
+            .env("GREETING", "passed")
+            .output()
+            .unwrap();
+        assert_eq!(ok(&out), "GREETING=given\n", "{args:?}");
+    }
 }
 
 #[test]
