@@ -61,6 +61,12 @@ fn ordinary_proc_entries_of_the_child_stay_readable() {
             assert_eq!(probe(&sandbox, "procfs", &["read", path]), "ok\n", "{id}: read {path}");
         }
         assert_eq!(probe(&sandbox, "procfs", &["list", "/proc/self/fd"]), "ok\n", "{id}: list /proc/self/fd");
+        // The kernel hands no O_PATH file to another process: such opens
+        // are served read-only (they failed with EBADF).
+        for path in ["/proc/self", "/proc/self/status"] {
+            assert_eq!(probe(&sandbox, "procfs", &["open_path", path]), "ok\n", "{id}: O_PATH {path}");
+        }
+        assert_eq!(probe(&sandbox, "procfs", &["open_path", "/proc/1/status"]), "EACCES\n", "{id}: O_PATH of pid 1");
     }
 }
 

@@ -201,7 +201,10 @@ fn open_beneath_proc(relative: &str, child_flags: u64) -> Result<OwnedFd, i32> {
     if accmode != libc::O_RDONLY as u64 || child_flags & forbidden != 0 || child_flags & tmpfile == tmpfile {
         return Err(libc::EACCES);
     }
-    let kept = OFlag::O_DIRECTORY | OFlag::O_NONBLOCK | OFlag::O_PATH;
+    // Not O_PATH: the kernel hands no O_PATH file to another process
+    // (`SECCOMP_IOCTL_NOTIF_ADDFD` fails with EBADF), so such an open is
+    // served read-only, after the same checks.
+    let kept = OFlag::O_DIRECTORY | OFlag::O_NONBLOCK;
     // The child's flags are a syscall argument: only the kept bits count.
     let flags = OFlag::from_bits_truncate(child_flags as libc::c_int) & kept;
     let how = OpenHow::new().flags(flags | OFlag::O_RDONLY | OFlag::O_CLOEXEC).resolve(

@@ -1,5 +1,6 @@
 /* The child's own /proc entries (escape_procfs.rs):
  *   procfs open PATH   open O_RDONLY
+ *   procfs open_path PATH  open O_PATH and fstat the fd
  *   procfs read PATH   open O_RDONLY and read
  *   procfs list PATH   open as a directory and read one entry
  *   procfs task_stack  open /proc/self/task/<own tid>/stack
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static long open_only(const char *path) {
@@ -19,6 +21,17 @@ static long open_only(const char *path) {
         close(fd);
     }
     return fd;
+}
+
+static long open_path_only(const char *path) {
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    struct stat st;
+    long rc = fstat(fd, &st);
+    close(fd);
+    return rc;
 }
 
 static long read_some(const char *path) {
@@ -73,6 +86,9 @@ static int pagemap(void) {
 int main(int argc, char **argv) {
     if (is_probe(argc, argv, "open", 1)) {
         return report(open_only(argv[2]));
+    }
+    if (is_probe(argc, argv, "open_path", 1)) {
+        return report(open_path_only(argv[2]));
     }
     if (is_probe(argc, argv, "read", 1)) {
         return report(read_some(argv[2]));
