@@ -539,6 +539,46 @@ fn injecting_a_stdio_fd_is_refused_and_leaves_it_open() {
     assert_eq!([0, 1, 2].map(fd_is_open), [true, true, true]);
 }
 
+/// A new Landlock ruleset (of some other policy), as a caller's own fd.
+fn another_ruleset() -> OwnedFd {
+    #[repr(C)]
+    struct RulesetAttr {
+        handled_access_fs: u64,
+    }
+    let attr = RulesetAttr { handled_access_fs: 1 };
+    // SAFETY: landlock_create_ruleset reads `size_of::<RulesetAttr>()`
+    // bytes of `attr` and returns a new fd.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            &attr as *const RulesetAttr,
+            std::mem::size_of::<RulesetAttr>(),
+            0,
+        )
+    };
+    assert!(fd >= 0, "landlock_create_ruleset: {}", std::io::Error::last_os_error());
+    // SAFETY: a new fd that nothing else owns.
+    unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) }
+}
+
+/// A handler may not give the child what confines it, under another
+/// number: a copy of the listener would let it answer its own calls, a
+/// ruleset (its policy's or any other) add rules a later run applies.
+#[test]
+fn a_copy_of_a_listener_or_any_ruleset_is_never_injected() {
+    let handler = |ctx: &HandlerCtx| -> HandlerResult {
+        let srcfd = match ctx.read_cstr(ctx.args()[1], PATH_MAX)?.as_str() {
+            "/sandlock/listener" => ctx.listener_fd().try_clone_to_owned().expect("a copy of the listener"),
+            "/sandlock/ruleset" => another_ruleset(),
+            _ => return Ok(NotifAction::Continue),
+        };
+        Ok(NotifAction::InjectFdSend { srcfd, newfd_flags: 0 })
+    };
+    let sandbox = sandbox(policy()).add_handler_with_policy(syscall("openat"), handler, ExceptionPolicy::DenyEperm);
+    let out = run(&sandbox, "open_first_line", &["/sandlock/listener", "/sandlock/ruleset"]);
+    assert_printed(&out, "/sandlock/listener: EPERM\n/sandlock/ruleset: EPERM\n");
+}
+
 #[test]
 fn held_call_is_answered_by_a_deferred_reply() {
     let replier: Arc<Mutex<Option<JoinHandle<bool>>>> = Arc::new(Mutex::new(None));

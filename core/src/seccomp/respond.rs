@@ -2,7 +2,7 @@
 //! that could reach outside the sandbox is never sent, and an fd to inject is
 //! checked and closed on every path.
 
-use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
+use std::os::fd::{AsFd, AsRawFd, IntoRawFd, RawFd};
 
 use nix::unistd::{getpgid, getpgrp, Pid};
 
@@ -65,6 +65,10 @@ pub(crate) fn validate(
                 let _ = srcfd.into_raw_fd();
                 return Err(Refused::InjectFd);
             }
+            if is_confinement(raw, &[listener.raw(), bounds.ruleset]) {
+                // A copy of one (closed here, as the action owns it).
+                return Err(Refused::InjectFd);
+            }
             if newfd_flags & !(libc::O_CLOEXEC as u32) != 0 {
                 return Err(Refused::InjectFd);
             }
@@ -73,6 +77,26 @@ pub(crate) fn validate(
         NotifAction::Errno(e) if e <= 0 || e > 4095 => Err(Refused::Errno),
         other => Ok(other),
     }
+}
+
+/// True when `fd` is a file that confines a sandbox: a copy of one of
+/// `own` (the listener, the ruleset), or any seccomp listener or Landlock
+/// ruleset. With a listener the child could answer its own calls, with a
+/// ruleset add rules that later runs of a policy apply; a copy has another
+/// number than the original, so the number alone does not tell.
+fn is_confinement(fd: RawFd, own: &[RawFd]) -> bool {
+    const KCMP_FILE: libc::c_int = 0;
+    // SAFETY: getpid has no memory effects.
+    let me = unsafe { libc::getpid() };
+    let same_file = |other: RawFd| {
+        // SAFETY: kcmp takes integers and compares two of our own fds.
+        other >= 0 && unsafe { libc::syscall(libc::SYS_kcmp, me, me, KCMP_FILE, fd, other) } == 0
+    };
+    if own.iter().any(|&other| same_file(other)) {
+        return true;
+    }
+    let kind = std::fs::read_link(format!("/proc/self/fd/{fd}"));
+    kind.is_ok_and(|kind| matches!(kind.to_str(), Some("anon_inode:seccomp notify" | "anon_inode:[landlock-ruleset]")))
 }
 
 /// What answering a notification did.
