@@ -313,6 +313,18 @@ fn kill_reaches_every_process_of_the_sandbox_group() {
     assert_killed(&run(&sandbox, "group_kill", &[]));
 }
 
+/// A kill with a stop signal ends nothing: the group waited stopped and
+/// the run never returned (no timeout). It is refused; the handler's
+/// exception policy answers.
+#[test]
+fn a_kill_with_a_stop_signal_is_refused() {
+    for signal in [libc::SIGSTOP, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+        let stop = move |_: &HandlerCtx| -> HandlerResult { Ok(NotifAction::Kill { signal, pgid: 0 }) };
+        let sandbox = sandbox(policy()).add_handler_with_policy(syscall("getppid"), stop, ExceptionPolicy::DenyEperm);
+        assert_printed(&run(&sandbox, "getppid_print", &[]), "EPERM\n");
+    }
+}
+
 static SIGUSR1_RECEIVED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn note_sigusr1(_: libc::c_int) {

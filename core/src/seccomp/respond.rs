@@ -50,7 +50,10 @@ pub(crate) fn validate(
 ) -> Result<NotifAction, Refused> {
     match action {
         NotifAction::Kill { signal, pgid } => {
-            if !(1..=64).contains(&signal) {
+            // A stop signal ends nothing: the group would wait stopped, and
+            // the run with it (for good without a timeout).
+            let stops = [libc::SIGSTOP, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+            if !(1..=64).contains(&signal) || stops.contains(&signal) {
                 return Err(Refused::KillTarget);
             }
             match kill_target(notif.pid, pgid, bounds.pgid) {
