@@ -30,6 +30,10 @@ use crate::syscall::{number_of, Syscall};
 /// answers (see docs/benchmarks.md); raise it when handlers block.
 pub const DEFAULT_RECEIVER_THREADS: usize = 1;
 
+/// Most threads receiving on one listener: each waits in the kernel for
+/// the next call, so more than the sandbox has tasks only cost memory.
+const MAX_RECEIVER_THREADS: usize = 256;
+
 /// A policy plus handlers, ready to run programs. Reusable: each run gets
 /// its own process group and supervisor.
 pub struct Sandbox {
@@ -140,7 +144,8 @@ impl Sandbox {
         self
     }
 
-    /// Number of threads receiving notifications (at least 1).
+    /// Number of threads receiving notifications (1 to 256; 0 counts as 1,
+    /// more fails each run with `InvalidArgument`).
     pub fn receiver_threads(mut self, threads: usize) -> Sandbox {
         self.receiver_threads = threads.max(1);
         self
@@ -288,6 +293,17 @@ impl Sandbox {
     fn launch<S: AsRef<OsStr>>(&self, argv: &[S], stdio: [StdioMode; 3], timer: bool) -> Result<(Child, Pipes)> {
         if let Some((syscall, list)) = self.rejected {
             return Err(SandlockError::HandlerOnDeniedSyscall { name: syscall.name(), nr: syscall.nr(), list });
+        }
+        // Checked before the fork: a count no host can start panicked
+        // after it, with the child left running unsupervised.
+        if self.receiver_threads > MAX_RECEIVER_THREADS {
+            return Err(SandlockError::InvalidArgument {
+                what: "receiver_threads",
+                reason: format!(
+                    "{} is more than {MAX_RECEIVER_THREADS} threads on one listener",
+                    self.receiver_threads
+                ),
+            });
         }
         let argv: Vec<OsString> = argv.iter().map(|a| a.as_ref().to_os_string()).collect();
         self.check_path_guard()?;

@@ -189,3 +189,23 @@ fn times_past_any_deadline_are_refused_or_unbounded() {
     let mut child = sandbox(policy()).spawn(&["/bin/true"]).unwrap();
     assert_eq!(child.wait_timeout(forever).unwrap(), Some(sandlock_core::ExitStatus::Exited(0)));
 }
+
+/// A receiving-thread count no host can start is refused before the fork:
+/// it panicked after it (or aborted the process allocating), leaving the
+/// child running unsupervised.
+#[test]
+fn a_receiver_thread_count_past_the_bound_is_refused_before_the_fork() {
+    let handled =
+        |_: &sandlock_core::HandlerCtx| -> sandlock_core::HandlerResult { Ok(sandlock_core::NotifAction::Continue) };
+    let getppid = sandlock_core::Syscall::from_name("getppid").unwrap();
+    for threads in [257, usize::MAX] {
+        let sandbox = sandbox(policy()).add_handler(getppid, handled).receiver_threads(threads);
+        let err = sandbox.run(&["/bin/true"]).expect_err("refused").to_string();
+        assert_eq!(
+            err,
+            format!("invalid value for receiver_threads: {threads} is more than 256 threads on one listener")
+        );
+    }
+    let sandbox = sandbox(policy()).add_handler(getppid, handled).receiver_threads(256);
+    assert!(sandbox.run(&["/bin/true"]).unwrap().status.success());
+}
