@@ -322,12 +322,52 @@ impl Child {
         }
         let status = ExitStatus::from_wait_status(raw);
         self.status = Some(status);
+        reap_adopted_orphans(self.pid);
         // The group was killed above: nothing of the run writes there now.
         drop(self.private_tmp.take());
         if let Some(supervisor) = self.supervisor.take() {
             self.handler_kill = supervisor.stop();
         }
         Ok(status)
+    }
+}
+
+/// How long a run waits for the rest of its killed group to be gone when
+/// this process adopts the sandbox's orphans.
+const ORPHAN_LIMIT: Duration = Duration::from_secs(1);
+
+/// In a process that is a subreaper (a container's init, a service
+/// manager), the sandbox's orphans become its children: reap those of the
+/// group `pgid`, which was just killed, until the group is gone — each
+/// run's orphans were left as zombies of the host.
+fn reap_adopted_orphans(pgid: i32) {
+    let mut subreaper: libc::c_int = 0;
+    // SAFETY: PR_GET_CHILD_SUBREAPER writes one int into `subreaper`.
+    let known = unsafe { libc::prctl(libc::PR_GET_CHILD_SUBREAPER, &mut subreaper as *mut libc::c_int) } == 0;
+    if !known || subreaper == 0 {
+        return;
+    }
+    let deadline = Instant::now() + ORPHAN_LIMIT;
+    loop {
+        loop {
+            // SAFETY: a zeroed siginfo_t is a valid output buffer.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            // SAFETY: waitid writes one siginfo_t; P_PGID reaps only our
+            // own children in the sandbox's group.
+            let rc =
+                unsafe { libc::waitid(libc::P_PGID, pgid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG) };
+            // SAFETY: with WNOHANG and nothing to report, waitid left
+            // `info` zeroed, so `si_pid` reads 0.
+            if rc != 0 || unsafe { info.si_pid() } == 0 {
+                break;
+            }
+        }
+        // SAFETY: signal 0 to the group only tests whether a member is left.
+        let group_gone = unsafe { libc::kill(-pgid, 0) } != 0;
+        if group_gone || Instant::now() >= deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
