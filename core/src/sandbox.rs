@@ -103,7 +103,10 @@ impl Sandbox {
         self
     }
 
-    /// An async handler, driven on `runtime` from the receiving thread.
+    /// An async handler, driven on `runtime` from the receiving thread
+    /// (`Handle::block_on`). A current-thread runtime drives timers and I/O
+    /// only while a thread is inside its `Runtime::block_on`: see
+    /// docs/handlers.md.
     pub fn add_async_handler(
         self,
         syscall: Syscall,
