@@ -129,6 +129,10 @@ pub(crate) fn build(rules: &Rules, extra_write: &[&Path]) -> Result<Option<Built
         created = created.add_rule(NetPort::new(port, AccessNet::BindTcp)).map_err(|e| TCP.unsupported(e))?;
     }
     let fd: Option<OwnedFd> = created.into();
+    let fd = fd
+        .map(crate::fds::above_stdio)
+        .transpose()
+        .map_err(|e| SandlockError::io("moving the ruleset above stdio", e))?;
     Ok(fd.map(|fd| Built { fd, exec_roots }))
 }
 

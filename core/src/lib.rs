@@ -20,6 +20,7 @@ pub mod deny;
 mod devices;
 mod error;
 mod exec_check;
+mod fds;
 mod handler;
 mod handoff;
 mod kernel;

@@ -188,7 +188,13 @@ pub(crate) struct Started {
 }
 
 fn pipe() -> Result<(OwnedFd, OwnedFd)> {
-    pipe2(OFlag::O_CLOEXEC).map_err(|e| SandlockError::io("creating a pipe", e.into()))
+    let (read, write) = pipe2(OFlag::O_CLOEXEC).map_err(|e| SandlockError::io("creating a pipe", e.into()))?;
+    Ok((above_stdio(read)?, above_stdio(write)?))
+}
+
+/// [`crate::fds::above_stdio`], as a spawn error.
+fn above_stdio(fd: OwnedFd) -> Result<OwnedFd> {
+    crate::fds::above_stdio(fd).map_err(|e| SandlockError::io("moving an fd above stdio", e))
 }
 
 /// `/dev/null` opened for reading or writing, close-on-exec (as std opens
@@ -199,7 +205,7 @@ fn dev_null(write: bool) -> Result<OwnedFd> {
         .write(write)
         .open("/dev/null")
         .map_err(|e| SandlockError::io("opening /dev/null", e))?;
-    Ok(file.into())
+    above_stdio(file.into())
 }
 
 /// For each stream: the child's end and, for a pipe, the parent's end.
@@ -217,7 +223,7 @@ fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Op
                 .map_err(|e| SandlockError::io("creating a socket pair", e.into()))?;
             shutdown(parent.as_raw_fd(), Shutdown::Read)
                 .map_err(|e| SandlockError::io("shutting the stdin socket for reading", e.into()))?;
-            Ok((Some(child), Some(parent)))
+            Ok((Some(above_stdio(child)?), Some(parent)))
         }
         StdioMode::Pipe => {
             let (read, write) = pipe()?;
