@@ -467,6 +467,9 @@ impl PolicyBuilder {
         for &cap in &self.keep_capabilities {
             check_capability(cap)?;
         }
+        for (key, value) in &self.env {
+            check_env(key, value)?;
+        }
         check_id(self.uid, "uid")?;
         check_id(self.gid, "gid")?;
         check_rlimit(self.max_memory, "max_memory")?;
@@ -606,6 +609,20 @@ pub fn check_capability(cap: u32) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// A variable the child's environment can hold: a name without `=` or NUL,
+/// a value without NUL (each run failed on it, the build did not).
+fn check_env(key: &OsStr, value: &OsStr) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let reason = if key.is_empty() || key.as_bytes().contains(&b'=') {
+        format!("{key:?} is not a variable name (empty, or with '=')")
+    } else if key.as_bytes().contains(&0) || value.as_bytes().contains(&0) {
+        format!("variable {key:?} contains a NUL byte, where C would end the string")
+    } else {
+        return Ok(());
+    };
+    Err(SandlockError::InvalidArgument { what: "env", reason })
 }
 
 /// `(uid_t)-1` is "leave it unchanged" to `setresuid`/`setresgid`: the

@@ -87,8 +87,12 @@ pub(crate) struct PlanInput<'a> {
     pub drop_groups: bool,
 }
 
-fn cstring(what: &'static str, bytes: &[u8]) -> Result<CString> {
-    CString::new(bytes).map_err(|_| SandlockError::InvalidArgument { what, reason: "contains a NUL byte".into() })
+/// `bytes` as a C string; `shown` names the value in the error.
+fn cstring(what: &'static str, shown: impl FnOnce() -> String, bytes: &[u8]) -> Result<CString> {
+    CString::new(bytes).map_err(|_| SandlockError::InvalidArgument {
+        what,
+        reason: format!("{} contains a NUL byte, where C would end the string", shown()),
+    })
 }
 
 impl SpawnPlan {
@@ -99,7 +103,12 @@ impl SpawnPlan {
             .ok_or(SandlockError::InvalidArgument { what: "argv", reason: "must name a program".into() })?;
         let path_var = input.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.as_os_str());
         let program = resolve_program(first, path_var)?;
-        let argv: Vec<CString> = input.argv.iter().map(|a| cstring("argv", a.as_bytes())).collect::<Result<_>>()?;
+        let argv: Vec<CString> = input
+            .argv
+            .iter()
+            .enumerate()
+            .map(|(i, a)| cstring("argv", || format!("argv[{i}] {a:?}"), a.as_bytes()))
+            .collect::<Result<_>>()?;
         let envp: Vec<CString> = input
             .env
             .iter()
@@ -113,12 +122,12 @@ impl SpawnPlan {
                 let mut entry = k.clone().into_vec();
                 entry.push(b'=');
                 entry.extend_from_slice(v.as_bytes());
-                cstring("env", &entry)
+                cstring("env", || format!("the value of {k:?}"), &entry)
             })
             .collect::<Result<_>>()?;
         let argv_ptrs = argv.iter().map(|c| c.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
         let envp_ptrs = envp.iter().map(|c| c.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
-        let cwd = input.cwd.map(|p| cstring("cwd", p.as_os_str().as_bytes())).transpose()?;
+        let cwd = input.cwd.map(|p| cstring("cwd", || format!("{p:?}"), p.as_os_str().as_bytes())).transpose()?;
         let mut rlimits = vec![(libc::RLIMIT_CORE, 0)];
         if let Some(bytes) = input.max_memory {
             rlimits.push((libc::RLIMIT_AS, bytes));
@@ -127,7 +136,7 @@ impl SpawnPlan {
             rlimits.push((libc::RLIMIT_NOFILE, n));
         }
         Ok(SpawnPlan {
-            program: cstring("program", program.as_bytes())?,
+            program: cstring("program", || format!("{program:?}"), program.as_bytes())?,
             _argv: argv,
             _envp: envp,
             argv_ptrs,

@@ -209,3 +209,24 @@ fn a_receiver_thread_count_past_the_bound_is_refused_before_the_fork() {
     let sandbox = sandbox(policy()).add_handler(getppid, handled).receiver_threads(256);
     assert!(sandbox.run(&["/bin/true"]).unwrap().status.success());
 }
+
+/// Variables the environment cannot hold are refused at build, naming them
+/// (each run failed instead); a NUL in an argument names the argument.
+#[test]
+fn bad_variables_fail_the_build_and_a_nul_names_its_argument() {
+    let message = |builder: sandlock_core::PolicyBuilder| builder.build().expect_err("refused").to_string();
+    assert_eq!(
+        message(policy().env("A=B", "1")),
+        "invalid value for env: \"A=B\" is not a variable name (empty, or with '=')"
+    );
+    assert_eq!(
+        message(policy().env("", "1")),
+        "invalid value for env: \"\" is not a variable name (empty, or with '=')"
+    );
+    assert_eq!(
+        message(policy().env("GREETING", "a\0b")),
+        "invalid value for env: variable \"GREETING\" contains a NUL byte, where C would end the string"
+    );
+    let err = sandbox(policy()).run(&["/bin/echo", "ok", "a\0b"]).expect_err("refused").to_string();
+    assert_eq!(err, "invalid value for argv: argv[2] \"a\\0b\" contains a NUL byte, where C would end the string");
+}
