@@ -19,7 +19,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nix::errno::Errno;
@@ -102,7 +102,7 @@ impl SpawnPlan {
             .first()
             .ok_or(SandlockError::InvalidArgument { what: "argv", reason: "must name a program".into() })?;
         let path_var = input.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.as_os_str());
-        let program = resolve_program(first, path_var)?;
+        let program = resolve_program(first, path_var, input.cwd)?;
         let argv: Vec<CString> = input
             .argv
             .iter()
@@ -163,12 +163,17 @@ impl SpawnPlan {
 
 /// The path to exec: argv[0] itself when it has a slash, else the first
 /// executable match in the child's PATH (or a default PATH).
-fn resolve_program(name: &OsStr, path_var: Option<&OsStr>) -> Result<OsString> {
+fn resolve_program(name: &OsStr, path_var: Option<&OsStr>, cwd: Option<&Path>) -> Result<OsString> {
     if name.as_bytes().contains(&b'/') {
         // A program that does not exist at all is the caller's mistake;
         // anything else (hidden by Landlock, missing interpreter) is
-        // reported by exec in the child.
-        return match std::fs::symlink_metadata(name) {
+        // reported by exec in the child. A relative one is the child's:
+        // from its working directory, where it execs it.
+        let seen_from_child = match cwd {
+            Some(cwd) => cwd.join(name),
+            None => PathBuf::from(name),
+        };
+        return match std::fs::symlink_metadata(&seen_from_child) {
             Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
                 Err(SandlockError::ExecNotFound { program: name.to_string_lossy().into_owned() })
             }

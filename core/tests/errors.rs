@@ -230,3 +230,15 @@ fn bad_variables_fail_the_build_and_a_nul_names_its_argument() {
     let err = sandbox(policy()).run(&["/bin/echo", "ok", "a\0b"]).expect_err("refused").to_string();
     assert_eq!(err, "invalid value for argv: argv[2] \"a\\0b\" contains a NUL byte, where C would end the string");
 }
+
+/// A relative program path is the child's, from its working directory: it
+/// was looked up from the caller's, so a program the child would find was
+/// "not found", and one only the caller sees failed at exec.
+#[test]
+fn a_relative_program_is_found_from_the_childs_working_directory() {
+    let out = sandbox(policy().cwd("/usr/bin")).run(&["./true"]).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = TempDir::new_public();
+    let err = sandbox(policy().cwd(dir.path())).run(&["./true"]).expect_err("not there").to_string();
+    assert_eq!(err, "program \"./true\" not found");
+}
