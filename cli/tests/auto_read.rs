@@ -96,3 +96,26 @@ fn assert_runs_outside(program: &Path) {
     };
     assert!(status.success(), "{} fails outside the sandbox", program.display());
 }
+
+/// Only the system's env has its argument taken for a program it runs: a
+/// program's own "env" (a link to cat, or a copy of it) had any executable
+/// file it named granted, and printed it.
+#[test]
+fn a_programs_own_env_gets_nothing_granted() {
+    for own_env in ["link", "copy"] {
+        let root = tempfile::tempdir().unwrap();
+        let (secret, job) = scene(root.path());
+        fs::set_permissions(&secret, fs::Permissions::from_mode(0o755)).unwrap();
+        let env = job.join("env");
+        let cat = fs::canonicalize("/bin/cat").unwrap();
+        if own_env == "link" {
+            std::os::unix::fs::symlink(&cat, &env).unwrap();
+        } else {
+            fs::copy(&cat, &env).unwrap();
+        }
+        let script = job.join("script");
+        fs::write(&script, format!("#!{} {}\n", env.display(), secret.display())).unwrap();
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+        assert_secret_kept(&script, &secret);
+    }
+}

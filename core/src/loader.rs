@@ -51,24 +51,22 @@ const MULTIARCH: &str = "aarch64-linux-gnu";
 /// opens later (a Python stdlib, locales, certificates) are not included.
 pub fn load_paths(program: &Path, path: &OsStr) -> Vec<PathBuf> {
     let conf_dirs = ld_so_conf_dirs(Path::new(LD_SO_CONF), &mut HashSet::new());
-    let mut resolver = Resolver { path: path.to_os_string(), conf_dirs, seen: HashSet::new(), files: BTreeSet::new() };
     let Ok(program) = fs::canonicalize(program) else { return Vec::new() };
-    resolver.files.insert(program.clone());
-    resolver.program(&program, 0);
-    let whole_dirs: HashSet<PathBuf> = program
-        .parent()
-        .map(Path::to_path_buf)
-        .into_iter()
-        .chain(std::env::split_paths(path))
-        .chain(resolver.conf_dirs.iter().cloned())
+    let system_dirs: HashSet<PathBuf> = std::env::split_paths(path)
+        .chain(conf_dirs.iter().cloned())
         .chain(default_dirs())
         .filter_map(|dir| fs::canonicalize(dir).ok())
         .collect();
+    let mut resolver =
+        Resolver { path: path.to_os_string(), conf_dirs, system_dirs, seen: HashSet::new(), files: BTreeSet::new() };
+    resolver.files.insert(program.clone());
+    resolver.program(&program, 0);
+    let whole = |dir: &Path| resolver.system_dirs.contains(dir) || Some(dir) == program.parent();
     let mut grants: BTreeSet<PathBuf> = resolver
         .files
         .iter()
         .map(|file| match file.parent() {
-            Some(dir) if whole_dirs.contains(dir) => dir.to_path_buf(),
+            Some(dir) if whole(dir) => dir.to_path_buf(),
             _ => file.clone(),
         })
         .collect();
@@ -177,6 +175,9 @@ struct Machine {
 struct Resolver {
     path: OsString,
     conf_dirs: Vec<PathBuf>,
+    /// Canonical directories of `path`, ld.so.conf and the loader's
+    /// defaults: the system's, where no program puts files of its own.
+    system_dirs: HashSet<PathBuf>,
     /// Canonical paths of the programs and interpreters already looked at
     /// (a script may name itself).
     seen: HashSet<PathBuf>,
@@ -213,7 +214,11 @@ impl Resolver {
         let Some(found) = executable(&interpreter) else { return };
         self.files.insert(found.clone());
         self.program(&found, depth + 1);
-        if interpreter.file_name() == Some(OsStr::new("env")) {
+        // The system's env, by the file it is: a program's own "env" (a
+        // link to cat, a copy of it) would have the name granted.
+        let is_env = found.file_name() == Some(OsStr::new("env"))
+            && found.parent().is_some_and(|dir| self.system_dirs.contains(dir));
+        if is_env {
             let argument = line.argument.as_deref().map(String::from_utf8_lossy);
             if let Some(name) = argument.as_deref().and_then(env_program) {
                 let found = if name.contains('/') { executable(Path::new(name)) } else { self.on_path(name) };
