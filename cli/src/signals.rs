@@ -16,10 +16,12 @@ use sandlock_core::{Child, ExitStatus};
 
 use crate::exit::{Failure, CANNOT_START};
 
-/// Signals this command passes on to the sandbox's group: those a shell
-/// or a service manager sends a job, and the user signals (left to their
-/// default, each ended this command and left the sandbox running).
-const FORWARDED: [Signal; 7] = [
+/// Signals this command passes on to the sandbox's group: every signal
+/// whose default would end this command and leave the sandbox running —
+/// those a shell or a service manager sends a job, the user and timer
+/// signals, and the real-time ones (below). Faults (`SIGSEGV`, `SIGBUS`,
+/// `SIGFPE`, `SIGILL`) stay this command's own.
+const FORWARDED: [Signal; 17] = [
     Signal::SIGINT,
     Signal::SIGTERM,
     Signal::SIGHUP,
@@ -27,7 +29,23 @@ const FORWARDED: [Signal; 7] = [
     Signal::SIGUSR1,
     Signal::SIGUSR2,
     Signal::SIGALRM,
+    Signal::SIGVTALRM,
+    Signal::SIGPROF,
+    Signal::SIGXCPU,
+    Signal::SIGXFSZ,
+    Signal::SIGIO,
+    Signal::SIGPWR,
+    Signal::SIGSYS,
+    Signal::SIGTRAP,
+    Signal::SIGABRT,
+    Signal::SIGSTKFLT,
 ];
+
+/// The real-time signals libc leaves to programs, which end a process by
+/// default too.
+fn realtime() -> std::ops::RangeInclusive<libc::c_int> {
+    libc::SIGRTMIN()..=libc::SIGRTMAX()
+}
 
 /// The signals the waiting loop handles, queued for it on a signalfd.
 pub struct Signals {
@@ -47,6 +65,13 @@ impl Signals {
         for signal in FORWARDED.into_iter().chain([Signal::SIGTSTP, Signal::SIGCONT, Signal::SIGCHLD]) {
             mask.add(signal);
         }
+        let mut raw: libc::sigset_t = *mask.as_ref();
+        for signal in realtime() {
+            // SAFETY: `raw` is an initialised sigset and `signal` a valid number.
+            unsafe { libc::sigaddset(&mut raw, signal) };
+        }
+        // SAFETY: `raw` was made from a SigSet and sigaddset only.
+        let mask = unsafe { SigSet::from_sigset_t_unchecked(raw) };
         let mut old_mask = SigSet::empty();
         let failed = |e: Errno| Failure::new(CANNOT_START, format!("cannot set up signal forwarding: {e}"));
         nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&mask), Some(&mut old_mask)).map_err(failed)?;
@@ -66,12 +91,16 @@ impl Signals {
             if let Some(status) = child.wait_timeout(Duration::ZERO).map_err(failed)? {
                 return Ok(status);
             }
-            let signal = match self.fd.read_signal() {
-                Ok(Some(info)) => Signal::try_from(info.ssi_signo as i32).ok(),
+            let number = match self.fd.read_signal() {
+                Ok(Some(info)) => Some(info.ssi_signo as libc::c_int),
                 Ok(None) | Err(Errno::EINTR) => None,
                 Err(e) => return Err(Failure::new(CANNOT_START, format!("reading signals: {e}"))),
             };
-            match signal {
+            if let Some(number) = number.filter(|n| realtime().contains(n)) {
+                child.signal(number).map_err(failed)?;
+                continue;
+            }
+            match number.and_then(|n| Signal::try_from(n).ok()) {
                 Some(Signal::SIGCHLD) => {
                     if let Some(terminal) = &terminal {
                         terminal.follow_stop(child).map_err(failed)?;

@@ -31,11 +31,13 @@ fn sigterm_to_the_command_reaches_the_sandbox() {
     assert_eq!(child.wait().unwrap().code(), Some(143));
 }
 
-/// The user signals reach the sandbox too: left to their default, they
+/// Every signal that would end the command reaches the sandbox too (the
+/// user, timer, power and real-time ones): left to their default, they
 /// ended the command and left the sandbox running, past its timeout.
 #[test]
-fn user_signals_to_the_command_reach_the_sandbox() {
-    for (signal, status) in [("USR1", 138), ("USR2", 140), ("ALRM", 142)] {
+fn signals_that_would_end_the_command_reach_the_sandbox() {
+    for (signal, status) in [("USR1", 138), ("USR2", 140), ("ALRM", 142), ("PWR", 158), ("XCPU", 152), ("RTMIN+3", 165)]
+    {
         let mut child = sandlock()
             .args(["run", "--auto-read", "--", "sh", "-c", "echo ready; exec sleep 30"])
             .stdout(Stdio::piped())
