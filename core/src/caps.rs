@@ -162,10 +162,12 @@ pub(crate) fn check_switch(uid: Option<u32>, gid: Option<u32>, user_namespace: b
                 hint: format!("run as root, or set no uid and the child keeps uid {euid}"),
             });
         }
-        // Another uid with this process's groups is not that uid: a root
+        // Another uid than the effective one (the one the child would
+        // keep), with this process's groups, is not that uid: a root
         // caller's child kept gid 0 (root-group files) and every
-        // supplementary group (disk, adm, ...).
-        if !own && gid.is_none() {
+        // supplementary group (disk, adm, ...) — a set-user-ID caller's
+        // too, switching to its real uid.
+        if uid != euid && gid.is_none() {
             return Err(crate::SandlockError::InvalidArgument {
                 what: "uid",
                 reason: format!(

@@ -242,3 +242,20 @@ fn a_relative_program_is_found_from_the_childs_working_directory() {
     let err = sandbox(policy().cwd(dir.path())).run(&["./true"]).expect_err("not there").to_string();
     assert_eq!(err, "program \"./true\" not found");
 }
+
+/// A set-user-ID caller (real uid 65534, effective 0) switching the child
+/// to its real uid without a gid kept gid 0 and every group too.
+#[test]
+fn a_set_user_id_caller_switching_to_its_real_uid_needs_a_gid() {
+    std::thread::spawn(|| {
+        // SAFETY: raw setresuid changes this thread's ids only (not the
+        // process's, as libc's would): real uid 65534, effective and saved 0.
+        assert_eq!(unsafe { libc::syscall(libc::SYS_setresuid, NOBODY, 0, 0) }, 0);
+        let err = policy().uid(NOBODY).build().map(|_| ()).map_err(|e| e.to_string());
+        // SAFETY: as above, back to root's ids (effective 0 may).
+        assert_eq!(unsafe { libc::syscall(libc::SYS_setresuid, 0, 0, 0) }, 0);
+        assert!(err.as_ref().is_err_and(|e| e.contains("without a gid keeps")), "{err:?}");
+    })
+    .join()
+    .unwrap();
+}
