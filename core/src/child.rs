@@ -73,6 +73,10 @@ impl GroupSignal {
     /// Send `sig` to every process of the sandbox. Returns false, sending
     /// nothing, when the sandbox has ended and been reaped.
     pub fn signal(&self, sig: i32) -> Result<bool> {
+        // 0 only tests, and a negative or unknown number means nothing.
+        if !(1..=64).contains(&sig) {
+            return Err(SandlockError::InvalidArgument { what: "signal", reason: format!("{sig} is not in 1..=64") });
+        }
         let reaped = self.state.reaped.lock().unwrap_or_else(|e| e.into_inner());
         if *reaped {
             return Ok(false);

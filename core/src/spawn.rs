@@ -249,6 +249,7 @@ fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Op
 /// Fork and confine the child. The caller starts the supervisor on
 /// `listener` (the child may already wait on it), then calls [`Started::finish`].
 pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> {
+    refuse_ignored_sigchld()?;
     let [stdin, stdout, stderr] = stdio;
     let (child_in, parent_in) = stdio_pair(stdin, true)?;
     let (child_out, parent_out) = stdio_pair(stdout, false)?;
@@ -302,6 +303,27 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
         }
     }
     Ok(started)
+}
+
+/// With `SIGCHLD` ignored (or `SA_NOCLDWAIT`) the kernel reaps this
+/// process's children itself: the run could never collect its child (every
+/// run failed with "No child processes"), so none is started.
+fn refuse_ignored_sigchld() -> Result<()> {
+    // SAFETY: a zeroed sigaction is a valid output buffer.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: reading SIGCHLD's disposition into `action`, changing nothing.
+    if unsafe { libc::sigaction(libc::SIGCHLD, std::ptr::null(), &mut action) } != 0 {
+        return Ok(());
+    }
+    if action.sa_sigaction == libc::SIG_IGN || action.sa_flags & libc::SA_NOCLDWAIT != 0 {
+        return Err(SandlockError::InvalidArgument {
+            what: "SIGCHLD",
+            reason: "this process ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT), so the kernel reaps its children \
+                     and no run could collect its own: restore SIGCHLD's default before running sandboxes"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 /// Stack of a `vfork_child` child: its frames are small (raw syscalls), the

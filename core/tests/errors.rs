@@ -259,3 +259,17 @@ fn a_set_user_id_caller_switching_to_its_real_uid_needs_a_gid() {
     .join()
     .unwrap();
 }
+
+/// A signal number out of range names itself (it was "Invalid argument").
+#[test]
+fn a_signal_out_of_range_names_itself() {
+    let mut child = sandbox(policy()).spawn(&["/bin/sleep", "5"]).unwrap();
+    for sig in [0, -1, 65] {
+        assert_eq!(
+            child.signal(sig).unwrap_err().to_string(),
+            format!("invalid value for signal: {sig} is not in 1..=64")
+        );
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+}
