@@ -326,12 +326,15 @@ impl Child {
         }
         let status = ExitStatus::from_wait_status(raw);
         self.status = Some(status);
-        reap_adopted_orphans(self.pid);
         // The group was killed above: nothing of the run writes there now.
         drop(self.private_tmp.take());
+        // Stopped before any orphan is reaped: the receiving threads end
+        // with the run even where nobody ever reaps them (a subreaper above
+        // this process that never does; tests/unreaped_orphans.rs).
         if let Some(supervisor) = self.supervisor.take() {
             self.handler_kill = supervisor.stop();
         }
+        reap_adopted_orphans(self.pid);
         Ok(status)
     }
 }
