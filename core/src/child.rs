@@ -2,7 +2,7 @@
 //! notifications, and the one poll loop that waits for exit, timeout and
 //! output.
 
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -58,6 +58,10 @@ impl FlaggedReader {
 struct GroupState {
     reaped: Mutex<bool>,
     timed_out: AtomicBool,
+    /// A pidfd of the leader: a wait elsewhere in this process (a `SIGCHLD`
+    /// handler calling `waitpid(-1)`) may reap it behind our back, and its
+    /// pid then belongs to whoever gets it next.
+    leader: Option<OwnedFd>,
 }
 
 /// Sends signals to the sandbox's process group from any thread, also while
@@ -81,13 +85,25 @@ impl GroupSignal {
         if *reaped {
             return Ok(false);
         }
+        if !self.leader_held() {
+            return Ok(false);
+        }
         // SAFETY: killpg has no memory effects; the leader is not reaped
-        // (checked under the lock the reaper takes first), so the group id
-        // is still the sandbox's.
+        // (checked under the lock the reaper takes first, and through its
+        // pidfd), so the group id is still the sandbox's.
         if unsafe { libc::killpg(self.pid, sig) } < 0 {
             return Err(SandlockError::last_os("signalling the sandbox's process group"));
         }
         Ok(true)
+    }
+
+    /// True while the leader (or its zombie) still holds its pid: signal 0
+    /// through its pidfd, which never names another process.
+    fn leader_held(&self) -> bool {
+        let Some(leader) = &self.state.leader else { return true };
+        // SAFETY: pidfd_send_signal with signal 0 and no info only checks.
+        let rc = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, leader.as_raw_fd(), 0, 0usize, 0) };
+        rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
     }
 
     /// Kill the group for the timeout, unless it was reaped.
@@ -132,7 +148,8 @@ impl Child {
         flagged: Option<FlagLog>,
     ) -> Result<Child> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let group = GroupSignal { pid, state: Arc::default() };
+        let state = GroupState { leader: pidfd.try_clone().ok(), ..GroupState::default() };
+        let group = GroupSignal { pid, state: Arc::new(state) };
         let mut child = Child {
             pid,
             pidfd,
@@ -297,7 +314,7 @@ impl Child {
             libc::waitid(libc::P_PID, self.pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
         };
         if rc < 0 {
-            return Err(SandlockError::last_os("waiting for the sandboxed program"));
+            return Err(reaped_elsewhere_or("waiting for the sandboxed program"));
         }
         // The leader in a ptrace stop of the run's own tracer is reported
         // too (the tracer is a thread of this process): that is no exit.
@@ -321,7 +338,7 @@ impl Child {
         while unsafe { libc::waitpid(self.pid, &mut raw, 0) } < 0 {
             let err = std::io::Error::last_os_error();
             if err.kind() != std::io::ErrorKind::Interrupted {
-                return Err(SandlockError::io("reaping the sandboxed program", err));
+                return Err(reaped_elsewhere_or("reaping the sandboxed program"));
             }
         }
         let status = ExitStatus::from_wait_status(raw);
@@ -337,6 +354,20 @@ impl Child {
         reap_adopted_orphans(self.pid);
         Ok(status)
     }
+}
+
+/// The last OS error of a wait on the leader, as `context` — or, for
+/// `ECHILD`, what took the child: another wait in this process.
+fn reaped_elsewhere_or(context: &'static str) -> SandlockError {
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::ECHILD) {
+        return SandlockError::io(
+            "waiting for the sandboxed program, which another wait in this process reaped (a SIGCHLD handler or \
+             waitpid(-1) must wait only for its own children)",
+            err,
+        );
+    }
+    SandlockError::io(context, err)
 }
 
 /// How long a run waits for the rest of its killed group to be gone when
