@@ -575,20 +575,26 @@ fn another_ruleset() -> OwnedFd {
 
 /// A handler may not give the child what confines it, under another
 /// number: a copy of the listener would let it answer its own calls, a
-/// ruleset (its policy's or any other) add rules a later run applies.
+/// ruleset (its policy's or any other) add rules a later run applies, the
+/// supervisor's `/proc/self/mem` rewrite the supervisor.
 #[test]
-fn a_copy_of_a_listener_or_any_ruleset_is_never_injected() {
+fn what_confines_or_exposes_the_supervisor_is_never_injected() {
     let handler = |ctx: &HandlerCtx| -> HandlerResult {
         let srcfd = match ctx.read_cstr(ctx.args()[1], PATH_MAX)?.as_str() {
             "/sandlock/listener" => ctx.listener_fd().try_clone_to_owned().expect("a copy of the listener"),
             "/sandlock/ruleset" => another_ruleset(),
+            "/sandlock/mem" => {
+                OwnedFd::from(std::fs::OpenOptions::new().read(true).write(true).open("/proc/self/mem").unwrap())
+            }
+            "/sandlock/thread-environ" => OwnedFd::from(std::fs::File::open("/proc/thread-self/environ").unwrap()),
             _ => return Ok(NotifAction::Continue),
         };
         Ok(NotifAction::InjectFdSend { srcfd, newfd_flags: 0 })
     };
     let sandbox = sandbox(policy()).add_handler_with_policy(syscall("openat"), handler, ExceptionPolicy::DenyEperm);
-    let out = run(&sandbox, "open_first_line", &["/sandlock/listener", "/sandlock/ruleset"]);
-    assert_printed(&out, "/sandlock/listener: EPERM\n/sandlock/ruleset: EPERM\n");
+    let paths = ["/sandlock/listener", "/sandlock/ruleset", "/sandlock/mem", "/sandlock/thread-environ"];
+    let out = run(&sandbox, "open_first_line", &paths);
+    assert_printed(&out, &paths.map(|path| format!("{path}: EPERM\n")).concat());
 }
 
 #[test]

@@ -83,10 +83,13 @@ pub(crate) fn validate(
 }
 
 /// True when `fd` is a file that confines a sandbox: a copy of one of
-/// `own` (the listener, the ruleset), or any seccomp listener or Landlock
-/// ruleset. With a listener the child could answer its own calls, with a
-/// ruleset add rules that later runs of a policy apply; a copy has another
-/// number than the original, so the number alone does not tell.
+/// `own` (the listener, the ruleset), any seccomp listener or Landlock
+/// ruleset, or a `/proc` file of the supervisor. With a listener the child
+/// could answer its own calls, with a ruleset add rules that later runs of
+/// a policy apply, with `/proc/<supervisor>/mem` rewrite the supervisor; a
+/// copy has another number than the original, so the number alone does not
+/// tell. What an fd leads to (a socket with a listener queued on it) no
+/// check can see: a handler hands over only fds it made for the purpose.
 fn is_confinement(fd: RawFd, own: &[RawFd]) -> bool {
     const KCMP_FILE: libc::c_int = 0;
     // SAFETY: getpid has no memory effects.
@@ -98,8 +101,16 @@ fn is_confinement(fd: RawFd, own: &[RawFd]) -> bool {
     if own.iter().any(|&other| same_file(other)) {
         return true;
     }
-    let kind = std::fs::read_link(format!("/proc/self/fd/{fd}"));
-    kind.is_ok_and(|kind| matches!(kind.to_str(), Some("anon_inode:seccomp notify" | "anon_inode:[landlock-ruleset]")))
+    let Ok(kind) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else { return false };
+    let Some(kind) = kind.to_str() else { return false };
+    matches!(kind, "anon_inode:seccomp notify" | "anon_inode:[landlock-ruleset]") || is_supervisors_proc_file(kind, me)
+}
+
+/// True for a `/proc` file of this process or one of its threads (`mem`,
+/// `environ`, `fd/`...): the child would read and write the supervisor.
+fn is_supervisors_proc_file(link: &str, me: libc::pid_t) -> bool {
+    let Some(id) = link.strip_prefix("/proc/").and_then(|rest| rest.split('/').next()) else { return false };
+    id.parse::<u32>().is_ok_and(|id| crate::procs::tgid_of(id) == Some(me as u32))
 }
 
 /// What answering a notification did.
