@@ -15,6 +15,11 @@ fn runs_work_for_a_caller_whose_stdin_is_closed() {
     let sandbox = sandbox(policy());
     for _ in 0..3 {
         let out = sandbox.run(&["/bin/sh", "-c", "echo ran; read line; echo $?"]).unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n1\n", "stderr: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "ran\n1\n",
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
