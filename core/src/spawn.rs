@@ -182,6 +182,12 @@ fn resolve_program(name: &OsStr, path_var: Option<&OsStr>, cwd: Option<&Path>) -
     }
     let search = path_var.unwrap_or(OsStr::new(DEFAULT_PATH));
     for dir in std::env::split_paths(search) {
+        // A relative entry (an empty one is ".") is the child's, from its
+        // working directory.
+        let dir = match cwd {
+            Some(cwd) if dir.is_relative() => cwd.join(dir),
+            _ => dir,
+        };
         let candidate = dir.join(name);
         if access(&candidate, AccessFlags::X_OK).is_ok() {
             return Ok(candidate.into_os_string());

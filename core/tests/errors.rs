@@ -241,6 +241,9 @@ fn a_relative_program_is_found_from_the_childs_working_directory() {
     let dir = TempDir::new_public();
     let err = sandbox(policy().cwd(dir.path())).run(&["./true"]).expect_err("not there").to_string();
     assert_eq!(err, "program \"./true\" not found");
+    // So is a relative entry of the child's PATH.
+    let out = sandbox(policy().cwd("/usr").env("PATH", "bin")).run(&["true"]).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// A set-user-ID caller (real uid 65534, effective 0) switching the child
