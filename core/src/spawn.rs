@@ -278,7 +278,13 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
         Ok(pidfd) => pidfd,
         Err(err) => {
             kill_and_reap(pid);
-            return Err(SandlockError::io("pidfd_open of the child", err));
+            let context = if err.raw_os_error() == Some(libc::ESRCH) {
+                "pidfd_open of the child, which another wait in this process reaped (a SIGCHLD handler or \
+                 waitpid(-1) must wait only for its own children)"
+            } else {
+                "pidfd_open of the child"
+            };
+            return Err(SandlockError::io(context, err));
         }
     };
     let mut started = Started {

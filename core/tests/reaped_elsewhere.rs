@@ -32,7 +32,9 @@ fn a_leader_reaped_elsewhere_is_never_signalled_through_its_old_pid() {
         action.sa_flags = libc::SA_RESTART;
         assert_eq!(libc::sigaction(libc::SIGCHLD, &action, std::ptr::null_mut()), 0);
     }
-    let mut child = sandbox.spawn(&["/bin/true"]).unwrap();
+    // Long enough to outlive the spawn (which opens its pidfd after the
+    // fork: one reaped sooner fails the spawn, saying so).
+    let mut child = sandbox.spawn(&["/bin/sleep", "0.3"]).unwrap();
     let leader = child.pid() as i32;
     while REAPED.load(Ordering::SeqCst) != leader {
         std::thread::sleep(std::time::Duration::from_millis(5));
