@@ -16,8 +16,9 @@ fn the_childs_exit_code_and_signal_come_through() {
     assert_eq!(code(&run(&["run", "--auto-read", "--", "sh", "-c", "kill -TERM $$"])), 143);
 }
 
-#[test]
-fn sigterm_to_the_command_reaches_the_sandbox() {
+/// The status of a sandboxed `sleep` whose command was sent `signal` (a
+/// name for kill(1)) once the sandbox ran.
+fn status_after_signalling_the_command(signal: &str) -> Option<i32> {
     let mut child = sandlock()
         .args(["run", "--auto-read", "--", "sh", "-c", "echo ready; exec sleep 30"])
         .stdout(Stdio::piped())
@@ -26,9 +27,14 @@ fn sigterm_to_the_command_reaches_the_sandbox() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert_eq!(line, "ready\n");
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    assert_eq!(child.wait().unwrap().code(), Some(143));
+    let sent = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn sigterm_to_the_command_reaches_the_sandbox() {
+    assert_eq!(status_after_signalling_the_command("TERM"), Some(143));
 }
 
 /// Every signal that would end the command reaches the sandbox too (the
@@ -38,18 +44,8 @@ fn sigterm_to_the_command_reaches_the_sandbox() {
 fn signals_that_would_end_the_command_reach_the_sandbox() {
     for (signal, status) in [("USR1", 138), ("USR2", 140), ("ALRM", 142), ("PWR", 158), ("XCPU", 152), ("RTMIN+3", 165)]
     {
-        let mut child = sandlock()
-            .args(["run", "--auto-read", "--", "sh", "-c", "echo ready; exec sleep 30"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line, "ready\n");
-        let sent = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
-        assert!(sent.success());
         // The command exits as its child did: killed by the same signal.
-        assert_eq!(child.wait().unwrap().code(), Some(status), "SIG{signal}");
+        assert_eq!(status_after_signalling_the_command(signal), Some(status), "SIG{signal}");
     }
 }
 
