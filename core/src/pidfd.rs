@@ -18,11 +18,6 @@ fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// A pidfd of process `pid` (a thread-group leader).
-pub(crate) fn open_process(pid: libc::pid_t) -> io::Result<OwnedFd> {
-    pidfd_open(pid, 0)
-}
-
 /// A pidfd for the task `tid` (any thread): with `PIDFD_THREAD` where the
 /// kernel has it, else for its thread group's leader, which shares its fds.
 pub(crate) fn open_task(tid: u32) -> io::Result<OwnedFd> {

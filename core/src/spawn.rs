@@ -17,7 +17,7 @@
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -263,25 +263,15 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
         handoff: handoff.as_ref(),
     };
     // The hand-off needs the parent running while the child waits for it.
-    let pid = if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds)? };
+    // The pidfd comes with the clone (`CLONE_PIDFD`): opened afterwards, a
+    // child that ended and was reaped by another wait of this process in
+    // between had no pidfd to open, and its pid may be someone else's.
+    let (pid, pidfd) = if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds)? };
     // The child has its copies; close ours so EOF reaches the right side.
     drop((child_in, child_out, child_err, report_write));
     // It may fail once the child has exec'd, which is fine since the child
     // sets its group itself first.
     let _ = setpgid(Pid::from_raw(pid), Pid::from_raw(pid));
-    let pidfd = match crate::pidfd::open_process(pid) {
-        Ok(pidfd) => pidfd,
-        Err(err) => {
-            kill_and_reap(pid);
-            let context = if err.raw_os_error() == Some(libc::ESRCH) {
-                "pidfd_open of the child, which another wait in this process reaped (a SIGCHLD handler or \
-                 waitpid(-1) must wait only for its own children)"
-            } else {
-                "pidfd_open of the child"
-            };
-            return Err(SandlockError::io(context, err));
-        }
-    };
     let mut started = Started {
         pid,
         pidfd,
@@ -357,7 +347,7 @@ extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
 /// what makes fork costly in a large host. The child runs on its own stack in
 /// our address space until exec; the calling thread waits for that, and all
 /// signals stay blocked meanwhile so no handler of ours runs in the child.
-fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<libc::pid_t> {
+fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<(libc::pid_t, OwnedFd)> {
     CHILD_STACK_OF_THREAD.with(|stack| {
         let top = stack.top()?;
         clone_vfork(plan, fds, top)
@@ -407,22 +397,26 @@ impl Drop for ChildStack {
 
 /// Start the child with `clone(CLONE_VM | CLONE_VFORK)` on the stack that
 /// ends at `top`; the calling thread resumes once the child exec'd or exited.
-fn clone_vfork(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<libc::pid_t> {
+fn clone_vfork(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<(libc::pid_t, OwnedFd)> {
     let args = CloneArgs { plan, fds };
     let mut old = SigSet::empty();
     // Blocking every signal cannot fail with a valid `how`; the old mask is
     // restored right after clone returns.
     let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::all()), Some(&mut old));
+    // With CLONE_PIDFD the kernel writes the pidfd to `pidfd` (the
+    // parent-tid argument) before either side runs.
+    let mut pidfd: libc::c_int = -1;
     // SAFETY: `top` ends a stack mapping of this thread that no other
     // child uses (the caller is suspended until exec); `clone_entry` only
     // runs `child_main`, which never returns and only makes raw syscalls on
-    // memory prepared before this call.
+    // memory prepared before this call; `pidfd` is a live local int.
     let pid = unsafe {
         libc::clone(
             clone_entry,
             top,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD,
             &args as *const CloneArgs<'_> as *mut libc::c_void,
+            &mut pidfd as *mut libc::c_int,
         )
     };
     let err = io::Error::last_os_error();
@@ -430,22 +424,42 @@ fn clone_vfork(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> 
     if pid < 0 {
         return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: err });
     }
-    Ok(pid)
+    Ok((pid, owned_pidfd(pidfd)))
+}
+
+/// The pidfd a `CLONE_PIDFD` clone returned.
+fn owned_pidfd(pidfd: libc::c_int) -> OwnedFd {
+    // SAFETY: the kernel made this fd for the clone that succeeded; nothing
+    // else owns it.
+    unsafe { OwnedFd::from_raw_fd(pidfd) }
 }
 
 /// Start the child with a plain fork; used when the sandbox has handlers,
 /// because the child then waits for the parent to take its listener.
-fn fork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<libc::pid_t> {
+fn fork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<(libc::pid_t, OwnedFd)> {
+    let mut pidfd: libc::c_int = -1;
+    // A fork as a raw clone (glibc's fork has no CLONE_PIDFD): the flags,
+    // no new stack, the parent-tid argument that CLONE_PIDFD fills, and
+    // two zero arguments (child tid and TLS, in either order per arch).
     // SAFETY: the child runs only `child_main`, which makes raw syscalls on
     // memory prepared before the fork and never returns.
-    let pid = unsafe { libc::fork() };
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (libc::CLONE_PIDFD | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            &mut pidfd as *mut libc::c_int,
+            0usize,
+            0usize,
+        )
+    };
     if pid < 0 {
         return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: io::Error::last_os_error() });
     }
     if pid == 0 {
         child_main(plan, fds);
     }
-    Ok(pid)
+    Ok((pid as libc::pid_t, owned_pidfd(pidfd)))
 }
 
 fn handoff_error(source: io::Error) -> SandlockError {

@@ -32,9 +32,25 @@ fn a_leader_reaped_elsewhere_is_never_signalled_through_its_old_pid() {
         action.sa_flags = libc::SA_RESTART;
         assert_eq!(libc::sigaction(libc::SIGCHLD, &action, std::ptr::null_mut()), 0);
     }
-    // Long enough to outlive the spawn (which opens its pidfd after the
-    // fork: one reaped sooner fails the spawn, saying so).
-    let mut child = sandbox.spawn(&["/bin/sleep", "0.3"]).unwrap();
+    // A child whose exec fails ends before the clone returns (the parent
+    // waits for a vfork child's exec or exit), and the handler reaps it at
+    // once: the spawn still reports why the exec failed, as its pidfd came
+    // with the clone (opened after it, the spawn failed with "No such
+    // process").
+    let dir = common::TempDir::new_public();
+    let outside = dir.file("true");
+    std::fs::copy("/bin/true", &outside).unwrap();
+    let err = sandbox.spawn(&[&outside]).err().expect("the exec is refused").to_string();
+    assert!(err.contains("not under any fs_read or fs_write path"), "{err}");
+    // A program reaped as soon as it ends still spawns.
+    for _ in 0..20 {
+        let mut child = sandbox.spawn(&["/bin/true"]).unwrap();
+        while REAPED.load(Ordering::SeqCst) != child.pid() as i32 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert!(child.wait().is_err());
+    }
+    let mut child = sandbox.spawn(&["/bin/true"]).unwrap();
     let leader = child.pid() as i32;
     while REAPED.load(Ordering::SeqCst) != leader {
         std::thread::sleep(std::time::Duration::from_millis(5));
