@@ -20,10 +20,8 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use nix::sys::statvfs::{statvfs, FsFlags};
-
 use crate::error::{ExecDenial, ExecFile, ExecProblem, SandlockError};
-use crate::loader::{exec_interpreter, Interpreter};
+use crate::loader::{exec_interpreter, exec_refusal, Interpreter};
 
 /// How many `#!` interpreters the kernel follows (BINPRM_MAX_RECURSION).
 const MAX_SCRIPT_DEPTH: usize = 4;
@@ -110,15 +108,8 @@ fn problem_for_everyone(path: &Path, rules: &ExecRules<'_>) -> Option<ExecProble
     }
     // A missing file is the kernel's to report (ENOENT).
     let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() {
-        return Some(ExecProblem::NotRegularFile);
-    }
-    let mode = meta.permissions().mode() & 0o7777;
-    if mode & 0o111 == 0 {
-        return Some(ExecProblem::NotExecutable { mode });
-    }
-    if statvfs(path).is_ok_and(|fs| fs.flags().contains(FsFlags::ST_NOEXEC)) {
-        return Some(ExecProblem::NoexecMount);
+    if let Some(problem) = exec_refusal(path, &meta) {
+        return Some(problem);
     }
     if rules.landlock && !under_a_rule(path, rules.roots) {
         return Some(ExecProblem::NoReadRule);

@@ -20,6 +20,8 @@ use goblin::elf::program_header::{ProgramHeader, PT_INTERP};
 use goblin::elf::Elf;
 use nix::sys::statvfs::{statvfs, FsFlags};
 
+use crate::error::ExecProblem;
+
 /// The dynamic loader's cache; reading it is how ld.so finds libraries in
 /// the directories of /etc/ld.so.conf quickly.
 const LD_SO_CACHE: &str = "/etc/ld.so.cache";
@@ -301,14 +303,30 @@ impl Resolver {
 /// directory this process does not know) to a regular file with an
 /// execute bit, on a file system not mounted `noexec`.
 fn executable(path: &Path) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     if !path.is_absolute() {
         return None;
     }
     let canonical = fs::canonicalize(path).ok()?;
     let meta = fs::metadata(&canonical).ok()?;
-    let noexec = || statvfs(&canonical).is_ok_and(|fs| fs.flags().contains(FsFlags::ST_NOEXEC));
-    (meta.is_file() && meta.permissions().mode() & 0o111 != 0 && !noexec()).then_some(canonical)
+    exec_refusal(&canonical, &meta).is_none().then_some(canonical)
+}
+
+/// Why the kernel refuses to execute the file `path` (whose metadata is
+/// `meta`) for every uid: not a regular file, no execute bit, or on a
+/// `noexec` mount.
+pub(crate) fn exec_refusal(path: &Path, meta: &fs::Metadata) -> Option<ExecProblem> {
+    use std::os::unix::fs::PermissionsExt;
+    if !meta.is_file() {
+        return Some(ExecProblem::NotRegularFile);
+    }
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o111 == 0 {
+        return Some(ExecProblem::NotExecutable { mode });
+    }
+    if statvfs(path).is_ok_and(|fs| fs.flags().contains(FsFlags::ST_NOEXEC)) {
+        return Some(ExecProblem::NoexecMount);
+    }
+    None
 }
 
 /// The ELF interpreter as the kernel takes it (`load_elf_binary`): the
