@@ -25,7 +25,6 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(1);
 /// kills the whole process group and reaps it.
 pub struct Child {
     pid: libc::pid_t,
-    pidfd: OwnedFd,
     supervisor: Option<Supervisor>,
     deadline: Option<Instant>,
     status: Option<ExitStatus>,
@@ -54,14 +53,13 @@ impl FlaggedReader {
 /// group's id is its leader's pid, which is free for reuse once the leader
 /// is reaped: so `reaped` is set under the lock before the reap, and every
 /// signal is sent under the same lock, never after.
-#[derive(Default)]
 struct GroupState {
     reaped: Mutex<bool>,
     timed_out: AtomicBool,
-    /// A pidfd of the leader: a wait elsewhere in this process (a `SIGCHLD`
-    /// handler calling `waitpid(-1)`) may reap it behind our back, and its
-    /// pid then belongs to whoever gets it next.
-    leader: Option<OwnedFd>,
+    /// The leader's pidfd (the one the run polls): a wait elsewhere in
+    /// this process (a `SIGCHLD` handler calling `waitpid(-1)`) may reap it
+    /// behind our back, and its pid then belongs to whoever gets it next.
+    leader: OwnedFd,
 }
 
 /// Sends signals to the sandbox's process group from any thread, also while
@@ -100,9 +98,8 @@ impl GroupSignal {
     /// True while the leader (or its zombie) still holds its pid: signal 0
     /// through its pidfd, which never names another process.
     fn leader_held(&self) -> bool {
-        let Some(leader) = &self.state.leader else { return true };
         // SAFETY: pidfd_send_signal with signal 0 and no info only checks.
-        let rc = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, leader.as_raw_fd(), 0, 0usize, 0) };
+        let rc = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, self.state.leader.as_raw_fd(), 0, 0usize, 0) };
         rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
     }
 
@@ -148,11 +145,10 @@ impl Child {
         flagged: Option<FlagLog>,
     ) -> Result<Child> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let state = GroupState { leader: pidfd.try_clone().ok(), ..GroupState::default() };
+        let state = GroupState { reaped: Mutex::new(false), timed_out: AtomicBool::new(false), leader: pidfd };
         let group = GroupSignal { pid, state: Arc::new(state) };
         let mut child = Child {
             pid,
-            pidfd,
             supervisor,
             deadline,
             status: None,
@@ -292,10 +288,10 @@ impl Child {
             let timeout = remaining(next);
             match streams.as_deref_mut() {
                 Some(streams) => {
-                    poll_streams(Some(self.pidfd.as_fd()), streams, timeout)?;
+                    poll_streams(Some(self.group.state.leader.as_fd()), streams, timeout)?;
                 }
                 None => {
-                    poll_fds(&mut [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)], timeout)?;
+                    poll_fds(&mut [PollFd::new(self.group.state.leader.as_fd(), PollFlags::POLLIN)], timeout)?;
                 }
             }
         }
