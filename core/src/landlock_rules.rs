@@ -85,9 +85,11 @@ pub(crate) fn write_access_bits() -> u64 {
     (AccessFs::from_all(TARGET) & AccessFs::from_all(kernel)).bits()
 }
 
-/// Create the ruleset of `rules` plus `extra_write` (paths of this run
-/// only), or `None` when best effort found no Landlock.
-pub(crate) fn build(rules: &Rules, extra_write: &[&Path]) -> Result<Option<Built>> {
+/// Create the ruleset of `rules` plus `extra_write` (directories of this
+/// run only, already open — by path, another run could have swapped them —
+/// with their paths for errors), or `None` when best effort found no
+/// Landlock.
+pub(crate) fn build(rules: &Rules, extra_write: &[(&Path, BorrowedFd<'_>)]) -> Result<Option<Built>> {
     // Each group the policy asks for is one it needs. The groups are asked
     // for in the order of the ABIs that bring them, so an older kernel is
     // told about the first group it lacks.
@@ -110,10 +112,14 @@ pub(crate) fn build(rules: &Rules, extra_write: &[&Path]) -> Result<Option<Built
     let landlock = |e: RulesetError| SandlockError::Unsupported { feature: "Landlock", reason: e.to_string() };
     let mut created = ruleset.create().map_err(landlock)?;
     let mut exec_roots = Vec::new();
-    let write = rules.write.iter().map(PathBuf::as_path).chain(extra_write.iter().copied());
-    let paths = rules.read.iter().map(|p| (p.as_path(), AccessFs::from_read(TARGET)));
-    for (path, access) in paths.chain(write.map(|p| (p, AccessFs::from_all(TARGET)))) {
+    let write = rules.write.iter().map(|p| (p.as_path(), AccessFs::from_all(TARGET)));
+    for (path, access) in rules.read.iter().map(|p| (p.as_path(), AccessFs::from_read(TARGET))).chain(write) {
         let (next, root) = add_path_rule(created, path, access)?;
+        created = next;
+        exec_roots.extend(root);
+    }
+    for &(path, dir) in extra_write {
+        let (next, root) = add_fd_rule(created, dir, AccessFs::from_all(TARGET), path)?;
         created = next;
         exec_roots.extend(root);
     }
@@ -145,7 +151,18 @@ fn add_path_rule(
 ) -> Result<(RulesetCreated, Option<(u64, u64)>)> {
     let not_found = |source| SandlockError::PathNotFound { path: path.to_path_buf(), source };
     let fd = PathFd::new(path).map_err(|e| not_found(std::io::Error::other(e.to_string())))?;
-    let (is_dir, on_procfs, inode) = inspect(fd.as_fd()).map_err(not_found)?;
+    add_fd_rule(created, fd.as_fd(), access, path)
+}
+
+/// Add the rule for the open file `fd` (named `path` in errors).
+fn add_fd_rule(
+    created: RulesetCreated,
+    fd: BorrowedFd<'_>,
+    access: BitFlags<AccessFs>,
+    path: &Path,
+) -> Result<(RulesetCreated, Option<(u64, u64)>)> {
+    let not_found = |source| SandlockError::PathNotFound { path: path.to_path_buf(), source };
+    let (is_dir, on_procfs, inode) = inspect(fd).map_err(not_found)?;
     // The rule is what this fd names, resolved in the caller's process:
     // on procfs that is the caller's /proc (`/proc/self`, `/dev/fd`), so
     // procfs is never granted through Landlock, whatever the path became

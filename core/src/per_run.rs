@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::ffi::OsString;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ impl<'p> PerRun<'p> {
         if tmp.is_none() && shm.is_none() {
             return Ok(shared);
         }
-        let extra: Vec<&Path> = tmp.iter().map(PrivateTmp::path).collect();
+        let extra: Vec<(&Path, BorrowedFd<'_>)> = tmp.iter().map(PrivateTmp::rule).collect();
         // No Landlock under best effort stays none.
         let built = match policy.landlock {
             Some(_) => landlock_rules::build(&policy.rules, &extra)?,

@@ -4,19 +4,24 @@
 //! child as a write rule of that run's own ruleset, named by `TMPDIR`, and
 //! removed once the run's process group is gone, whatever the child left
 //! in it.
+//!
+//! The name is looked up once, right after it is made: the base is shared
+//! (another run granted `/tmp` may rename what is in it and leave a link
+//! in its place), so giving the directory to the child's uid, the rule and
+//! the removal all go through the fd of the directory made, never the name.
 
 use std::ffi::{CStr, CString, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nix::dir::Dir;
 use nix::errno::Errno;
-use nix::fcntl::{renameat2, OFlag, RenameFlags};
-use nix::sys::stat::{fchmod, Mode};
-use nix::unistd::{chown, mkdtemp, unlinkat, Gid, Uid, UnlinkatFlags};
+use nix::fcntl::{renameat2, AtFlags, OFlag, RenameFlags};
+use nix::sys::stat::{fchmod, fstat, fstatat, Mode};
+use nix::unistd::{fchown, mkdtemp, unlinkat, Gid, Uid, UnlinkatFlags};
 
 use crate::error::{Result, SandlockError};
 
@@ -28,7 +33,13 @@ const REMOVE_PAUSE: Duration = Duration::from_millis(20);
 /// The directory of one run; dropping it removes it with its content.
 #[derive(Debug)]
 pub(crate) struct PrivateTmp {
+    /// What the child is told (`TMPDIR`).
     path: PathBuf,
+    /// The directory made, whatever its name now leads to.
+    dir: OwnedFd,
+    /// The directory it was made in, and its name there.
+    base: OwnedFd,
+    name: CString,
 }
 
 impl PrivateTmp {
@@ -40,17 +51,38 @@ impl PrivateTmp {
         // A relative TMPDIR is relative to this process's directory, not to
         // the child's: the child would get a path that leads nowhere.
         let base = std::path::absolute(&base).map_err(|source| SandlockError::PathNotFound { path: base, source })?;
-        let path = mkdtemp(&base.join("sandlock-tmp-XXXXXX"))
-            .map_err(|e| SandlockError::PathNotFound { path: base.clone(), source: e.into() })?;
-        let tmp = PrivateTmp { path };
+        let not_found = |e: Errno| SandlockError::PathNotFound { path: base.clone(), source: e.into() };
+        let base_fd = open_fd(None, base.as_os_str().as_bytes(), OFlag::empty()).map_err(not_found)?;
+        let path = mkdtemp(&base.join("sandlock-tmp-XXXXXX")).map_err(not_found)?;
+        let name = CString::new(path.file_name().expect("mkdtemp names a file").as_bytes())
+            .expect("mkdtemp's name has no NUL");
+        let replaced =
+            |source| SandlockError::Io { context: "opening the private temporary directory just made", source };
+        let dir = open_fd(Some(base_fd.as_fd()), name.as_bytes(), OFlag::O_NOFOLLOW).map_err(|e| replaced(e.into()))?;
+        // Another run with a grant on the base may have swapped in a
+        // directory of its own by now: it gets nothing it could not make
+        // there itself, but never one that is not a fresh, empty 0700
+        // directory of ours.
+        let made = fstat(dir.as_raw_fd()).map_err(|e| replaced(e.into()))?;
+        let fresh = made.st_uid == Uid::effective().as_raw() && made.st_mode & 0o7777 == 0o700 && made.st_nlink == 2;
+        if !fresh {
+            return Err(replaced(io::Error::other(format!("{} was replaced by another directory", path.display()))));
+        }
+        let tmp = PrivateTmp { path, dir, base: base_fd, name };
         if uid.is_some() || gid.is_some() {
-            chown(&tmp.path, uid.map(Uid::from_raw), gid.map(Gid::from_raw))
+            fchown(tmp.dir.as_raw_fd(), uid.map(Uid::from_raw), gid.map(Gid::from_raw))
                 .map_err(|e| SandlockError::io("giving the private temporary directory to the child", e.into()))?;
         }
         Ok(tmp)
     }
 
-    pub(crate) fn path(&self) -> &Path {
+    /// The directory itself and its path, for the run's write rule.
+    pub(crate) fn rule(&self) -> (&Path, BorrowedFd<'_>) {
+        (&self.path, self.dir.as_fd())
+    }
+
+    #[cfg(test)]
+    fn path(&self) -> &Path {
         &self.path
     }
 
@@ -58,12 +90,29 @@ impl PrivateTmp {
     pub(crate) fn env(&self) -> (OsString, OsString) {
         ("TMPDIR".into(), self.path.clone().into_os_string())
     }
+
+    /// Remove the directory's content through its fd, then its name from
+    /// the base if the name still leads to it (one moved elsewhere is left
+    /// there, empty).
+    fn remove(&self) -> io::Result<()> {
+        empty(self.dir.as_fd())?;
+        let made = fstat(self.dir.as_raw_fd())?;
+        let named = match fstatat(Some(self.base.as_raw_fd()), self.name.as_c_str(), AtFlags::AT_SYMLINK_NOFOLLOW) {
+            Ok(named) => named,
+            Err(Errno::ENOENT) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        if (named.st_dev, named.st_ino) != (made.st_dev, made.st_ino) {
+            return Ok(());
+        }
+        Ok(unlinkat(Some(self.base.as_raw_fd()), self.name.as_c_str(), UnlinkatFlags::RemoveDir)?)
+    }
 }
 
 impl Drop for PrivateTmp {
     fn drop(&mut self) {
         for attempt in 0..REMOVE_ATTEMPTS {
-            match remove(&self.path) {
+            match self.remove() {
                 Ok(()) => return,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return,
                 Err(_) if attempt + 1 < REMOVE_ATTEMPTS => std::thread::sleep(REMOVE_PAUSE),
@@ -75,24 +124,27 @@ impl Drop for PrivateTmp {
     }
 }
 
-/// Remove `dir` and everything below it, however deep or wide the child
-/// made it: a directory is emptied by unlinking what is not a directory
-/// and moving each subdirectory up into `dir` itself, to be emptied in its
-/// turn. So the walk needs no recursion, at most three fds and no path
-/// longer than one name; each directory is listed once, as it is read
-/// (never held whole), and the moved ones are known by number. Symbolic
-/// links are removed, never followed. A directory the child made
-/// unreadable or unwritable to its owner is given back the owner's rights
-/// first (the caller may be that owner rather than root).
-fn remove(dir: &Path) -> io::Result<()> {
-    let top = open_dir(None, dir.as_os_str().as_bytes())?;
+/// Remove everything below `dir`, however deep or wide the child made it:
+/// a directory is emptied by unlinking what is not a directory and moving
+/// each subdirectory up into `dir` itself, to be emptied in its turn. So
+/// the walk needs no recursion, at most three fds and no path longer than
+/// one name; each directory is listed once, as it is read (never held
+/// whole), and the moved ones are known by number. Symbolic links are
+/// removed, never followed. A directory the child made unreadable or
+/// unwritable to its owner is given back the owner's rights first (the
+/// caller may be that owner rather than root).
+fn empty(dir: BorrowedFd<'_>) -> io::Result<()> {
+    // The child may have taken its owner's rights away: given back first,
+    // as looking up "." in it needs them. Then a new open of the same
+    // directory, whose listing starts at the top on every attempt.
+    let _ = fchmod(dir.as_raw_fd(), Mode::S_IRWXU);
+    let top = open_dir(Some(dir), b".")?;
     let mut moved = Moved::default();
     for_each_name(&top, |name| if unlinked(&top, name)? { Ok(()) } else { empty_into(&top, name, &mut moved) })?;
     while let Some(number) = moved.pending.pop() {
         empty_into(&top, &moved_name(number), &mut moved)?;
     }
-    drop(top);
-    std::fs::remove_dir(dir)
+    Ok(())
 }
 
 /// The directories moved up into the top one, by number, not yet emptied.
@@ -110,7 +162,7 @@ fn moved_name(number: u64) -> CString {
 /// each subdirectory up into `top` — and remove it. One already gone (a
 /// moved one the listing of `top` came across) is no error.
 fn empty_into(top: &OwnedFd, name: &CStr, moved: &mut Moved) -> io::Result<()> {
-    let sub = match open_dir(Some(top), name.to_bytes()) {
+    let sub = match open_dir(Some(top.as_fd()), name.to_bytes()) {
         Ok(sub) => sub,
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
         Err(e) => return Err(e),
@@ -125,10 +177,20 @@ fn empty_into(top: &OwnedFd, name: &CStr, moved: &mut Moved) -> io::Result<()> {
     Ok(unlinkat(Some(top.as_raw_fd()), name, UnlinkatFlags::RemoveDir)?)
 }
 
+/// Open directory `name` (relative to `parent`, else a path) for reading,
+/// with `extra` flags, as a library fd (above stdio).
+fn open_fd(parent: Option<BorrowedFd<'_>>, name: &[u8], extra: OFlag) -> std::result::Result<OwnedFd, Errno> {
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC | extra;
+    let fd = nix::fcntl::openat(parent.map(|fd| fd.as_raw_fd()), name, flags, Mode::empty())?;
+    // SAFETY: `openat` just returned this fd, which nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    crate::fds::above_stdio(fd).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EMFILE)))
+}
+
 /// Open directory `name` (relative to `parent`, else a path) without
 /// following a link, with its owner's rights given back.
-fn open_dir(parent: Option<&OwnedFd>, name: &[u8]) -> io::Result<OwnedFd> {
-    let parent = parent.map(AsRawFd::as_raw_fd);
+fn open_dir(parent: Option<BorrowedFd<'_>>, name: &[u8]) -> io::Result<OwnedFd> {
+    let parent = parent.map(|fd| fd.as_raw_fd());
     let flags = OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let fd = match nix::fcntl::openat(parent, name, flags | OFlag::O_RDONLY, Mode::empty()) {
         Ok(fd) => fd,
