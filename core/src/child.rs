@@ -2,15 +2,16 @@
 //! notifications, and the one poll loop that waits for exit, timeout and
 //! output.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 
 use crate::error::{Result, SandlockError};
+use crate::group::Group;
 use crate::output::{Capture, Feed};
 use crate::policy_fn::{Event, FlagLog};
 use crate::private_tmp::PrivateTmp;
@@ -49,25 +50,18 @@ impl FlaggedReader {
     }
 }
 
-/// What the signallers of a group, its timeout and its reaper share. The
-/// group's id is its leader's pid, which is free for reuse once the leader
-/// is reaped: so `reaped` is set under the lock before the reap, and every
-/// signal is sent under the same lock, never after.
+/// What the signallers of a group, its timeout and its reaper share.
 struct GroupState {
-    reaped: Mutex<bool>,
+    group: Arc<Group>,
     timed_out: AtomicBool,
-    /// The leader's pidfd (the one the run polls): a wait elsewhere in
-    /// this process (a `SIGCHLD` handler calling `waitpid(-1)`) may reap it
-    /// behind our back, and its pid then belongs to whoever gets it next.
-    leader: OwnedFd,
 }
 
 /// Sends signals to the sandbox's process group from any thread, also while
-/// another thread waits on the [`Child`]; never once the leader is reaped.
+/// another thread waits on the [`Child`]; never once the leader is reaped
+/// (its pid, the group's id, may then belong to someone else).
 /// Take one with [`Child::signaller`].
 #[derive(Clone)]
 pub struct GroupSignal {
-    pid: libc::pid_t,
     state: Arc<GroupState>,
 }
 
@@ -79,28 +73,16 @@ impl GroupSignal {
         if !(1..=64).contains(&sig) {
             return Err(SandlockError::InvalidArgument { what: "signal", reason: format!("{sig} is not in 1..=64") });
         }
-        let reaped = self.state.reaped.lock().unwrap_or_else(|e| e.into_inner());
-        if *reaped {
-            return Ok(false);
-        }
-        if !self.leader_held() {
-            return Ok(false);
-        }
-        // SAFETY: killpg has no memory effects; the leader is not reaped
-        // (checked under the lock the reaper takes first, and through its
-        // pidfd), so the group id is still the sandbox's.
-        if unsafe { libc::killpg(self.pid, sig) } < 0 {
-            return Err(SandlockError::last_os("signalling the sandbox's process group"));
-        }
-        Ok(true)
-    }
-
-    /// True while the leader (or its zombie) still holds its pid: signal 0
-    /// through its pidfd, which never names another process.
-    fn leader_held(&self) -> bool {
-        // SAFETY: pidfd_send_signal with signal 0 and no info only checks.
-        let rc = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, self.state.leader.as_raw_fd(), 0, 0usize, 0) };
-        rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+        let sent = self.state.group.while_held(|pgid| {
+            // SAFETY: killpg has no memory effects; `while_held` vouches
+            // that the group id is still the sandbox's.
+            if unsafe { libc::killpg(pgid, sig) } < 0 {
+                Err(SandlockError::last_os("signalling the sandbox's process group"))
+            } else {
+                Ok(())
+            }
+        });
+        sent.transpose().map(|sent| sent.is_some())
     }
 
     /// Kill the group for the timeout, unless it was reaped.
@@ -112,7 +94,7 @@ impl GroupSignal {
 
     /// Mark the leader as about to be reaped: no signal is sent after this.
     fn retire(&self) {
-        *self.state.reaped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.state.group.retire();
     }
 }
 
@@ -137,16 +119,15 @@ impl Child {
     /// With `timer`, the process's timer thread enforces the timeout even if
     /// nobody waits (for `spawn`); otherwise the waiting loop does.
     pub(crate) fn new(
-        pid: libc::pid_t,
-        pidfd: OwnedFd,
+        group: Arc<Group>,
         supervisor: Option<Supervisor>,
         timeout: Option<Duration>,
         timer: bool,
         flagged: Option<FlagLog>,
     ) -> Result<Child> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let state = GroupState { reaped: Mutex::new(false), timed_out: AtomicBool::new(false), leader: pidfd };
-        let group = GroupSignal { pid, state: Arc::new(state) };
+        let pid = group.pgid();
+        let group = GroupSignal { state: Arc::new(GroupState { group, timed_out: AtomicBool::new(false) }) };
         let mut child = Child {
             pid,
             supervisor,
@@ -288,10 +269,10 @@ impl Child {
             let timeout = remaining(next);
             match streams.as_deref_mut() {
                 Some(streams) => {
-                    poll_streams(Some(self.group.state.leader.as_fd()), streams, timeout)?;
+                    poll_streams(Some(self.group.state.group.leader()), streams, timeout)?;
                 }
                 None => {
-                    poll_fds(&mut [PollFd::new(self.group.state.leader.as_fd(), PollFlags::POLLIN)], timeout)?;
+                    poll_fds(&mut [PollFd::new(self.group.state.group.leader(), PollFlags::POLLIN)], timeout)?;
                 }
             }
         }

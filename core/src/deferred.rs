@@ -13,7 +13,7 @@ impl HandlerCtx<'_> {
     /// Take the right to answer this notification later; return
     /// [`NotifAction::Hold`] from the handler to make use of it.
     pub fn defer(&self) -> DeferredReply {
-        DeferredReply { listener: Arc::clone(self.listener), notif: *self.notif, bounds: self.bounds }
+        DeferredReply { listener: Arc::clone(self.listener), notif: *self.notif, bounds: self.bounds.clone() }
     }
 }
 
@@ -43,6 +43,6 @@ impl DeferredReply {
             NotifAction::Hold => return true,
             other => other,
         };
-        respond(&self.listener, &self.notif, self.bounds, action, ExceptionPolicy::DenyEperm).answered
+        respond(&self.listener, &self.notif, &self.bounds, action, ExceptionPolicy::DenyEperm).answered
     }
 }

@@ -98,7 +98,7 @@ impl<H: Handler> Handler for WithPolicy<H> {
 pub struct HandlerCtx<'a> {
     pub(crate) notif: &'a Notification,
     pub(crate) listener: &'a Arc<Listener>,
-    pub(crate) bounds: Bounds,
+    pub(crate) bounds: &'a Bounds,
 }
 
 impl<'a> HandlerCtx<'a> {
@@ -132,7 +132,7 @@ impl<'a> HandlerCtx<'a> {
 
     /// Process group of the sandbox (the first child's pid).
     pub fn sandbox_pgid(&self) -> i32 {
-        self.bounds.pgid
+        self.bounds.group.pgid()
     }
 
     /// The seccomp listener, for advanced use (e.g. `SECCOMP_IOCTL_NOTIF_ADDFD`

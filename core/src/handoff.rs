@@ -81,7 +81,7 @@ impl Handoff {
 
     /// Parent side: copy the child's listener. `None` when the child failed
     /// before publishing it (its report, readable on `report`, says why).
-    pub(crate) fn take(&self, pidfd: &OwnedFd, report: BorrowedFd<'_>) -> Result<Option<OwnedFd>> {
+    pub(crate) fn take(&self, pidfd: BorrowedFd<'_>, report: BorrowedFd<'_>) -> Result<Option<OwnedFd>> {
         let shared = self.shared();
         let deadline = Instant::now() + PUBLISH_LIMIT;
         let fd = loop {

@@ -21,6 +21,7 @@ mod devices;
 mod error;
 mod exec_check;
 mod fds;
+mod group;
 mod handler;
 mod handoff;
 mod kernel;

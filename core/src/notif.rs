@@ -5,6 +5,9 @@
 //! depending on one another.
 
 use std::os::fd::{OwnedFd, RawFd};
+use std::sync::Arc;
+
+use crate::group::Group;
 
 /// The kernel's notification, copied out of `struct seccomp_notif`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -90,9 +93,11 @@ impl ExceptionPolicy {
 /// one a kill may signal, and its Landlock ruleset, which the policy keeps
 /// open for every run and which, like the listener, no action may send to
 /// the child (it could add rules that later runs would apply) or close.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) struct Bounds {
-    pub pgid: i32,
+    /// Acted on only while its id is still the sandbox's (a late answer
+    /// comes after the run, when the id may be someone else's).
+    pub group: Arc<Group>,
     /// The ruleset's fd, -1 when the policy has none.
     pub ruleset: RawFd,
 }

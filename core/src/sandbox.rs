@@ -375,7 +375,13 @@ impl Sandbox {
                     sync_wakeup: self.sync_wakeup,
                     grace: self.policy.handler_grace,
                 };
-                match Supervisor::start(listener, dispatch, started.pid, self.policy.landlock.clone(), &config) {
+                match Supervisor::start(
+                    listener,
+                    dispatch,
+                    Arc::clone(&started.group),
+                    self.policy.landlock.clone(),
+                    &config,
+                ) {
                     Ok(supervisor) => Some(supervisor),
                     Err(e) => {
                         spawn::kill_and_reap(started.pid);
@@ -399,10 +405,10 @@ impl Sandbox {
         }
         let pipes = Pipes { stdin: started.stdin.take(), stdout: started.stdout.take(), stderr: started.stderr.take() };
         let flagged = policy_fn.map(|handler| {
-            handler.started(started.pid);
+            handler.started(&started.group);
             handler.flag_log()
         });
-        let child = Child::new(started.pid, started.pidfd, supervisor, self.policy.timeout, timer, flagged)?;
+        let child = Child::new(Arc::clone(&started.group), supervisor, self.policy.timeout, timer, flagged)?;
         Ok((child.with_private_tmp(per_run.tmp), pipes))
     }
 

@@ -31,6 +31,7 @@ use nix::sys::wait::waitpid;
 use nix::unistd::{access, pipe2, read, setpgid, AccessFlags, Pid};
 
 use crate::error::{Result, SandlockError, SpawnStage};
+use crate::group::Group;
 use crate::handoff::Handoff;
 use crate::private_shm::ShmPlan;
 use crate::seccomp::bpf;
@@ -194,7 +195,8 @@ fn resolve_program(name: &OsStr, path_var: Option<&OsStr>, cwd: Option<&Path>) -
 /// A forked child whose exec outcome is not known yet.
 pub(crate) struct Started {
     pub pid: libc::pid_t,
-    pub pidfd: OwnedFd,
+    /// The child's process group, through its pidfd.
+    pub group: Arc<Group>,
     pub listener: Option<OwnedFd>,
     pub stdin: Option<OwnedFd>,
     pub stdout: Option<OwnedFd>,
@@ -274,7 +276,7 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     let _ = setpgid(Pid::from_raw(pid), Pid::from_raw(pid));
     let mut started = Started {
         pid,
-        pidfd,
+        group: Arc::new(Group::new(pid, pidfd)),
         listener: None,
         stdin: parent_in,
         stdout: parent_out,
@@ -282,7 +284,7 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
         report: report_read,
     };
     if let Some(handoff) = &handoff {
-        match handoff.take(&started.pidfd, started.report.as_fd()) {
+        match handoff.take(started.group.leader(), started.report.as_fd()) {
             Ok(Some(listener)) => started.listener = Some(listener),
             // The child failed before installing its filter: its report says
             // why (and `finish` reaps it). No report means it died without

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::builtins::net::{self, NetGuard};
 use crate::builtins::task_limit::{self, TaskGate};
 use crate::error::Result;
+use crate::group::Group;
 use crate::handler::{Handler, HandlerCtx, HandlerResult};
 use crate::kernel::KernelFeatures;
 use crate::notif::{ExceptionPolicy, NotifAction};
@@ -194,9 +195,9 @@ impl PolicyFnHandler {
         Arc::new(ProcessGate { state: Arc::clone(&self.control.state), gate: TaskGate::default() })
     }
 
-    /// The run's sandbox has started as process group `pgid`.
-    pub(crate) fn started(&self, pgid: i32) {
-        self.control.state.set_sandbox(pgid);
+    /// The run's sandbox has started as `group`.
+    pub(crate) fn started(&self, group: &Arc<Group>) {
+        self.control.state.set_sandbox(group);
     }
 
     pub(crate) fn flag_log(&self) -> FlagLog {

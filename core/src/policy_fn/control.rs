@@ -6,9 +6,10 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::error::{Result, SandlockError};
+use crate::group::Group;
 use crate::policy_fn::paths::DeniedPaths;
 
 /// A destination a connect may reach: an IPv4 or IPv6 network (`prefix`
@@ -73,7 +74,8 @@ pub(crate) struct Tightened {
     connect: RwLock<Vec<Vec<Destination>>>,
     max_processes: AtomicU32,
     max_memory: AtomicU64,
-    sandbox_pgid: AtomicU32,
+    /// The sandbox's group, known once it started.
+    sandbox: OnceLock<Arc<Group>>,
     /// The denied paths, when the `policy_fn` controls paths.
     paths: Option<Arc<DeniedPaths>>,
 }
@@ -89,13 +91,13 @@ impl Tightened {
             connect: RwLock::default(),
             max_processes: AtomicU32::new(max_processes.unwrap_or(u32::MAX)),
             max_memory: AtomicU64::new(max_memory.unwrap_or(u64::MAX)),
-            sandbox_pgid: AtomicU32::new(0),
+            sandbox: OnceLock::new(),
         }
     }
 
     /// The sandbox this state serves (known once it started).
-    pub(crate) fn set_sandbox(&self, pgid: i32) {
-        self.sandbox_pgid.store(pgid as u32, Ordering::Relaxed);
+    pub(crate) fn set_sandbox(&self, group: &Arc<Group>) {
+        let _ = self.sandbox.set(Arc::clone(group));
     }
 
     pub(crate) fn connect_allowed(&self, addr: IpAddr, port: u16) -> bool {
@@ -160,17 +162,18 @@ impl Control {
 
     /// Lower the address-space limit (`RLIMIT_AS`) of every process of the
     /// sandbox now, and so of those they start; a value above the current
-    /// limit changes nothing.
+    /// limit changes nothing, and so does a call once the run has ended.
     pub fn lower_max_memory(&self, bytes: u64) -> Result<()> {
         if bytes == 0 {
             return Err(SandlockError::ZeroLimit { limit: "max_memory" });
         }
         let limit = self.state.max_memory.fetch_min(bytes, Ordering::Relaxed).min(bytes);
-        let pgid = self.state.sandbox_pgid.load(Ordering::Relaxed) as i32;
-        if pgid > 0 {
-            apply_memory_limit(pgid, limit)?;
+        // Under the group's lock: once the run has reaped its leader, the
+        // group's id may be another process's, whose limit is not ours.
+        match self.state.sandbox.get() {
+            Some(group) => group.while_held(|pgid| apply_memory_limit(pgid, limit)).unwrap_or(Ok(())),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

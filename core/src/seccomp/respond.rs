@@ -45,7 +45,7 @@ pub(crate) fn kill_target(notif_pid: u32, requested_pgid: i32, sandbox_pgid: i32
 pub(crate) fn validate(
     listener: &Listener,
     notif: &Notification,
-    bounds: Bounds,
+    bounds: &Bounds,
     action: NotifAction,
 ) -> Result<NotifAction, Refused> {
     match action {
@@ -56,7 +56,7 @@ pub(crate) fn validate(
             if !(1..=64).contains(&signal) || stops.contains(&signal) {
                 return Err(Refused::KillTarget);
             }
-            match kill_target(notif.pid, pgid, bounds.pgid) {
+            match kill_target(notif.pid, pgid, bounds.group.pgid()) {
                 Some(target) => Ok(NotifAction::Kill { signal, pgid: target }),
                 None => Err(Refused::KillTarget),
             }
@@ -127,7 +127,7 @@ pub(crate) struct Response {
 pub(crate) fn respond(
     listener: &Listener,
     notif: &Notification,
-    bounds: Bounds,
+    bounds: &Bounds,
     action: NotifAction,
     fallback: ExceptionPolicy,
 ) -> Response {
@@ -138,27 +138,31 @@ pub(crate) fn respond(
             Err(_) => NotifAction::Errno(libc::EPERM),
         },
     };
-    // Any signal: a handler may end the sandbox with SIGTERM or SIGUSR2 as
-    // well as with SIGKILL, and the run must still say it was the handler.
-    let killed = match action {
-        NotifAction::Kill { signal, .. } => Some(signal),
-        _ => None,
-    };
-    Response { answered: send_validated(listener, notif, action), killed }
+    send_validated(listener, notif, bounds, action)
 }
 
-fn send_validated(listener: &Listener, notif: &Notification, action: NotifAction) -> bool {
+fn send_validated(listener: &Listener, notif: &Notification, bounds: &Bounds, action: NotifAction) -> Response {
     let id = notif.id;
+    let mut killed = None;
     let sent = match action {
         NotifAction::Continue => listener.send(id, 0, 0, libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32),
         NotifAction::Errno(e) => listener.send(id, 0, -e, 0),
         NotifAction::ReturnValue(v) => listener.send(id, v, 0, 0),
-        NotifAction::Hold => return true,
+        NotifAction::Hold => return Response { answered: true, killed },
         NotifAction::Kill { signal, pgid } => {
-            // libc's, not nix's: nix's `Signal` has no real-time signals.
-            // SAFETY: killpg takes two integers and touches no memory of
-            // ours; `pgid` was checked to be the sandbox's own group.
-            unsafe { libc::killpg(pgid, signal) };
+            // `pgid` was checked to be the sandbox's group, but an answer
+            // may come after the run, when that id is someone else's.
+            // Any signal: a handler may end the sandbox with SIGTERM or
+            // SIGUSR2 as well as with SIGKILL, and the run must still say it
+            // was the handler.
+            killed = bounds.group.while_held(|held| {
+                debug_assert_eq!(held, pgid);
+                // libc's, not nix's: nix's `Signal` has no real-time signals.
+                // SAFETY: killpg takes two integers and touches no memory of
+                // ours; `while_held` vouches the group is still the sandbox's.
+                unsafe { libc::killpg(held, signal) };
+                signal
+            });
             listener.send(id, 0, -libc::EPERM, 0)
         }
         NotifAction::InjectFdSend { srcfd, newfd_flags } => {
@@ -169,7 +173,7 @@ fn send_validated(listener: &Listener, notif: &Notification, action: NotifAction
             }
         }
     };
-    sent.is_ok()
+    Response { answered: sent.is_ok(), killed }
 }
 
 #[cfg(test)]

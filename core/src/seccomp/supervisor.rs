@@ -15,6 +15,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::error::{Result, SandlockError};
+use crate::group::Group;
 use crate::handler::HandlerCtx;
 use crate::notif::Bounds;
 use crate::notif::Notification;
@@ -40,16 +41,16 @@ pub(crate) struct SupervisorConfig {
 }
 
 impl Supervisor {
-    /// Start receiving on `listener` for the sandbox whose group is `pgid`
+    /// Start receiving on `listener` for the sandbox whose group is `group`
     /// and whose policy keeps `ruleset` open for every run.
     pub(crate) fn start(
         listener: OwnedFd,
         dispatch: Arc<Dispatch>,
-        pgid: i32,
+        group: Arc<Group>,
         ruleset: Option<Arc<OwnedFd>>,
         config: &SupervisorConfig,
     ) -> Result<Supervisor> {
-        let bounds = Bounds { pgid, ruleset: ruleset.as_ref().map_or(-1, |fd| fd.as_raw_fd()) };
+        let bounds = Bounds { group, ruleset: ruleset.as_ref().map_or(-1, |fd| fd.as_raw_fd()) };
         let listener = Arc::new(Listener::new(listener));
         if config.sync_wakeup {
             // Linux < 6.6 lacks the flag; the loop works without it, slower.
@@ -68,11 +69,12 @@ impl Supervisor {
             // another fd's, which a late answer would then leave open as
             // "the ruleset" instead of closing.
             let ruleset = ruleset.clone();
+            let bounds = bounds.clone();
             let thread = std::thread::Builder::new()
                 .name("sandlock-recv".into())
                 .spawn(move || {
                     let _ruleset_open = ruleset;
-                    receive_loop(&listener, &dispatch, bounds, &kill);
+                    receive_loop(&listener, &dispatch, &bounds, &kill);
                     let _ = tx.send(());
                 })
                 .map_err(|e| SandlockError::io("starting a supervisor thread", e))?;
@@ -103,7 +105,7 @@ impl Supervisor {
     }
 }
 
-fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, bounds: Bounds, kill: &OnceLock<HandlerKill>) {
+fn receive_loop(listener: &Arc<Listener>, dispatch: &Dispatch, bounds: &Bounds, kill: &OnceLock<HandlerKill>) {
     let mut notif = Notification::default();
     loop {
         if let Err(err) = listener.recv(&mut notif) {

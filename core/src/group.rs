@@ -1,0 +1,57 @@
+//! A sandbox's process group, named by its leader's pid. That number is
+//! free for reuse once the leader is reaped — by the run, or by a wait
+//! elsewhere in the host — while handlers, `policy_fn` callbacks and
+//! timers may still act on the group from other threads, late. So whatever
+//! acts on the group by number (a signal, a limit set on its processes)
+//! goes through [`Group::while_held`]: under the lock the reaper takes
+//! before the reap, and only while the leader's pidfd says that the leader
+//! (or its zombie) still holds the number.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::Mutex;
+
+#[derive(Debug)]
+pub(crate) struct Group {
+    pgid: libc::pid_t,
+    retired: Mutex<bool>,
+    /// The leader's pidfd (the one the run polls).
+    leader: OwnedFd,
+}
+
+impl Group {
+    pub(crate) fn new(leader_pid: libc::pid_t, leader: OwnedFd) -> Group {
+        Group { pgid: leader_pid, retired: Mutex::new(false), leader }
+    }
+
+    /// The group's id, for reading only: acting on it goes through
+    /// [`Group::while_held`].
+    pub(crate) fn pgid(&self) -> libc::pid_t {
+        self.pgid
+    }
+
+    pub(crate) fn leader(&self) -> BorrowedFd<'_> {
+        self.leader.as_fd()
+    }
+
+    /// Run `act` with the group's id while that id is still the sandbox's;
+    /// `None`, without running it, once the leader is reaped or about to be.
+    /// The reaper waits for `act` to return.
+    pub(crate) fn while_held<R>(&self, act: impl FnOnce(libc::pid_t) -> R) -> Option<R> {
+        let retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
+        (!*retired && self.leader_held()).then(|| act(self.pgid))
+    }
+
+    /// Mark the leader as about to be reaped: nothing acts on the group
+    /// after this returns.
+    pub(crate) fn retire(&self) {
+        *self.retired.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    }
+
+    /// True while the leader (or its zombie) still holds its pid: signal 0
+    /// through its pidfd, which never names another process.
+    fn leader_held(&self) -> bool {
+        // SAFETY: pidfd_send_signal with signal 0 and no info only checks.
+        let rc = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, self.leader.as_raw_fd(), 0, 0usize, 0) };
+        rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+}
