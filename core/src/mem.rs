@@ -1,10 +1,13 @@
-//! Child memory access that never returns stale data: the notification id is
-//! checked valid before and after each access, so a child that exited (and
-//! whose pid was reused) or that was interrupted yields an error.
+//! Child memory access that never returns stale data and never writes a
+//! process other than the child: the notification id is checked valid
+//! before and after each access, so a child that exited (and whose pid was
+//! reused) or that was interrupted yields an error; writes go through a
+//! file of the child's memory opened before the first check.
 
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io::{self, IoSliceMut};
+use std::os::unix::fs::FileExt;
 
-use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
+use nix::sys::uio::{process_vm_readv, RemoteIoVec};
 use nix::unistd::Pid;
 
 use crate::seccomp::listener::Listener;
@@ -57,14 +60,25 @@ impl<'a> ChildMemory<'a> {
         self.check_valid()
     }
 
+    /// Write `data` at `addr` through the process's `/proc/<pid>/mem`:
+    /// the file names the process it was opened for, and the check after
+    /// the open proves that process made the notification. A pid alone
+    /// (`process_vm_writev`) may name another process by the time of the
+    /// write once the child died and its pid was reused, and a write,
+    /// unlike a read, cannot be taken back by a later check. Like a
+    /// debugger's, the write reaches read-only private mappings too.
     pub(crate) fn write(&self, addr: u64, data: &[u8]) -> Result<(), MemoryError> {
+        let fault = |source: io::Error| {
+            if self.listener.id_valid(self.id) {
+                MemoryError::Fault { addr, source }
+            } else {
+                MemoryError::Stale
+            }
+        };
+        let mem = std::fs::OpenOptions::new().write(true).open(format!("/proc/{}/mem", self.pid)).map_err(fault)?;
+        let mem = std::fs::File::from(crate::fds::above_stdio(mem.into()).map_err(fault)?);
         self.check_valid()?;
-        let remote = RemoteIoVec { base: addr as usize, len: data.len() };
-        let n = process_vm_writev(self.pid(), &[IoSlice::new(data)], &[remote])
-            .map_err(|e| MemoryError::Fault { addr, source: e.into() })?;
-        if n != data.len() {
-            return Err(MemoryError::Fault { addr, source: io::Error::from_raw_os_error(libc::EFAULT) });
-        }
+        mem.write_all_at(data, addr).map_err(fault)?;
         self.check_valid()
     }
 
