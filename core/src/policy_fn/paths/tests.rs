@@ -101,7 +101,9 @@ fn guarded(who: Who, write: &[&Path], denied: &Arc<DeniedPaths>) -> Sandbox {
     if who == Who::Nobody {
         builder = builder.uid(NOBODY).gid(NOBODY);
     }
-    let policy = builder.timeout(Duration::from_secs(60)).build().unwrap();
+    // Only a net under the waits of the tests, which fail first: a race of
+    // hundreds of rounds takes ~40 s on 2 loaded vCPUs.
+    let policy = builder.timeout(Duration::from_secs(600)).build().unwrap();
     let guard: Arc<dyn Handler> = Arc::new(PathGuard::new(&policy, Arc::clone(denied)).unwrap());
     let mut sandbox = Sandbox::new(policy).unwrap();
     for name in PathGuard::SYSCALLS {
@@ -119,11 +121,21 @@ fn text(out: &RunOutput) -> String {
 }
 
 fn wait_for(path: &Path) {
+    wait_for_while(path, || true);
+}
+
+/// [`wait_for`], giving up at once when `running` turns false (the run
+/// that was to make `path` has ended).
+fn wait_for_while(path: &Path, running: impl Fn() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !path.exists() {
+        if !running() {
+            return false;
+        }
         assert!(Instant::now() < deadline, "{} never appeared", path.display());
         std::thread::sleep(Duration::from_micros(200));
     }
+    true
 }
 
 #[test]
@@ -260,7 +272,10 @@ fn race(who: Who, rounds: usize, threads: usize, fork: bool) {
             sandbox.run(&argv).unwrap()
         });
         for i in 0..rounds {
-            wait_for(&dir.join(format!("ready.{i}")));
+            // A run that ended early says why in its output, below.
+            if !wait_for_while(&dir.join(format!("ready.{i}")), || !run.is_finished()) {
+                break;
+            }
             denied.deny(&dir.join(format!("f.{i}"))).unwrap();
             fs::write(dir.join(format!("denied.{i}")), "").unwrap();
         }
