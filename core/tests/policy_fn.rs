@@ -744,14 +744,15 @@ fn limits_lowered_at_run_time_hold_and_never_rise() {
 fn memory_lowered_at_run_time_binds_the_running_processes() {
     let sandbox = sandbox_as(Identity::Root, policy()).policy_fn(Category::EXEC, |event: &Event, control: &Control| {
         if argv0_ends_with(event, b"true") {
-            control.lower_max_memory(64 << 20).unwrap();
+            control.lower_max_memory(16 << 20).unwrap();
         }
         Decision::Allow
     });
-    // awk holds a 100 MB line in memory: fine before, refused after.
-    let big = "head -c 100000000 /dev/zero | tr '\\0' x | awk '{print length($0)}'";
+    // awk holds a 30 MB line in memory: fine before, refused after (a
+    // longer line takes awk minutes to build).
+    let big = "head -c 30000000 /dev/zero | tr '\\0' x | awk '{print length($0)}'";
     let out = sandbox.run(&sh(&format!("{big}; /usr/bin/true; {big}"))).unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "100000000\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "30000000\n");
     assert!(String::from_utf8_lossy(&out.stderr).contains("out of memory"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
