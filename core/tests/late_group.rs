@@ -48,17 +48,22 @@ fn assert_alive(job: &mut Child, what: &str) {
 
 /// A handler on `uname` that answers only once released, after its run.
 fn late_answer(id: Identity, answer: HandlerResult, exception: ExceptionPolicy) {
+    let (entered, handler_entered) = mpsc::channel::<()>();
     let (release, released) = mpsc::channel::<()>();
-    let released = Mutex::new(released);
+    let (entered, released) = (Mutex::new(entered), Mutex::new(released));
     let answer = Mutex::new(Some(answer));
     let handler = move |_: &HandlerCtx| {
+        let _ = entered.lock().unwrap().send(());
         let _ = released.lock().unwrap().recv();
         answer.lock().unwrap().take().unwrap()
     };
-    let sandbox = sandbox_as(id, policy().timeout(Duration::from_millis(300)).handler_grace(Duration::ZERO))
+    // The timeout ends the run while the handler waits; counted from the
+    // spawn, it leaves a loaded machine time to reach the handler first.
+    let sandbox = sandbox_as(id, policy().timeout(Duration::from_secs(2)).handler_grace(Duration::ZERO))
         .add_handler_with_policy(Syscall::from_name("uname").unwrap(), handler, exception);
     let mut child = sandbox.spawn(&["/bin/uname"]).unwrap();
     let pid = child.pid() as i32;
+    handler_entered.recv_timeout(Duration::from_secs(30)).expect("the handler was called");
     child.wait().unwrap();
     assert!(child.timed_out(), "{id}: the run ended before its handler answered");
     drop(child);
