@@ -760,7 +760,8 @@ fn handlers_on_the_spawn_sequence_syscalls_do_not_deadlock() {
 /// A sandbox whose getppid handler takes `busy` and then records that it
 /// finished; the child is killed by a 200 ms timeout while it waits.
 fn slow_handler_sandbox(grace: Option<Duration>, busy: Duration, finished: &Arc<AtomicBool>) -> Sandbox {
-    let mut builder = policy().timeout(Duration::from_millis(200));
+    // Long enough for a loaded machine to reach the handler before it.
+    let mut builder = policy().timeout(Duration::from_secs(1));
     if let Some(grace) = grace {
         builder = builder.handler_grace(grace);
     }
@@ -778,12 +779,12 @@ fn slow_handler_sandbox(grace: Option<Duration>, busy: Duration, finished: &Arc<
 #[test]
 fn a_run_waits_for_a_stuck_handler_only_as_long_as_the_grace() {
     let finished = Arc::new(AtomicBool::new(false));
-    let out = run(&slow_handler_sandbox(None, Duration::from_millis(600), &finished), "getppid_print", &[]);
+    let out = run(&slow_handler_sandbox(None, Duration::from_millis(1600), &finished), "getppid_print", &[]);
     assert!(out.timed_out);
-    assert!(finished.load(Ordering::SeqCst), "the default grace did not wait for a 600 ms callback");
+    assert!(finished.load(Ordering::SeqCst), "the default grace did not wait for a 1.6 s callback");
 
     let finished = Arc::new(AtomicBool::new(false));
-    let out = run(&slow_handler_sandbox(Some(Duration::ZERO), Duration::from_secs(2), &finished), "getppid_print", &[]);
+    let out = run(&slow_handler_sandbox(Some(Duration::ZERO), Duration::from_secs(3), &finished), "getppid_print", &[]);
     assert!(out.timed_out);
     assert!(!finished.load(Ordering::SeqCst), "a run with no grace waited for the callback");
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -31,7 +31,7 @@ fn an_fd_answered_after_the_run_and_its_policy_are_gone_is_closed() {
     let (go, wait_for_go) = mpsc::channel::<RawFd>();
     let (answered, answer) = mpsc::channel::<RawFd>();
     let wait_for_go = Mutex::new(wait_for_go);
-    let sandbox = sandbox(policy().timeout(Duration::from_millis(200)).handler_grace(Duration::ZERO)).add_handler(
+    let sandbox = sandbox(policy().timeout(Duration::from_secs(2)).handler_grace(Duration::ZERO)).add_handler(
         Syscall::checked(libc::SYS_openat).unwrap(),
         move |_: &HandlerCtx| -> HandlerResult {
             let ruleset = wait_for_go.lock().unwrap().recv().unwrap();
