@@ -60,9 +60,9 @@ impl PrivateTmp {
             |source| SandlockError::Io { context: "opening the private temporary directory just made", source };
         let dir = open_fd(Some(base_fd.as_fd()), name.as_bytes(), OFlag::O_NOFOLLOW).map_err(|e| replaced(e.into()))?;
         // Another run with a grant on the base may have swapped in a
-        // directory of its own by now: it gets nothing it could not make
-        // there itself, but never one that is not a fresh, empty 0700
-        // directory of ours.
+        // directory of its own by now, which gives it nothing it could not
+        // make there itself; anything but a 0700 directory of our uid with
+        // no subdirectory (as mkdtemp made it) is refused.
         let made = fstat(dir.as_raw_fd()).map_err(|e| replaced(e.into()))?;
         let fresh = made.st_uid == Uid::effective().as_raw() && made.st_mode & 0o7777 == 0o700 && made.st_nlink == 2;
         if !fresh {
