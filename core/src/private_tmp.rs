@@ -178,7 +178,7 @@ fn empty_into(top: &OwnedFd, name: &CStr, moved: &mut Moved) -> io::Result<()> {
 }
 
 /// Open directory `name` (relative to `parent`, else a path) for reading,
-/// with `extra` flags, as a library fd (above stdio).
+/// or as `O_PATH` if `extra` says so, as a library fd (above stdio).
 fn open_fd(parent: Option<BorrowedFd<'_>>, name: &[u8], extra: OFlag) -> std::result::Result<OwnedFd, Errno> {
     let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC | extra;
     let fd = nix::fcntl::openat(parent.map(|fd| fd.as_raw_fd()), name, flags, Mode::empty())?;
@@ -190,28 +190,22 @@ fn open_fd(parent: Option<BorrowedFd<'_>>, name: &[u8], extra: OFlag) -> std::re
 /// Open directory `name` (relative to `parent`, else a path) without
 /// following a link, with its owner's rights given back.
 fn open_dir(parent: Option<BorrowedFd<'_>>, name: &[u8]) -> io::Result<OwnedFd> {
-    let parent = parent.map(|fd| fd.as_raw_fd());
-    let flags = OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let fd = match nix::fcntl::openat(parent, name, flags | OFlag::O_RDONLY, Mode::empty()) {
+    let fd = match open_fd(parent, name, OFlag::O_NOFOLLOW) {
         Ok(fd) => fd,
         Err(Errno::EACCES) => {
             // Unreadable to its owner: change the mode through an O_PATH fd
             // (which needs no read right) naming this very inode.
-            let path_fd = nix::fcntl::openat(parent, name, flags | OFlag::O_PATH, Mode::empty())?;
-            // SAFETY: `openat` just returned this fd, which nothing else owns.
-            let path_fd = unsafe { OwnedFd::from_raw_fd(path_fd) };
+            let path_fd = open_fd(parent, name, OFlag::O_NOFOLLOW | OFlag::O_PATH)?;
             nix::sys::stat::fchmodat(
                 None,
                 format!("/proc/self/fd/{}", path_fd.as_raw_fd()).as_str(),
                 Mode::S_IRWXU,
                 nix::sys::stat::FchmodatFlags::FollowSymlink,
             )?;
-            nix::fcntl::openat(parent, name, flags | OFlag::O_RDONLY, Mode::empty())?
+            open_fd(parent, name, OFlag::O_NOFOLLOW)?
         }
         Err(e) => return Err(e.into()),
     };
-    // SAFETY: `openat` just returned this fd, which nothing else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     // Search and write rights are what removing its entries needs; a caller
     // who is neither root nor the owner may still be able to without them.
     let _ = fchmod(fd.as_raw_fd(), Mode::S_IRWXU);
