@@ -38,11 +38,7 @@ fn prctl(option: libc::c_int, arg2: libc::c_ulong, arg3: libc::c_ulong) -> libc:
     unsafe { libc::syscall(libc::SYS_prctl, option, arg2, arg3, 0 as libc::c_ulong, 0 as libc::c_ulong) }
 }
 
-fn errno() -> i32 {
-    // SAFETY: `__errno_location` returns a valid pointer to the calling
-    // thread's errno (see `spawn::errno` for the `CLONE_VM` child).
-    unsafe { *libc::__errno_location() }
-}
+use crate::raw_syscall::errno;
 
 fn current_caps() -> Result<[CapData; 2], i32> {
     let mut header = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };

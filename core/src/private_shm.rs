@@ -193,17 +193,7 @@ struct PathBeneathAttr {
 /// callers passes a syscall that writes through a pointer.
 unsafe fn sys(stage: SpawnStage, nr: libc::c_long, args: [usize; 5]) -> Result<libc::c_long, (SpawnStage, i32)> {
     // SAFETY: forwarded from the caller.
-    let rc = unsafe { libc::syscall(nr, args[0], args[1], args[2], args[3], args[4]) };
-    if rc < 0 {
-        return Err((stage, errno()));
-    }
-    Ok(rc)
-}
-
-fn errno() -> i32 {
-    // SAFETY: `__errno_location` returns a valid pointer to the calling
-    // thread's errno (see `spawn::errno` for the `CLONE_VM` child).
-    unsafe { *libc::__errno_location() }
+    unsafe { crate::raw_syscall::call(nr, args) }.map_err(|e| (stage, e))
 }
 
 /// Write `bytes` to the file at `path` in one write, with raw syscalls.

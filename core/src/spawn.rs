@@ -33,7 +33,9 @@ use nix::unistd::{access, pipe2, read, setpgid, AccessFlags, Pid};
 use crate::error::{Result, SandlockError, SpawnStage};
 use crate::group::Group;
 use crate::handoff::Handoff;
+use crate::own_fd_table::{self, KEEPER_STACK};
 use crate::private_shm::ShmPlan;
+use crate::raw_syscall::{self, errno};
 use crate::seccomp::bpf;
 
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
@@ -259,16 +261,19 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     let (child_err, parent_err) = stdio_pair(stderr, false)?;
     let (report_read, report_write) = pipe()?;
     let handoff = if plan.notify { Some(Handoff::new()?) } else { None };
+    let stacks = CHILD_STACKS_OF_THREAD.with(ChildStacks::tops)?;
     let child_fds = ChildFds {
         stdio: [raw(&child_in), raw(&child_out), raw(&child_err)],
         report: report_write.as_raw_fd(),
         handoff: handoff.as_ref(),
+        keeper_stack: stacks.keeper,
     };
     // The hand-off needs the parent running while the child waits for it.
     // The pidfd comes with the clone (`CLONE_PIDFD`): opened afterwards, a
     // child that ended and was reaped by another wait of this process in
     // between had no pidfd to open, and its pid may be someone else's.
-    let (pid, pidfd) = if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds)? };
+    let (pid, pidfd) =
+        if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds, stacks.child)? };
     // The child has its copies; close ours so EOF reaches the right side.
     drop((child_in, child_out, child_err, report_write));
     // It may fail once the child has exec'd, which is fine since the child
@@ -326,9 +331,11 @@ fn refuse_ignored_sigchld() -> Result<()> {
 }
 
 /// Stack of a `vfork_child` child: its frames are small (raw syscalls), the
-/// rest is margin; a guard page below catches an overflow.
+/// rest is margin; a guard page below each stack catches an overflow.
 const CHILD_STACK: usize = 256 * 1024;
 const GUARD: usize = 4096;
+/// The mapping: guard, the keeper's stack, guard, the child's stack.
+const STACKS: usize = GUARD + KEEPER_STACK + GUARD + CHILD_STACK;
 
 /// What the clone callback needs; lives on the parent's stack, which the
 /// suspended parent does not touch until the child has exec'd or exited.
@@ -346,53 +353,66 @@ extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
 
 /// Start the child like posix_spawn: `CLONE_VM | CLONE_VFORK`, so no page
 /// table is copied and the parent's memory takes no copy-on-write faults —
-/// what makes fork costly in a large host. The child runs on its own stack in
-/// our address space until exec; the calling thread waits for that, and all
-/// signals stay blocked meanwhile so no handler of ours runs in the child.
-fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<(libc::pid_t, OwnedFd)> {
-    CHILD_STACK_OF_THREAD.with(|stack| {
-        let top = stack.top()?;
-        clone_vfork(plan, fds, top)
-    })
+/// what makes fork costly in a large host. The child runs on its own stack
+/// (`top`) in our address space until exec; the calling thread waits for
+/// that, and all signals stay blocked meanwhile so no handler of ours runs
+/// in the child.
+fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<(libc::pid_t, OwnedFd)> {
+    clone_vfork(plan, fds, top)
 }
 
-/// A child stack per spawning thread, mapped once: unmapping one after
-/// every spawn costs TLB-shootdown IPIs, and CLONE_VFORK suspends only the
-/// calling thread, so its stack serves one child at a time.
-struct ChildStack(std::cell::Cell<*mut libc::c_void>);
+/// The tops of the stacks a child of this thread runs on (stacks grow
+/// down): its own, when it shares our memory (`vfork_child`), and its
+/// keeper thread's (`own_fd_table`), in a copy of this mapping after a fork.
+#[derive(Clone, Copy)]
+struct StackTops {
+    child: *mut libc::c_void,
+    keeper: *mut libc::c_void,
+}
+
+/// The child stacks of each spawning thread, mapped once: unmapping them
+/// after every spawn costs TLB-shootdown IPIs, and CLONE_VFORK suspends only
+/// the calling thread, so its stacks serve one child at a time.
+struct ChildStacks(std::cell::Cell<*mut libc::c_void>);
 
 thread_local! {
-    static CHILD_STACK_OF_THREAD: ChildStack = const { ChildStack(std::cell::Cell::new(std::ptr::null_mut())) };
+    static CHILD_STACKS_OF_THREAD: ChildStacks = const { ChildStacks(std::cell::Cell::new(std::ptr::null_mut())) };
 }
 
-impl ChildStack {
-    /// The top of the stack (stacks grow down), mapping it on first use.
-    fn top(&self) -> Result<*mut libc::c_void> {
+impl ChildStacks {
+    /// The tops of the stacks, mapping them on first use.
+    fn tops(&self) -> Result<StackTops> {
         if self.0.get().is_null() {
-            let len = NonZeroUsize::new(CHILD_STACK + GUARD).expect("a stack has pages");
+            let len = NonZeroUsize::new(STACKS).expect("a stack has pages");
             let rw = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
             let flags = MapFlags::MAP_PRIVATE | MapFlags::MAP_STACK;
             // SAFETY: a new anonymous mapping at an address the kernel picks
             // replaces nothing of ours.
             let base = unsafe { mmap_anonymous(None, len, rw, flags) }
                 .map_err(|e| SandlockError::io("mapping the child's stack", e.into()))?;
-            // SAFETY: the first page of the mapping just made, which nothing
-            // uses yet, becomes the guard.
+            let keeper_guard = GUARD + KEEPER_STACK;
+            // SAFETY: the guard pages below each stack, in the mapping just
+            // made, which nothing uses yet.
             let _ = unsafe { mprotect(base, GUARD, ProtFlags::PROT_NONE) };
+            // SAFETY: as above; `keeper_guard + GUARD` is within the mapping.
+            let _ = unsafe { mprotect(base.byte_add(keeper_guard), GUARD, ProtFlags::PROT_NONE) };
             self.0.set(base.as_ptr());
         }
-        // SAFETY: `CHILD_STACK + GUARD` is the mapping's length, so the
-        // result points one past its end, which `add` allows.
-        Ok(unsafe { self.0.get().cast::<u8>().add(CHILD_STACK + GUARD) }.cast())
+        let base = self.0.get().cast::<u8>();
+        // SAFETY: both offsets are within the mapping of `STACKS` bytes or
+        // one past its end, which `add` allows.
+        let (keeper, child) = unsafe { (base.add(GUARD + KEEPER_STACK), base.add(STACKS)) };
+        Ok(StackTops { child: child.cast(), keeper: keeper.cast() })
     }
 }
 
-impl Drop for ChildStack {
+impl Drop for ChildStacks {
     fn drop(&mut self) {
         if let Some(base) = std::ptr::NonNull::new(self.0.get()) {
-            // SAFETY: the mapping `top` made; its thread is ending, and a
-            // child on it was waited for (CLONE_VFORK), so nothing uses it.
-            let _ = unsafe { munmap(base, CHILD_STACK + GUARD) };
+            // SAFETY: the mapping `tops` made; its thread is ending, and a
+            // child on it was waited for (CLONE_VFORK) or runs on a copy of
+            // it (a fork), so nothing uses it.
+            let _ = unsafe { munmap(base, STACKS) };
         }
     }
 }
@@ -533,22 +553,8 @@ struct ChildFds<'a> {
     stdio: [RawFd; 3],
     report: RawFd,
     handoff: Option<&'a Handoff>,
-}
-
-fn errno() -> i32 {
-    // SAFETY: `__errno_location` returns a valid pointer to the calling
-    // thread's errno. In a `CLONE_VM` child that is the suspended parent
-    // thread's errno, which the parent reads after clone only when clone
-    // failed, that is when no child ran.
-    unsafe { *libc::__errno_location() }
-}
-
-fn check(rc: libc::c_long, stage: SpawnStage) -> Result<libc::c_long, (SpawnStage, i32)> {
-    if rc < 0 {
-        Err((stage, errno()))
-    } else {
-        Ok(rc)
-    }
+    /// Top of the stack of the child's keeper thread (see `own_fd_table`).
+    keeper_stack: *mut libc::c_void,
 }
 
 /// The child between fork and exec. Async-signal-safe: raw syscalls only.
@@ -574,7 +580,7 @@ macro_rules! sys {
     ($stage:expr, $nr:expr $(, $arg:expr)*) => {
         // SAFETY: each use passes integers, or pointers to memory prepared
         // before fork that outlives the call, as the syscall expects.
-        check(unsafe { libc::syscall($nr $(, $arg)*) }, $stage)
+        raw_syscall::result(unsafe { libc::syscall($nr $(, $arg)*) }).map_err(|e| ($stage, e))
     };
 }
 
@@ -582,17 +588,11 @@ fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<Never, (Spaw
     use SpawnStage::*;
     sys!(ProcessGroup, libc::SYS_setpgid, 0 as libc::c_long, 0 as libc::c_long)?;
     reset_signals();
-    for (target, &fd) in fds.stdio.iter().enumerate() {
-        if fd == target as RawFd {
-            // Already in place, but close-on-exec like every fd of ours.
-            sys!(Stdio, libc::SYS_fcntl, fd as libc::c_long, libc::F_SETFD as libc::c_long, 0 as libc::c_long)?;
-        } else if fd >= 0 {
-            sys!(Stdio, libc::SYS_dup3, fd as libc::c_long, target as libc::c_long, 0 as libc::c_long)?;
-        }
-    }
-    // Nothing of the caller's reaches the program: every other fd (ours are
-    // close-on-exec already) is marked close-on-exec.
-    sys!(Stdio, libc::SYS_close_range, 3 as libc::c_ulong, libc::c_ulong::from(u32::MAX), libc::CLOSE_RANGE_CLOEXEC)?;
+    // Nothing of the caller's reaches the program, nor stays with the child
+    // until exec: its table holds its stdio, its report and its ruleset.
+    let keep = [fds.report, plan.landlock.as_ref().map_or(-1, |fd| fd.as_raw_fd())];
+    let single_threaded = plan.namespaces & libc::CLONE_NEWUSER != 0;
+    own_fd_table::make_own(fds.keeper_stack, fds.stdio, keep, single_threaded).map_err(|e| (Stdio, e))?;
     if plan.namespaces != 0 {
         sys!(Namespaces, libc::SYS_unshare, plan.namespaces as libc::c_long)?;
         if plan.namespaces & libc::CLONE_NEWNET != 0 {

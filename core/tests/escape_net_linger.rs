@@ -1,16 +1,16 @@
 //! A lingering socket (data a peer never reads, `SO_LINGER` of days)
-//! passing through the supervisor. Alone in its binary: while the
-//! supervisor holds its copy of such a socket, a spawn on another host
-//! thread copies the host's fd table, and if that copy ends up the
-//! socket's last reference, that other child's exec sleeps in TCP's
-//! lingering close (a gap row of docs/threat-model.md).
+//! passing through the host: the supervisor's copy of a child's, and one
+//! the host drops while another run's child is between clone and exec.
+//! Alone in its binary, so that no other test's spawns meet these sockets.
 
 mod common;
 
-use std::net::{Ipv4Addr, TcpListener};
+use std::io::Write;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{policy, program, sandbox_as, Identity};
 
@@ -60,5 +60,106 @@ fn a_lingering_socket_closed_under_a_listen_does_not_stall_the_sandbox() {
         over.store(true, Ordering::SeqCst);
         held.join().unwrap();
         assert_eq!(common::printed_count(&out, "raced"), 1, "{identity}: the close never raced the listen");
+    }
+}
+
+/// A TCP socket whose last close lingers `seconds`: connected to a peer
+/// that accepts and never reads (kept by the returned thread until `over`),
+/// its send buffer full, `SO_LINGER` on.
+fn lingering_socket(seconds: i32, over: &Arc<AtomicBool>) -> (OwnedFd, std::thread::JoinHandle<()>) {
+    let peer = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let stream = TcpStream::connect(peer.local_addr().unwrap()).unwrap();
+    let (accepted, _) = peer.accept().unwrap();
+    let done = Arc::clone(over);
+    let held = std::thread::spawn(move || {
+        while !done.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(accepted);
+    });
+    stream.set_nonblocking(true).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while (&stream).write(&chunk).is_ok() {}
+    let fd = OwnedFd::from(stream);
+    let linger = libc::linger { l_onoff: 1, l_linger: seconds };
+    // SAFETY: SO_LINGER on our own socket, from a live struct of the size given.
+    let set = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(set, 0);
+    (fd, held)
+}
+
+/// Drop the host's reference to `fd` without waiting: a thread with a copy
+/// of the fd table holds the last one and closes it as it exits, which
+/// never lingers.
+fn drop_without_lingering(fd: OwnedFd) {
+    let (unshared, ready) = std::sync::mpsc::sync_channel(0);
+    let (dropped, gone) = std::sync::mpsc::sync_channel::<()>(0);
+    let closer = std::thread::spawn(move || {
+        // SAFETY: unshare(CLONE_FILES) only gives this thread its own copy of the fd table.
+        unshared.send(unsafe { libc::unshare(libc::CLONE_FILES) }).unwrap();
+        let _ = gone.recv();
+    });
+    assert_eq!(ready.recv().unwrap(), 0);
+    drop(fd);
+    dropped.send(()).unwrap();
+    closer.join().unwrap();
+}
+
+/// The children of the host thread `tid`, from `/proc`.
+fn has_children(tid: libc::pid_t) -> bool {
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/children")).is_ok_and(|list| !list.trim().is_empty())
+}
+
+/// A socket copy the host drops while another thread's spawn is between
+/// clone and exec (as the supervisor drops its copies of children's
+/// sockets): the new child's copy of the fd table held the last reference,
+/// and its exec slept in TCP's lingering close for the whole linger time.
+/// Each way of starting a child: shared memory (no handler), a fork (a
+/// handler), and private namespaces.
+#[test]
+fn a_socket_the_host_drops_during_a_spawn_never_stalls_that_spawn() {
+    const LINGER: i32 = 10;
+    let kinds = [
+        ("no handler", policy()),
+        ("a handler", policy().net_bind_tcp([40998])),
+        ("private namespaces", policy().private_network(true).private_ipc(true).private_shm(true)),
+    ];
+    for (identity, (kind, policy)) in Identity::all().into_iter().flat_map(|id| kinds.clone().map(|k| (id, k))) {
+        let sandbox = Arc::new(sandbox_as(identity, policy.timeout(Duration::from_secs(60))));
+        for round in 0..20 {
+            let over = Arc::new(AtomicBool::new(false));
+            let (socket, held) = lingering_socket(LINGER, &over);
+            let (tid_of, tid) = std::sync::mpsc::channel();
+            let runs = Arc::clone(&sandbox);
+            let spawner = std::thread::spawn(move || {
+                // SAFETY: gettid takes nothing and cannot fail.
+                tid_of.send(unsafe { libc::gettid() }).unwrap();
+                let started = Instant::now();
+                let out = runs.run(&["/bin/true"]).unwrap();
+                (out, started.elapsed())
+            });
+            let tid = tid.recv().unwrap();
+            let looking = Instant::now();
+            while !has_children(tid) && looking.elapsed() < Duration::from_secs(5) {
+                std::hint::spin_loop();
+            }
+            drop_without_lingering(socket);
+            let (out, took) = spawner.join().unwrap();
+            over.store(true, Ordering::SeqCst);
+            held.join().unwrap();
+            assert!(out.status.success(), "{identity}, {kind}, round {round}: {out:?}");
+            assert!(
+                took < Duration::from_secs(LINGER as u64 / 2),
+                "{identity}, {kind}, round {round}: the run took {took:?}, its exec waiting on the host's socket"
+            );
+        }
     }
 }

@@ -638,19 +638,14 @@ pub(crate) fn install(prog: &[libc::sock_filter], flags: libc::c_ulong) -> io::R
             &fprog as *const libc::sock_fprog,
         )
     };
-    if ret < 0 {
-        // SAFETY: `__errno_location` returns a valid pointer to the calling
-        // thread's errno (see `spawn::errno` for the `CLONE_VM` child).
-        let errno = unsafe { *libc::__errno_location() };
-        return Err(io::Error::from_raw_os_error(errno));
-    }
     // The kernel returns an int: 0 or a file descriptor.
-    Ok(ret as libc::c_int)
+    crate::raw_syscall::result(ret).map(|fd| fd as libc::c_int).map_err(io::Error::from_raw_os_error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw_syscall::result as sys;
     use crate::syscall::number_of;
 
     const ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
@@ -1284,21 +1279,6 @@ mod tests {
     /// both supported arches stay well below 1024.
     fn all_syscalls() -> impl Iterator<Item = (&'static str, u32)> {
         (0..1024).filter_map(|n| crate::syscall::name_of(n).map(|name| (name, n)))
-    }
-
-    fn errno() -> libc::c_int {
-        // SAFETY: `__errno_location` returns a valid pointer to this thread's
-        // errno.
-        unsafe { *libc::__errno_location() }
-    }
-
-    /// Result of a raw syscall as `Ok(ret)` or `Err(errno)`.
-    fn sys(ret: libc::c_long) -> Result<libc::c_long, libc::c_int> {
-        if ret < 0 {
-            Err(errno())
-        } else {
-            Ok(ret)
-        }
     }
 
     /// The child's checks of the installed filter; returns the number of

@@ -1,0 +1,178 @@
+//! The spawned child's fd table, made its own before exec and holding only
+//! the child's fds. The clone copied the host's table, and with it every
+//! copy the supervisor holds of a sandboxed child's socket (`pidfd_getfd`):
+//! when the host dropped one while this child still held its copy, the
+//! child's close was that socket's last, and the last close of a socket
+//! its owner made linger (data a peer never reads, `SO_LINGER` of days)
+//! sleeps for the linger time — exec's close of close-on-exec fds too, so
+//! one tenant's socket stalled another tenant's run before it started.
+//!
+//! A close made by an exiting task never lingers (`inet_release` under
+//! `PF_EXITING`). So the child starts a keeper thread that shares the
+//! copied table, takes a table of its own (`unshare(CLONE_FILES)`, a second
+//! copy), puts its stdio in place and closes everything else there — none
+//! of those closes is a last one, the keeper's table holding every file —
+//! and then lets the keeper exit: its exit drops the copied table, and any
+//! last reference in it closes without waiting.
+//!
+//! Runs between fork and exec: raw syscalls, atomics on the child's stack
+//! and glibc's `clone` (a syscall and a call, no lock, no allocation).
+
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+
+/// Size of the keeper thread's stack: it calls `futex` and returns.
+pub(crate) const KEEPER_STACK: usize = 16 * 1024;
+
+/// Make the calling child's fd table its own, holding `stdio[i]` at `i`
+/// (a host fd; -1 keeps what the host has at `i`, unless close-on-exec),
+/// the fds of `keep` (-1 for none) where they are, and nothing else.
+/// `keeper_stack` is the top of a stack no one else uses. With
+/// `single_threaded`, returns once the keeper has left the thread group
+/// (`unshare(CLONE_NEWUSER)` refuses a process with another thread).
+///
+/// Without a keeper (no thread could be made) the closes happen all the
+/// same, as exec would have made them, and may be a socket's last.
+pub(crate) fn make_own(
+    keeper_stack: *mut libc::c_void,
+    stdio: [RawFd; 3],
+    keep: [RawFd; 2],
+    single_threaded: bool,
+) -> Result<(), i32> {
+    let keeper = Keeper { tid: AtomicI32::new(0), release: AtomicU32::new(0) };
+    let kept = keeper.start(keeper_stack);
+    let arranged = if kept { raw(libc::SYS_unshare, [libc::CLONE_FILES as usize]) } else { Ok(0) }
+        .and_then(|_| place_stdio(stdio))
+        .and_then(|()| close_all_but(keep));
+    if kept {
+        keeper.release_and_wait(single_threaded);
+    }
+    arranged
+}
+
+/// A raw syscall of this module; the errno on failure. The keeper thread
+/// shares this thread's errno, and writes it only while `release_and_wait`
+/// waits, which reads nothing of it.
+fn raw<const N: usize>(nr: libc::c_long, args: [usize; N]) -> Result<libc::c_long, i32> {
+    // SAFETY: every call here passes integers, or pointers to live atomics
+    // of this module where the syscall reads or waits on a u32.
+    unsafe { crate::raw_syscall::call(nr, args) }
+}
+
+/// Put the child's stdio at 0, 1 and 2, without close-on-exec.
+fn place_stdio(stdio: [RawFd; 3]) -> Result<(), i32> {
+    for (target, &fd) in stdio.iter().enumerate() {
+        if fd == target as RawFd {
+            raw(libc::SYS_fcntl, [fd as usize, libc::F_SETFD as usize, 0])?;
+        } else if fd >= 0 {
+            raw(libc::SYS_dup3, [fd as usize, target, 0])?;
+        } else if raw(libc::SYS_fcntl, [target, libc::F_GETFD as usize, 0])
+            .is_ok_and(|flags| flags & libc::FD_CLOEXEC as libc::c_long != 0)
+        {
+            // Inherited, but exec would close it: one of the host's own fds
+            // (a copy of a child's socket among them) on a free stdio number.
+            raw(libc::SYS_close, [target])?;
+        }
+    }
+    Ok(())
+}
+
+/// Close every fd from 3 up except those of `keep` (-1 for none).
+fn close_all_but(mut keep: [RawFd; 2]) -> Result<(), i32> {
+    keep.sort_unstable();
+    let mut from: u32 = 3;
+    for fd in keep {
+        let Ok(fd) = u32::try_from(fd) else { continue };
+        if fd > from {
+            raw(libc::SYS_close_range, [from as usize, fd as usize - 1, 0])?;
+        }
+        from = from.max(fd + 1);
+    }
+    raw(libc::SYS_close_range, [from as usize, u32::MAX as usize, 0]).map(|_| ())
+}
+
+/// A thread of the child holding the fd table the clone copied until it is
+/// released; it exits then, closing what only that table still held.
+struct Keeper {
+    /// The keeper's tid, cleared (and woken) by the kernel when it exits.
+    tid: AtomicI32,
+    release: AtomicU32,
+}
+
+impl Keeper {
+    /// Start the keeper on the stack ending at `stack`; false if it could
+    /// not be made (a limit on tasks, say).
+    fn start(&self, stack: *mut libc::c_void) -> bool {
+        let flags = libc::CLONE_VM
+            | libc::CLONE_FS
+            | libc::CLONE_FILES
+            | libc::CLONE_SIGHAND
+            | libc::CLONE_THREAD
+            | libc::CLONE_PARENT_SETTID
+            | libc::CLONE_CHILD_CLEARTID;
+        // SAFETY: `stack` tops a mapping only this keeper uses; `keep` only
+        // reads `release`, which lives (as does `tid`, which the kernel
+        // writes at start and clears at exit) until `release_and_wait` has
+        // seen the thread gone; no TLS is set up, and `keep` touches none
+        // but errno, which it shares with this thread (see `raw`).
+        let tid = unsafe {
+            libc::clone(
+                keep,
+                stack,
+                flags,
+                self.release.as_ptr().cast(),
+                self.tid.as_ptr(),
+                std::ptr::null_mut::<libc::c_void>(),
+                self.tid.as_ptr(),
+            )
+        };
+        tid > 0
+    }
+
+    /// Let the keeper exit and wait until it has: its tid cleared (no code
+    /// of it runs any more), and with `gone` also out of the thread group.
+    fn release_and_wait(&self, gone: bool) {
+        let tid = self.tid.load(Ordering::Acquire);
+        self.release.store(1, Ordering::Release);
+        let _ = raw(
+            libc::SYS_futex,
+            [self.release.as_ptr() as usize, (libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG) as usize, 1],
+        );
+        loop {
+            let now = self.tid.load(Ordering::Acquire);
+            if now == 0 {
+                break;
+            }
+            // Not private: the kernel's wake at thread exit is a shared one.
+            let _ = raw(libc::SYS_futex, [self.tid.as_ptr() as usize, libc::FUTEX_WAIT as usize, now as usize]);
+        }
+        if gone {
+            let Ok(tgid) = raw(libc::SYS_getpid, []) else { return };
+            while raw(libc::SYS_tgkill, [tgid as usize, tid as usize, 0]).is_ok() {
+                let _ = raw(libc::SYS_sched_yield, []);
+            }
+        }
+    }
+}
+
+/// The keeper thread: wait for the release, then return (glibc's `clone`
+/// then makes the thread's `exit`).
+extern "C" fn keep(release: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `release` is the `Keeper::release` that `start` passed; it
+    // lives until this thread's exit has been seen.
+    let release = unsafe { &*(release as *const AtomicU32) };
+    while release.load(Ordering::Acquire) == 0 {
+        // SAFETY: FUTEX_WAIT on a live u32 while it holds 0, no timeout;
+        // returns on the wake, or at once if the value changed.
+        unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                release.as_ptr(),
+                libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                0u32,
+                std::ptr::null::<libc::timespec>(),
+            )
+        };
+    }
+    0
+}
