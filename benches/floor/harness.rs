@@ -212,12 +212,27 @@ pub mod floors {
 /// path once, in turn: a change of load on a shared machine then hits the
 /// floor and what is measured against it alike.
 pub fn interleaved(rounds: usize, paths: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    let mut timed: Vec<_> = paths
+        .iter_mut()
+        .map(|path| {
+            move || {
+                let started = std::time::Instant::now();
+                path();
+                started.elapsed()
+            }
+        })
+        .collect();
+    let mut timed: Vec<&mut dyn FnMut() -> std::time::Duration> =
+        timed.iter_mut().map(|path| path as &mut dyn FnMut() -> std::time::Duration).collect();
+    interleaved_timed(rounds, &mut timed)
+}
+
+/// [`interleaved`] for paths that time themselves (a part of what they do).
+pub fn interleaved_timed(rounds: usize, paths: &mut [&mut dyn FnMut() -> std::time::Duration]) -> Vec<f64> {
     let mut samples = vec![Vec::with_capacity(rounds); paths.len()];
     for _ in 0..rounds {
         for (path, times) in paths.iter_mut().zip(&mut samples) {
-            let started = std::time::Instant::now();
-            path();
-            times.push(started.elapsed().as_nanos() as f64);
+            times.push(path().as_nanos() as f64);
         }
     }
     samples

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Barrier;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
 use sandlock_core::{Policy, Sandbox};
@@ -69,14 +69,41 @@ fn benches(c: &mut Criterion) {
 
 criterion_group!(throughput, benches);
 
-fn main() {
-    let started = SystemTime::now();
-    throughput();
-    Criterion::default().configure_from_args().final_summary();
-    harness::print_ratio_table(
-        "Throughput: time for one /bin/true run on every host thread, against posix_spawn+waitpid on as many",
-        GROUP,
-        started,
+/// The rows again, interleaved round by round with their floors (the ratio
+/// table comes from these: criterion measures one row after another, and
+/// on a shared machine the floor alone moved by a third between runs).
+/// A round runs each path `RUNS_PER_ROUND` times on every thread, timed
+/// from the threads' start to the last one's end.
+fn interleaved_table() {
+    const RUNS_PER_ROUND: u64 = 5;
+    let rounds = std::env::var("SANDLOCK_BENCH_THROUGHPUT_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(60);
+    let sandbox = typical_sandbox();
+    let run = || {
+        let out = sandbox.run(&["/bin/true"]).expect("sandboxed /bin/true");
+        assert!(out.status.success());
+    };
+    let [few, many] = THREADS;
+    let mut posix_few = || on_threads(few, RUNS_PER_ROUND, &harness::floors::posix_spawn_wait);
+    let mut sandboxed_few = || on_threads(few, RUNS_PER_ROUND, &run);
+    let mut posix_many = || on_threads(many, RUNS_PER_ROUND, &harness::floors::posix_spawn_wait);
+    let mut sandboxed_many = || on_threads(many, RUNS_PER_ROUND, &run);
+    let medians = harness::interleaved_timed(
+        rounds,
+        &mut [&mut posix_few, &mut sandboxed_few, &mut posix_many, &mut sandboxed_many],
+    );
+    harness::print_interleaved_table(
+        &format!(
+            "Throughput: {RUNS_PER_ROUND} /bin/true runs on every host thread, median of {rounds} interleaved rounds, \
+             against posix_spawn+waitpid on as many"
+        ),
+        &["posix_spawn_4", "sandboxed_4", "posix_spawn_16", "sandboxed_16"],
+        &medians,
         &[("sandboxed_4", "posix_spawn_4", Some(1.25)), ("sandboxed_16", "posix_spawn_16", Some(1.25))],
     );
+}
+
+fn main() {
+    throughput();
+    Criterion::default().configure_from_args().final_summary();
+    interleaved_table();
 }

@@ -13,7 +13,9 @@
 //! copy), puts its stdio in place and closes everything else there — none
 //! of those closes is a last one, the keeper's table holding every file —
 //! and then lets the keeper exit: its exit drops the copied table, and any
-//! last reference in it closes without waiting.
+//! last reference in it closes without waiting. Until this process first
+//! copies a child's fd its table holds no such copy, and a spawn makes no
+//! keeper.
 //!
 //! Runs between fork and exec: raw syscalls, atomics on the child's stack
 //! and glibc's `clone` (a syscall and a call, no lock, no allocation).
@@ -31,8 +33,9 @@ pub(crate) const KEEPER_STACK: usize = 16 * 1024;
 /// `single_threaded`, returns once the keeper has left the thread group
 /// (`unshare(CLONE_NEWUSER)` refuses a process with another thread).
 ///
-/// Without a keeper (no thread could be made) the closes happen all the
-/// same, as exec would have made them, and may be a socket's last.
+/// Without a keeper (no copy of a child's fd was ever taken, or no thread
+/// could be made) the closes happen all the same, as exec would have made
+/// them.
 pub(crate) fn make_own(
     keeper_stack: *mut libc::c_void,
     stdio: [RawFd; 3],
@@ -40,7 +43,7 @@ pub(crate) fn make_own(
     single_threaded: bool,
 ) -> Result<(), i32> {
     let keeper = Keeper { tid: AtomicI32::new(0), release: AtomicU32::new(0) };
-    let kept = keeper.start(keeper_stack);
+    let kept = crate::pidfd::copies_taken() && keeper.start(keeper_stack);
     let arranged = if kept { raw(libc::SYS_unshare, [libc::CLONE_FILES as usize]) } else { Ok(0) }
         .and_then(|_| place_stdio(stdio))
         .and_then(|()| close_all_but(keep));

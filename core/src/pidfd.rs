@@ -4,6 +4,19 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set before this process first copies a child's fd: from then on its fd
+/// table may hold copies whose last close a spawn must not make (see
+/// `own_fd_table`).
+static COPIES_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// True once this process has copied a child's fd. Read in a spawned child
+/// too: it is set before the copy is made, so a child whose table holds a
+/// copy sees it set (in its own memory after a fork as much as in ours).
+pub(crate) fn copies_taken() -> bool {
+    COPIES_TAKEN.load(Ordering::SeqCst)
+}
 
 /// `PIDFD_THREAD` (Linux 6.9): a pidfd for one thread, not only a leader.
 const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
@@ -37,6 +50,7 @@ fn thread_group(tid: libc::pid_t) -> io::Result<libc::pid_t> {
 
 /// A copy of `fd` of the task behind `pidfd` (`pidfd_getfd`), close-on-exec.
 pub(crate) fn get_fd(pidfd: &OwnedFd, fd: i32) -> io::Result<OwnedFd> {
+    COPIES_TAKEN.store(true, Ordering::SeqCst);
     // SAFETY: pidfd_getfd takes integers and touches no memory of ours;
     // `pidfd` is borrowed, so it stays open for the call.
     let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0u32) };
