@@ -21,44 +21,36 @@
 //! and glibc's `clone` (a syscall and a call, no lock, no allocation).
 
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Size of the keeper thread's stack: it calls `futex` and returns.
+/// Size of the keeper thread's stack: it calls `sched_yield` and returns.
 pub(crate) const KEEPER_STACK: usize = 16 * 1024;
 
 /// Make the calling child's fd table its own, holding `stdio[i]` at `i`
 /// (a host fd; -1 keeps what the host has at `i`, unless close-on-exec),
 /// the fds of `keep` (-1 for none) where they are, and nothing else.
-/// `keeper_stack` is the top of a stack no one else uses. With
-/// `single_threaded`, returns once the keeper has left the thread group
-/// (`unshare(CLONE_NEWUSER)` refuses a process with another thread).
+/// `keeper_stack` is the top of a stack no one else uses. Returns once the
+/// keeper has left the thread group (`unshare(CLONE_NEWUSER)`, for one,
+/// refuses a process with another thread).
 ///
 /// Without a keeper (no copy of a child's fd was ever taken, or no thread
 /// could be made) the closes happen all the same, as exec would have made
 /// them.
-pub(crate) fn make_own(
-    keeper_stack: *mut libc::c_void,
-    stdio: [RawFd; 3],
-    keep: [RawFd; 2],
-    single_threaded: bool,
-) -> Result<(), i32> {
-    let keeper = Keeper { tid: AtomicI32::new(0), release: AtomicU32::new(0) };
-    let kept = crate::pidfd::copies_taken() && keeper.start(keeper_stack);
-    let arranged = if kept { raw(libc::SYS_unshare, [libc::CLONE_FILES as usize]) } else { Ok(0) }
+pub(crate) fn make_own(keeper_stack: *mut libc::c_void, stdio: [RawFd; 3], keep: [RawFd; 2]) -> Result<(), i32> {
+    let release = AtomicU32::new(0);
+    let keeper = if crate::pidfd::copies_taken() { start_keeper(keeper_stack, &release) } else { None };
+    let arranged = if keeper.is_some() { raw(libc::SYS_unshare, [libc::CLONE_FILES as usize]) } else { Ok(0) }
         .and_then(|_| place_stdio(stdio))
         .and_then(|()| close_all_but(keep));
-    if kept {
-        keeper.release_and_wait(single_threaded);
+    if let Some(tid) = keeper {
+        release_and_wait(tid, &release);
     }
     arranged
 }
 
-/// A raw syscall of this module; the errno on failure. The keeper thread
-/// shares this thread's errno, and writes it only while `release_and_wait`
-/// waits, which reads nothing of it.
+/// A raw syscall of this module; the errno on failure.
 fn raw<const N: usize>(nr: libc::c_long, args: [usize; N]) -> Result<libc::c_long, i32> {
-    // SAFETY: every call here passes integers, or pointers to live atomics
-    // of this module where the syscall reads or waits on a u32.
+    // SAFETY: every call here passes integers only.
     unsafe { crate::raw_syscall::call(nr, args) }
 }
 
@@ -94,88 +86,40 @@ fn close_all_but(mut keep: [RawFd; 2]) -> Result<(), i32> {
     raw(libc::SYS_close_range, [from as usize, u32::MAX as usize, 0]).map(|_| ())
 }
 
-/// A thread of the child holding the fd table the clone copied until it is
-/// released; it exits then, closing what only that table still held.
-struct Keeper {
-    /// The keeper's tid, cleared (and woken) by the kernel when it exits.
-    tid: AtomicI32,
-    release: AtomicU32,
+/// Start the keeper: a thread of the child, on the stack ending at `stack`,
+/// holding the fd table the clone copied until `release` is set; it exits
+/// then, closing what only that table still held. It writes no memory and
+/// makes no call that can fail, so the errno it shares with the child (it
+/// has no TLS of its own) stays the child's, and a keeper still running
+/// when its child was killed changes nothing of the host's. `None` if no
+/// thread could be made (a limit on tasks, say).
+fn start_keeper(stack: *mut libc::c_void, release: &AtomicU32) -> Option<libc::pid_t> {
+    let flags = libc::CLONE_VM | libc::CLONE_FS | libc::CLONE_FILES | libc::CLONE_SIGHAND | libc::CLONE_THREAD;
+    // SAFETY: `stack` tops a mapping only this keeper uses; `keep` only
+    // reads `release`, which lives until `release_and_wait` has seen the
+    // thread gone, and touches no TLS (none is set up).
+    let tid = unsafe { libc::clone(keep, stack, flags, release.as_ptr().cast()) };
+    (tid > 0).then_some(tid)
 }
 
-impl Keeper {
-    /// Start the keeper on the stack ending at `stack`; false if it could
-    /// not be made (a limit on tasks, say).
-    fn start(&self, stack: *mut libc::c_void) -> bool {
-        let flags = libc::CLONE_VM
-            | libc::CLONE_FS
-            | libc::CLONE_FILES
-            | libc::CLONE_SIGHAND
-            | libc::CLONE_THREAD
-            | libc::CLONE_PARENT_SETTID
-            | libc::CLONE_CHILD_CLEARTID;
-        // SAFETY: `stack` tops a mapping only this keeper uses; `keep` only
-        // reads `release`, which lives (as does `tid`, which the kernel
-        // writes at start and clears at exit) until `release_and_wait` has
-        // seen the thread gone; no TLS is set up, and `keep` touches none
-        // but errno, which it shares with this thread (see `raw`).
-        let tid = unsafe {
-            libc::clone(
-                keep,
-                stack,
-                flags,
-                self.release.as_ptr().cast(),
-                self.tid.as_ptr(),
-                std::ptr::null_mut::<libc::c_void>(),
-                self.tid.as_ptr(),
-            )
-        };
-        tid > 0
-    }
-
-    /// Let the keeper exit and wait until it has: its tid cleared (no code
-    /// of it runs any more), and with `gone` also out of the thread group.
-    fn release_and_wait(&self, gone: bool) {
-        let tid = self.tid.load(Ordering::Acquire);
-        self.release.store(1, Ordering::Release);
-        let _ = raw(
-            libc::SYS_futex,
-            [self.release.as_ptr() as usize, (libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG) as usize, 1],
-        );
-        loop {
-            let now = self.tid.load(Ordering::Acquire);
-            if now == 0 {
-                break;
-            }
-            // Not private: the kernel's wake at thread exit is a shared one.
-            let _ = raw(libc::SYS_futex, [self.tid.as_ptr() as usize, libc::FUTEX_WAIT as usize, now as usize]);
-        }
-        if gone {
-            let Ok(tgid) = raw(libc::SYS_getpid, []) else { return };
-            while raw(libc::SYS_tgkill, [tgid as usize, tid as usize, 0]).is_ok() {
-                let _ = raw(libc::SYS_sched_yield, []);
-            }
-        }
+/// Let the keeper `tid` exit and wait until it has left the thread group.
+fn release_and_wait(tid: libc::pid_t, release: &AtomicU32) {
+    release.store(1, Ordering::Release);
+    let Ok(tgid) = raw(libc::SYS_getpid, []) else { return };
+    while raw(libc::SYS_tgkill, [tgid as usize, tid as usize, 0]).is_ok() {
+        let _ = raw(libc::SYS_sched_yield, []);
     }
 }
 
-/// The keeper thread: wait for the release, then return (glibc's `clone`
-/// then makes the thread's `exit`).
+/// The keeper thread: yield until released, then return (glibc's `clone`
+/// then makes the thread's `exit`). `sched_yield` never fails.
 extern "C" fn keep(release: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `release` is the `Keeper::release` that `start` passed; it
-    // lives until this thread's exit has been seen.
+    // SAFETY: `release` is the atomic that `start_keeper` passed; it lives
+    // until this thread has been seen gone.
     let release = unsafe { &*(release as *const AtomicU32) };
     while release.load(Ordering::Acquire) == 0 {
-        // SAFETY: FUTEX_WAIT on a live u32 while it holds 0, no timeout;
-        // returns on the wake, or at once if the value changed.
-        unsafe {
-            libc::syscall(
-                libc::SYS_futex,
-                release.as_ptr(),
-                libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
-                0u32,
-                std::ptr::null::<libc::timespec>(),
-            )
-        };
+        // SAFETY: the raw sched_yield takes no arguments and touches no memory.
+        unsafe { libc::syscall(libc::SYS_sched_yield) };
     }
     0
 }
