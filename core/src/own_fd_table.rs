@@ -17,35 +17,62 @@
 //! copies a child's fd its table holds no such copy, and a spawn makes no
 //! keeper.
 //!
-//! Runs between fork and exec: raw syscalls, atomics on the child's stack
-//! and glibc's `clone` (a syscall and a call, no lock, no allocation).
+//! Runs between fork and exec: raw syscalls, an atomic flag above the
+//! keeper's stack and glibc's `clone` (a syscall and a call, no lock, no
+//! allocation).
 
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Size of the keeper thread's stack: it calls `sched_yield` and returns.
+/// Size of the keeper thread's stack mapping: it calls `sched_yield` and
+/// returns. Its top [`FLAG_SPACE`] bytes hold its release flag.
 pub(crate) const KEEPER_STACK: usize = 16 * 1024;
+const FLAG_SPACE: usize = 64;
 
 /// Make the calling child's fd table its own, holding `stdio[i]` at `i`
 /// (a host fd; -1 keeps what the host has at `i`, unless close-on-exec),
 /// the fds of `keep` (-1 for none) where they are, and nothing else.
-/// `keeper_stack` is the top of a stack no one else uses. Returns once the
-/// keeper has left the thread group (`unshare(CLONE_NEWUSER)`, for one,
-/// refuses a process with another thread).
+/// `keeper_stack` is the top of a mapping of [`KEEPER_STACK`] bytes no one
+/// else uses until this child has exec'd or exited.
 ///
-/// Without a keeper (no copy of a child's fd was ever taken, or no thread
-/// could be made) the closes happen all the same, as exec would have made
-/// them.
-pub(crate) fn make_own(keeper_stack: *mut libc::c_void, stdio: [RawFd; 3], keep: [RawFd; 2]) -> Result<(), i32> {
-    let release = AtomicU32::new(0);
-    let keeper = if crate::pidfd::copies_taken() { start_keeper(keeper_stack, &release) } else { None };
+/// The keeper is released before this returns and exits on its own; the
+/// exec waits for it, and whatever needs the child alone in its thread
+/// group before then calls [`Keeper::wait_gone`]. Without a keeper (no copy
+/// of a child's fd was ever taken, or no thread could be made) the closes
+/// happen all the same, as exec would have made them.
+pub(crate) fn make_own(
+    keeper_stack: *mut libc::c_void,
+    stdio: [RawFd; 3],
+    keep: [RawFd; 2],
+) -> Result<Option<Keeper>, i32> {
+    // SAFETY: the flag's bytes are the mapping's top ones, aligned, and
+    // nothing but this child and its keeper uses them (see above).
+    let release: &AtomicU32 = unsafe { &*keeper_stack.cast::<u8>().sub(FLAG_SPACE).cast::<AtomicU32>() };
+    release.store(0, Ordering::Release);
+    // SAFETY: one past the stack's own top is the flag's first byte.
+    let stack = unsafe { keeper_stack.cast::<u8>().sub(FLAG_SPACE) }.cast();
+    let keeper = if crate::pidfd::copies_taken() { start_keeper(stack, release) } else { None };
     let arranged = if keeper.is_some() { raw(libc::SYS_unshare, [libc::CLONE_FILES as usize]) } else { Ok(0) }
         .and_then(|_| place_stdio(stdio))
         .and_then(|()| close_all_but(keep));
-    if let Some(tid) = keeper {
-        release_and_wait(tid, &release);
+    release.store(1, Ordering::Release);
+    arranged.map(|()| keeper.map(|tid| Keeper { tid }))
+}
+
+/// A keeper, released: it exits as soon as it runs.
+pub(crate) struct Keeper {
+    tid: libc::pid_t,
+}
+
+impl Keeper {
+    /// Wait until the keeper has left the thread group
+    /// (`unshare(CLONE_NEWUSER)` refuses a process with another thread).
+    pub(crate) fn wait_gone(self) {
+        let Ok(tgid) = raw(libc::SYS_getpid, []) else { return };
+        while raw(libc::SYS_tgkill, [tgid as usize, self.tid as usize, 0]).is_ok() {
+            let _ = raw(libc::SYS_sched_yield, []);
+        }
     }
-    arranged
 }
 
 /// A raw syscall of this module; the errno on failure.
@@ -96,26 +123,17 @@ fn close_all_but(mut keep: [RawFd; 2]) -> Result<(), i32> {
 fn start_keeper(stack: *mut libc::c_void, release: &AtomicU32) -> Option<libc::pid_t> {
     let flags = libc::CLONE_VM | libc::CLONE_FS | libc::CLONE_FILES | libc::CLONE_SIGHAND | libc::CLONE_THREAD;
     // SAFETY: `stack` tops a mapping only this keeper uses; `keep` only
-    // reads `release`, which lives until `release_and_wait` has seen the
-    // thread gone, and touches no TLS (none is set up).
+    // reads `release`, which lives in the same mapping, and touches no TLS
+    // (none is set up).
     let tid = unsafe { libc::clone(keep, stack, flags, release.as_ptr().cast()) };
     (tid > 0).then_some(tid)
-}
-
-/// Let the keeper `tid` exit and wait until it has left the thread group.
-fn release_and_wait(tid: libc::pid_t, release: &AtomicU32) {
-    release.store(1, Ordering::Release);
-    let Ok(tgid) = raw(libc::SYS_getpid, []) else { return };
-    while raw(libc::SYS_tgkill, [tgid as usize, tid as usize, 0]).is_ok() {
-        let _ = raw(libc::SYS_sched_yield, []);
-    }
 }
 
 /// The keeper thread: yield until released, then return (glibc's `clone`
 /// then makes the thread's `exit`). `sched_yield` never fails.
 extern "C" fn keep(release: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `release` is the atomic that `start_keeper` passed; it lives
-    // until this thread has been seen gone.
+    // SAFETY: `release` is the flag that `start_keeper` passed, in the
+    // keeper's own mapping.
     let release = unsafe { &*(release as *const AtomicU32) };
     while release.load(Ordering::Acquire) == 0 {
         // SAFETY: the raw sched_yield takes no arguments and touches no memory.

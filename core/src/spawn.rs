@@ -591,7 +591,10 @@ fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<Never, (Spaw
     // Nothing of the caller's reaches the program, nor stays with the child
     // until exec: its table holds its stdio, its report and its ruleset.
     let keep = [fds.report, plan.landlock.as_ref().map_or(-1, |fd| fd.as_raw_fd())];
-    own_fd_table::make_own(fds.keeper_stack, fds.stdio, keep).map_err(|e| (Stdio, e))?;
+    let keeper = own_fd_table::make_own(fds.keeper_stack, fds.stdio, keep).map_err(|e| (Stdio, e))?;
+    if let Some(keeper) = keeper.filter(|_| plan.namespaces & libc::CLONE_NEWUSER != 0) {
+        keeper.wait_gone();
+    }
     if plan.namespaces != 0 {
         sys!(Namespaces, libc::SYS_unshare, plan.namespaces as libc::c_long)?;
         if plan.namespaces & libc::CLONE_NEWNET != 0 {
