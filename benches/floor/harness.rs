@@ -212,27 +212,25 @@ pub mod floors {
 /// path once, in turn: a change of load on a shared machine then hits the
 /// floor and what is measured against it alike.
 pub fn interleaved(rounds: usize, paths: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    let mut timed: Vec<_> = paths
-        .iter_mut()
-        .map(|path| {
-            move || {
-                let started = std::time::Instant::now();
-                path();
-                started.elapsed()
-            }
-        })
-        .collect();
-    let mut timed: Vec<&mut dyn FnMut() -> std::time::Duration> =
-        timed.iter_mut().map(|path| path as &mut dyn FnMut() -> std::time::Duration).collect();
-    interleaved_timed(rounds, &mut timed)
+    medians_of_rounds(rounds, paths.len(), |i| {
+        let started = std::time::Instant::now();
+        paths[i]();
+        started.elapsed()
+    })
 }
 
 /// [`interleaved`] for paths that time themselves (a part of what they do).
 pub fn interleaved_timed(rounds: usize, paths: &mut [&mut dyn FnMut() -> std::time::Duration]) -> Vec<f64> {
-    let mut samples = vec![Vec::with_capacity(rounds); paths.len()];
+    medians_of_rounds(rounds, paths.len(), |i| paths[i]())
+}
+
+/// The median nanoseconds of `time(i)` for each of `count` paths over
+/// `rounds` rounds that time every path once, in turn.
+fn medians_of_rounds(rounds: usize, count: usize, mut time: impl FnMut(usize) -> std::time::Duration) -> Vec<f64> {
+    let mut samples = vec![Vec::with_capacity(rounds); count];
     for _ in 0..rounds {
-        for (path, times) in paths.iter_mut().zip(&mut samples) {
-            times.push(path().as_nanos() as f64);
+        for (i, times) in samples.iter_mut().enumerate() {
+            times.push(time(i).as_nanos() as f64);
         }
     }
     samples

@@ -351,20 +351,9 @@ extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
     child_main(args.plan, args.fds)
 }
 
-/// Start the child like posix_spawn: `CLONE_VM | CLONE_VFORK`, so no page
-/// table is copied and the parent's memory takes no copy-on-write faults —
-/// what makes fork costly in a large host. The child runs on its own stack
-/// (`top`) in our address space until exec; the calling thread waits for
-/// that, and all signals stay blocked meanwhile so no handler of ours runs
-/// in the child.
-fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<(libc::pid_t, OwnedFd)> {
-    clone_vfork(plan, fds, top)
-}
-
 /// The tops of the stacks a child of this thread runs on (stacks grow
 /// down): its own, when it shares our memory (`vfork_child`), and its
 /// keeper thread's (`own_fd_table`), in a copy of this mapping after a fork.
-#[derive(Clone, Copy)]
 struct StackTops {
     child: *mut libc::c_void,
     keeper: *mut libc::c_void,
@@ -417,9 +406,13 @@ impl Drop for ChildStacks {
     }
 }
 
-/// Start the child with `clone(CLONE_VM | CLONE_VFORK)` on the stack that
-/// ends at `top`; the calling thread resumes once the child exec'd or exited.
-fn clone_vfork(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<(libc::pid_t, OwnedFd)> {
+/// Start the child like posix_spawn: `CLONE_VM | CLONE_VFORK`, so no page
+/// table is copied and the parent's memory takes no copy-on-write faults —
+/// what makes fork costly in a large host. The child runs on its own stack,
+/// which ends at `top`, in our address space until exec; the calling thread
+/// resumes once the child exec'd or exited, and all signals stay blocked
+/// meanwhile so no handler of ours runs in the child.
+fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<(libc::pid_t, OwnedFd)> {
     let args = CloneArgs { plan, fds };
     let mut old = SigSet::empty();
     // Blocking every signal cannot fail with a valid `how`; the old mask is
