@@ -115,11 +115,20 @@ fn runs_leave_no_descriptors_children_or_threads_behind() {
     // The first round also creates what lives once per process: the
     // compiled probes and the procfs built-in's /proc descriptor.
     one_round(&hidden_program, &garbage);
-    let fds_before = entries("/proc/self/fd");
-    let threads_before = entries("/proc/self/task");
-    one_round(&hidden_program, &garbage);
-    one_round(&hidden_program, &garbage);
-    assert_eq!(entries("/proc/self/fd"), fds_before, "descriptors leaked");
-    assert_eq!(entries("/proc/self/task"), threads_before, "threads leaked");
-    assert!(has_no_children(), "a child process was left behind");
+    let counted_rounds = |when: &str| {
+        let fds_before = entries("/proc/self/fd");
+        let threads_before = entries("/proc/self/task");
+        one_round(&hidden_program, &garbage);
+        one_round(&hidden_program, &garbage);
+        assert_eq!(entries("/proc/self/fd"), fds_before, "descriptors leaked {when}");
+        assert_eq!(entries("/proc/self/task"), threads_before, "threads leaked {when}");
+        assert!(has_no_children(), "a child process was left behind {when}");
+    };
+    counted_rounds("before any copy of a child's fd");
+    // Once the supervisor has copied a child's fd (its bind, made on a copy
+    // of its socket), every spawn starts a keeper thread of the child's.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let binder = sandbox(policy().net_bind_tcp([port]));
+    assert_eq!(common::probe(&binder, "net", &["bind", &port.to_string()]), "ok\n");
+    counted_rounds("with a keeper in every spawn");
 }
