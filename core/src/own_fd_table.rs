@@ -81,12 +81,12 @@ fn raw<const N: usize>(nr: libc::c_long, args: [usize; N]) -> Result<libc::c_lon
     unsafe { crate::raw_syscall::call(nr, args) }
 }
 
-/// Put the child's stdio at 0, 1 and 2, without close-on-exec.
+/// Put the child's stdio at 0, 1 and 2, without close-on-exec. Every fd
+/// of `stdio` is above the stdio numbers (the spawn moves them there), so
+/// putting one in place never overwrites another.
 fn place_stdio(stdio: [RawFd; 3]) -> Result<(), i32> {
     for (target, &fd) in stdio.iter().enumerate() {
-        if fd == target as RawFd {
-            raw(libc::SYS_fcntl, [fd as usize, libc::F_SETFD as usize, 0])?;
-        } else if fd >= 0 {
+        if fd >= 0 {
             raw(libc::SYS_dup3, [fd as usize, target, 0])?;
         } else if raw(libc::SYS_fcntl, [target, libc::F_GETFD as usize, 0])
             .is_ok_and(|flags| flags & libc::FD_CLOEXEC as libc::c_long != 0)

@@ -232,7 +232,9 @@ fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Op
     match mode {
         StdioMode::Inherit => Ok((None, None)),
         StdioMode::Null => Ok((Some(dev_null(!child_reads)?), None)),
-        StdioMode::Fd(fd) => Ok((Some(fd), None)),
+        // Above stdio like ours: one at another stream's number would be
+        // overwritten when that stream is put in place first.
+        StdioMode::Fd(fd) => Ok((Some(above_stdio(fd)?), None)),
         StdioMode::Pipe if child_reads => {
             // A socket, so the parent can write with MSG_NOSIGNAL (see
             // output.rs); shut for reading on our side, so the child can send
