@@ -48,6 +48,7 @@ mod sockaddr;
 mod spawn;
 mod status;
 mod syscall;
+mod task_defaults;
 mod timer;
 
 pub use child::{Child, FlaggedReader, GroupSignal};

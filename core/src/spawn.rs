@@ -1,5 +1,6 @@
-//! fork → process group → stdio → private namespaces → limits → credentials
-//! and capabilities → no_new_privs → Landlock → seccomp → exec.
+//! fork → process group → signals, scheduling and personality reset → stdio
+//! → private namespaces → limits → credentials and capabilities →
+//! no_new_privs → Landlock → seccomp → exec.
 //!
 //! The child is started with `clone(CLONE_VM | CLONE_VFORK)` like
 //! posix_spawn, or with a plain fork when the sandbox has handlers (the
@@ -37,6 +38,7 @@ use crate::own_fd_table::{self, KEEPER_STACK};
 use crate::private_shm::ShmPlan;
 use crate::raw_syscall::{self, errno};
 use crate::seccomp::bpf;
+use crate::task_defaults;
 
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
@@ -583,6 +585,7 @@ fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<Never, (Spaw
     use SpawnStage::*;
     sys!(ProcessGroup, libc::SYS_setpgid, 0 as libc::c_long, 0 as libc::c_long)?;
     reset_signals();
+    task_defaults::reset().map_err(|e| (ResourceLimits, e))?;
     // Nothing of the caller's reaches the program, nor stays with the child
     // until exec: its table holds its stdio, its report and its ruleset.
     let keep = [fds.report, plan.landlock.as_ref().map_or(-1, |fd| fd.as_raw_fd())];

@@ -239,3 +239,35 @@ fn descriptor_owner_signals_reach_no_host_process() {
         }
     }
 }
+
+/// What the spawning host thread holds that a set-ID exec or
+/// `SCHED_RESET_ON_FORK` would not pass on: personality flags the filter
+/// refuses the child (no address randomisation, readable memory executable,
+/// a mapped page zero), real-time scheduling, a negative nice, the real-time
+/// I/O class. The child inherited all of them from a thread of a
+/// real-time service (or one run under `setarch -R`).
+#[test]
+fn the_spawning_threads_privileged_scheduling_and_personality_stay_with_it() {
+    std::thread::spawn(|| {
+        let risky = libc::ADDR_NO_RANDOMIZE | libc::READ_IMPLIES_EXEC | libc::MMAP_PAGE_ZERO;
+        // SAFETY: each call changes only this test thread's own attributes.
+        unsafe {
+            assert!(libc::personality(risky as libc::c_ulong) >= 0);
+            let param = libc::sched_param { sched_priority: 1 };
+            assert_eq!(libc::sched_setscheduler(0, libc::SCHED_RR, &param), 0);
+            assert_eq!(libc::setpriority(libc::PRIO_PROCESS, 0, -5), 0);
+            let realtime = (1 << 13) | 4;
+            assert_eq!(libc::syscall(libc::SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, realtime), 0);
+        }
+        for identity in Identity::all() {
+            let sandbox = sandbox_as(identity, policy().fs_read(["/proc"]));
+            let [first, second] = [0, 1].map(|_| probe(&sandbox, "sched", &["inherited"]));
+            let (state, first_mapping) = first.split_once('\n').unwrap();
+            let second_mapping = second.split_once('\n').unwrap().1;
+            assert_ne!(first_mapping, second_mapping, "{identity}: no address randomisation");
+            assert_eq!(state, "policy=0 nice=0 ioclass=0 perms=r--p page_zero=0", "{identity}");
+        }
+    })
+    .join()
+    .unwrap();
+}

@@ -13,12 +13,16 @@
  *   sched ioprio_pid PID              ioprio_set(IOPRIO_WHO_PROCESS, PID, IDLE)
  *   sched sigio PID SIG               F_SETOWN PID (F_SETSIG SIG unless 0)
  *                                     and O_ASYNC on a socketpair end, then
- *                                     make it readable */
+ *                                     make it readable
+ *   sched inherited                   print what the probe started with:
+ *                                     scheduling policy, nice, I/O priority
+ *                                     class, personality flags by effect */
 #include "probe.h"
 
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -120,6 +124,34 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "ioprio_pid", 1)) {
         return report(syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, atoi(argv[2]), IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT));
+    }
+    if (is_probe(argc, argv, "inherited", 0)) {
+        errno = 0;
+        int nice = getpriority(PRIO_PROCESS, 0);
+        int nice_errno = errno;
+        long ioprio = syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0);
+        /* personality(2) is the filter's to refuse, a query included, and
+         * /proc/self/personality is not served: the flags are seen by their
+         * effects. A readable mapping made executable (READ_IMPLIES_EXEC),
+         * page zero mapped (MMAP_PAGE_ZERO), and a mapping's address, the
+         * same in every run without address randomisation. */
+        void *mapping = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char wanted[32], line[256], perms[8] = "none";
+        snprintf(wanted, sizeof wanted, "%lx-", (unsigned long)mapping);
+        FILE *maps = fopen("/proc/self/maps", "r");
+        while (maps != NULL && fgets(line, sizeof line, maps) != NULL) {
+            if (strncmp(line, wanted, strlen(wanted)) == 0) {
+                sscanf(line, "%*s %7s", perms);
+            }
+        }
+        if (maps != NULL) {
+            fclose(maps);
+        }
+        int page_zero = msync(NULL, 4096, MS_ASYNC) == 0;
+        printf("policy=%d nice=%d ioclass=%ld perms=%s page_zero=%d\n", sched_getscheduler(0),
+               nice_errno ? 99 : nice, ioprio < 0 ? -1 : ioprio >> IOPRIO_CLASS_SHIFT, perms, page_zero);
+        printf("mapping=%p\n", mapping);
+        return 0;
     }
     if (is_probe(argc, argv, "sigio", 2)) {
         return report(sigio(atoi(argv[2]), atoi(argv[3])));
