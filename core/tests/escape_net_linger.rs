@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{policy, program, sandbox_as, Identity};
+use sandlock_core::{Policy, Sandbox};
 
 /// The net built-in makes `listen` on its own copy of the child's socket;
 /// when the child closes its fd meanwhile, dropping the copy is the
@@ -126,7 +127,6 @@ fn has_children(tid: libc::pid_t) -> bool {
 /// handler), and private namespaces.
 #[test]
 fn a_socket_the_host_drops_during_a_spawn_never_stalls_that_spawn() {
-    const LINGER: i32 = 10;
     // A host holds such copies once its supervisor took one: a child's bind
     // through the net built-in is made on a copy of its socket.
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
@@ -139,32 +139,59 @@ fn a_socket_the_host_drops_during_a_spawn_never_stalls_that_spawn() {
     ];
     for (identity, (kind, policy)) in Identity::all().into_iter().flat_map(|id| kinds.clone().map(|k| (id, k))) {
         let sandbox = Arc::new(sandbox_as(identity, policy.timeout(Duration::from_secs(60))));
-        for round in 0..20 {
-            let over = Arc::new(AtomicBool::new(false));
-            let (socket, held) = lingering_socket(LINGER, &over);
-            let (tid_of, tid) = std::sync::mpsc::channel();
-            let runs = Arc::clone(&sandbox);
-            let spawner = std::thread::spawn(move || {
-                // SAFETY: gettid takes nothing and cannot fail.
-                tid_of.send(unsafe { libc::gettid() }).unwrap();
-                let started = Instant::now();
-                let out = runs.run(&["/bin/true"]).unwrap();
-                (out, started.elapsed())
-            });
-            let tid = tid.recv().unwrap();
-            let looking = Instant::now();
-            while !has_children(tid) && looking.elapsed() < Duration::from_secs(5) {
-                std::hint::spin_loop();
-            }
-            drop_without_lingering(socket);
-            let (out, took) = spawner.join().unwrap();
-            over.store(true, Ordering::SeqCst);
-            held.join().unwrap();
-            assert!(out.status.success(), "{identity}, {kind}, round {round}: {out:?}");
-            assert!(
-                took < Duration::from_secs(LINGER as u64 / 2),
-                "{identity}, {kind}, round {round}: the run took {took:?}, its exec waiting on the host's socket"
-            );
+        spawns_beside_dropped_sockets(&sandbox, &format!("{identity}, {kind}"));
+    }
+}
+
+/// The same for an unprivileged host, whose private `/dev/shm` comes with a
+/// user namespace: the child waits for its keeper to be gone before it
+/// unshares one (the kernel refuses a process with another thread).
+#[test]
+fn a_socket_an_unprivileged_host_drops_during_a_user_namespace_spawn_never_stalls_it() {
+    let test = "a_socket_an_unprivileged_host_drops_during_a_user_namespace_spawn_never_stalls_it";
+    common::as_unprivileged_caller(test, &[], || {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
+        let read = common::system_read_paths();
+        let binder = Sandbox::new(Policy::builder().fs_read(&read).net_bind_tcp([port]).build().unwrap()).unwrap();
+        let bind = format!("import socket; socket.socket().bind(('127.0.0.1', {port})); print('bound')");
+        let out = binder.run(&["python3", "-c", &bind]).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "bound\n", "{out:?}");
+        let policy = Policy::builder().fs_read(&read).private_shm(true).timeout(Duration::from_secs(60));
+        let sandbox = Arc::new(Sandbox::new(policy.build().unwrap()).unwrap());
+        spawns_beside_dropped_sockets(&sandbox, "an unprivileged host, private shm");
+    });
+}
+
+/// Twenty runs of `/bin/true` in `sandbox`, each on a thread of its own,
+/// while this thread drops a lingering socket as soon as the run's child
+/// exists; none may wait on it.
+fn spawns_beside_dropped_sockets(sandbox: &Arc<Sandbox>, what: &str) {
+    const LINGER: i32 = 10;
+    for round in 0..20 {
+        let over = Arc::new(AtomicBool::new(false));
+        let (socket, held) = lingering_socket(LINGER, &over);
+        let (tid_of, tid) = std::sync::mpsc::channel();
+        let runs = Arc::clone(sandbox);
+        let spawner = std::thread::spawn(move || {
+            // SAFETY: gettid takes nothing and cannot fail.
+            tid_of.send(unsafe { libc::gettid() }).unwrap();
+            let started = Instant::now();
+            let out = runs.run(&["/bin/true"]).unwrap();
+            (out, started.elapsed())
+        });
+        let tid = tid.recv().unwrap();
+        let looking = Instant::now();
+        while !has_children(tid) && looking.elapsed() < Duration::from_secs(5) {
+            std::hint::spin_loop();
         }
+        drop_without_lingering(socket);
+        let (out, took) = spawner.join().unwrap();
+        over.store(true, Ordering::SeqCst);
+        held.join().unwrap();
+        assert!(out.status.success(), "{what}, round {round}: {out:?}");
+        assert!(
+            took < Duration::from_secs(LINGER as u64 / 2),
+            "{what}, round {round}: the run took {took:?}, its exec waiting on the host's socket"
+        );
     }
 }
