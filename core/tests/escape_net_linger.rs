@@ -127,11 +127,7 @@ fn has_children(tid: libc::pid_t) -> bool {
 /// handler), and private namespaces.
 #[test]
 fn a_socket_the_host_drops_during_a_spawn_never_stalls_that_spawn() {
-    // A host holds such copies once its supervisor took one: a child's bind
-    // through the net built-in is made on a copy of its socket.
-    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
-    let binder = sandbox_as(Identity::Root, policy().net_bind_tcp([port]));
-    assert_eq!(common::probe(&binder, "net", &["bind", &port.to_string()]), "ok\n");
+    common::take_a_copy_of_a_childs_socket();
     let kinds = [
         ("no handler", policy()),
         ("a handler", policy().net_bind_tcp([40998])),

@@ -125,10 +125,6 @@ fn runs_leave_no_descriptors_children_or_threads_behind() {
         assert!(has_no_children(), "a child process was left behind {when}");
     };
     counted_rounds("before any copy of a child's fd");
-    // Once the supervisor has copied a child's fd (its bind, made on a copy
-    // of its socket), every spawn starts a keeper thread of the child's.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let binder = sandbox(policy().net_bind_tcp([port]));
-    assert_eq!(common::probe(&binder, "net", &["bind", &port.to_string()]), "ok\n");
+    common::take_a_copy_of_a_childs_socket();
     counted_rounds("with a keeper in every spawn");
 }

@@ -162,6 +162,16 @@ pub fn probe(sandbox: &Sandbox, name: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("probe output is UTF-8")
 }
 
+/// Puts this process in the state where its fd table may hold copies of
+/// sandboxed children's sockets: a child binds through the net built-in,
+/// which makes the bind on a copy of its socket (`pidfd_getfd`). From then
+/// on every spawn makes the child a table of its own with a keeper thread.
+pub fn take_a_copy_of_a_childs_socket() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let binder = sandbox(policy().net_bind_tcp([port]));
+    assert_eq!(probe(&binder, "net", &["bind", &port.to_string()]), "ok\n");
+}
+
 /// The number a probe printed as its one line `LABEL N`, or a failure
 /// naming what it printed instead.
 pub fn printed_count(out: &RunOutput, label: &str) -> usize {
