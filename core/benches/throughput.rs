@@ -29,6 +29,12 @@ fn typical_sandbox() -> Sandbox {
     Sandbox::new(policy).expect("sandbox")
 }
 
+/// One sandboxed run of /bin/true, which must succeed.
+fn run_true(sandbox: &Sandbox) {
+    let out = sandbox.run(&["/bin/true"]).expect("sandboxed /bin/true");
+    assert!(out.status.success());
+}
+
 /// `threads` threads each doing `iters` runs of `one`; the time until the
 /// last finishes.
 fn on_threads(threads: usize, iters: u64, one: &(dyn Fn() + Sync)) -> Duration {
@@ -52,10 +58,7 @@ fn on_threads(threads: usize, iters: u64, one: &(dyn Fn() + Sync)) -> Duration {
 
 fn benches(c: &mut Criterion) {
     let sandbox = typical_sandbox();
-    let run = || {
-        let out = sandbox.run(&["/bin/true"]).expect("sandboxed /bin/true");
-        assert!(out.status.success());
-    };
+    let run = || run_true(&sandbox);
     let mut group = c.benchmark_group(GROUP);
     group.sample_size(10).measurement_time(Duration::from_secs(8));
     for threads in THREADS {
@@ -78,10 +81,7 @@ fn interleaved_table() {
     const RUNS_PER_ROUND: u64 = 5;
     let rounds = std::env::var("SANDLOCK_BENCH_THROUGHPUT_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(60);
     let sandbox = typical_sandbox();
-    let run = || {
-        let out = sandbox.run(&["/bin/true"]).expect("sandboxed /bin/true");
-        assert!(out.status.success());
-    };
+    let run = || run_true(&sandbox);
     let [few, many] = THREADS;
     let mut posix_few = || on_threads(few, RUNS_PER_ROUND, &harness::floors::posix_spawn_wait);
     let mut sandboxed_few = || on_threads(few, RUNS_PER_ROUND, &run);
