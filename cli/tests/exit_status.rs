@@ -49,6 +49,35 @@ fn signals_that_would_end_the_command_reach_the_sandbox() {
     }
 }
 
+/// `SIGKILL` ends the command without a word to its sandbox; the guardian
+/// then ends the sandbox, which ran on unsupervised before.
+#[test]
+fn the_sandbox_dies_with_the_killed_command() {
+    let mut child = sandlock()
+        .args(["run", "--auto-read", "--", "sh", "-c", "echo $$; exec sleep 1000"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let sandboxed: i32 = line.trim().parse().unwrap_or_else(|_| panic!("the sandbox printed {line:?}"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let running = |pid: i32| {
+        fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')))
+    };
+    while running(sandboxed) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let survived = running(sandboxed);
+    if survived {
+        let _ = Command::new("kill").args(["-KILL", &sandboxed.to_string()]).status();
+    }
+    assert!(!survived, "SIGKILL ended the command and its sandbox {sandboxed} ran on");
+}
+
 /// Until the sandbox starts, signals are this command's own: a policy file
 /// that is a FIFO nobody writes held it, and Ctrl-C did nothing.
 #[test]

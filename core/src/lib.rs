@@ -22,6 +22,7 @@ mod error;
 mod exec_check;
 mod fds;
 mod group;
+mod guardian;
 mod handler;
 mod handoff;
 mod kernel;

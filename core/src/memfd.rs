@@ -1,5 +1,6 @@
 //! Sealed memfds: the content of virtual files handed to the child.
 
+use std::ffi::CStr;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 
@@ -24,6 +25,24 @@ impl NotifAction {
 /// `writable`), positioned at offset 0.
 pub(crate) fn sealed_memfd(data: &[u8], writable: bool) -> io::Result<OwnedFd> {
     let fd = memfd_create(c"sandlock-inject", MemFdCreateFlag::MFD_CLOEXEC | MemFdCreateFlag::MFD_ALLOW_SEALING)?;
+    sealed(fd, data, writable)
+}
+
+/// A sealed, read-only memfd holding the program `data`, which exec may
+/// run: asked for with `MFD_EXEC` (a kernel whose `vm.memfd_noexec` is 1
+/// otherwise makes memfds not executable), without it on kernels before
+/// 6.3, which do not know the flag and make every memfd executable.
+pub(crate) fn sealed_program(name: &CStr, data: &[u8]) -> io::Result<OwnedFd> {
+    let flags = MemFdCreateFlag::MFD_CLOEXEC | MemFdCreateFlag::MFD_ALLOW_SEALING;
+    let exec = MemFdCreateFlag::from_bits_retain(libc::MFD_EXEC);
+    let fd = match memfd_create(name, flags | exec) {
+        Err(nix::Error::EINVAL) => memfd_create(name, flags)?,
+        created => created?,
+    };
+    sealed(fd, data, false)
+}
+
+fn sealed(fd: OwnedFd, data: &[u8], writable: bool) -> io::Result<OwnedFd> {
     let mut file = std::fs::File::from(fd);
     file.write_all(data)?;
     file.seek(SeekFrom::Start(0))?;

@@ -1,4 +1,4 @@
-//! fork → process group → signals, scheduling and personality reset → stdio
+//! fork → process group and the guardian → signals, scheduling and personality reset → stdio
 //! → private namespaces → limits → credentials and capabilities →
 //! no_new_privs → Landlock → seccomp → exec.
 //!
@@ -33,6 +33,7 @@ use nix::unistd::{access, pipe2, read, setpgid, AccessFlags, Pid};
 
 use crate::error::{Result, SandlockError, SpawnStage};
 use crate::group::Group;
+use crate::guardian;
 use crate::handoff::Handoff;
 use crate::own_fd_table::{self, KEEPER_STACK};
 use crate::private_shm::ShmPlan;
@@ -266,9 +267,11 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     let (report_read, report_write) = pipe()?;
     let handoff = if plan.notify { Some(Handoff::new()?) } else { None };
     let stacks = CHILD_STACKS_OF_THREAD.with(ChildStacks::tops)?;
+    let guardian = guardian::for_spawn();
     let child_fds = ChildFds {
         stdio: [raw(&child_in), raw(&child_out), raw(&child_err)],
         report: report_write.as_raw_fd(),
+        guardian: guardian.fd(),
         handoff: handoff.as_ref(),
         keeper_stack: stacks.keeper,
     };
@@ -279,7 +282,7 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     let (pid, pidfd) =
         if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds, stacks.child)? };
     // The child has its copies; close ours so EOF reaches the right side.
-    drop((child_in, child_out, child_err, report_write));
+    drop((child_in, child_out, child_err, report_write, guardian));
     // It may fail once the child has exec'd, which is fine since the child
     // sets its group itself first.
     let _ = setpgid(Pid::from_raw(pid), Pid::from_raw(pid));
@@ -549,6 +552,8 @@ fn stage_number(stage: SpawnStage) -> u32 {
 struct ChildFds<'a> {
     stdio: [RawFd; 3],
     report: RawFd,
+    /// Where the child registers with the guardian (-1: unwatched).
+    guardian: RawFd,
     handoff: Option<&'a Handoff>,
     /// Top of the stack of the child's keeper thread (see `own_fd_table`).
     keeper_stack: *mut libc::c_void,
@@ -584,6 +589,9 @@ macro_rules! sys {
 fn confine_and_exec(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<Never, (SpawnStage, i32)> {
     use SpawnStage::*;
     sys!(ProcessGroup, libc::SYS_setpgid, 0 as libc::c_long, 0 as libc::c_long)?;
+    // Before anything can fail or take long: from here the group dies
+    // with the host.
+    guardian::watch_me(fds.guardian).map_err(|e| (ProcessGroup, e))?;
     reset_signals();
     task_defaults::reset().map_err(|e| (ResourceLimits, e))?;
     // Nothing of the caller's reaches the program, nor stays with the child

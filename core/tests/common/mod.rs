@@ -319,3 +319,27 @@ pub fn write_executable(path: &Path, contents: &str, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode))
         .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
 }
+
+/// Pids of this process's children that are zombies, and of those alive —
+/// but the guardian's: it leaves the host's children and, in a host that is
+/// a subreaper, is adopted back, to run as long as the host.
+pub fn children_but_the_guardian() -> (Vec<u32>, Vec<u32>) {
+    // SAFETY: getpid has no memory effects.
+    let me = unsafe { libc::getpid() } as u32;
+    let (mut zombies, mut alive) = (Vec::new(), Vec::new());
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Some(after) = stat.rfind(')').map(|at| &stat[at + 2..]) else { continue };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let guardian = stat[stat.find('(').map_or(0, |at| at + 1)..].starts_with("sandlock-guard)");
+        if !guardian && fields.get(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(me) {
+            if fields[0] == "Z" {
+                zombies.push(pid)
+            } else {
+                alive.push(pid)
+            }
+        }
+    }
+    (zombies, alive)
+}

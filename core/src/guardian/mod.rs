@@ -1,0 +1,383 @@
+//! The guardian: a process beside the host that kills the host's sandboxes
+//! once the host is gone. A sandbox's timeout and its handlers live in the
+//! host's threads, so a host killed, crashed or exiting without waiting
+//! left its sandboxes running unsupervised, reparented to init.
+//!
+//! The guardian (`program.c`, embedded and exec'd from a sealed memfd, so
+//! nothing need be installed) is started on a process's first spawn. It
+//! forks once and its first process exits, which the host reaps at once:
+//! the guardian is an orphan, init's child (or that of the nearest
+//! subreaper, the host itself if it is one), so no `wait(-1)` of the host
+//! waits for it. A sibling of the host (`CLONE_PARENT`) would have left a
+//! zombie per host with the host's parent, which a service starting
+//! `sandlock` commands never reaps. The host keeps one end of a
+//! `SOCK_SEQPACKET` pair; every spawned child, before it execs, sends its
+//! pid and a pidfd of itself on it. The guardian sees end of file once
+//! every copy of that end is closed — the host's, and that of each child
+//! it was starting — and then kills the group of every sandbox whose
+//! leader is still unreaped (a reaped leader's run killed its group, and
+//! its number may be someone else's). A child registers itself rather
+//! than the host registering it after the clone, so no host death between
+//! the two leaves a sandbox unwatched.
+//!
+//! Where the guardian cannot start (exec from a memfd refused, as under
+//! `vm.memfd_noexec = 2`), spawns run unwatched, as before it existed
+//! (docs/threat-model.md). A host that is PID 1 of a pid namespace needs
+//! none: its death ends every process of the namespace.
+
+use std::ffi::{c_char, CString};
+use std::io;
+use std::num::NonZeroUsize;
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
+
+use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
+use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow};
+use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+use nix::sys::stat::fstat;
+use nix::sys::wait::waitpid;
+use nix::unistd::{getpid, Pid};
+
+use crate::raw_syscall;
+
+/// The guardian program, built by `build.rs`.
+static PROGRAM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guardian"));
+
+/// How long after a failed start the next spawn tries again; a start that
+/// failed for good (exec refused) is not tried again.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+enum State {
+    Unstarted,
+    Running(Running),
+    Failed { retry_at: Option<Instant> },
+}
+
+/// The host's end of the guardian's socket, and which file it is: a host
+/// that closed our fd (a daemon closing every fd) may have a new file at
+/// that number, which must never receive a child's pidfd.
+struct Running {
+    socket: OwnedFd,
+    identity: (u64, u64),
+    /// The process that started it: a forked host holds a copy of its
+    /// parent's end, which must not keep that guardian waiting.
+    owner: libc::pid_t,
+}
+
+static STATE: RwLock<State> = RwLock::new(State::Unstarted);
+
+/// The guardian's socket for one spawn, held until the clone has copied it
+/// into the child: no restart closes it meanwhile.
+pub(crate) struct ForSpawn(RwLockReadGuard<'static, State>);
+
+impl ForSpawn {
+    /// The fd the child registers on, or -1 to run unwatched.
+    pub(crate) fn fd(&self) -> RawFd {
+        match &*self.0 {
+            State::Running(running) => running.socket.as_raw_fd(),
+            _ => -1,
+        }
+    }
+}
+
+/// The guardian's socket, starting the guardian if none runs for this
+/// process (first spawn, the guardian killed, the host forked).
+pub(crate) fn for_spawn() -> ForSpawn {
+    let read = || STATE.read().unwrap_or_else(|e| e.into_inner());
+    {
+        let state = read();
+        if usable(&state) {
+            return ForSpawn(state);
+        }
+    }
+    {
+        let mut state = STATE.write().unwrap_or_else(|e| e.into_inner());
+        if !usable(&state) {
+            let old = std::mem::replace(&mut *state, State::Unstarted);
+            if let State::Running(running) = old {
+                discard(running);
+            }
+            *state = match start() {
+                Ok(running) => State::Running(running),
+                Err(failure) => State::Failed { retry_at: failure.retry.then(|| Instant::now() + RETRY_AFTER) },
+            };
+        }
+    }
+    ForSpawn(read())
+}
+
+fn usable(state: &State) -> bool {
+    match state {
+        State::Unstarted => false,
+        State::Running(running) => running.owner == getpid().as_raw() && intact(running),
+        State::Failed { retry_at } => retry_at.map_or(true, |at| Instant::now() < at),
+    }
+}
+
+/// The socket is still ours and its peer, the guardian, still holds its end.
+fn intact(running: &Running) -> bool {
+    if identity(&running.socket).ok() != Some(running.identity) {
+        return false;
+    }
+    let mut poll = libc::pollfd { fd: running.socket.as_raw_fd(), events: 0, revents: 0 };
+    // SAFETY: one pollfd on the stack, a zero timeout.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    ready == 0 || poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) == 0
+}
+
+/// Close an end we no longer use — unless its number now names another
+/// file of the host's, which stays open.
+fn discard(running: Running) {
+    if identity(&running.socket).ok() != Some(running.identity) {
+        let _ = running.socket.into_raw_fd();
+    }
+}
+
+fn identity(fd: &OwnedFd) -> nix::Result<(u64, u64)> {
+    let stat = fstat(fd.as_raw_fd())?;
+    Ok((stat.st_dev, stat.st_ino))
+}
+
+struct StartFailure {
+    /// The cause may pass (no memory, a process limit): try again later.
+    retry: bool,
+}
+
+impl From<nix::Error> for StartFailure {
+    fn from(_: nix::Error) -> StartFailure {
+        StartFailure { retry: true }
+    }
+}
+
+impl From<io::Error> for StartFailure {
+    fn from(_: io::Error) -> StartFailure {
+        StartFailure { retry: true }
+    }
+}
+
+/// Start a guardian beside this process.
+fn start() -> Result<Running, StartFailure> {
+    if getpid().as_raw() == 1 {
+        return Err(StartFailure { retry: false });
+    }
+    let (host_end, guardian_end) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)?;
+    let program = crate::memfd::sealed_program(c"sandlock-guardian", PROGRAM)?;
+    let argv0 = c"sandlock-guardian";
+    let socket_arg = CString::new(guardian_end.as_raw_fd().to_string()).expect("digits have no NUL");
+    let argv: [*const c_char; 3] = [argv0.as_ptr(), socket_arg.as_ptr(), std::ptr::null()];
+    let envp: [*const c_char; 1] = [std::ptr::null()];
+    let exec_errno = AtomicI32::new(0);
+    let child = GuardianChild {
+        socket: guardian_end.as_raw_fd(),
+        program: program.as_raw_fd(),
+        argv: &argv,
+        envp: &envp,
+        exec_errno: &exec_errno,
+    };
+    let stack = Stack::map()?;
+    let mut old = SigSet::empty();
+    // No handler of the host's may run in the child before exec.
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::all()), Some(&mut old));
+    // As posix_spawn does: the child shares our memory until exec
+    // (CLONE_VM: no page table copied, no commit charge for a copy a large
+    // host might be refused) and this thread waits until it has exec'd or
+    // exited (CLONE_VFORK).
+    // SAFETY: the stack is ours and used by this child alone; the child runs
+    // only `child.exec`, which makes raw syscalls on memory prepared above
+    // (alive until clone returns) and never returns.
+    let pid = unsafe {
+        libc::clone(
+            guardian_entry,
+            stack.top(),
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            &child as *const GuardianChild<'_> as *mut libc::c_void,
+        )
+    };
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    drop((guardian_end, program, stack));
+    if pid < 0 {
+        return Err(StartFailure { retry: true });
+    }
+    // The first process exits at once, after its fork or its failed exec.
+    // A wait of the host's own may take it first (ECHILD here).
+    let _ = waitpid(Pid::from_raw(pid), None);
+    if exec_errno.load(Ordering::Relaxed) != 0 {
+        // The exec was refused, and will be again: no more tries.
+        return Err(StartFailure { retry: false });
+    }
+    let identity = identity(&host_end)?;
+    Ok(Running { socket: host_end, identity, owner: getpid().as_raw() })
+}
+
+/// The stack the guardian's first process runs on until its exec, with a
+/// guard page below it.
+struct Stack(NonNull<libc::c_void>);
+
+const STACK: usize = 128 * 1024;
+const GUARD: usize = 4096;
+
+impl Stack {
+    fn map() -> nix::Result<Stack> {
+        let len = NonZeroUsize::new(GUARD + STACK).expect("a stack has pages");
+        let rw = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        // SAFETY: a new anonymous mapping at an address the kernel picks
+        // replaces nothing of ours.
+        let base = unsafe { mmap_anonymous(None, len, rw, MapFlags::MAP_PRIVATE | MapFlags::MAP_STACK) }?;
+        // SAFETY: the lowest page of the mapping just made, used by nothing.
+        let _ = unsafe { mprotect(base, GUARD, ProtFlags::PROT_NONE) };
+        Ok(Stack(base))
+    }
+
+    fn top(&self) -> *mut libc::c_void {
+        // SAFETY: one past the end of the mapping, which `add` allows.
+        unsafe { self.0.as_ptr().cast::<u8>().add(GUARD + STACK).cast() }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // SAFETY: the mapping `map` made; the child that ran on it has
+        // exec'd or exited (CLONE_VFORK) before it is dropped.
+        let _ = unsafe { munmap(self.0, GUARD + STACK) };
+    }
+}
+
+extern "C" fn guardian_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the `GuardianChild` that `start` passed to clone;
+    // with CLONE_VM|CLONE_VFORK it stays alive and unchanged until exec.
+    let child = unsafe { &*(arg as *const GuardianChild<'_>) };
+    child.exec()
+}
+
+/// What the guardian's child needs between the clone and its exec.
+struct GuardianChild<'a> {
+    socket: RawFd,
+    program: RawFd,
+    argv: &'a [*const c_char; 3],
+    envp: &'a [*const c_char; 1],
+    /// Where a failed exec leaves its errno, in the memory we share.
+    exec_errno: &'a AtomicI32,
+}
+
+impl GuardianChild<'_> {
+    /// Keep the socket (clearing its close-on-exec flag) and nothing else of
+    /// the host's, then exec the program; on failure leave errno and exit.
+    fn exec(&self) -> ! {
+        let everything_but_socket = [(0, self.socket - 1), (self.socket + 1, libc::c_int::MAX)];
+        // SAFETY: integer arguments only: fd numbers and flags.
+        let kept = unsafe { raw_syscall::call(libc::SYS_fcntl, [self.socket as usize, libc::F_SETFD as usize, 0]) };
+        for (first, last) in everything_but_socket.into_iter().filter(|(first, last)| first <= last) {
+            // Marked close-on-exec rather than closed: the program must
+            // stay open until exec. A kernel without
+            // close_range leaves them to their own flags.
+            // SAFETY: integer arguments only.
+            let _ = unsafe {
+                raw_syscall::call(
+                    libc::SYS_close_range,
+                    [first as usize, last as usize, libc::CLOSE_RANGE_CLOEXEC as usize],
+                )
+            };
+        }
+        let errno = match kept {
+            // SAFETY: the path is an empty C string and argv/envp are
+            // NULL-terminated arrays of C strings, all alive in this
+            // process's copy of the parent's memory.
+            Ok(_) => match unsafe {
+                raw_syscall::call(
+                    libc::SYS_execveat,
+                    [
+                        self.program as usize,
+                        c"".as_ptr() as usize,
+                        self.argv.as_ptr() as usize,
+                        self.envp.as_ptr() as usize,
+                        libc::AT_EMPTY_PATH as usize,
+                    ],
+                )
+            } {
+                Ok(_) => 0,
+                Err(errno) => errno,
+            },
+            Err(errno) => errno,
+        };
+        self.exec_errno.store(errno.max(1), Ordering::Relaxed);
+        // SAFETY: exit_group ends this child alone (a process of its own),
+        // runs none of the host's exit handlers and does not return.
+        unsafe {
+            let _ = raw_syscall::call(libc::SYS_exit_group, [127]);
+        }
+        unreachable!("exit_group does not return")
+    }
+}
+
+/// In a spawned child before exec (raw syscalls only): send the guardian
+/// on `socket` our pid and a pidfd of ourselves. Nothing to do for -1.
+pub(crate) fn watch_me(socket: RawFd) -> Result<(), i32> {
+    if socket < 0 {
+        return Ok(());
+    }
+    // SAFETY: getpid takes no arguments.
+    let pid = unsafe { raw_syscall::call(libc::SYS_getpid, []) }? as i32;
+    // SAFETY: integer arguments only.
+    let pidfd = unsafe { raw_syscall::call(libc::SYS_pidfd_open, [pid as usize, 0]) }? as RawFd;
+    let sent = send_pid_and_pidfd(socket, pid, pidfd);
+    // SAFETY: the pidfd was just opened by us and is used no more.
+    let _ = unsafe { raw_syscall::call(libc::SYS_close, [pidfd as usize]) };
+    sent
+}
+
+/// One message: `pid` as data, `pidfd` as `SCM_RIGHTS`.
+fn send_pid_and_pidfd(socket: RawFd, pid: i32, pidfd: RawFd) -> Result<(), i32> {
+    /// A control buffer for one fd, aligned as `cmsghdr` needs.
+    #[repr(C, align(8))]
+    struct Control([u8; 32]);
+    let mut control = Control([0; 32]);
+    let mut data = pid.to_ne_bytes();
+    let mut iov = libc::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: data.len() };
+    // SAFETY: an all-zero msghdr is valid (no name, no buffers yet).
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    message.msg_iov = &mut iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.0.as_mut_ptr().cast();
+    // SAFETY: CMSG_SPACE only computes a size.
+    message.msg_controllen = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as _;
+    // SAFETY: the control buffer is larger than CMSG_SPACE of one fd, so
+    // the first header and its data lie inside it; CMSG_* only compute
+    // addresses within it.
+    unsafe {
+        let header = libc::CMSG_FIRSTHDR(&message);
+        (*header).cmsg_level = libc::SOL_SOCKET;
+        (*header).cmsg_type = libc::SCM_RIGHTS;
+        (*header).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(header).cast::<RawFd>(), pidfd);
+    }
+    // SAFETY: `message` and everything it points to live on this stack
+    // frame for the call; MSG_NOSIGNAL keeps a gone guardian from raising
+    // SIGPIPE.
+    unsafe {
+        raw_syscall::call(
+            libc::SYS_sendmsg,
+            [socket as usize, &message as *const libc::msghdr as usize, libc::MSG_NOSIGNAL as usize],
+        )
+    }
+    .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_program_is_a_static_executable_for_this_architecture() {
+        assert_eq!(&PROGRAM[..4], b"\x7fELF");
+        let elf = goblin::elf::Elf::parse(PROGRAM).expect("the guardian parses as ELF");
+        assert!(elf.interpreter.is_none(), "the guardian must need no dynamic loader");
+        assert!(elf.libraries.is_empty());
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(elf.header.e_machine, goblin::elf::header::EM_X86_64);
+        #[cfg(target_arch = "aarch64")]
+        assert_eq!(elf.header.e_machine, goblin::elf::header::EM_AARCH64);
+    }
+}

@@ -1,0 +1,275 @@
+//! A sandbox never outlives its host. A host killed (SIGKILL: no
+//! destructor, no handler runs) or exiting without waiting for its child
+//! (`process::exit` with the `Child` still alive) left its sandboxes
+//! running, reparented to init, with nothing left to enforce their timeout.
+//! The guardian kills their groups once the host is gone.
+//!
+//! Each case is this binary again as the host (a process of its own, for
+//! uid 0 and, through `setpriv`, for uid 65534): it spawns a shell that
+//! starts a grandchild in the sandbox's group, prints both pids, and then
+//! dies as the case says. This process is a subreaper, so the sandbox's
+//! orphans become its children and a dead one shows as a zombie here
+//! rather than vanishing into init. One more host checks that its own
+//! waits for any child do not count the guardian.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{system_read_paths, Identity, NOBODY};
+use sandlock_core::{HandlerCtx, HandlerResult, NotifAction, Policy, Sandbox, Syscall};
+
+const ROLE_VAR: &str = "SANDLOCK_TEST_HOST_ROLE";
+/// How long a sandbox may take to die once its host is gone.
+const LIMIT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Copy)]
+enum Host {
+    Root,
+    Unprivileged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ending {
+    Killed,
+    ExitsWithoutWaiting,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    host: Host,
+    child: Identity,
+    handler: bool,
+    ending: Ending,
+}
+
+impl Case {
+    fn all() -> Vec<Case> {
+        let mut cases = Vec::new();
+        for (host, child) in
+            [(Host::Root, Identity::Root), (Host::Root, Identity::Nobody), (Host::Unprivileged, Identity::Nobody)]
+        {
+            for handler in [false, true] {
+                for ending in [Ending::Killed, Ending::ExitsWithoutWaiting] {
+                    cases.push(Case { host, child, handler, ending });
+                }
+            }
+        }
+        cases
+    }
+
+    fn name(&self) -> String {
+        format!(
+            "a_sandbox_dies_with_its_host({:?} host, child {}, {}, host {:?})",
+            self.host,
+            self.child,
+            if self.handler { "a handler" } else { "no handler" },
+            self.ending
+        )
+    }
+
+    fn role(&self) -> String {
+        format!("{}:{}:{}", self.child.uid(), self.handler, self.ending == Ending::Killed)
+    }
+}
+
+/// The role of a host that checks its own waits instead of dying.
+const WAITING_HOST: &str = "waits";
+
+fn main() -> ExitCode {
+    match std::env::var(ROLE_VAR) {
+        Ok(role) if role == WAITING_HOST => be_a_host_that_waits_for_any_child(),
+        Ok(role) => be_the_host(&role),
+        Err(_) => run_every_case(),
+    }
+}
+
+/// A host's `waitpid(-1)` — a SIGCHLD handler, a shutdown that waits for
+/// every child — neither waits for nor reaps the guardian, which left the
+/// host's children (here for the test's, the subreaper above).
+fn be_a_host_that_waits_for_any_child() -> ExitCode {
+    let sandbox = Sandbox::new(Policy::builder().fs_read(system_read_paths()).build().unwrap()).unwrap();
+    let out = sandbox.run(&["/bin/true"]).expect("running /bin/true");
+    assert!(out.status.success(), "{out:?}");
+    // SAFETY: getppid has no preconditions.
+    let parent = unsafe { libc::getppid() } as u32;
+    assert!(guardian_among_children_of(parent), "no guardian runs for a host that has run a sandbox");
+    // SAFETY: waitpid with a null status pointer; WNOHANG returns 0 while
+    // a child it would wait for runs.
+    let waited = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
+    let errno = std::io::Error::last_os_error().raw_os_error();
+    assert_eq!((waited, errno), (-1, Some(libc::ECHILD)), "the host's wait for any child counts the guardian");
+    ExitCode::SUCCESS
+}
+
+fn a_hosts_wait_for_any_child_neither_blocks_on_nor_reaps_the_guardian() -> Result<(), String> {
+    let exe = std::env::current_exe().expect("path of this test binary");
+    let out = Command::new(exe).env(ROLE_VAR, WAITING_HOST).output().map_err(|e| format!("starting the host: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr)));
+    }
+    let deadline = Instant::now() + LIMIT;
+    while guardian_alive() && Instant::now() < deadline {
+        reap_zombies();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    reap_zombies();
+    if guardian_alive() {
+        return Err("the guardian of a host that exited still ran".into());
+    }
+    Ok(())
+}
+
+/// The host: spawn, print the pids the sandbox printed, then die.
+fn be_the_host(role: &str) -> ExitCode {
+    let fields: Vec<&str> = role.split(':').collect();
+    let [uid, handler, killed] = fields[..] else { panic!("bad role {role}") };
+    let mut policy = Policy::builder().fs_read(system_read_paths());
+    if uid != "0" && unsafe_geteuid() == 0 {
+        policy = policy.uid(NOBODY).gid(NOBODY);
+    }
+    let mut sandbox = Sandbox::new(policy.build().expect("the host's policy")).expect("the host's sandbox");
+    if handler == "true" {
+        sandbox = sandbox.add_handler(Syscall::from_name("getppid").unwrap(), |_: &HandlerCtx| -> HandlerResult {
+            Ok(NotifAction::Continue)
+        });
+    }
+    // The shell's own pid leads the group; `sleep` is a second process in
+    // it. Both pids reach our stdout, a pipe to the test.
+    let child = sandbox.spawn(&["/bin/sh", "-c", "sleep 1000 & echo $$ $!; wait"]).expect("spawning the sandbox");
+    if killed == "true" {
+        loop {
+            std::thread::sleep(Duration::from_secs(1000));
+        }
+    }
+    // Wait until the shell has printed, so the test knows the pids; then
+    // leave without waiting for (or dropping) the child.
+    std::thread::sleep(Duration::from_millis(300));
+    std::mem::forget(child);
+    std::process::exit(0)
+}
+
+fn unsafe_geteuid() -> u32 {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() }
+}
+
+fn run_every_case() -> ExitCode {
+    // SAFETY: prctl with integer arguments; affects only this process.
+    assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
+    let (mut passed, mut failed) = (0, 0);
+    let waits = ("a_hosts_wait_for_any_child_neither_blocks_on_nor_reaps_the_guardian".to_string(), None);
+    for (name, case) in std::iter::once(waits).chain(Case::all().into_iter().map(|case| (case.name(), Some(case)))) {
+        let outcome = match case {
+            Some(case) => a_sandbox_dies_with_its_host(case),
+            None => a_hosts_wait_for_any_child_neither_blocks_on_nor_reaps_the_guardian(),
+        };
+        match outcome {
+            Ok(()) => {
+                println!("test {name} ... ok");
+                passed += 1;
+            }
+            Err(why) => {
+                println!("test {name} ... FAILED: {why}");
+                failed += 1;
+            }
+        }
+    }
+    println!("host_death: {passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn a_sandbox_dies_with_its_host(case: Case) -> Result<(), String> {
+    let exe = std::env::current_exe().expect("path of this test binary");
+    let mut command = match case.host {
+        Host::Root => Command::new(&exe),
+        Host::Unprivileged => {
+            let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+                .into_iter()
+                .find(|p| Path::new(p).exists())
+                .ok_or("setpriv is not installed (util-linux)")?;
+            let mut command = Command::new(setpriv);
+            command
+                .args([&format!("--reuid={NOBODY}"), &format!("--regid={NOBODY}"), "--clear-groups", "--inh-caps=-all"])
+                .arg(&exe);
+            command
+        }
+    };
+    let mut host = command
+        .env(ROLE_VAR, case.role())
+        .current_dir("/")
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting the host: {e}"))?;
+    let mut line = String::new();
+    BufReader::new(host.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the sandbox's pids: {e}"))?;
+    let pids: Vec<i32> = line.split_whitespace().filter_map(|p| p.parse().ok()).collect();
+    if pids.len() != 2 {
+        let _ = host.kill();
+        let _ = host.wait();
+        return Err(format!("the sandbox printed {line:?}, not two pids"));
+    }
+    if case.ending == Ending::Killed {
+        host.kill().map_err(|e| format!("killing the host: {e}"))?;
+    }
+    let status = host.wait().map_err(|e| format!("waiting for the host: {e}"))?;
+    if case.ending == Ending::ExitsWithoutWaiting && !status.success() {
+        return Err(format!("the host failed: {status}"));
+    }
+    let deadline = Instant::now() + LIMIT;
+    while Instant::now() < deadline && (pids.iter().any(|&pid| alive(pid)) || guardian_alive()) {
+        reap_zombies();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    reap_zombies();
+    let survivors: Vec<i32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
+    for &pid in &survivors {
+        // SAFETY: kill with integer arguments; cleans up this case's sandbox.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    if !survivors.is_empty() {
+        return Err(format!("sandbox processes {survivors:?} still ran {LIMIT:?} after their host was gone"));
+    }
+    if guardian_alive() {
+        return Err("the guardian still ran after it had killed the sandbox".into());
+    }
+    Ok(())
+}
+
+/// True while `pid` runs (not a zombie, not gone).
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
+        Err(_) => false,
+    }
+}
+
+/// True while a guardian runs among this process's children: a host's
+/// guardian leaves the host's children for ours, the subreaper's.
+fn guardian_alive() -> bool {
+    guardian_among_children_of(std::process::id())
+}
+
+fn guardian_among_children_of(parent: u32) -> bool {
+    let Ok(children) = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")) else {
+        return false;
+    };
+    children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()).any(|pid| {
+        alive(pid) && std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sandlock-guard")
+    })
+}
+
+fn reap_zombies() {
+    // SAFETY: waitpid with a null status pointer and WNOHANG reaps any
+    // child that has ended; this process only has the cases' processes.
+    while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+}
