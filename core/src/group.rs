@@ -42,9 +42,13 @@ impl Group {
     }
 
     /// Mark the leader as about to be reaped: nothing acts on the group
-    /// after this returns.
+    /// after this returns, and the guardian forgets it.
     pub(crate) fn retire(&self) {
-        *self.retired.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        let mut retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
+        if !*retired {
+            crate::guardian::forget(self.pgid);
+        }
+        *retired = true;
     }
 
     /// True while the leader (or its zombie) still holds its pid: signal 0

@@ -524,9 +524,10 @@ impl Started {
 
 /// Kill our child `pid` and reap it; its status does not matter.
 pub(crate) fn kill_and_reap(pid: libc::pid_t) {
-    let pid = Pid::from_raw(pid);
-    let _ = kill(pid, Signal::SIGKILL);
-    while let Err(Errno::EINTR) = waitpid(pid, None) {}
+    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+    // Before the reap frees the number.
+    guardian::forget(pid);
+    while let Err(Errno::EINTR) = waitpid(Pid::from_raw(pid), None) {}
 }
 
 /// Stage numbers of the spawn report, in report order.

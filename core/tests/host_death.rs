@@ -14,15 +14,18 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{system_read_paths, Identity, NOBODY};
+use common::{program, system_read_paths, Identity, NOBODY};
 use sandlock_core::{HandlerCtx, HandlerResult, NotifAction, Policy, Sandbox, Syscall};
 
 const ROLE_VAR: &str = "SANDLOCK_TEST_HOST_ROLE";
+/// The path of the probe `leaves_with_its_host`, compiled by the test.
+const LEAVER_VAR: &str = "SANDLOCK_TEST_LEAVER";
 /// How long a sandbox may take to die once its host is gone.
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -36,6 +39,19 @@ enum Host {
 enum Ending {
     Killed,
     ExitsWithoutWaiting,
+    /// Killed, and the sandbox's leader leaves at once (the probe
+    /// `leaves_with_its_host`) and is reaped while the guardian is held
+    /// stopped: the rest of the group must die all the same.
+    KilledAndTheLeaderLeaves,
+}
+
+impl Ending {
+    fn parse(text: &str) -> Ending {
+        [Ending::Killed, Ending::ExitsWithoutWaiting, Ending::KilledAndTheLeaderLeaves]
+            .into_iter()
+            .find(|ending| format!("{ending:?}") == text)
+            .unwrap_or_else(|| panic!("no ending {text}"))
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +73,7 @@ impl Case {
                     cases.push(Case { host, child, handler, ending });
                 }
             }
+            cases.push(Case { host, child, handler: false, ending: Ending::KilledAndTheLeaderLeaves });
         }
         cases
     }
@@ -72,7 +89,7 @@ impl Case {
     }
 
     fn role(&self) -> String {
-        format!("{}:{}:{}", self.child.uid(), self.handler, self.ending == Ending::Killed)
+        format!("{}:{}:{:?}", self.child.uid(), self.handler, self.ending)
     }
 }
 
@@ -126,8 +143,10 @@ fn a_hosts_wait_for_any_child_neither_blocks_on_nor_reaps_the_guardian() -> Resu
 /// The host: spawn, print the pids the sandbox printed, then die.
 fn be_the_host(role: &str) -> ExitCode {
     let fields: Vec<&str> = role.split(':').collect();
-    let [uid, handler, killed] = fields[..] else { panic!("bad role {role}") };
-    let mut policy = Policy::builder().fs_read(system_read_paths());
+    let [uid, handler, ending] = fields[..] else { panic!("bad role {role}") };
+    let ending = Ending::parse(ending);
+    let leaver = std::env::var_os(LEAVER_VAR).map(PathBuf::from).expect("the probe's path");
+    let mut policy = Policy::builder().fs_read(system_read_paths()).fs_read([leaver.parent().unwrap()]);
     if uid != "0" && unsafe_geteuid() == 0 {
         policy = policy.uid(NOBODY).gid(NOBODY);
     }
@@ -139,8 +158,10 @@ fn be_the_host(role: &str) -> ExitCode {
     }
     // The shell's own pid leads the group; `sleep` is a second process in
     // it. Both pids reach our stdout, a pipe to the test.
-    let child = sandbox.spawn(&["/bin/sh", "-c", "sleep 1000 & echo $$ $!; wait"]).expect("spawning the sandbox");
-    if killed == "true" {
+    let shell: [&OsStr; 3] = ["/bin/sh".as_ref(), "-c".as_ref(), "sleep 1000 & echo $$ $!; wait".as_ref()];
+    let argv = if ending == Ending::KilledAndTheLeaderLeaves { &[leaver.as_os_str()][..] } else { &shell[..] };
+    let child = sandbox.spawn(argv).expect("spawning the sandbox");
+    if ending != Ending::ExitsWithoutWaiting {
         loop {
             std::thread::sleep(Duration::from_secs(1000));
         }
@@ -204,6 +225,7 @@ fn a_sandbox_dies_with_its_host(case: Case) -> Result<(), String> {
     };
     let mut host = command
         .env(ROLE_VAR, case.role())
+        .env(LEAVER_VAR, program("leaves_with_its_host"))
         .current_dir("/")
         .stdout(Stdio::piped())
         .spawn()
@@ -218,10 +240,30 @@ fn a_sandbox_dies_with_its_host(case: Case) -> Result<(), String> {
         let _ = host.wait();
         return Err(format!("the sandbox printed {line:?}, not two pids"));
     }
-    if case.ending == Ending::Killed {
+    let stopped = if case.ending == Ending::KilledAndTheLeaderLeaves { Some(stop_the_guardian()?) } else { None };
+    if case.ending != Ending::ExitsWithoutWaiting {
         host.kill().map_err(|e| format!("killing the host: {e}"))?;
     }
     let status = host.wait().map_err(|e| format!("waiting for the host: {e}"))?;
+    if let Some(guardian) = stopped {
+        // The leader sees its parent change, exits, and is reaped here
+        // (we are its new parent) while the guardian cannot act.
+        let deadline = Instant::now() + LIMIT;
+        while alive(pids[0]) && Instant::now() < deadline {
+            reap_zombies();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        reap_zombies();
+        let leader_reaped = !Path::new(&format!("/proc/{}", pids[0])).exists();
+        let member_runs = alive(pids[1]);
+        // SAFETY: kill with integer arguments, to the guardian found above.
+        unsafe { libc::kill(guardian, libc::SIGCONT) };
+        if !leader_reaped || !member_runs {
+            return Err(format!(
+                "no race made: leader reaped {leader_reaped}, the rest of its group runs {member_runs}"
+            ));
+        }
+    }
     if case.ending == Ending::ExitsWithoutWaiting && !status.success() {
         return Err(format!("the host failed: {status}"));
     }
@@ -243,6 +285,29 @@ fn a_sandbox_dies_with_its_host(case: Case) -> Result<(), String> {
         return Err("the guardian still ran after it had killed the sandbox".into());
     }
     Ok(())
+}
+
+/// Stop the one guardian running (a child of ours, the subreaper), and
+/// return its pid once it is stopped.
+fn stop_the_guardian() -> Result<i32, String> {
+    let me = std::process::id();
+    let children = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
+    let guardian = children
+        .split_whitespace()
+        .filter_map(|p| p.parse::<i32>().ok())
+        .find(|&pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sandlock-guard"))
+        .ok_or("no guardian among this process's children")?;
+    // SAFETY: kill with integer arguments, to our own child.
+    unsafe { libc::kill(guardian, libc::SIGSTOP) };
+    let deadline = Instant::now() + LIMIT;
+    while Instant::now() < deadline {
+        let stat = std::fs::read_to_string(format!("/proc/{guardian}/stat")).unwrap_or_default();
+        if stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('T')) {
+            return Ok(guardian);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Err("the guardian did not stop".into())
 }
 
 /// True while `pid` runs (not a zombie, not gone).

@@ -11,14 +11,17 @@
 //! waits for it. A sibling of the host (`CLONE_PARENT`) would have left a
 //! zombie per host with the host's parent, which a service starting
 //! `sandlock` commands never reaps. The host keeps one end of a
-//! `SOCK_SEQPACKET` pair; every spawned child, before it execs, sends its
-//! pid and a pidfd of itself on it. The guardian sees end of file once
-//! every copy of that end is closed — the host's, and that of each child
-//! it was starting — and then kills the group of every sandbox whose
-//! leader is still unreaped (a reaped leader's run killed its group, and
-//! its number may be someone else's). A child registers itself rather
-//! than the host registering it after the clone, so no host death between
-//! the two leaves a sandbox unwatched.
+//! `SOCK_SEQPACKET` pair; every spawned child, right after it takes its
+//! process group and before it execs, sends its pid on it (WATCH), and the
+//! host sends it again once that run is over, before the leader's reap
+//! frees the number (FORGET). The guardian sees end of file once every
+//! copy of that end is closed — the host's, and that of each child it was
+//! starting — and then kills every group still watched, whatever became
+//! of its leader: a leader that exits the moment its parent changes may be
+//! reaped by init before the guardian looks, while the rest of its group
+//! holds the group's number. A child registers itself rather than the host
+//! registering it after the clone, so no host death between the two leaves
+//! a sandbox unwatched.
 //!
 //! Where the guardian cannot start (exec from a memfd refused, as under
 //! `vm.memfd_noexec = 2`), spawns run unwatched, as before it existed
@@ -58,7 +61,7 @@ enum State {
 
 /// The host's end of the guardian's socket, and which file it is: a host
 /// that closed our fd (a daemon closing every fd) may have a new file at
-/// that number, which must never receive a child's pidfd.
+/// that number, which must never receive the guardian's messages.
 struct Running {
     socket: OwnedFd,
     identity: (u64, u64),
@@ -312,54 +315,44 @@ impl GuardianChild<'_> {
     }
 }
 
-/// In a spawned child before exec (raw syscalls only): send the guardian
-/// on `socket` our pid and a pidfd of ourselves. Nothing to do for -1.
+/// The guardian's operations: the words of one message are the operation
+/// and a pid (program.c).
+const WATCH: u32 = 1;
+const FORGET: u32 = 2;
+
+/// In a spawned child before exec (raw syscalls only): have the guardian
+/// on `socket` watch our group, named by our pid. Nothing to do for -1.
 pub(crate) fn watch_me(socket: RawFd) -> Result<(), i32> {
     if socket < 0 {
         return Ok(());
     }
     // SAFETY: getpid takes no arguments.
-    let pid = unsafe { raw_syscall::call(libc::SYS_getpid, []) }? as i32;
-    // SAFETY: integer arguments only.
-    let pidfd = unsafe { raw_syscall::call(libc::SYS_pidfd_open, [pid as usize, 0]) }? as RawFd;
-    let sent = send_pid_and_pidfd(socket, pid, pidfd);
-    // SAFETY: the pidfd was just opened by us and is used no more.
-    let _ = unsafe { raw_syscall::call(libc::SYS_close, [pidfd as usize]) };
-    sent
+    let pid = unsafe { raw_syscall::call(libc::SYS_getpid, []) }? as u32;
+    send(socket, WATCH, pid)
 }
 
-/// One message: `pid` as data, `pidfd` as `SCM_RIGHTS`.
-fn send_pid_and_pidfd(socket: RawFd, pid: i32, pidfd: RawFd) -> Result<(), i32> {
-    /// A control buffer for one fd, aligned as `cmsghdr` needs.
-    #[repr(C, align(8))]
-    struct Control([u8; 32]);
-    let mut control = Control([0; 32]);
-    let mut data = pid.to_ne_bytes();
-    let mut iov = libc::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: data.len() };
-    // SAFETY: an all-zero msghdr is valid (no name, no buffers yet).
-    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
-    message.msg_iov = &mut iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control.0.as_mut_ptr().cast();
-    // SAFETY: CMSG_SPACE only computes a size.
-    message.msg_controllen = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as _;
-    // SAFETY: the control buffer is larger than CMSG_SPACE of one fd, so
-    // the first header and its data lie inside it; CMSG_* only compute
-    // addresses within it.
-    unsafe {
-        let header = libc::CMSG_FIRSTHDR(&message);
-        (*header).cmsg_level = libc::SOL_SOCKET;
-        (*header).cmsg_type = libc::SCM_RIGHTS;
-        (*header).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(header).cast::<RawFd>(), pidfd);
+/// The run of the sandbox whose group is `pgid` is over: its group was
+/// killed, and its leader is about to be reaped, after which the number
+/// may be someone else's. Call before the reap.
+pub(crate) fn forget(pgid: libc::pid_t) {
+    let state = STATE.read().unwrap_or_else(|e| e.into_inner());
+    // A forked host's groups are its parent's, watched by that guardian.
+    if let State::Running(running) = &*state {
+        if running.owner == getpid().as_raw() {
+            let _ = send(running.socket.as_raw_fd(), FORGET, pgid as u32);
+        }
     }
-    // SAFETY: `message` and everything it points to live on this stack
-    // frame for the call; MSG_NOSIGNAL keeps a gone guardian from raising
-    // SIGPIPE.
+}
+
+/// One message, with raw syscalls (the spawned child sends one too).
+fn send(socket: RawFd, operation: u32, pid: u32) -> Result<(), i32> {
+    let message = [operation, pid];
+    // SAFETY: `message` lives on this stack frame for the call; no address
+    // is given; MSG_NOSIGNAL keeps a gone guardian from raising SIGPIPE.
     unsafe {
         raw_syscall::call(
-            libc::SYS_sendmsg,
-            [socket as usize, &message as *const libc::msghdr as usize, libc::MSG_NOSIGNAL as usize],
+            libc::SYS_sendto,
+            [socket as usize, message.as_ptr() as usize, std::mem::size_of_val(&message), libc::MSG_NOSIGNAL as usize],
         )
     }
     .map(|_| ())

@@ -4,25 +4,26 @@
  *
  * It is started from a memfd the library writes (core/src/guardian/mod.rs
  * has the protocol), so it depends on nothing installed: no libc, only
- * raw syscalls. argv[1] names its end of a SOCK_SEQPACKET pair. Each
- * spawned child sends, before it execs, one message: its pid as data and
- * a pidfd of itself as SCM_RIGHTS. End of file on the socket means every
- * copy of the host's end is closed: the host and every child it was
- * starting are gone. The guardian then kills the process group of every
- * sandbox whose leader is still unreaped, and exits.
+ * raw syscalls. argv[1] names its end of a SOCK_SEQPACKET pair, on which
+ * each message is two 32-bit words, an operation and a pid:
  *
- * A pidfd that no longer signals (ESRCH) is a leader the host reaped: its
- * run is over and its group was killed by the run, and its number may be
- * someone else's now, so it is forgotten, never signalled.
+ * - WATCH, sent by each spawned child before it execs: its pid, which
+ *   names its process group;
+ * - FORGET, sent by the host once that run is over (its group killed, its
+ *   leader about to be reaped): from then on the number may be someone
+ *   else's.
+ *
+ * End of file means every copy of the host's end is closed: the host and
+ * every child it was starting are gone. The guardian then kills every
+ * group still watched — whatever became of its leader, which may have
+ * exited the moment its parent changed and been reaped by init, while the
+ * rest of its group runs on and holds the group's number — and exits.
  */
 
 #include <asm/unistd.h>
 #include <linux/errno.h>
 #include <linux/prctl.h>
-#include <linux/resource.h>
 #include <linux/signal.h>
-#include <linux/socket.h>
-#include <linux/uio.h>
 
 #if defined(__x86_64__)
 __asm__(".text\n"
@@ -77,75 +78,20 @@ static long sys6(long n, long a, long b, long c, long d, long e, long f)
 
 #define sys(n, a, b, c, d) sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
-/* The kernel's struct msghdr and struct cmsghdr (linux/socket.h names
- * only the generic parts). */
-struct message_header {
-	void *name;
-	int name_len;
-	struct iovec *iov;
-	unsigned long iov_len;
-	void *control;
-	unsigned long control_len;
-	unsigned int flags;
-};
+enum operation { WATCH = 1, FORGET = 2 };
 
-struct control_header {
-	unsigned long len;
-	int level;
-	int type;
-};
+/* One bit per pid: pid_max is at most 2^22. */
+#define PIDS (1UL << 22)
+#define WORD_BITS (8 * sizeof(unsigned long))
+static unsigned long watched[PIDS / WORD_BITS];
 
-#define SOL_SOCKET_LEVEL 1
-#define SCM_RIGHTS_TYPE 1
-#define MSG_CMSG_CLOEXEC_FLAG 0x40000000
-
-/* One entry per watched sandbox: the leader's pid, which names its group,
- * and a pidfd that says whether that pid is still the leader's. */
-struct watched {
-	int pid;
-	int pidfd;
-};
-
-#define CAPACITY (1 << 16)
-static struct watched watched[CAPACITY];
-static unsigned long count;
-static unsigned long cursor;
-
-static int still_held(int pidfd)
+static void set_watched(unsigned long pid, int on)
 {
-	/* Signal 0 only checks; a zombie leader still holds its pid. */
-	return sys(__NR_pidfd_send_signal, pidfd, 0, 0, 0) != -ESRCH;
-}
-
-/* Look at up to `checks` entries, round robin, and forget those whose
- * leader was reaped: entries of ended runs go at the pace runs start. */
-static void forget_reaped(unsigned long checks)
-{
-	while (checks-- > 0 && count > 0) {
-		if (cursor >= count)
-			cursor = 0;
-		if (still_held(watched[cursor].pidfd)) {
-			cursor++;
-			continue;
-		}
-		sys(__NR_close, watched[cursor].pidfd, 0, 0, 0);
-		count--;
-		watched[cursor] = watched[count];
-	}
-}
-
-static void watch(int pid, int pidfd)
-{
-	forget_reaped(2);
-	if (count == CAPACITY)
-		forget_reaped(CAPACITY);
-	if (count == CAPACITY) {
-		sys(__NR_close, pidfd, 0, 0, 0);
-		return;
-	}
-	watched[count].pid = pid;
-	watched[count].pidfd = pidfd;
-	count++;
+	unsigned long bit = 1UL << (pid % WORD_BITS);
+	if (on)
+		watched[pid / WORD_BITS] |= bit;
+	else
+		watched[pid / WORD_BITS] &= ~bit;
 }
 
 static int parse_fd(const char *text)
@@ -164,7 +110,6 @@ static int parse_fd(const char *text)
 static void set_up(void)
 {
 	unsigned long all_signals = ~0UL;
-	struct rlimit files;
 
 	/* Its own session: a signal to the host's group or terminal does not
 	 * reach it, and it holds no directory of the host's busy. */
@@ -172,48 +117,32 @@ static void set_up(void)
 	sys(__NR_chdir, "/", 0, 0, 0);
 	sys(__NR_prctl, PR_SET_NAME, "sandlock-guard", 0, 0);
 	sys(__NR_rt_sigprocmask, SIG_SETMASK, &all_signals, 0, sizeof all_signals);
-	/* One pidfd per running sandbox. */
-	if (sys6(__NR_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&files, 0, 0) == 0) {
-		files.rlim_cur = files.rlim_max;
-		sys6(__NR_prlimit64, 0, RLIMIT_NOFILE, (long)&files, 0, 0, 0);
-	}
 }
 
-/* Wait for messages until the host's end is closed everywhere. */
+/* Apply messages until the host's end is closed everywhere. */
 static void serve(int socket)
 {
 	for (;;) {
-		int pid = 0;
-		unsigned long control[4];
-		struct iovec data;
-		struct message_header message;
-		struct control_header *header = (struct control_header *)control;
-		long got;
-
-		data.iov_base = &pid;
-		data.iov_len = sizeof pid;
-		message.name = 0;
-		message.name_len = 0;
-		message.iov = &data;
-		message.iov_len = 1;
-		message.control = control;
-		message.control_len = sizeof control;
-		message.flags = 0;
-		header->len = 0;
-		got = sys(__NR_recvmsg, socket, &message, MSG_CMSG_CLOEXEC_FLAG, 0);
+		unsigned int message[2] = { 0, 0 };
+		long got = sys(__NR_recvfrom, socket, message, sizeof message, 0);
 		if (got == -EINTR)
 			continue;
 		if (got <= 0)
 			return;
-		if (message.control_len < sizeof *header + sizeof(int) || header->level != SOL_SOCKET_LEVEL ||
-		    header->type != SCM_RIGHTS_TYPE)
+		if (got != sizeof message || message[1] == 0 || message[1] >= PIDS)
 			continue;
-		int pidfd = *(int *)(header + 1);
-		if (got != sizeof pid || pid <= 0) {
-			sys(__NR_close, pidfd, 0, 0, 0);
-			continue;
+		if (message[0] == WATCH || message[0] == FORGET)
+			set_watched(message[1], message[0] == WATCH);
+	}
+}
+
+static void kill_watched(void)
+{
+	for (unsigned long word = 0; word < PIDS / WORD_BITS; word++) {
+		for (unsigned long left = watched[word]; left; left &= left - 1) {
+			unsigned long pid = word * WORD_BITS + (unsigned long)__builtin_ctzl(left);
+			sys(__NR_kill, -(long)pid, SIGKILL, 0, 0);
 		}
-		watch(pid, pidfd);
 	}
 }
 
@@ -232,11 +161,6 @@ void guardian_main(long *stack)
 		sys(__NR_exit_group, 0, 0, 0, 0);
 	set_up();
 	serve(socket);
-	for (unsigned long i = 0; i < count; i++) {
-		if (still_held(watched[i].pidfd)) {
-			sys(__NR_kill, -watched[i].pid, SIGKILL, 0, 0);
-			sys(__NR_pidfd_send_signal, watched[i].pidfd, SIGKILL, 0, 0);
-		}
-	}
+	kill_watched();
 	sys(__NR_exit_group, 0, 0, 0, 0);
 }
