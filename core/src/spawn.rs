@@ -283,6 +283,7 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
         if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds, stacks.child)? };
     // The child has its copies; close ours so EOF reaches the right side.
     drop((child_in, child_out, child_err, report_write, guardian));
+    guardian::started(pid);
     // It may fail once the child has exec'd, which is fine since the child
     // sets its group itself first.
     let _ = setpgid(Pid::from_raw(pid), Pid::from_raw(pid));
@@ -525,9 +526,11 @@ impl Started {
 /// Kill our child `pid` and reap it; its status does not matter.
 pub(crate) fn kill_and_reap(pid: libc::pid_t) {
     let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-    // Before the reap frees the number.
-    guardian::forget(pid);
     while let Err(Errno::EINTR) = waitpid(Pid::from_raw(pid), None) {}
+    // After the reap: a child killed inside its own watch message could
+    // otherwise have it arrive after this one. Nothing can take the freed
+    // number in between but a pid space wrapped around in microseconds.
+    guardian::forget(pid);
 }
 
 /// Stage numbers of the spawn report, in report order.

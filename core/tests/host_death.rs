@@ -15,12 +15,12 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{program, system_read_paths, Identity, NOBODY};
+use common::{guardians_of, program, system_read_paths, Identity, NOBODY};
 use sandlock_core::{HandlerCtx, HandlerResult, NotifAction, Policy, Sandbox, Syscall};
 
 const ROLE_VAR: &str = "SANDLOCK_TEST_HOST_ROLE";
@@ -43,14 +43,22 @@ enum Ending {
     /// `leaves_with_its_host`) and is reaped while the guardian is held
     /// stopped: the rest of the group must die all the same.
     KilledAndTheLeaderLeaves,
+    /// Killed after its guardian was killed while the sandbox ran and a
+    /// later spawn started another: the new one must watch it too.
+    KilledAfterItsGuardianWasReplaced,
 }
 
 impl Ending {
     fn parse(text: &str) -> Ending {
-        [Ending::Killed, Ending::ExitsWithoutWaiting, Ending::KilledAndTheLeaderLeaves]
-            .into_iter()
-            .find(|ending| format!("{ending:?}") == text)
-            .unwrap_or_else(|| panic!("no ending {text}"))
+        [
+            Ending::Killed,
+            Ending::ExitsWithoutWaiting,
+            Ending::KilledAndTheLeaderLeaves,
+            Ending::KilledAfterItsGuardianWasReplaced,
+        ]
+        .into_iter()
+        .find(|ending| format!("{ending:?}") == text)
+        .unwrap_or_else(|| panic!("no ending {text}"))
     }
 }
 
@@ -74,6 +82,7 @@ impl Case {
                 }
             }
             cases.push(Case { host, child, handler: false, ending: Ending::KilledAndTheLeaderLeaves });
+            cases.push(Case { host, child, handler: false, ending: Ending::KilledAfterItsGuardianWasReplaced });
         }
         cases
     }
@@ -95,10 +104,121 @@ impl Case {
 
 /// The role of a host that checks its own waits instead of dying.
 const WAITING_HOST: &str = "waits";
+/// The role of a host that runs one sandbox and exits.
+const ONE_RUN_HOST: &str = "one run";
+/// The role of a host that spawns while the test holds its guardian stopped.
+const STALLED_HOST: &str = "stalled";
+
+fn plain_sandbox() -> Sandbox {
+    Sandbox::new(Policy::builder().fs_read(system_read_paths()).build().unwrap()).unwrap()
+}
+
+fn be_a_host_with_one_run() -> ExitCode {
+    let out = plain_sandbox().run(&["/bin/echo", "ran"]).expect("running the sandbox");
+    assert_eq!(out.stdout, b"ran\n", "{out:?}");
+    ExitCode::SUCCESS
+}
+
+/// `unshare --pid` without `--fork`: the host's next child is the new
+/// namespace's init, and the namespace ends with it. The guardian's first
+/// process, which exits at once, took that place, and the sandbox's spawn
+/// then failed with ENOMEM; such a host now starts no guardian.
+fn a_host_whose_children_start_a_pid_namespace_still_runs_its_sandbox() -> Result<(), String> {
+    let exe = std::env::current_exe().expect("path of this test binary");
+    let out = Command::new("unshare")
+        .arg("--pid")
+        .arg(exe)
+        .env(ROLE_VAR, ONE_RUN_HOST)
+        .output()
+        .map_err(|e| format!("running unshare: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(())
+}
+
+/// Until the test's word on stdin, then spawn until one fails.
+fn be_a_host_whose_guardian_is_stopped() -> ExitCode {
+    let sandbox = plain_sandbox();
+    let wait_for_word = || {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).expect("reading the test's word");
+    };
+    assert!(sandbox.run(&["/bin/true"]).expect("the first run").status.success());
+    println!("started");
+    wait_for_word();
+    // Each run is a watch and a forget: the socket fills after some
+    // hundreds of messages, and a spawn then fails within seconds.
+    let refused = (0..2000).find_map(|_| {
+        let began = Instant::now();
+        match sandbox.run(&["/bin/true"]) {
+            Ok(out) => {
+                assert!(out.status.success(), "{out:?}");
+                None
+            }
+            Err(e) => Some((e, began.elapsed())),
+        }
+    });
+    let (error, took) = refused.expect("2000 runs went through with the guardian stopped");
+    assert!(took < Duration::from_secs(5), "the refused spawn took {took:?}");
+    let message = error.to_string();
+    assert!(message.contains("process group"), "{message}");
+    println!("refused");
+    wait_for_word();
+    assert!(sandbox.run(&["/bin/true"]).expect("a run once the guardian runs again").status.success());
+    ExitCode::SUCCESS
+}
+
+/// A guardian stopped (a debugger, `kill -STOP`) filled its socket, and
+/// every spawn then hung in its watch message, and every run's end in its
+/// forget message: a spawn now fails after a bounded wait, the end of a run
+/// never waits, and spawns work again once the guardian runs.
+fn a_stopped_guardian_fails_spawns_rather_than_hanging_them() -> Result<(), String> {
+    let exe = std::env::current_exe().expect("path of this test binary");
+    let mut host = Command::new(exe)
+        .env(ROLE_VAR, STALLED_HOST)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting the host: {e}"))?;
+    let mut from_host = BufReader::new(host.stdout.take().expect("piped stdout"));
+    let mut to_host = host.stdin.take().expect("piped stdin");
+    let mut expect = |word: &str| -> Result<(), String> {
+        let mut line = String::new();
+        from_host.read_line(&mut line).map_err(|e| format!("reading the host: {e}"))?;
+        if line.trim() == word {
+            Ok(())
+        } else {
+            Err(format!("the host said {line:?}, not {word:?}"))
+        }
+    };
+    let outcome = (|| {
+        expect("started")?;
+        let guardian = stop_the_guardian()?;
+        writeln!(to_host, "go").map_err(|e| e.to_string())?;
+        let refused = expect("refused");
+        // SAFETY: kill with integer arguments, to the guardian found above.
+        unsafe { libc::kill(guardian, libc::SIGCONT) };
+        refused?;
+        writeln!(to_host, "go").map_err(|e| e.to_string())?;
+        let status = host.wait().map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("the host failed: {status}"))
+        }
+    })();
+    let _ = host.kill();
+    let _ = host.wait();
+    reap_zombies();
+    outcome
+}
 
 fn main() -> ExitCode {
     match std::env::var(ROLE_VAR) {
         Ok(role) if role == WAITING_HOST => be_a_host_that_waits_for_any_child(),
+        Ok(role) if role == ONE_RUN_HOST => be_a_host_with_one_run(),
+        Ok(role) if role == STALLED_HOST => be_a_host_whose_guardian_is_stopped(),
         Ok(role) => be_the_host(&role),
         Err(_) => run_every_case(),
     }
@@ -161,6 +281,14 @@ fn be_the_host(role: &str) -> ExitCode {
     let shell: [&OsStr; 3] = ["/bin/sh".as_ref(), "-c".as_ref(), "sleep 1000 & echo $$ $!; wait".as_ref()];
     let argv = if ending == Ending::KilledAndTheLeaderLeaves { &[leaver.as_os_str()][..] } else { &shell[..] };
     let child = sandbox.spawn(argv).expect("spawning the sandbox");
+    if ending == Ending::KilledAfterItsGuardianWasReplaced {
+        // The test kills the guardian, then says so on our stdin.
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).expect("reading the test's word");
+        let out = sandbox.run(&["/bin/true"]).expect("a later run");
+        assert!(out.status.success(), "{out:?}");
+        println!("replaced");
+    }
     if ending != Ending::ExitsWithoutWaiting {
         loop {
             std::thread::sleep(Duration::from_secs(1000));
@@ -178,15 +306,34 @@ fn unsafe_geteuid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
+/// A test of its own beside the cases.
+type Check = fn() -> Result<(), String>;
+
 fn run_every_case() -> ExitCode {
     // SAFETY: prctl with integer arguments; affects only this process.
     assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
     let (mut passed, mut failed) = (0, 0);
-    let waits = ("a_hosts_wait_for_any_child_neither_blocks_on_nor_reaps_the_guardian".to_string(), None);
-    for (name, case) in std::iter::once(waits).chain(Case::all().into_iter().map(|case| (case.name(), Some(case)))) {
-        let outcome = match case {
-            Some(case) => a_sandbox_dies_with_its_host(case),
-            None => a_hosts_wait_for_any_child_neither_blocks_on_nor_reaps_the_guardian(),
+    let checks: [(&str, Check); 3] = [
+        (
+            "a_hosts_wait_for_any_child_neither_blocks_on_nor_reaps_the_guardian",
+            a_hosts_wait_for_any_child_neither_blocks_on_nor_reaps_the_guardian,
+        ),
+        (
+            "a_host_whose_children_start_a_pid_namespace_still_runs_its_sandbox",
+            a_host_whose_children_start_a_pid_namespace_still_runs_its_sandbox,
+        ),
+        (
+            "a_stopped_guardian_fails_spawns_rather_than_hanging_them",
+            a_stopped_guardian_fails_spawns_rather_than_hanging_them,
+        ),
+    ];
+    let named = checks.into_iter().map(|(name, check)| (name.to_string(), None, Some(check)));
+    let cases = Case::all().into_iter().map(|case| (case.name(), Some(case), None));
+    for (name, case, check) in named.chain(cases) {
+        let outcome = match (case, check) {
+            (Some(case), _) => a_sandbox_dies_with_its_host(case),
+            (None, Some(check)) => check(),
+            (None, None) => unreachable!("every entry is a case or a check"),
         };
         match outcome {
             Ok(()) => {
@@ -227,18 +374,45 @@ fn a_sandbox_dies_with_its_host(case: Case) -> Result<(), String> {
         .env(ROLE_VAR, case.role())
         .env(LEAVER_VAR, program("leaves_with_its_host"))
         .current_dir("/")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("starting the host: {e}"))?;
+    let mut pids = Vec::new();
+    let outcome = the_host_dies(case, &mut host, &mut pids);
+    // Whatever failed, nothing of the case is left for the next one.
+    let _ = host.kill();
+    let _ = host.wait();
+    for &pid in &pids {
+        // SAFETY: kill with integer arguments, to this case's processes.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    reap_zombies();
+    outcome
+}
+
+/// The case once its host runs; `pids` gets the sandbox's two.
+fn the_host_dies(case: Case, host: &mut std::process::Child, pids: &mut Vec<i32>) -> Result<(), String> {
     let mut line = String::new();
-    BufReader::new(host.stdout.take().expect("piped stdout"))
-        .read_line(&mut line)
-        .map_err(|e| format!("reading the sandbox's pids: {e}"))?;
-    let pids: Vec<i32> = line.split_whitespace().filter_map(|p| p.parse().ok()).collect();
+    let mut from_host = BufReader::new(host.stdout.take().expect("piped stdout"));
+    from_host.read_line(&mut line).map_err(|e| format!("reading the sandbox's pids: {e}"))?;
+    pids.extend(line.split_whitespace().filter_map(|p| p.parse::<i32>().ok()));
     if pids.len() != 2 {
-        let _ = host.kill();
-        let _ = host.wait();
         return Err(format!("the sandbox printed {line:?}, not two pids"));
+    }
+    if case.ending == Ending::KilledAfterItsGuardianWasReplaced {
+        let first = stop_the_guardian()?;
+        // SAFETY: kill with integer arguments, to the guardian found above.
+        unsafe { libc::kill(first, libc::SIGKILL) };
+        // Gone, its socket closed, before the host's next spawn looks.
+        // SAFETY: waitpid on our own child, the status not kept.
+        unsafe { libc::waitpid(first, std::ptr::null_mut(), 0) };
+        writeln!(host.stdin.take().expect("piped stdin"), "go").map_err(|e| format!("telling the host: {e}"))?;
+        let mut word = String::new();
+        from_host.read_line(&mut word).map_err(|e| format!("reading the host's word: {e}"))?;
+        if word != "replaced\n" {
+            return Err(format!("the host said {word:?} after its later run"));
+        }
     }
     let stopped = if case.ending == Ending::KilledAndTheLeaderLeaves { Some(stop_the_guardian()?) } else { None };
     if case.ending != Ending::ExitsWithoutWaiting {
@@ -274,10 +448,6 @@ fn a_sandbox_dies_with_its_host(case: Case) -> Result<(), String> {
     }
     reap_zombies();
     let survivors: Vec<i32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
-    for &pid in &survivors {
-        // SAFETY: kill with integer arguments; cleans up this case's sandbox.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-    }
     if !survivors.is_empty() {
         return Err(format!("sandbox processes {survivors:?} still ran {LIMIT:?} after their host was gone"));
     }
@@ -290,13 +460,11 @@ fn a_sandbox_dies_with_its_host(case: Case) -> Result<(), String> {
 /// Stop the one guardian running (a child of ours, the subreaper), and
 /// return its pid once it is stopped.
 fn stop_the_guardian() -> Result<i32, String> {
-    let me = std::process::id();
-    let children = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
-    let guardian = children
-        .split_whitespace()
-        .filter_map(|p| p.parse::<i32>().ok())
-        .find(|&pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sandlock-guard"))
-        .ok_or("no guardian among this process's children")?;
+    let guardians = guardians_of(std::process::id());
+    let [guardian] = guardians[..] else {
+        return Err(format!("guardians among this process's children: {guardians:?}, not one"));
+    };
+    let guardian = guardian as i32;
     // SAFETY: kill with integer arguments, to our own child.
     unsafe { libc::kill(guardian, libc::SIGSTOP) };
     let deadline = Instant::now() + LIMIT;
@@ -325,12 +493,7 @@ fn guardian_alive() -> bool {
 }
 
 fn guardian_among_children_of(parent: u32) -> bool {
-    let Ok(children) = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")) else {
-        return false;
-    };
-    children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()).any(|pid| {
-        alive(pid) && std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sandlock-guard")
-    })
+    !guardians_of(parent).is_empty()
 }
 
 fn reap_zombies() {

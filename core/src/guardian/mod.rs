@@ -21,20 +21,22 @@
 //! reaped by init before the guardian looks, while the rest of its group
 //! holds the group's number. A child registers itself rather than the host
 //! registering it after the clone, so no host death between the two leaves
-//! a sandbox unwatched.
+//! a sandbox unwatched. A guardian started anew, the last one killed, is
+//! told of every run not yet over.
 //!
 //! Where the guardian cannot start (exec from a memfd refused, as under
 //! `vm.memfd_noexec = 2`), spawns run unwatched, as before it existed
 //! (docs/threat-model.md). A host that is PID 1 of a pid namespace needs
 //! none: its death ends every process of the namespace.
 
+use std::collections::BTreeSet;
 use std::ffi::{c_char, CString};
 use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
@@ -72,6 +74,32 @@ struct Running {
 
 static STATE: RwLock<State> = RwLock::new(State::Unstarted);
 
+/// This process's runs not yet over, by group id: a guardian started anew
+/// (the last one killed) is told to watch them too. Its lock is taken
+/// after `STATE`'s, never before.
+static RUNS: Mutex<Runs> = Mutex::new(Runs { owner: 0, groups: BTreeSet::new() });
+
+struct Runs {
+    owner: libc::pid_t,
+    groups: BTreeSet<libc::pid_t>,
+}
+
+impl Runs {
+    /// The runs of this process: a forked host's copy holds its parent's.
+    fn of_this_process(&mut self) -> &mut BTreeSet<libc::pid_t> {
+        let me = getpid().as_raw();
+        if self.owner != me {
+            self.owner = me;
+            self.groups.clear();
+        }
+        &mut self.groups
+    }
+}
+
+fn runs() -> std::sync::MutexGuard<'static, Runs> {
+    RUNS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The guardian's socket for one spawn, held until the clone has copied it
 /// into the child: no restart closes it meanwhile.
 pub(crate) struct ForSpawn(RwLockReadGuard<'static, State>);
@@ -104,7 +132,12 @@ pub(crate) fn for_spawn() -> ForSpawn {
                 discard(running);
             }
             *state = match start() {
-                Ok(running) => State::Running(running),
+                Ok(running) => {
+                    for &pgid in runs().of_this_process().iter() {
+                        let _ = send(running.socket.as_raw_fd(), WATCH, pgid as u32);
+                    }
+                    State::Running(running)
+                }
                 Err(failure) => State::Failed { retry_at: failure.retry.then(|| Instant::now() + RETRY_AFTER) },
             };
         }
@@ -163,7 +196,7 @@ impl From<io::Error> for StartFailure {
 
 /// Start a guardian beside this process.
 fn start() -> Result<Running, StartFailure> {
-    if getpid().as_raw() == 1 {
+    if getpid().as_raw() == 1 || children_start_a_pid_namespace() {
         return Err(StartFailure { retry: false });
     }
     let (host_end, guardian_end) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)?;
@@ -213,6 +246,20 @@ fn start() -> Result<Running, StartFailure> {
     }
     let identity = identity(&host_end)?;
     Ok(Running { socket: host_end, identity, owner: getpid().as_raw() })
+}
+
+/// A process that unshared its pid namespace (`unshare --pid` without
+/// `--fork`) makes its next child that namespace's init, and the namespace
+/// ends when that child exits: the guardian's first process, which exits at
+/// once, would leave no namespace for the sandboxes. Such a host runs its
+/// sandboxes unwatched, as before the guardian. The kernel names the
+/// children's namespace only once it has an init (ENOENT before).
+fn children_start_a_pid_namespace() -> bool {
+    match (std::fs::read_link("/proc/self/ns/pid"), std::fs::read_link("/proc/self/ns/pid_for_children")) {
+        (Ok(own), Ok(children)) => own != children,
+        (Ok(_), Err(e)) => e.kind() == io::ErrorKind::NotFound,
+        _ => false,
+    }
 }
 
 /// The stack the guardian's first process runs on until its exec, with a
@@ -320,6 +367,11 @@ impl GuardianChild<'_> {
 const WATCH: u32 = 1;
 const FORGET: u32 = 2;
 
+/// How long a spawned child waits for room on the guardian's socket (a
+/// guardian held stopped fills it) before its spawn fails.
+const WATCH_WAIT_MS: usize = 2000;
+const WATCH_WAIT_STEP_MS: usize = 100;
+
 /// In a spawned child before exec (raw syscalls only): have the guardian
 /// on `socket` watch our group, named by our pid. Nothing to do for -1.
 pub(crate) fn watch_me(socket: RawFd) -> Result<(), i32> {
@@ -328,14 +380,43 @@ pub(crate) fn watch_me(socket: RawFd) -> Result<(), i32> {
     }
     // SAFETY: getpid takes no arguments.
     let pid = unsafe { raw_syscall::call(libc::SYS_getpid, []) }? as u32;
-    send(socket, WATCH, pid)
+    for _ in 0..WATCH_WAIT_MS / WATCH_WAIT_STEP_MS {
+        match send(socket, WATCH, pid) {
+            Err(libc::EAGAIN) => wait_for_room(socket, WATCH_WAIT_STEP_MS),
+            Err(libc::EINTR) => {}
+            sent => return sent,
+        }
+    }
+    Err(libc::EAGAIN)
+}
+
+/// Wait up to `ms` for `socket` to take a message (raw `ppoll`, which
+/// every architecture has).
+fn wait_for_room(socket: RawFd, ms: usize) {
+    let mut poll = libc::pollfd { fd: socket, events: libc::POLLOUT, revents: 0 };
+    let timeout = libc::timespec { tv_sec: (ms / 1000) as libc::time_t, tv_nsec: ((ms % 1000) * 1_000_000) as _ };
+    // SAFETY: one pollfd and a timespec on this stack frame, no signal mask.
+    let _ = unsafe {
+        raw_syscall::call(
+            libc::SYS_ppoll,
+            [&mut poll as *mut libc::pollfd as usize, 1, &timeout as *const libc::timespec as usize, 0, 0],
+        )
+    };
+}
+
+/// A child of ours that leads the group `pgid` started: a guardian started
+/// later watches it too.
+pub(crate) fn started(pgid: libc::pid_t) {
+    runs().of_this_process().insert(pgid);
 }
 
 /// The run of the sandbox whose group is `pgid` is over: its group was
-/// killed, and its leader is about to be reaped, after which the number
-/// may be someone else's. Call before the reap.
+/// killed, and its leader is reaped or about to be, after which the number
+/// may be someone else's. A guardian held stopped, its socket full, misses
+/// the message rather than stall the run (docs/threat-model.md).
 pub(crate) fn forget(pgid: libc::pid_t) {
     let state = STATE.read().unwrap_or_else(|e| e.into_inner());
+    runs().of_this_process().remove(&pgid);
     // A forked host's groups are its parent's, watched by that guardian.
     if let State::Running(running) = &*state {
         if running.owner == getpid().as_raw() {
@@ -344,15 +425,17 @@ pub(crate) fn forget(pgid: libc::pid_t) {
     }
 }
 
-/// One message, with raw syscalls (the spawned child sends one too).
+/// One message, never blocking, with raw syscalls (the spawned child sends
+/// one too).
 fn send(socket: RawFd, operation: u32, pid: u32) -> Result<(), i32> {
     let message = [operation, pid];
+    let flags = libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
     // SAFETY: `message` lives on this stack frame for the call; no address
     // is given; MSG_NOSIGNAL keeps a gone guardian from raising SIGPIPE.
     unsafe {
         raw_syscall::call(
             libc::SYS_sendto,
-            [socket as usize, message.as_ptr() as usize, std::mem::size_of_val(&message), libc::MSG_NOSIGNAL as usize],
+            [socket as usize, message.as_ptr() as usize, std::mem::size_of_val(&message), flags as usize],
         )
     }
     .map(|_| ())

@@ -320,25 +320,46 @@ pub fn write_executable(path: &Path, contents: &str, mode: u32) {
         .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
 }
 
+/// A process's children as (pid, state letter, name), from a scan of
+/// `/proc` (a task's `children` file may miss children that come and go
+/// while it is read).
+pub fn children_of(parent: u32) -> Vec<(u32, char, String)> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        if fields.get(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(parent) {
+            let state = fields[0].chars().next().unwrap_or('?');
+            children.push((pid, state, stat[open + 1..close].to_string()));
+        }
+    }
+    children
+}
+
+/// The guardians running (not zombies) among `parent`'s children.
+pub fn guardians_of(parent: u32) -> Vec<u32> {
+    children_of(parent)
+        .into_iter()
+        .filter(|(_, state, name)| name == "sandlock-guard" && *state != 'Z' && *state != 'X')
+        .map(|(pid, _, _)| pid)
+        .collect()
+}
+
 /// Pids of this process's children that are zombies, and of those alive —
 /// but the guardian's: it leaves the host's children and, in a host that is
 /// a subreaper, is adopted back, to run as long as the host.
 pub fn children_but_the_guardian() -> (Vec<u32>, Vec<u32>) {
-    // SAFETY: getpid has no memory effects.
-    let me = unsafe { libc::getpid() } as u32;
     let (mut zombies, mut alive) = (Vec::new(), Vec::new());
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        let Some(after) = stat.rfind(')').map(|at| &stat[at + 2..]) else { continue };
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let guardian = stat[stat.find('(').map_or(0, |at| at + 1)..].starts_with("sandlock-guard)");
-        if !guardian && fields.get(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(me) {
-            if fields[0] == "Z" {
-                zombies.push(pid)
-            } else {
-                alive.push(pid)
-            }
+    for (pid, state, name) in children_of(std::process::id()) {
+        if name == "sandlock-guard" {
+            continue;
+        }
+        if state == 'Z' {
+            zombies.push(pid)
+        } else {
+            alive.push(pid)
         }
     }
     (zombies, alive)
