@@ -16,16 +16,20 @@ fn the_childs_exit_code_and_signal_come_through() {
     assert_eq!(code(&run(&["run", "--auto-read", "--", "sh", "-c", "kill -TERM $$"])), 143);
 }
 
+/// The command running `script` in a sandboxed shell, and the first line
+/// the script printed (so the sandbox runs).
+fn command_running(script: &str) -> (std::process::Child, String) {
+    let mut child =
+        sandlock().args(["run", "--auto-read", "--", "sh", "-c", script]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (child, line)
+}
+
 /// The status of a sandboxed `sleep` whose command was sent `signal` (a
 /// name for kill(1)) once the sandbox ran.
 fn status_after_signalling_the_command(signal: &str) -> Option<i32> {
-    let mut child = sandlock()
-        .args(["run", "--auto-read", "--", "sh", "-c", "echo ready; exec sleep 30"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let (mut child, line) = command_running("echo ready; exec sleep 30");
     assert_eq!(line, "ready\n");
     let sent = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
     assert!(sent.success());
@@ -53,13 +57,7 @@ fn signals_that_would_end_the_command_reach_the_sandbox() {
 /// then ends the sandbox, which ran on unsupervised before.
 #[test]
 fn the_sandbox_dies_with_the_killed_command() {
-    let mut child = sandlock()
-        .args(["run", "--auto-read", "--", "sh", "-c", "echo $$; exec sleep 1000"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let (mut child, line) = command_running("echo $$; exec sleep 1000");
     let sandboxed: i32 = line.trim().parse().unwrap_or_else(|_| panic!("the sandbox printed {line:?}"));
     child.kill().unwrap();
     child.wait().unwrap();
