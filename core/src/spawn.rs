@@ -267,7 +267,7 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     let (report_read, report_write) = pipe()?;
     let handoff = if plan.notify { Some(Handoff::new()?) } else { None };
     let stacks = CHILD_STACKS_OF_THREAD.with(ChildStacks::tops)?;
-    let guardian = guardian::for_spawn();
+    let guardian = guardian::for_spawn(stacks.child);
     let child_fds = ChildFds {
         stdio: [raw(&child_in), raw(&child_out), raw(&child_err)],
         report: report_write.as_raw_fd(),
@@ -360,8 +360,9 @@ extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
 }
 
 /// The tops of the stacks a child of this thread runs on (stacks grow
-/// down): its own, when it shares our memory (`vfork_child`), and its
-/// keeper thread's (`own_fd_table`), in a copy of this mapping after a fork.
+/// down): its own, when it shares our memory (`vfork_child`, and the
+/// guardian's first process before it), and its keeper thread's
+/// (`own_fd_table`), in a copy of this mapping after a fork.
 struct StackTops {
     child: *mut libc::c_void,
     keeper: *mut libc::c_void,

@@ -32,14 +32,11 @@
 use std::collections::BTreeSet;
 use std::ffi::{c_char, CString};
 use std::io;
-use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
-use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
 use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow};
 use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::sys::stat::fstat;
@@ -115,8 +112,10 @@ impl ForSpawn {
 }
 
 /// The guardian's socket, starting the guardian if none runs for this
-/// process (first spawn, the guardian killed, the host forked).
-pub(crate) fn for_spawn() -> ForSpawn {
+/// process (first spawn, the guardian killed, the host forked). A start
+/// runs its first process on the stack that ends at `stack_top`, which no
+/// other child uses until this returns (the spawning thread's child stack).
+pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
     let read = || STATE.read().unwrap_or_else(|e| e.into_inner());
     {
         let state = read();
@@ -131,7 +130,7 @@ pub(crate) fn for_spawn() -> ForSpawn {
             if let State::Running(running) = old {
                 discard(running);
             }
-            *state = match start() {
+            *state = match start(stack_top) {
                 Ok(running) => {
                     for &pgid in runs().of_this_process().iter() {
                         let _ = send(running.socket.as_raw_fd(), WATCH, pgid as u32);
@@ -194,8 +193,9 @@ impl From<io::Error> for StartFailure {
     }
 }
 
-/// Start a guardian beside this process.
-fn start() -> Result<Running, StartFailure> {
+/// Start a guardian beside this process, its first process on the stack
+/// that ends at `stack_top`.
+fn start(stack_top: *mut libc::c_void) -> Result<Running, StartFailure> {
     if getpid().as_raw() == 1 || children_start_a_pid_namespace() {
         return Err(StartFailure { retry: false });
     }
@@ -213,7 +213,6 @@ fn start() -> Result<Running, StartFailure> {
         envp: &envp,
         exec_errno: &exec_errno,
     };
-    let stack = Stack::map()?;
     let mut old = SigSet::empty();
     // No handler of the host's may run in the child before exec.
     let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::all()), Some(&mut old));
@@ -221,19 +220,20 @@ fn start() -> Result<Running, StartFailure> {
     // (CLONE_VM: no page table copied, no commit charge for a copy a large
     // host might be refused) and this thread waits until it has exec'd or
     // exited (CLONE_VFORK).
-    // SAFETY: the stack is ours and used by this child alone; the child runs
-    // only `child.exec`, which makes raw syscalls on memory prepared above
-    // (alive until clone returns) and never returns.
+    // SAFETY: the caller vouches that no one else uses the stack until we
+    // return, and the child is done with it when clone returns (exec'd or
+    // exited); the child runs only `child.exec`, which makes raw syscalls
+    // on memory prepared above (alive until clone returns) and never returns.
     let pid = unsafe {
         libc::clone(
             guardian_entry,
-            stack.top(),
+            stack_top,
             libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
             &child as *const GuardianChild<'_> as *mut libc::c_void,
         )
     };
     let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
-    drop((guardian_end, program, stack));
+    drop((guardian_end, program));
     if pid < 0 {
         return Err(StartFailure { retry: true });
     }
@@ -259,39 +259,6 @@ fn children_start_a_pid_namespace() -> bool {
         (Ok(own), Ok(children)) => own != children,
         (Ok(_), Err(e)) => e.kind() == io::ErrorKind::NotFound,
         _ => false,
-    }
-}
-
-/// The stack the guardian's first process runs on until its exec, with a
-/// guard page below it.
-struct Stack(NonNull<libc::c_void>);
-
-const STACK: usize = 128 * 1024;
-const GUARD: usize = 4096;
-
-impl Stack {
-    fn map() -> nix::Result<Stack> {
-        let len = NonZeroUsize::new(GUARD + STACK).expect("a stack has pages");
-        let rw = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
-        // SAFETY: a new anonymous mapping at an address the kernel picks
-        // replaces nothing of ours.
-        let base = unsafe { mmap_anonymous(None, len, rw, MapFlags::MAP_PRIVATE | MapFlags::MAP_STACK) }?;
-        // SAFETY: the lowest page of the mapping just made, used by nothing.
-        let _ = unsafe { mprotect(base, GUARD, ProtFlags::PROT_NONE) };
-        Ok(Stack(base))
-    }
-
-    fn top(&self) -> *mut libc::c_void {
-        // SAFETY: one past the end of the mapping, which `add` allows.
-        unsafe { self.0.as_ptr().cast::<u8>().add(GUARD + STACK).cast() }
-    }
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        // SAFETY: the mapping `map` made; the child that ran on it has
-        // exec'd or exited (CLONE_VFORK) before it is dropped.
-        let _ = unsafe { munmap(self.0, GUARD + STACK) };
     }
 }
 
