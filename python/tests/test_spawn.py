@@ -176,3 +176,52 @@ def test_a_failed_spawn_closes_its_pipes(policy, probe):
             stderr=PIPE,
         )
     assert set(os.listdir("/proc/self/fd")) == before
+
+
+HOST = """
+import os, sys, time
+import sandlock
+uid = int(sys.argv[1])
+policy = sandlock.Policy(
+    fs_read=[d for d in ("/usr", "/lib", "/lib64", "/bin") if os.path.exists(d)],
+    uid=uid if uid else None,
+    gid=uid if uid else None,
+)
+child = sandlock.spawn(policy, ["/bin/sh", "-c", "sleep 1000 & echo $$ $!; wait"], stdout=1)
+time.sleep(1000)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(") ", 1)[1][0] not in "ZX"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.parametrize("uid", [0, 65534])
+def test_the_sandbox_dies_with_its_killed_host(uid):
+    """A Python host killed with SIGKILL (no finaliser runs) took none of its
+    sandboxes along; the guardian kills their groups."""
+    package_root = os.path.dirname(os.path.dirname(sandlock.__file__))
+    env = {**os.environ, "PYTHONPATH": package_root}
+    host = subprocess.Popen([sys.executable, "-c", HOST, str(uid)], stdout=subprocess.PIPE, env=env)
+    pids = []
+    try:
+        pids = [int(p) for p in host.stdout.readline().split()]
+        assert len(pids) == 2, pids
+        host.kill()
+        host.wait()
+        deadline = time.monotonic() + 10
+        while any(map(_running, pids)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not any(map(_running, pids)), f"sandbox processes {pids} outlived their host"
+    finally:
+        host.kill()
+        host.wait()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
