@@ -46,6 +46,9 @@ enum Ending {
     /// Killed after its guardian was killed while the sandbox ran and a
     /// later spawn started another: the new one must watch it too.
     KilledAfterItsGuardianWasReplaced,
+    /// Killed while a process it forked without exec lives on, holding a
+    /// copy of every fd the host had.
+    KilledWhileAForkOfItLives,
 }
 
 impl Ending {
@@ -55,6 +58,7 @@ impl Ending {
             Ending::ExitsWithoutWaiting,
             Ending::KilledAndTheLeaderLeaves,
             Ending::KilledAfterItsGuardianWasReplaced,
+            Ending::KilledWhileAForkOfItLives,
         ]
         .into_iter()
         .find(|ending| format!("{ending:?}") == text)
@@ -83,6 +87,7 @@ impl Case {
             }
             cases.push(Case { host, child, handler: false, ending: Ending::KilledAndTheLeaderLeaves });
             cases.push(Case { host, child, handler: false, ending: Ending::KilledAfterItsGuardianWasReplaced });
+            cases.push(Case { host, child, handler: false, ending: Ending::KilledWhileAForkOfItLives });
         }
         cases
     }
@@ -289,6 +294,18 @@ fn be_the_host(role: &str) -> ExitCode {
         assert!(out.status.success(), "{out:?}");
         println!("replaced");
     }
+    if ending == Ending::KilledWhileAForkOfItLives {
+        // SAFETY: the forked child only pauses (async-signal-safe) until the
+        // test kills it.
+        let forked = unsafe { libc::fork() };
+        if forked == 0 {
+            loop {
+                // SAFETY: pause has no preconditions.
+                unsafe { libc::pause() };
+            }
+        }
+        println!("fork {forked}");
+    }
     if ending != Ending::ExitsWithoutWaiting {
         loop {
             std::thread::sleep(Duration::from_secs(1000));
@@ -391,15 +408,28 @@ fn a_sandbox_dies_with_its_host(case: Case) -> Result<(), String> {
     outcome
 }
 
-/// The case once its host runs; `pids` gets the sandbox's two.
+/// The case once its host runs; `pids` gets every pid it must clean up.
 fn the_host_dies(case: Case, host: &mut std::process::Child, pids: &mut Vec<i32>) -> Result<(), String> {
-    let mut line = String::new();
     let mut from_host = BufReader::new(host.stdout.take().expect("piped stdout"));
-    from_host.read_line(&mut line).map_err(|e| format!("reading the sandbox's pids: {e}"))?;
-    pids.extend(line.split_whitespace().filter_map(|p| p.parse::<i32>().ok()));
-    if pids.len() != 2 {
-        return Err(format!("the sandbox printed {line:?}, not two pids"));
+    let mut sandboxed = Vec::new();
+    // The sandbox's two pids, and the host's fork's ("fork N", in either
+    // order), which the caller kills once the case is over.
+    let lines = if case.ending == Ending::KilledWhileAForkOfItLives { 2 } else { 1 };
+    for _ in 0..lines {
+        let mut line = String::new();
+        from_host.read_line(&mut line).map_err(|e| format!("reading the host: {e}"))?;
+        let numbers = line.split_whitespace().filter_map(|p| p.parse::<i32>().ok());
+        if line.starts_with("fork ") {
+            pids.extend(numbers);
+        } else {
+            sandboxed.extend(numbers);
+            if sandboxed.len() != 2 {
+                return Err(format!("the sandbox printed {line:?}, not two pids"));
+            }
+        }
     }
+    pids.extend(&sandboxed);
+    let pids = &sandboxed;
     if case.ending == Ending::KilledAfterItsGuardianWasReplaced {
         let first = stop_the_guardian()?;
         // SAFETY: kill with integer arguments, to the guardian found above.

@@ -33,7 +33,7 @@ use std::collections::BTreeSet;
 use std::ffi::{c_char, CString};
 use std::io;
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
@@ -135,6 +135,7 @@ pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
                     for &pgid in runs().of_this_process().iter() {
                         let _ = send(running.socket.as_raw_fd(), WATCH, pgid as u32);
                     }
+                    close_in_forked_children(&running);
                     State::Running(running)
                 }
                 Err(failure) => State::Failed { retry_at: failure.retry.then(|| Instant::now() + RETRY_AFTER) },
@@ -142,6 +143,50 @@ pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
         }
     }
     ForSpawn(read())
+}
+
+/// The host's end as `fork` children see it (-1 for none), and which file
+/// it is: a host that closed it may have another file at that number.
+static SOCKET_TO_CLOSE_IN_FORKS: AtomicI32 = AtomicI32::new(-1);
+static SOCKET_DEVICE: AtomicU64 = AtomicU64::new(0);
+static SOCKET_INODE: AtomicU64 = AtomicU64::new(0);
+
+/// A child the host forks without exec (a prefork server's worker, Python's
+/// `os.fork`) closes its copy at once: it would keep the guardian from
+/// seeing the host's death for as long as it lives. Through `pthread_atfork`,
+/// so glibc's `fork` only: the library's own clones run no handlers, and
+/// `posix_spawn` and Go's `os/exec` exec at once (the end is close-on-exec).
+fn close_in_forked_children(running: &Running) {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    SOCKET_DEVICE.store(running.identity.0, Ordering::Relaxed);
+    SOCKET_INODE.store(running.identity.1, Ordering::Relaxed);
+    SOCKET_TO_CLOSE_IN_FORKS.store(running.socket.as_raw_fd(), Ordering::Release);
+    REGISTERED.call_once(|| {
+        // SAFETY: registers a handler that only reads atomics, `fstat`s and
+        // closes one fd, all async-signal-safe as a forked child needs.
+        unsafe { libc::pthread_atfork(None, None, Some(close_socket_in_fork)) };
+    });
+}
+
+extern "C" fn close_socket_in_fork() {
+    let socket = SOCKET_TO_CLOSE_IN_FORKS.load(Ordering::Acquire);
+    if socket < 0 {
+        return;
+    }
+    // SAFETY: a zeroed stat is a valid output buffer.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat writes one stat into `stat`, which outlives the call.
+    let known = unsafe { raw_syscall::call(libc::SYS_fstat, [socket as usize, &mut stat as *mut libc::stat as usize]) };
+    let ours = known.is_ok()
+        && stat.st_dev as u64 == SOCKET_DEVICE.load(Ordering::Relaxed)
+        && stat.st_ino as u64 == SOCKET_INODE.load(Ordering::Relaxed);
+    if ours {
+        // SAFETY: closes this child's copy of the host's end, which nothing
+        // in this child uses: its state still names the parent, and its
+        // first spawn starts a guardian of its own, leaving the number
+        // alone once it no longer names that socket.
+        let _ = unsafe { raw_syscall::call(libc::SYS_close, [socket as usize]) };
+    }
 }
 
 fn usable(state: &State) -> bool {
