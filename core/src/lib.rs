@@ -15,6 +15,7 @@ mod builtins;
 mod caps;
 mod child;
 mod child_socket;
+mod clone_child;
 mod deferred;
 pub mod deny;
 mod devices;

@@ -18,7 +18,7 @@
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,11 +26,12 @@ use std::sync::Arc;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
-use nix::sys::signal::{kill, pthread_sigmask, SigSet, SigmaskHow, Signal};
+use nix::sys::signal::{kill, Signal};
 use nix::sys::socket::{shutdown, socketpair, AddressFamily, Shutdown, SockFlag, SockType};
 use nix::sys::wait::waitpid;
 use nix::unistd::{access, pipe2, read, setpgid, AccessFlags, Pid};
 
+use crate::clone_child;
 use crate::error::{Result, SandlockError, SpawnStage};
 use crate::group::Group;
 use crate::guardian;
@@ -345,17 +346,14 @@ const GUARD: usize = 4096;
 /// The mapping: guard, the keeper's stack, guard, the child's stack.
 const STACKS: usize = GUARD + KEEPER_STACK + GUARD + CHILD_STACK;
 
-/// What the clone callback needs; lives on the parent's stack, which the
-/// suspended parent does not touch until the child has exec'd or exited.
+/// What the child runs on: prepared by the parent, which (suspended, or
+/// in its own copy of memory after a fork) does not touch it until exec.
 struct CloneArgs<'a> {
     plan: &'a SpawnPlan,
     fds: &'a ChildFds<'a>,
 }
 
-extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` is the `CloneArgs` that `vfork_child` passed to clone;
-    // with CLONE_VM|CLONE_VFORK it stays alive and unchanged until exec.
-    let args = unsafe { &*(arg as *const CloneArgs<'_>) };
+fn run_child(args: &CloneArgs<'_>) -> ! {
     child_main(args.plan, args.fds)
 }
 
@@ -415,75 +413,24 @@ impl Drop for ChildStacks {
     }
 }
 
-/// Start the child like posix_spawn: `CLONE_VM | CLONE_VFORK`, so no page
-/// table is copied and the parent's memory takes no copy-on-write faults —
-/// what makes fork costly in a large host. The child runs on its own stack,
-/// which ends at `top`, in our address space until exec; the calling thread
-/// resumes once the child exec'd or exited, and all signals stay blocked
-/// meanwhile so no handler of ours runs in the child.
+/// Start the child like posix_spawn (`clone_child::vfork`), on its own
+/// stack, which ends at `top`.
 fn vfork_child(plan: &SpawnPlan, fds: &ChildFds<'_>, top: *mut libc::c_void) -> Result<(libc::pid_t, OwnedFd)> {
-    let args = CloneArgs { plan, fds };
-    let mut old = SigSet::empty();
-    // Blocking every signal cannot fail with a valid `how`; the old mask is
-    // restored right after clone returns.
-    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::all()), Some(&mut old));
-    // With CLONE_PIDFD the kernel writes the pidfd to `pidfd` (the
-    // parent-tid argument) before either side runs.
-    let mut pidfd: libc::c_int = -1;
     // SAFETY: `top` ends a stack mapping of this thread that no other
-    // child uses (the caller is suspended until exec); `clone_entry` only
+    // child uses (the caller is suspended until exec); `run_child` only
     // runs `child_main`, which never returns and only makes raw syscalls on
-    // memory prepared before this call; `pidfd` is a live local int.
-    let pid = unsafe {
-        libc::clone(
-            clone_entry,
-            top,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD,
-            &args as *const CloneArgs<'_> as *mut libc::c_void,
-            &mut pidfd as *mut libc::c_int,
-        )
-    };
-    let err = io::Error::last_os_error();
-    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
-    if pid < 0 {
-        return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: err });
-    }
-    Ok((pid, owned_pidfd(pidfd)))
-}
-
-/// The pidfd a `CLONE_PIDFD` clone returned.
-fn owned_pidfd(pidfd: libc::c_int) -> OwnedFd {
-    // SAFETY: the kernel made this fd for the clone that succeeded; nothing
-    // else owns it.
-    unsafe { OwnedFd::from_raw_fd(pidfd) }
+    // memory prepared before this call.
+    unsafe { clone_child::vfork(top, run_child, &CloneArgs { plan, fds }) }
+        .map_err(|source| SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source })
 }
 
 /// Start the child with a plain fork; used when the sandbox has handlers,
 /// because the child then waits for the parent to take its listener.
 fn fork_child(plan: &SpawnPlan, fds: &ChildFds<'_>) -> Result<(libc::pid_t, OwnedFd)> {
-    let mut pidfd: libc::c_int = -1;
-    // A fork as a raw clone (glibc's fork has no CLONE_PIDFD): the flags,
-    // no new stack, the parent-tid argument that CLONE_PIDFD fills, and
-    // two zero arguments (child tid and TLS, in either order per arch).
-    // SAFETY: the child runs only `child_main`, which makes raw syscalls on
-    // memory prepared before the fork and never returns.
-    let pid = unsafe {
-        libc::syscall(
-            libc::SYS_clone,
-            (libc::CLONE_PIDFD | libc::SIGCHLD) as libc::c_ulong,
-            0usize,
-            &mut pidfd as *mut libc::c_int,
-            0usize,
-            0usize,
-        )
-    };
-    if pid < 0 {
-        return Err(SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source: io::Error::last_os_error() });
-    }
-    if pid == 0 {
-        child_main(plan, fds);
-    }
-    Ok((pid as libc::pid_t, owned_pidfd(pidfd)))
+    // SAFETY: `run_child` only runs `child_main`, which makes raw syscalls
+    // on memory prepared before the fork and never returns.
+    unsafe { clone_child::fork(run_child, &CloneArgs { plan, fds }) }
+        .map_err(|source| SandlockError::Spawn { stage: SpawnStage::ProcessGroup, source })
 }
 
 fn handoff_error(source: io::Error) -> SandlockError {

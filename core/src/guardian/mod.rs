@@ -37,12 +37,12 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow};
 use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::sys::stat::fstat;
 use nix::sys::wait::waitpid;
 use nix::unistd::{getpid, Pid};
 
+use crate::clone_child;
 use crate::raw_syscall;
 
 /// The guardian program, built by `build.rs`.
@@ -82,9 +82,9 @@ struct Runs {
 }
 
 impl Runs {
-    /// The runs of this process: a forked host's copy holds its parent's.
-    fn of_this_process(&mut self) -> &mut BTreeSet<libc::pid_t> {
-        let me = getpid().as_raw();
+    /// The runs of the process `me` (ours): a forked host's copy holds its
+    /// parent's.
+    fn of_process(&mut self, me: libc::pid_t) -> &mut BTreeSet<libc::pid_t> {
         if self.owner != me {
             self.owner = me;
             self.groups.clear();
@@ -132,7 +132,7 @@ pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
             }
             *state = match start(stack_top) {
                 Ok(running) => {
-                    for &pgid in runs().of_this_process().iter() {
+                    for &pgid in runs().of_process(running.owner).iter() {
                         let _ = send(running.socket.as_raw_fd(), WATCH, pgid as u32);
                     }
                     close_in_forked_children(&running);
@@ -258,30 +258,14 @@ fn start(stack_top: *mut libc::c_void) -> Result<Running, StartFailure> {
         envp: &envp,
         exec_errno: &exec_errno,
     };
-    let mut old = SigSet::empty();
-    // No handler of the host's may run in the child before exec.
-    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::all()), Some(&mut old));
-    // As posix_spawn does: the child shares our memory until exec
-    // (CLONE_VM: no page table copied, no commit charge for a copy a large
-    // host might be refused) and this thread waits until it has exec'd or
-    // exited (CLONE_VFORK).
     // SAFETY: the caller vouches that no one else uses the stack until we
-    // return, and the child is done with it when clone returns (exec'd or
-    // exited); the child runs only `child.exec`, which makes raw syscalls
-    // on memory prepared above (alive until clone returns) and never returns.
-    let pid = unsafe {
-        libc::clone(
-            guardian_entry,
-            stack_top,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
-            &child as *const GuardianChild<'_> as *mut libc::c_void,
-        )
-    };
-    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    // return; the child runs only `GuardianChild::exec`, which makes raw
+    // syscalls on memory prepared above and never returns.
+    let started = unsafe { clone_child::vfork(stack_top, GuardianChild::exec, &child) };
     drop((guardian_end, program));
-    if pid < 0 {
+    let Ok((pid, _pidfd)) = started else {
         return Err(StartFailure { retry: true });
-    }
+    };
     // The first process exits at once, after its fork or its failed exec.
     // A wait of the host's own may take it first (ECHILD here).
     let _ = waitpid(Pid::from_raw(pid), None);
@@ -305,13 +289,6 @@ fn children_start_a_pid_namespace() -> bool {
         (Ok(_), Err(e)) => e.kind() == io::ErrorKind::NotFound,
         _ => false,
     }
-}
-
-extern "C" fn guardian_entry(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` is the `GuardianChild` that `start` passed to clone;
-    // with CLONE_VM|CLONE_VFORK it stays alive and unchanged until exec.
-    let child = unsafe { &*(arg as *const GuardianChild<'_>) };
-    child.exec()
 }
 
 /// What the guardian's child needs between the clone and its exec.
@@ -419,7 +396,7 @@ fn wait_for_room(socket: RawFd, ms: usize) {
 /// A child of ours that leads the group `pgid` started: a guardian started
 /// later watches it too.
 pub(crate) fn started(pgid: libc::pid_t) {
-    runs().of_this_process().insert(pgid);
+    runs().of_process(getpid().as_raw()).insert(pgid);
 }
 
 /// The run of the sandbox whose group is `pgid` is over: its group was
@@ -428,10 +405,11 @@ pub(crate) fn started(pgid: libc::pid_t) {
 /// the message rather than stall the run (docs/threat-model.md).
 pub(crate) fn forget(pgid: libc::pid_t) {
     let state = STATE.read().unwrap_or_else(|e| e.into_inner());
-    runs().of_this_process().remove(&pgid);
+    let me = getpid().as_raw();
+    runs().of_process(me).remove(&pgid);
     // A forked host's groups are its parent's, watched by that guardian.
     if let State::Running(running) = &*state {
-        if running.owner == getpid().as_raw() {
+        if running.owner == me {
             let _ = send(running.socket.as_raw_fd(), FORGET, pgid as u32);
         }
     }
