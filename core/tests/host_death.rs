@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{guardians_of, program, system_read_paths, Identity, NOBODY};
+use common::{guardians_of, program, running, stat_of, system_read_paths, Identity, NOBODY};
 use sandlock_core::{HandlerCtx, HandlerResult, NotifAction, Policy, Sandbox, Syscall};
 
 const ROLE_VAR: &str = "SANDLOCK_TEST_HOST_ROLE";
@@ -499,8 +499,7 @@ fn stop_the_guardian() -> Result<i32, String> {
     unsafe { libc::kill(guardian, libc::SIGSTOP) };
     let deadline = Instant::now() + LIMIT;
     while Instant::now() < deadline {
-        let stat = std::fs::read_to_string(format!("/proc/{guardian}/stat")).unwrap_or_default();
-        if stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('T')) {
+        if stat_of(guardian as u32).is_some_and(|(state, _, _)| state == 'T') {
             return Ok(guardian);
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -510,10 +509,7 @@ fn stop_the_guardian() -> Result<i32, String> {
 
 /// True while `pid` runs (not a zombie, not gone).
 fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
-        Err(_) => false,
-    }
+    running(pid as u32)
 }
 
 /// True while a guardian runs among this process's children: a host's

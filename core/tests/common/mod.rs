@@ -320,6 +320,27 @@ pub fn write_executable(path: &Path, contents: &str, mode: u32) {
         .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
 }
 
+/// What `/proc/<pid>/stat` says of a process: its state letter, its
+/// parent's pid and its name; `None` once it is gone.
+pub fn stat_of(pid: u32) -> Option<(char, u32, String)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let mut fields = stat[close + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let parent = fields.next()?.parse().ok()?;
+    Some((state, parent, stat[open + 1..close].to_string()))
+}
+
+/// True while `pid` runs: neither a zombie nor gone.
+pub fn running(pid: u32) -> bool {
+    stat_of(pid).is_some_and(|(state, _, _)| state_runs(state))
+}
+
+/// A state letter of a process that has not ended.
+fn state_runs(state: char) -> bool {
+    state != 'Z' && state != 'X'
+}
+
 /// A process's children as (pid, state letter, name), from a scan of
 /// `/proc` (a task's `children` file may miss children that come and go
 /// while it is read).
@@ -327,12 +348,8 @@ pub fn children_of(parent: u32) -> Vec<(u32, char, String)> {
     let mut children = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        if fields.get(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(parent) {
-            let state = fields[0].chars().next().unwrap_or('?');
-            children.push((pid, state, stat[open + 1..close].to_string()));
+        if let Some((state, _, name)) = stat_of(pid).filter(|&(_, of, _)| of == parent) {
+            children.push((pid, state, name));
         }
     }
     children
@@ -342,7 +359,7 @@ pub fn children_of(parent: u32) -> Vec<(u32, char, String)> {
 pub fn guardians_of(parent: u32) -> Vec<u32> {
     children_of(parent)
         .into_iter()
-        .filter(|(_, state, name)| name == "sandlock-guard" && *state != 'Z' && *state != 'X')
+        .filter(|(_, state, name)| name == "sandlock-guard" && state_runs(*state))
         .map(|(pid, _, _)| pid)
         .collect()
 }
