@@ -530,6 +530,72 @@ fn terminal_injection_ioctls_are_denied() {
     }
 }
 
+/// A pseudo-terminal: (master, slave), the slave opened without making it
+/// this process's controlling terminal.
+fn pseudo_terminal() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: each call checks its result; the fds are owned below.
+    unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        assert!(master >= 0, "posix_openpt");
+        let master = std::os::fd::OwnedFd::from_raw_fd(master);
+        assert_eq!(libc::grantpt(std::os::fd::AsRawFd::as_raw_fd(&master)), 0);
+        assert_eq!(libc::unlockpt(std::os::fd::AsRawFd::as_raw_fd(&master)), 0);
+        let mut name = [0 as libc::c_char; 64];
+        assert_eq!(libc::ptsname_r(std::os::fd::AsRawFd::as_raw_fd(&master), name.as_mut_ptr(), name.len()), 0);
+        let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        assert!(slave >= 0, "opening the pty slave");
+        (master, std::os::fd::OwnedFd::from_raw_fd(slave))
+    }
+}
+
+#[test]
+fn console_and_line_requests_on_a_shared_terminal_are_denied() {
+    // Requests with their argument where it matters ("" = a zeroed buffer).
+    let denied = [
+        ("0x5606", "3"),    // VT_ACTIVATE: another console to the front
+        ("0x5607", "3"),    // VT_WAITACTIVE
+        ("0x5608", "0"),    // VT_DISALLOCATE: the host's unused consoles freed
+        ("0x4b45", "4"),    // KDSKBMODE K_OFF: the keyboard off
+        ("0x4b3a", "1"),    // KDSETMODE KD_GRAPHICS: no text shown
+        ("0x4b71", ""),     // PIO_CMAP: every console's palette
+        ("0x4b72", ""),     // KDFONTOP
+        ("0x4b2f", "1000"), // KIOCSOUND: the speaker
+        ("0x541c", ""),     // TIOCLINUX
+        ("0x5412", ""),     // TIOCSTI
+        ("0x540e", "1"),    // TIOCSCTTY
+        ("0x5417", ""),     // TIOCMBIC: the modem lines (a hang-up)
+        ("0x5418", ""),     // TIOCMSET
+        ("0x5427", "0"),    // TIOCSBRK: a break
+        ("0x5409", "0"),    // TCSBRK 0: a break
+        ("0x5425", "0"),    // TCSBRKP
+        ("0x541f", ""),     // TIOCSSERIAL
+    ];
+    // Queries, modes and draining still work on the terminal itself.
+    let allowed = [("0x5401", ""), ("0x5413", ""), ("0x541b", ""), ("0x5411", ""), ("0x5409", "1")];
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        let on_terminal = |request: &str, arg: &str| {
+            let (_master, slave) = pseudo_terminal();
+            let stdio =
+                sandlock_core::StdioOverrides { stdin: Some(sandlock_core::Stdio::Fd(slave)), ..Default::default() };
+            let mut argv = vec![program("kernel").into_os_string(), "ioctl".into(), request.into()];
+            if !arg.is_empty() {
+                argv.push(arg.into());
+            }
+            let out = sandbox.run_with(&argv, stdio).unwrap();
+            assert_eq!(out.status, ExitStatus::Exited(0), "{id}: {request}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        for (request, arg) in denied {
+            assert_eq!(on_terminal(request, arg), "EPERM\n", "{id}: {request} {arg}");
+        }
+        for (request, arg) in allowed {
+            assert_eq!(on_terminal(request, arg), "ok\n", "{id}: {request} {arg}");
+        }
+    }
+}
+
 #[test]
 fn foreign_abi_syscalls_are_killed_with_sigsys() {
     for id in Identity::all() {

@@ -85,23 +85,78 @@ const CLONE_NS_FLAGS: u32 = (libc::CLONE_NEWUSER
 /// The socket type without `SOCK_NONBLOCK`/`SOCK_CLOEXEC`.
 const SOCK_TYPE_MASK: u32 = 0xf;
 
-/// `ioctl` requests that are denied whatever the fd: terminal input
-/// injection (`TIOCSTI`, `TIOCLINUX`); the terminal calls that signal its
-/// foreground process group (`TIOCSWINSZ` sends it `SIGWINCH`) or make
-/// another group the foreground one (`TIOCSPGRP`: a host group of the
-/// terminal's session), which no Landlock scope sees; and those that leave
-/// a shared terminal unusable to the host after the run: another line
+/// The terminal requests (type `'T'`, the request's second byte 0x54) that
+/// pass; every other one fails with `EPERM`, whatever the fd. A child's
+/// stdio may be the caller's terminal, and the kernel lets any process
+/// holding it, whatever its uid, make calls whose effect outlasts the run
+/// or reaches beyond it, which no Landlock right covers: typing into it
+/// (`TIOCSTI`, `TIOCLINUX`), signalling its foreground group (`TIOCSWINSZ`,
+/// `TIOCSIG`) or making another group the foreground one (`TIOCSPGRP`),
+/// taking it as a controlling terminal (`TIOCSCTTY`), another line
 /// discipline (`TIOCSETD`), output stopped (`TCXONC`), exclusive mode
-/// (`TIOCEXCL`: no other open).
-const DENIED_IOCTLS: [u32; 7] = [
-    libc::TIOCSTI as u32,
-    libc::TIOCLINUX as u32,
-    libc::TIOCSWINSZ as u32,
-    libc::TIOCSPGRP as u32,
-    libc::TIOCSETD as u32,
-    libc::TCXONC as u32,
-    libc::TIOCEXCL as u32,
+/// (`TIOCEXCL`), and on a serial line its modem lines (`TIOCMSET`: a
+/// hang-up), breaks and port settings. What passes: queries, the modes
+/// (`tcsetattr`: the threat model's accepted gap), flushing and draining,
+/// the generic fd calls (`FIONBIO`, `FIOCLEX`, `FIONREAD`, which sockets
+/// and pipes answer too), and the calls on a pseudo-terminal master, which
+/// only a child that opened one holds. `TCSBRK` passes only as `tcdrain`
+/// (a non-zero argument); zero sends a break.
+const TERMINAL_IOCTLS_ALLOWED: [u32; 44] = [
+    libc::TCGETS as u32,
+    libc::TCSETS as u32,
+    libc::TCSETSW as u32,
+    libc::TCSETSF as u32,
+    libc::TCGETA as u32,
+    libc::TCSETA as u32,
+    libc::TCSETAW as u32,
+    libc::TCSETAF as u32,
+    libc::TCGETS2 as u32,
+    libc::TCSETS2 as u32,
+    libc::TCSETSW2 as u32,
+    libc::TCSETSF2 as u32,
+    libc::TCFLSH as u32,
+    libc::TIOCGPGRP as u32,
+    libc::TIOCGSID as u32,
+    libc::TIOCGWINSZ as u32,
+    libc::TIOCOUTQ as u32,
+    libc::FIONREAD as u32,
+    libc::TIOCMGET as u32,
+    libc::TIOCGSOFTCAR as u32,
+    libc::TIOCSSOFTCAR as u32,
+    libc::TIOCGSERIAL as u32,
+    libc::TIOCGETD as u32,
+    libc::TIOCGLCKTRMIOS as u32,
+    libc::TIOCGRS485 as u32,
+    libc::TIOCSERGETLSR as u32,
+    libc::TIOCMIWAIT as u32,
+    libc::TIOCGICOUNT as u32,
+    libc::TIOCGEXCL as u32,
+    libc::TIOCNXCL as u32,
+    libc::TIOCNOTTY as u32,
+    libc::FIONBIO as u32,
+    libc::FIOASYNC as u32,
+    libc::FIOCLEX as u32,
+    libc::FIONCLEX as u32,
+    libc::FIOQSIZE as u32,
+    libc::TIOCPKT as u32,
+    libc::TIOCGPKT as u32,
+    libc::TIOCGPTN as u32,
+    libc::TIOCSPTLCK as u32,
+    libc::TIOCGPTLCK as u32,
+    libc::TIOCGPTPEER as u32,
+    libc::TIOCGDEV as u32,
+    TIOCGISO7816,
 ];
+/// `TIOCGISO7816` of <asm-generic/ioctls.h>, which the libc crate lacks.
+const TIOCGISO7816: u32 = 0x8028_5442;
+
+/// The console's requests (<linux/kd.h>: keyboard, display mode, palette,
+/// font, sound; <linux/vt.h>: which virtual console shows): plain numbers
+/// in these ranges, none of which another driver uses (V4L2's `'V'`
+/// requests carry a direction and size). On a console shared with the
+/// caller they switch the screen, silence the keyboard or recolour every
+/// console, left so after the run: all fail with `EPERM`.
+const CONSOLE_IOCTL_RANGES: [(u32, u32); 2] = [(0x4b00, 0x4bff), (0x5600, 0x56ff)];
 
 /// `ioctl` types (the request's second byte) of the file-system calls on
 /// inodes: the generic `FS_IOC_*` (`'f'`, `'v'`, `'X'`, 0x15, 0x94) and the
@@ -284,21 +339,33 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
     Some(checks)
 }
 
-/// `ioctl(fd, request, ...)`: see [`DENIED_IOCTLS`], [`FS_IOCTL_TYPES`] and
-/// [`PIDFD_GET_INFO`]; every other request passes.
+/// `ioctl(fd, request, ...)`: see [`CONSOLE_IOCTL_RANGES`],
+/// [`TERMINAL_IOCTLS_ALLOWED`], [`FS_IOCTL_TYPES`] and [`PIDFD_GET_INFO`];
+/// every other request passes.
 fn ioctl_checks() -> Vec<Check> {
-    const FS: u8 = 0;
-    const PIDFS: u8 = 1;
+    const TYPES: u8 = 0;
+    const FS: u8 = 1;
+    const PIDFS: u8 = 2;
+    const TERMINAL: u8 = 3;
+    const BREAK: u8 = 4;
     let deny = Ret(EPERM);
     let mut c = vec![Arg(1)];
-    c.extend(DENIED_IOCTLS.iter().map(|&request| eq(request, deny, Next)));
-    c.push(And(0xff00));
+    // Sorted ranges: below one, the next; inside, denied; above the last,
+    // the types.
+    for &(low, high) in &CONSOLE_IOCTL_RANGES {
+        c.push(If { op: JGE, k: low, then: Next, otherwise: To(TYPES) });
+        c.push(If { op: JGE, k: high + 1, then: Next, otherwise: deny });
+    }
+    c.extend([Mark(TYPES), And(0xff00), eq(0x5400, To(TERMINAL), Next)]);
     c.extend(FS_IOCTL_TYPES.iter().map(|&ty| eq(ty << 8, To(FS), Next)));
     c.extend([eq(0xff00, To(PIDFS), Pass), Mark(FS), Arg(1)]);
     c.extend(FS_IOCTLS_ALLOWED.iter().map(|&request| eq(request, Pass, Next)));
     // ENOTTY, as from a kernel without the call: callers fall back (to
     // /proc/<pid>/fdinfo for the pid).
     c.extend([Goto(deny), Mark(PIDFS), Arg(1), And(0xffff), eq(PIDFD_GET_INFO, Ret(errno_ret(libc::ENOTTY)), Pass)]);
+    c.extend([Mark(TERMINAL), Arg(1), eq(libc::TCSBRK as u32, To(BREAK), Next)]);
+    c.extend(TERMINAL_IOCTLS_ALLOWED.iter().map(|&request| eq(request, Pass, Next)));
+    c.extend([Goto(deny), Mark(BREAK), Arg(2), eq(0, deny, Pass)]);
     c
 }
 
@@ -385,7 +452,7 @@ fn socket_checks(spec: &FilterSpec) -> Vec<Check> {
 fn lower(checks: &[Check], pass: u32) -> Vec<libc::sock_filter> {
     let size = |c: &Check| usize::from(!matches!(c, Mark(_)));
     let body_len: usize = checks.iter().map(size).sum();
-    let mut labels = [usize::MAX; 4];
+    let mut labels = [usize::MAX; 8];
     let mut rets: Vec<u32> = Vec::new();
     let mut at = 0;
     for check in checks {
@@ -747,8 +814,9 @@ mod tests {
         let special = spec.deny.len() + checked_syscalls().count() + 1;
         let len = assemble(&spec).len();
         // A RET per syscall (the layout this replaced) would need 2 * special
-        // plus the same tree, argument checks (~100) and prologue.
-        assert!(len <= special + special / 2 + 130, "{len} instructions for {special} special syscalls");
+        // plus the same tree, argument checks (~150, a third of them the
+        // terminal requests that pass) and prologue.
+        assert!(len <= special + special / 2 + 180, "{len} instructions for {special} special syscalls");
     }
 
     #[test]
@@ -769,7 +837,11 @@ mod tests {
     /// compares with, its neighbours and extremes, in each position.
     fn interesting_args() -> Vec<[u64; 6]> {
         let mut values: Vec<u64> = vec![0, 1, 2, 3, 5, 10, 16, 0x7fff_ffff, 0xffff_ffff, u64::MAX];
-        values.extend(DENIED_IOCTLS.iter().chain(&FS_IOCTLS_ALLOWED).map(|&r| u64::from(r)));
+        values.extend(TERMINAL_IOCTLS_DENIED.iter().chain(&TERMINAL_IOCTLS_ALLOWED).map(|&r| u64::from(r)));
+        values.extend(FS_IOCTLS_ALLOWED.iter().map(|&r| u64::from(r)));
+        values
+            .extend(CONSOLE_IOCTL_RANGES.iter().flat_map(|&(low, high)| [low - 1, low, high, high + 1]).map(u64::from));
+        values.push(libc::TCSBRK);
         values.extend([0x4008_6604, 0x8008_941a, 0xc040_ff0b, 0xff06, libc::TCGETS]);
         values.extend(
             [libc::AF_UNIX, libc::AF_INET, libc::AF_INET6, libc::AF_NETLINK, libc::AF_PACKET].map(|v| v as u64),
@@ -904,14 +976,71 @@ mod tests {
         assert_eq!(verdict(&spec, nr("read"), [0; 6]), ALLOW);
     }
 
+    /// Terminal requests that act beyond the run or the terminal's modes.
+    const TERMINAL_IOCTLS_DENIED: [u32; 22] = [
+        libc::TIOCSTI as u32,
+        libc::TIOCLINUX as u32,
+        libc::TIOCSWINSZ as u32,
+        libc::TIOCSPGRP as u32,
+        libc::TIOCSETD as u32,
+        libc::TCXONC as u32,
+        libc::TIOCEXCL as u32,
+        libc::TIOCSCTTY as u32,
+        libc::TIOCSIG as u32,
+        libc::TIOCMSET as u32,
+        libc::TIOCMBIS as u32,
+        libc::TIOCMBIC as u32,
+        libc::TIOCSBRK as u32,
+        libc::TIOCCBRK as u32,
+        libc::TCSBRKP as u32,
+        libc::TIOCSSERIAL as u32,
+        libc::TIOCSRS485 as u32,
+        libc::TIOCCONS as u32,
+        libc::TIOCVHANGUP as u32,
+        libc::TIOCSLCKTRMIOS as u32,
+        0xc028_5443, // TIOCSISO7816
+        0x4004_54ca, // TUNSETIFF, of another 'T' user
+    ];
+
     #[test]
-    fn terminal_injection_ioctls_are_denied_on_low_32_bits() {
+    fn terminal_requests_pass_only_from_their_list_on_low_32_bits() {
         let spec = FilterSpec::default();
-        assert_eq!(ioctl(&spec, libc::TIOCSTI), EPERM);
-        assert_eq!(ioctl(&spec, libc::TIOCLINUX), EPERM);
-        assert_eq!(ioctl(&spec, 0xdead_beef_0000_5412), EPERM);
-        assert_eq!(ioctl(&spec, 0xffff_ffff_0000_541c), EPERM);
-        assert_eq!(ioctl(&spec, libc::TCGETS), ALLOW);
+        for request in TERMINAL_IOCTLS_DENIED {
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), EPERM, "{request:#x}");
+            // The kernel reads the request as an unsigned int.
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(request) | 0xdead_beef_0000_0000), EPERM, "{request:#x}");
+        }
+        for request in TERMINAL_IOCTLS_ALLOWED {
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), ALLOW, "{request:#x}");
+        }
+        // Every plain 'T' number not on the list, the ones a later kernel adds too.
+        for request in
+            (0x5400..=0x54ffu32).filter(|r| !TERMINAL_IOCTLS_ALLOWED.contains(r) && *r != libc::TCSBRK as u32)
+        {
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), EPERM, "{request:#x}");
+        }
+        // TCSBRK drains (tcdrain) with a non-zero argument and sends a break with zero.
+        let tcsbrk = |arg: u64| verdict(&spec, nr("ioctl"), [0, libc::TCSBRK, arg, 0, 0, 0]);
+        assert_eq!(tcsbrk(1), ALLOW);
+        assert_eq!(tcsbrk(0), EPERM);
+    }
+
+    #[test]
+    fn console_requests_are_denied_and_their_neighbours_pass() {
+        let spec = FilterSpec::default();
+        for (low, high) in CONSOLE_IOCTL_RANGES {
+            for request in low..=high {
+                assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), EPERM, "{request:#x}");
+                assert_eq!(ioctl(&spec, libc::c_ulong::from(request) | 0x1_0000_0000), EPERM, "{request:#x}");
+            }
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(low - 1)), ALLOW, "{:#x}", low - 1);
+            assert_eq!(ioctl(&spec, libc::c_ulong::from(high + 1)), ALLOW, "{:#x}", high + 1);
+        }
+        // VT_ACTIVATE, KDSKBMODE, PIO_CMAP by name; V4L2's 'V' requests pass.
+        for request in [0x5606, 0x4b45, 0x4b71] {
+            assert_eq!(ioctl(&spec, request), EPERM, "{request:#x}");
+        }
+        assert_eq!(ioctl(&spec, 0x8068_5600), ALLOW, "VIDIOC_QUERYCAP");
     }
 
     #[test]
@@ -1085,9 +1214,6 @@ mod tests {
     #[test]
     fn inode_attribute_ioctls_are_denied_whatever_file_system_numbers_them() {
         let spec = FilterSpec::default();
-        for request in DENIED_IOCTLS {
-            assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), EPERM, "{request:#x}");
-        }
         let changes = [
             libc::FS_IOC_SETFLAGS,
             libc::FS_IOC32_SETFLAGS,

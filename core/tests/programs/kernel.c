@@ -1,6 +1,7 @@
 /* Kernel interfaces a sandbox must not reach: kernel mount|unshare_user|
  * clone_newuser|io_uring_setup|open_by_handle_at|sethostname|tiocsti|
- * tiocsti_high|tioclinux|tiocspgrp|tiocswinsz|tiocsetd|tcxonc|tiocexcl|tcgets. */
+ * tiocsti_high|tioclinux|tiocspgrp|tiocswinsz|tiocsetd|tcxonc|tiocexcl|tcgets|
+ * ioctl REQUEST [ARG]: REQUEST on stdin, with ARG or a zeroed buffer. */
 #include "probe.h"
 
 #include <fcntl.h>
@@ -104,6 +105,12 @@ int main(int argc, char **argv) {
     }
     if (is_probe(argc, argv, "tcgets", 0)) {
         return report(syscall(SYS_ioctl, 0, (unsigned long)TCGETS, &termios));
+    }
+    if (is_probe(argc, argv, "ioctl", 1) || is_probe(argc, argv, "ioctl", 2)) {
+        static unsigned char buffer[4096];
+        unsigned long request = strtoul(argv[2], NULL, 0);
+        unsigned long arg = argc == 4 ? strtoul(argv[3], NULL, 0) : (unsigned long)buffer;
+        return report(syscall(SYS_ioctl, 0, request, arg));
     }
     return usage(argv[0]);
 }
