@@ -851,3 +851,34 @@ fn a_run_killed_amid_checked_execs_ends_at_its_timeout() {
         assert!(took < Duration::from_secs(1) + grace / 2, "the run took {took:?}");
     }
 }
+
+#[test]
+fn the_timeout_holds_while_a_thread_of_the_host_lowers_the_memory_of_a_sandbox_that_keeps_forking() {
+    for identity in Identity::all() {
+        let control: Arc<Mutex<Option<Control>>> = Arc::default();
+        let kept = Arc::clone(&control);
+        let sandbox = sandbox_as(identity, policy().timeout(Duration::from_secs(2))).policy_fn(
+            Category::EXEC,
+            move |_: &Event, control: &Control| {
+                kept.lock().unwrap().get_or_insert_with(|| control.clone());
+                Decision::Allow
+            },
+        );
+        // Many processes make each pass over the group long, and a new one
+        // appears all the time: a pass never came out empty, and the run's
+        // timeout waited for the group's lock the passes held.
+        let started = Instant::now();
+        let watchdog = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1000));
+            let control = control.lock().unwrap().clone().expect("the callback saw an exec");
+            control.lower_max_memory(1 << 40).unwrap();
+        });
+        let out = sandbox.run(&[program("fork_churn").into_os_string(), "1000".into(), "100".into()]).unwrap();
+        let elapsed = started.elapsed();
+        watchdog.join().unwrap();
+        assert!(out.timed_out, "{identity}");
+        // Four times the timeout: before, the run went on until pid numbers
+        // wrapped (10 s here, with 32,768 of them).
+        assert!(elapsed < Duration::from_secs(8), "{identity}: the run returned after {elapsed:?}");
+    }
+}

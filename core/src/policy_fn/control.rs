@@ -2,7 +2,6 @@
 //! narrows: denied paths are added, never removed; connect restrictions
 //! are layers that all must match; limits only go down.
 
-use std::collections::HashSet;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -168,42 +167,46 @@ impl Control {
             return Err(SandlockError::ZeroLimit { limit: "max_memory" });
         }
         let limit = self.state.max_memory.fetch_min(bytes, Ordering::Relaxed).min(bytes);
-        // Under the group's lock: once the run has reaped its leader, the
-        // group's id may be another process's, whose limit is not ours.
-        match self.state.sandbox.get() {
-            Some(group) => group.while_held(|pgid| apply_memory_limit(pgid, limit)).unwrap_or(Ok(())),
-            None => Ok(()),
+        if let Some(group) = self.state.sandbox.get() {
+            apply_memory_limit(group, limit);
         }
+        Ok(())
     }
 }
 
 /// Set `RLIMIT_AS` (soft and hard) to at most `limit` for every process of
-/// group `pgid`, until a pass finds no process without it: a process that
-/// forked during a pass gets it in the next.
-fn apply_memory_limit(pgid: i32, limit: u64) -> Result<()> {
-    let mut done = HashSet::new();
-    loop {
-        let pids: Vec<i32> = crate::procs::in_group(pgid).into_iter().filter(|pid| !done.contains(pid)).collect();
-        if pids.is_empty() {
-            return Ok(());
+/// the sandbox's group, pass after pass until one lowers nothing: a process
+/// forked by one not yet limited gets it in the next pass, one forked by a
+/// limited process inherits it. Each pass holds the group's lock (once the
+/// run has reaped its leader, the group's id may be another process's)
+/// but only for itself: a sandbox forking without end kept one call, and
+/// with it the lock the run's timeout and reap wait for, going until the
+/// pid numbers wrapped.
+fn apply_memory_limit(group: &Group, limit: u64) {
+    let pass = |pgid: libc::pid_t| {
+        let mut lowered = false;
+        for pid in crate::procs::in_group(pgid) {
+            lowered |= lower_rlimit(pid, limit);
         }
-        for pid in pids {
-            lower_rlimit(pid, limit);
-            done.insert(pid);
-        }
-    }
+        lowered
+    };
+    while group.while_held(pass) == Some(true) {}
 }
 
-fn lower_rlimit(pid: i32, limit: u64) {
+/// Lower `pid`'s `RLIMIT_AS` to at most `limit`; true when it was above.
+fn lower_rlimit(pid: i32, limit: u64) -> bool {
     let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: prlimit64 reads the current limits into a local.
     if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, std::ptr::null(), &mut old) } < 0 {
-        return;
+        return false;
+    }
+    if old.rlim_cur <= limit && old.rlim_max <= limit {
+        return false;
     }
     let new = libc::rlimit { rlim_cur: old.rlim_cur.min(limit), rlim_max: old.rlim_max.min(limit) };
     // SAFETY: prlimit64 reads `new`; lowering needs no privilege. A process
     // that exited meanwhile is simply not found.
-    unsafe { libc::prlimit(pid, libc::RLIMIT_AS, &new, std::ptr::null_mut()) };
+    unsafe { libc::prlimit(pid, libc::RLIMIT_AS, &new, std::ptr::null_mut()) == 0 }
 }
 
 #[cfg(test)]
