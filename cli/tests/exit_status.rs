@@ -162,3 +162,39 @@ fn a_uid_switch_without_the_privilege_is_125_and_says_what_it_needs() {
          uid and the child keeps uid 65534)"
     );
 }
+
+#[test]
+fn flags_the_program_sets_on_the_commands_pipes_stay_its_own() {
+    // A shell pipeline's pipes, as `producer | sandlock run … | consumer`.
+    let mut fds = [0; 4];
+    // SAFETY: pipe2 writes two new fds each time.
+    unsafe {
+        assert_eq!(libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC), 0);
+        assert_eq!(libc::pipe2(fds[2..].as_mut_ptr(), libc::O_CLOEXEC), 0);
+    }
+    // SAFETY: four new fds owned by nobody else.
+    let [stdin_read, stdin_write, stdout_read, stdout_write] =
+        fds.map(|fd| unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+    let kept = [stdin_read.try_clone().unwrap(), stdout_write.try_clone().unwrap()];
+    let set_non_blocking = "import os\nfor fd in (0, 1, 2): os.set_blocking(fd, False)\nprint('done')";
+    let mut args: Vec<&str> = vec!["run"];
+    args.extend(common::PYTHON_READ);
+    args.extend(["--", common::PYTHON, "-c", set_non_blocking]);
+    let status = sandlock()
+        .args(&args)
+        .stdin(Stdio::from(stdin_read))
+        .stdout(Stdio::from(stdout_write))
+        .status()
+        .expect("running sandlock");
+    assert!(status.success(), "{status:?}");
+    for (fd, name) in kept.iter().zip(["stdin", "stdout"]) {
+        // SAFETY: F_GETFL on an fd we own.
+        let flags = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(fd), libc::F_GETFL) };
+        // The next command of the pipeline would get EAGAIN writing to a full pipe.
+        assert_eq!(flags & libc::O_NONBLOCK, 0, "{name}: {flags:#x}");
+    }
+    drop((kept, stdin_write));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::fs::File::from(stdout_read), &mut text).unwrap();
+    assert_eq!(text, "done\n");
+}

@@ -10,17 +10,22 @@
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Mutex;
 
+use crate::own_description::SharedFlags;
+
 #[derive(Debug)]
 pub(crate) struct Group {
     pgid: libc::pid_t,
     retired: Mutex<bool>,
     /// The leader's pidfd (the one the run polls).
     leader: OwnedFd,
+    /// What the run's streams shared with the caller had set, put back
+    /// once the group is killed.
+    shared_flags: Mutex<Option<SharedFlags>>,
 }
 
 impl Group {
-    pub(crate) fn new(leader_pid: libc::pid_t, leader: OwnedFd) -> Group {
-        Group { pgid: leader_pid, retired: Mutex::new(false), leader }
+    pub(crate) fn new(leader_pid: libc::pid_t, leader: OwnedFd, shared_flags: SharedFlags) -> Group {
+        Group { pgid: leader_pid, retired: Mutex::new(false), leader, shared_flags: Mutex::new(Some(shared_flags)) }
     }
 
     /// The group's id, for reading only: acting on it goes through
@@ -47,6 +52,9 @@ impl Group {
         let mut retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
         if !*retired {
             crate::guardian::forget(self.pgid);
+            if let Some(shared) = self.shared_flags.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                shared.restore();
+            }
         }
         *retired = true;
     }

@@ -34,6 +34,7 @@ mod mem;
 mod memfd;
 mod notif;
 mod output;
+mod own_description;
 mod own_fd_table;
 mod per_run;
 mod pidfd;

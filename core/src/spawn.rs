@@ -36,6 +36,7 @@ use crate::error::{Result, SandlockError, SpawnStage};
 use crate::group::Group;
 use crate::guardian;
 use crate::handoff::Handoff;
+use crate::own_description::{self, SharedFlags};
 use crate::own_fd_table::{self, KEEPER_STACK};
 use crate::private_shm::ShmPlan;
 use crate::raw_syscall::{self, errno};
@@ -231,14 +232,38 @@ fn dev_null(write: bool) -> Result<OwnedFd> {
     above_stdio(file.into())
 }
 
-/// For each stream: the child's end and, for a pipe, the parent's end.
-fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
+/// For each stream (`number` 0, 1 or 2): the child's end and, for a pipe,
+/// the parent's end. A caller's pipe, FIFO or terminal goes to the child
+/// as a description of its own ([`own_description`]); one the child shares
+/// goes into `shared`. `None` for the child's end keeps the caller's
+/// stream at its number.
+fn stdio_pair(
+    mode: StdioMode,
+    number: RawFd,
+    child_reads: bool,
+    shared: &mut SharedFlags,
+) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
     match mode {
-        StdioMode::Inherit => Ok((None, None)),
+        StdioMode::Inherit => {
+            let own = own_description::reopened(number);
+            if own.is_none() {
+                shared.keep(number);
+            }
+            Ok((own.map(above_stdio).transpose()?, None))
+        }
         StdioMode::Null => Ok((Some(dev_null(!child_reads)?), None)),
         // Above stdio like ours: one at another stream's number would be
         // overwritten when that stream is put in place first.
-        StdioMode::Fd(fd) => Ok((Some(above_stdio(fd)?), None)),
+        StdioMode::Fd(fd) => {
+            let fd = match own_description::reopened(fd.as_raw_fd()) {
+                Some(own) => own,
+                None => {
+                    shared.keep(fd.as_raw_fd());
+                    fd
+                }
+            };
+            Ok((Some(above_stdio(fd)?), None))
+        }
         StdioMode::Pipe if child_reads => {
             // A socket, so the parent can write with MSG_NOSIGNAL (see
             // output.rs); shut for reading on our side, so the child can send
@@ -262,9 +287,10 @@ fn stdio_pair(mode: StdioMode, child_reads: bool) -> Result<(Option<OwnedFd>, Op
 pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> {
     refuse_ignored_sigchld()?;
     let [stdin, stdout, stderr] = stdio;
-    let (child_in, parent_in) = stdio_pair(stdin, true)?;
-    let (child_out, parent_out) = stdio_pair(stdout, false)?;
-    let (child_err, parent_err) = stdio_pair(stderr, false)?;
+    let mut shared = SharedFlags::default();
+    let (child_in, parent_in) = stdio_pair(stdin, libc::STDIN_FILENO, true, &mut shared)?;
+    let (child_out, parent_out) = stdio_pair(stdout, libc::STDOUT_FILENO, false, &mut shared)?;
+    let (child_err, parent_err) = stdio_pair(stderr, libc::STDERR_FILENO, false, &mut shared)?;
     let (report_read, report_write) = pipe()?;
     let handoff = if plan.notify { Some(Handoff::new()?) } else { None };
     let stacks = CHILD_STACKS_OF_THREAD.with(ChildStacks::tops)?;
@@ -290,7 +316,7 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     let _ = setpgid(Pid::from_raw(pid), Pid::from_raw(pid));
     let mut started = Started {
         pid,
-        group: Arc::new(Group::new(pid, pidfd)),
+        group: Arc::new(Group::new(pid, pidfd, shared)),
         listener: None,
         stdin: parent_in,
         stdout: parent_out,

@@ -6,7 +6,7 @@ mod common;
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use common::{policy, sandbox};
+use common::{policy, program, sandbox, sandbox_as, Identity};
 use sandlock_core::{ExitStatus, Stdio, StdioOverrides};
 
 /// (read end, write end), both close-on-exec.
@@ -55,4 +55,82 @@ fn a_stream_given_to_run_is_not_captured() {
     let mut text = String::new();
     reader.read_to_string(&mut text).unwrap();
     assert_eq!(text, "err\n");
+}
+
+fn status_flags(fd: &OwnedFd) -> libc::c_int {
+    // SAFETY: F_GETFL on an fd we own.
+    let flags = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(fd), libc::F_GETFL) };
+    assert!(flags >= 0);
+    flags & (libc::O_NONBLOCK | libc::O_APPEND)
+}
+
+/// (master, slave) of a new pseudo-terminal, neither our controlling terminal.
+fn pseudo_terminal() -> (OwnedFd, OwnedFd) {
+    // SAFETY: each call's result is checked; the fds are owned below.
+    unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        assert!(master >= 0);
+        let master = OwnedFd::from_raw_fd(master);
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&master);
+        assert_eq!(libc::grantpt(raw), 0);
+        assert_eq!(libc::unlockpt(raw), 0);
+        let mut name = [0 as libc::c_char; 64];
+        assert_eq!(libc::ptsname_r(raw, name.as_mut_ptr(), name.len()), 0);
+        let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        assert!(slave >= 0);
+        (master, OwnedFd::from_raw_fd(slave))
+    }
+}
+
+#[test]
+fn status_flags_the_child_sets_on_the_callers_pipes_and_terminal_stay_its_own() {
+    for id in Identity::all() {
+        let (stdin_read, stdin_write) = raw_pipe();
+        let (stdout_read, stdout_write) = raw_pipe();
+        let (_master, slave) = pseudo_terminal();
+        // The caller's own copies share their descriptions with what it gives.
+        let kept = [stdin_read.try_clone().unwrap(), stdout_write.try_clone().unwrap(), slave.try_clone().unwrap()];
+        let stdio = StdioOverrides {
+            stdin: Some(Stdio::Fd(stdin_read)),
+            stdout: Some(Stdio::Fd(stdout_write)),
+            stderr: Some(Stdio::Fd(slave)),
+        };
+        let out = sandbox_as(id, policy()).run_with(&[program("status_flags")], stdio).unwrap();
+        assert_eq!(out.status, ExitStatus::Exited(0), "{id}");
+        for (fd, name) in kept.iter().zip(["stdin pipe", "stdout pipe", "terminal"]) {
+            // O_NONBLOCK left on a caller's stdout made its next write to a
+            // full pipe fail with EAGAIN.
+            assert_eq!(status_flags(fd), 0, "{id}: {name}");
+        }
+        drop((kept, stdin_write));
+        let mut text = String::new();
+        std::fs::File::from(stdout_read).read_to_string(&mut text).unwrap();
+        assert_eq!(text, "done\n", "{id}: the child still writes to the caller's pipe");
+    }
+}
+
+#[test]
+fn status_flags_the_child_sets_on_a_shared_socket_or_file_are_put_back_after_the_run() {
+    let dir = common::TempDir::new();
+    for id in Identity::all() {
+        // A socket (a service's stdout to journald) and a regular file
+        // cannot be opened again: the child shares the caller's descriptions.
+        let (socket, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let file = std::fs::File::create(dir.file(&format!("out-{id}"))).unwrap();
+        let kept = [OwnedFd::from(socket.try_clone().unwrap()), OwnedFd::from(file.try_clone().unwrap())];
+        let stdio = StdioOverrides {
+            stdin: Some(Stdio::Null),
+            stdout: Some(Stdio::Fd(socket.into())),
+            stderr: Some(Stdio::Fd(file.into())),
+        };
+        let out = sandbox_as(id, policy()).run_with(&[program("status_flags")], stdio).unwrap();
+        assert_eq!(out.status, ExitStatus::Exited(0), "{id}");
+        for (fd, name) in kept.iter().zip(["socket", "file"]) {
+            assert_eq!(status_flags(fd), 0, "{id}: {name}");
+        }
+        let mut text = String::new();
+        drop(kept);
+        (&peer).read_to_string(&mut text).unwrap();
+        assert_eq!(text, "done\n", "{id}");
+    }
 }

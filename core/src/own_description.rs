@@ -1,0 +1,177 @@
+//! A caller's stream given to the child as an open file description of the
+//! child's own. A copied fd shares its description with the caller, and the
+//! description holds the status flags: a child that set `O_NONBLOCK` on the
+//! pipe that is also the caller's stdout left it so after the run, and the
+//! caller's next write to a full pipe failed with `EAGAIN` (Rust's
+//! `println!` panics; the next command of a shell pipeline fails).
+//!
+//! Pipes, FIFOs and terminals can be opened again through
+//! `/proc/self/fd/N`, which makes a new description of the same pipe or
+//! terminal: the child gets that one. Other files keep the shared
+//! description (a regular file's offset must stay shared, so that the
+//! caller's writes and the child's follow each other; a socket cannot be
+//! opened again): their status flags are put back once the run is over
+//! ([`SharedFlags`]); docs/threat-model.md says what that leaves.
+
+use std::ffi::CString;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::stat::{fstat, SFlag};
+
+/// The pseudo-terminal multiplexer (`/dev/ptmx`, `/dev/pts/ptmx`): opening
+/// it again makes a new terminal instead.
+const PTMX: (u64, u64) = (5, 2);
+
+/// The status flags a new description takes over from the caller's.
+const COPIED_FLAGS: OFlag = OFlag::O_APPEND.union(OFlag::O_NONBLOCK).union(OFlag::O_DIRECT);
+
+/// The status flags `F_SETFL` changes, which are put back on a shared
+/// description (`O_NOATIME` the filter refuses).
+const RESTORED_FLAGS: OFlag = COPIED_FLAGS.union(OFlag::O_ASYNC);
+
+/// The descriptions a run's child shares with the caller (a socket, a
+/// regular file, a pipe or terminal that could not be opened again), each
+/// through a copy of ours, with its status flags when the run started.
+#[derive(Debug, Default)]
+pub(crate) struct SharedFlags(Vec<(OwnedFd, OFlag)>);
+
+impl SharedFlags {
+    /// Remember the flags of `fd`'s description, which the child shares.
+    /// Not for other devices (`/dev/null`), whose flags change nothing.
+    pub(crate) fn keep(&mut self, fd: RawFd) {
+        let Ok(stat) = fstat(fd) else { return };
+        let kind = SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits());
+        let matters = match kind {
+            SFlag::S_IFSOCK | SFlag::S_IFREG | SFlag::S_IFIFO => true,
+            SFlag::S_IFCHR => is_terminal(fd),
+            _ => false,
+        };
+        if !matters {
+            return;
+        }
+        let Ok(flags) = fcntl(fd, FcntlArg::F_GETFL) else { return };
+        if let Ok(copy) = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(3)) {
+            // SAFETY: F_DUPFD_CLOEXEC returned a new fd that nothing else owns.
+            let copy = unsafe { OwnedFd::from_raw_fd(copy) };
+            self.0.push((copy, OFlag::from_bits_truncate(flags) & RESTORED_FLAGS));
+        }
+    }
+
+    /// Put back the flags the child changed; the run is over (its group
+    /// killed), so no process of it changes them again.
+    pub(crate) fn restore(self) {
+        for (copy, saved) in self.0 {
+            let raw = std::os::fd::AsRawFd::as_raw_fd(&copy);
+            let Ok(now) = fcntl(raw, FcntlArg::F_GETFL) else { continue };
+            let now = OFlag::from_bits_truncate(now);
+            if now & RESTORED_FLAGS != saved {
+                let _ = fcntl(raw, FcntlArg::F_SETFL((now - RESTORED_FLAGS) | saved));
+            }
+        }
+    }
+}
+
+/// A new description of the pipe, FIFO or terminal `fd` is, with its access
+/// mode and status flags; `None` for other files, or when it cannot be
+/// opened again (another uid's pipe, a FIFO with no reader left, a terminal
+/// in exclusive mode, no `/proc`): the child then shares `fd`'s.
+pub(crate) fn reopened(fd: RawFd) -> Option<OwnedFd> {
+    let stat = fstat(fd).ok()?;
+    let kind = SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits());
+    let reopenable = match kind {
+        SFlag::S_IFIFO => true,
+        SFlag::S_IFCHR => is_terminal(fd) && device(stat.st_rdev) != PTMX,
+        _ => false,
+    };
+    if !reopenable {
+        return None;
+    }
+    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).ok()?);
+    let access = flags & OFlag::O_ACCMODE;
+    // Non-blocking, so that neither a FIFO without its other side nor a
+    // serial line without carrier holds the spawn; not the controlling
+    // terminal of a host that has none.
+    let path = CString::new(format!("/proc/self/fd/{fd}")).ok()?;
+    let open_flags = access | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC;
+    // SAFETY: a NUL-terminated path; the result is checked and owned below.
+    let raw = unsafe { libc::open(path.as_ptr(), open_flags.bits()) };
+    if raw < 0 {
+        return None;
+    }
+    // SAFETY: `open` returned a new fd that nothing else owns.
+    let own = unsafe { OwnedFd::from_raw_fd(raw) };
+    fcntl(std::os::fd::AsRawFd::as_raw_fd(&own), FcntlArg::F_SETFL(flags & COPIED_FLAGS)).ok()?;
+    Some(own)
+}
+
+fn is_terminal(fd: RawFd) -> bool {
+    nix::unistd::isatty(fd).unwrap_or(false)
+}
+
+fn device(rdev: u64) -> (u64, u64) {
+    (libc::major(rdev) as u64, libc::minor(rdev) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+
+    fn status_flags(fd: BorrowedFd<'_>) -> OFlag {
+        OFlag::from_bits_truncate(fcntl(fd.as_raw_fd(), FcntlArg::F_GETFL).unwrap())
+    }
+
+    #[test]
+    fn a_pipe_end_gets_a_description_of_its_own_with_the_same_access_and_flags() {
+        let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
+        fcntl(write.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_APPEND)).unwrap();
+        let own = reopened(write.as_raw_fd()).expect("a pipe opens again");
+        assert_eq!(status_flags(own.as_fd()) & (OFlag::O_ACCMODE | COPIED_FLAGS), OFlag::O_WRONLY | OFlag::O_APPEND);
+        // Flags set on the new description stay there.
+        fcntl(own.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).unwrap();
+        assert!(!status_flags(write.as_fd()).contains(OFlag::O_NONBLOCK));
+        // The same pipe.
+        nix::unistd::write(&own, b"x").unwrap();
+        let mut byte = [0u8; 1];
+        assert_eq!(nix::unistd::read(read.as_raw_fd(), &mut byte), Ok(1));
+        let own_read = reopened(read.as_raw_fd()).expect("a read end opens again");
+        assert_eq!(status_flags(own_read.as_fd()) & OFlag::O_ACCMODE, OFlag::O_RDONLY);
+    }
+
+    #[test]
+    fn flags_of_a_shared_socket_are_put_back() {
+        let (a, _b) = nix::sys::socket::socketpair(
+            nix::sys::socket::AddressFamily::Unix,
+            nix::sys::socket::SockType::Stream,
+            None,
+            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+        )
+        .unwrap();
+        let mut shared = SharedFlags::default();
+        shared.keep(a.as_raw_fd());
+        fcntl(a.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK | OFlag::O_APPEND)).unwrap();
+        shared.restore();
+        assert_eq!(status_flags(a.as_fd()) & RESTORED_FLAGS, OFlag::empty());
+    }
+
+    #[test]
+    fn regular_files_sockets_and_the_multiplexer_keep_theirs() {
+        let file = std::fs::File::open("/proc/self/status").unwrap();
+        assert!(reopened(file.as_raw_fd()).is_none());
+        let (a, _b) = nix::sys::socket::socketpair(
+            nix::sys::socket::AddressFamily::Unix,
+            nix::sys::socket::SockType::Stream,
+            None,
+            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+        )
+        .unwrap();
+        assert!(reopened(a.as_raw_fd()).is_none());
+        // SAFETY: posix_openpt returns a new fd or -1, checked here.
+        let master = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+        assert!(master >= 0);
+        // SAFETY: a new fd that nothing else owns.
+        let master = unsafe { OwnedFd::from_raw_fd(master) };
+        assert!(reopened(master.as_raw_fd()).is_none());
+    }
+}
