@@ -90,3 +90,33 @@ fn an_undumpable_process_keeps_its_proc_files_from_the_others() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "own readable\n", "{id}: {out:?}");
     }
 }
+
+#[test]
+fn links_of_host_processes_of_any_uid_cannot_be_read() {
+    // A host process of the unprivileged uid, and one of root.
+    let mut host = [Some(65534), None].map(|uid| {
+        let mut command = std::process::Command::new("/bin/sleep");
+        command.arg("60");
+        if let Some(uid) = uid {
+            std::os::unix::process::CommandExt::uid(&mut command, uid);
+            std::os::unix::process::CommandExt::gid(&mut command, uid);
+        }
+        command.spawn().unwrap()
+    });
+    for id in Identity::all() {
+        for sandbox in [sandbox_as(id, policy()), sandbox_as(id, proc_policy())] {
+            for process in &host {
+                for entry in ["exe", "cwd", "root", "fd/0"] {
+                    let path = format!("/proc/{}/{entry}", process.id());
+                    // Landlock's ptrace rule: nothing outside the sandbox's
+                    // domain may be inspected, whatever its uid.
+                    assert_eq!(probe(&sandbox, "procfs", &["readlink", &path]), "EACCES\n", "{id}: {path}");
+                }
+            }
+        }
+    }
+    for process in &mut host {
+        let _ = process.kill();
+        let _ = process.wait();
+    }
+}

@@ -199,8 +199,9 @@ const FS_IOCTLS_ALLOWED: [u32; 22] = [
 ];
 
 /// `PIDFD_GET_INFO` (type 0xff, number 11, any size: the struct grows),
-/// which tells the uid, gid, parent and cgroup of any process a pidfd names,
-/// host processes included.
+/// which tells the parent and cgroup of any process a pidfd names, host
+/// processes included (and its uid and gid, which `stat` of `/proc/<pid>`
+/// shows anyway).
 const PIDFD_GET_INFO: u32 = 0xff0b;
 
 /// `IOPRIO_WHO_USER` of <linux/ioprio.h>, which the libc crate lacks.

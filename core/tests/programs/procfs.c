@@ -3,6 +3,7 @@
  *   procfs open_path PATH  open O_PATH and fstat the fd
  *   procfs read PATH   open O_RDONLY and read
  *   procfs list PATH   open as a directory and read one entry
+ *   procfs readlink PATH  read a link (another process's exe, cwd, fd/N)
  *   procfs task_stack  open /proc/self/task/<own tid>/stack
  *   procfs pagemap     read the pagemap entry of a page of the probe's
  *                      stack; prints "read 0x<entry>" instead of "ok" */
@@ -86,6 +87,10 @@ static int pagemap(void) {
 int main(int argc, char **argv) {
     if (is_probe(argc, argv, "open", 1)) {
         return report(open_only(argv[2]));
+    }
+    if (is_probe(argc, argv, "readlink", 1)) {
+        char target[4096];
+        return report(readlink(argv[2], target, sizeof target));
     }
     if (is_probe(argc, argv, "open_path", 1)) {
         return report(open_path_only(argv[2]));
