@@ -198,3 +198,24 @@ fn flags_the_program_sets_on_the_commands_pipes_stay_its_own() {
     std::io::Read::read_to_string(&mut std::fs::File::from(stdout_read), &mut text).unwrap();
     assert_eq!(text, "done\n");
 }
+
+#[test]
+fn flags_the_program_sets_on_the_commands_socket_are_put_back_when_it_ends() {
+    // A service's stdout to journald is a socket, which cannot be opened
+    // again: the program shares the command's description.
+    let (socket, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+    let kept = socket.try_clone().unwrap();
+    let set_non_blocking = "import os\nos.set_blocking(1, False)\nprint('done')";
+    let mut args: Vec<&str> = vec!["run"];
+    args.extend(common::PYTHON_READ);
+    args.extend(["--", common::PYTHON, "-c", set_non_blocking]);
+    let status = sandlock().args(&args).stdout(Stdio::from(std::os::fd::OwnedFd::from(socket))).status().unwrap();
+    assert!(status.success(), "{status:?}");
+    // SAFETY: F_GETFL on an fd we own.
+    let flags = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&kept), libc::F_GETFL) };
+    assert_eq!(flags & libc::O_NONBLOCK, 0, "{flags:#x}");
+    drop(kept);
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut &peer, &mut text).unwrap();
+    assert_eq!(text, "done\n");
+}

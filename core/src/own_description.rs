@@ -10,8 +10,9 @@
 //! terminal: the child gets that one. Other files keep the shared
 //! description (a regular file's offset must stay shared, so that the
 //! caller's writes and the child's follow each other; a socket cannot be
-//! opened again): their status flags are put back once the run is over
-//! ([`SharedFlags`]); docs/threat-model.md says what that leaves.
+//! opened again): the flags of the host's own streams are put back once
+//! the run is over ([`SharedFlags`]); docs/threat-model.md says what that
+//! leaves.
 
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -30,46 +31,76 @@ const COPIED_FLAGS: OFlag = OFlag::O_APPEND.union(OFlag::O_NONBLOCK).union(OFlag
 /// description (`O_NOATIME` the filter refuses).
 const RESTORED_FLAGS: OFlag = COPIED_FLAGS.union(OFlag::O_ASYNC);
 
-/// The descriptions a run's child shares with the caller (a socket, a
-/// regular file, a pipe or terminal that could not be opened again), each
-/// through a copy of ours, with its status flags when the run started.
+/// The descriptions a run's child shares with the caller, with their status
+/// flags when the run started, put back once it is over. A stream the
+/// child inherits is found again at its number (the host holds it there
+/// anyway); of the fds a caller gives, only a regular file is held for it:
+/// a held copy of a pipe or socket would keep the caller's reader from its
+/// end of file until the run is reaped — a caller reading the child's
+/// output to the end before it waits would wait for good.
 #[derive(Debug, Default)]
-pub(crate) struct SharedFlags(Vec<(OwnedFd, OFlag)>);
+pub(crate) struct SharedFlags(Vec<(Place, OFlag)>);
+
+#[derive(Debug)]
+enum Place {
+    /// The host's stream at this number, while it is still this file.
+    Inherited { fd: RawFd, file: (u64, u64) },
+    /// Our copy of a regular file the caller gave.
+    Copy(OwnedFd),
+}
 
 impl SharedFlags {
-    /// Remember the flags of `fd`'s description, which the child shares.
-    /// Not for other devices (`/dev/null`), whose flags change nothing.
-    pub(crate) fn keep(&mut self, fd: RawFd) {
+    /// Remember the flags of the host's stream `fd`, which the child
+    /// shares. Not for other devices (`/dev/null`), whose flags change
+    /// nothing.
+    pub(crate) fn keep_inherited(&mut self, fd: RawFd) {
         let Ok(stat) = fstat(fd) else { return };
-        let kind = SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits());
-        let matters = match kind {
+        let matters = match SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits()) {
             SFlag::S_IFSOCK | SFlag::S_IFREG | SFlag::S_IFIFO => true,
             SFlag::S_IFCHR => is_terminal(fd),
             _ => false,
         };
-        if !matters {
-            return;
+        if let (true, Some(flags)) = (matters, restored_flags(fd)) {
+            self.0.push((Place::Inherited { fd, file: (stat.st_dev, stat.st_ino) }, flags));
         }
-        let Ok(flags) = fcntl(fd, FcntlArg::F_GETFL) else { return };
+    }
+
+    /// Remember the flags of `fd`, given by the caller, when it is a
+    /// regular file.
+    pub(crate) fn keep_given(&mut self, fd: RawFd) {
+        let regular = fstat(fd).is_ok_and(|stat| stat.st_mode & SFlag::S_IFMT.bits() == SFlag::S_IFREG.bits());
+        let Some(flags) = restored_flags(fd).filter(|_| regular) else { return };
         if let Ok(copy) = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(3)) {
             // SAFETY: F_DUPFD_CLOEXEC returned a new fd that nothing else owns.
-            let copy = unsafe { OwnedFd::from_raw_fd(copy) };
-            self.0.push((copy, OFlag::from_bits_truncate(flags) & RESTORED_FLAGS));
+            self.0.push((Place::Copy(unsafe { OwnedFd::from_raw_fd(copy) }), flags));
         }
     }
 
     /// Put back the flags the child changed; the run is over (its group
     /// killed), so no process of it changes them again.
     pub(crate) fn restore(self) {
-        for (copy, saved) in self.0 {
-            let raw = std::os::fd::AsRawFd::as_raw_fd(&copy);
-            let Ok(now) = fcntl(raw, FcntlArg::F_GETFL) else { continue };
+        for (place, saved) in self.0 {
+            let fd = match &place {
+                Place::Inherited { fd, file } => {
+                    let still = fstat(*fd).is_ok_and(|stat| (stat.st_dev, stat.st_ino) == *file);
+                    if !still {
+                        continue;
+                    }
+                    *fd
+                }
+                Place::Copy(copy) => std::os::fd::AsRawFd::as_raw_fd(copy),
+            };
+            let Ok(now) = fcntl(fd, FcntlArg::F_GETFL) else { continue };
             let now = OFlag::from_bits_truncate(now);
             if now & RESTORED_FLAGS != saved {
-                let _ = fcntl(raw, FcntlArg::F_SETFL((now - RESTORED_FLAGS) | saved));
+                let _ = fcntl(fd, FcntlArg::F_SETFL((now - RESTORED_FLAGS) | saved));
             }
         }
     }
+}
+
+fn restored_flags(fd: RawFd) -> Option<OFlag> {
+    Some(OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).ok()?) & RESTORED_FLAGS)
 }
 
 /// A new description of the pipe, FIFO or terminal `fd` is, with its access
@@ -149,7 +180,7 @@ mod tests {
         )
         .unwrap();
         let mut shared = SharedFlags::default();
-        shared.keep(a.as_raw_fd());
+        shared.keep_inherited(a.as_raw_fd());
         fcntl(a.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK | OFlag::O_APPEND)).unwrap();
         shared.restore();
         assert_eq!(status_flags(a.as_fd()) & RESTORED_FLAGS, OFlag::empty());

@@ -247,7 +247,7 @@ fn stdio_pair(
         StdioMode::Inherit => {
             let own = own_description::reopened(number);
             if own.is_none() {
-                shared.keep(number);
+                shared.keep_inherited(number);
             }
             Ok((own.map(above_stdio).transpose()?, None))
         }
@@ -258,7 +258,7 @@ fn stdio_pair(
             let fd = match own_description::reopened(fd.as_raw_fd()) {
                 Some(own) => own,
                 None => {
-                    shared.keep(fd.as_raw_fd());
+                    shared.keep_given(fd.as_raw_fd());
                     fd
                 }
             };
