@@ -570,6 +570,9 @@ fn console_and_line_requests_on_a_shared_terminal_are_denied() {
         ("0x5409", "0"),    // TCSBRK 0: a break
         ("0x5425", "0"),    // TCSBRKP
         ("0x541f", ""),     // TIOCSSERIAL
+        ("0x540d", ""),     // TIOCNXCL: the caller's exclusive mode cleared
+        ("0x5420", "1"),    // TIOCPKT: a caller's master in packet mode
+        ("0x40045431", ""), // TIOCSPTLCK: a caller's slave locked
     ];
     // Queries, modes and draining still work on the terminal itself.
     let allowed = [("0x5401", ""), ("0x5413", ""), ("0x541b", ""), ("0x5411", ""), ("0x5409", "1")];

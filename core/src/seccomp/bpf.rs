@@ -85,23 +85,26 @@ const CLONE_NS_FLAGS: u32 = (libc::CLONE_NEWUSER
 /// The socket type without `SOCK_NONBLOCK`/`SOCK_CLOEXEC`.
 const SOCK_TYPE_MASK: u32 = 0xf;
 
-/// The terminal requests (type `'T'`, the request's second byte 0x54) that
-/// pass; every other one fails with `EPERM`, whatever the fd. A child's
-/// stdio may be the caller's terminal, and the kernel lets any process
-/// holding it, whatever its uid, make calls whose effect outlasts the run
-/// or reaches beyond it, which no Landlock right covers: typing into it
-/// (`TIOCSTI`, `TIOCLINUX`), signalling its foreground group (`TIOCSWINSZ`,
-/// `TIOCSIG`) or making another group the foreground one (`TIOCSPGRP`),
-/// taking it as a controlling terminal (`TIOCSCTTY`), another line
-/// discipline (`TIOCSETD`), output stopped (`TCXONC`), exclusive mode
-/// (`TIOCEXCL`), and on a serial line its modem lines (`TIOCMSET`: a
-/// hang-up), breaks and port settings. What passes: queries, the modes
-/// (`tcsetattr`: the threat model's accepted gap), flushing and draining,
-/// the generic fd calls (`FIONBIO`, `FIOCLEX`, `FIONREAD`, which sockets
-/// and pipes answer too), and the calls on a pseudo-terminal master, which
-/// only a child that opened one holds. `TCSBRK` passes only as `tcdrain`
-/// (a non-zero argument); zero sends a break.
-const TERMINAL_IOCTLS_ALLOWED: [u32; 44] = [
+/// The terminal requests with plain numbers (`0x5400`–`0x54FF`, the tty
+/// core's) that pass; every other one fails with `EPERM`, whatever the fd.
+/// A child's stdio may be the caller's terminal, and the kernel lets any
+/// process holding it, whatever its uid, make calls whose effect outlasts
+/// the run or reaches beyond it, which no Landlock right covers: typing
+/// into it (`TIOCSTI`, `TIOCLINUX`), signalling its foreground group
+/// (`TIOCSWINSZ`) or making another group the foreground one
+/// (`TIOCSPGRP`), taking it as a controlling terminal (`TIOCSCTTY`),
+/// another line discipline (`TIOCSETD`), output stopped (`TCXONC`),
+/// exclusive mode set or cleared (`TIOCEXCL`, `TIOCNXCL`), a caller's
+/// pseudo-terminal master put in packet mode (`TIOCPKT`), and on a serial
+/// line its modem lines (`TIOCMSET`: a hang-up), breaks and port settings.
+/// What passes: queries, the modes (`tcsetattr`: the threat model's
+/// accepted gap), flushing and draining, and the generic fd calls
+/// (`FIONBIO`, `FIOCLEX`, `FIONREAD`, which sockets and pipes answer too).
+/// `TCSBRK` passes only as `tcdrain` (a non-zero argument); zero sends a
+/// break. Requests of the type with a size (`_IOW('T', ...)`: `termios2`,
+/// the pseudo-terminal queries, TUN's and the sound timers') pass but for
+/// [`TERMINAL_SIZED_IOCTLS_DENIED`].
+const TERMINAL_IOCTLS_ALLOWED: [u32; 29] = [
     libc::TCGETS as u32,
     libc::TCSETS as u32,
     libc::TCSETSW as u32,
@@ -110,10 +113,6 @@ const TERMINAL_IOCTLS_ALLOWED: [u32; 44] = [
     libc::TCSETA as u32,
     libc::TCSETAW as u32,
     libc::TCSETAF as u32,
-    libc::TCGETS2 as u32,
-    libc::TCSETS2 as u32,
-    libc::TCSETSW2 as u32,
-    libc::TCSETSF2 as u32,
     libc::TCFLSH as u32,
     libc::TIOCGPGRP as u32,
     libc::TIOCGSID as u32,
@@ -130,25 +129,18 @@ const TERMINAL_IOCTLS_ALLOWED: [u32; 44] = [
     libc::TIOCSERGETLSR as u32,
     libc::TIOCMIWAIT as u32,
     libc::TIOCGICOUNT as u32,
-    libc::TIOCGEXCL as u32,
-    libc::TIOCNXCL as u32,
     libc::TIOCNOTTY as u32,
     libc::FIONBIO as u32,
     libc::FIOASYNC as u32,
     libc::FIOCLEX as u32,
     libc::FIONCLEX as u32,
-    libc::FIOQSIZE as u32,
-    libc::TIOCPKT as u32,
-    libc::TIOCGPKT as u32,
-    libc::TIOCGPTN as u32,
-    libc::TIOCSPTLCK as u32,
-    libc::TIOCGPTLCK as u32,
-    libc::TIOCGPTPEER as u32,
-    libc::TIOCGDEV as u32,
-    TIOCGISO7816,
 ];
-/// `TIOCGISO7816` of <asm-generic/ioctls.h>, which the libc crate lacks.
-const TIOCGISO7816: u32 = 0x8028_5442;
+
+/// The tty core's requests with a size that act past the run: a signal to
+/// the foreground group of a caller's pseudo-terminal (`TIOCSIG`), its
+/// slave locked so no one opens it (`TIOCSPTLCK`), a smart-card port's
+/// settings (`TIOCSISO7816`).
+const TERMINAL_SIZED_IOCTLS_DENIED: [u32; 3] = [libc::TIOCSIG as u32, libc::TIOCSPTLCK as u32, 0xc028_5443];
 
 /// The console's requests (<linux/kd.h>: keyboard, display mode, palette,
 /// font, sound; <linux/vt.h>: which virtual console shows): plain numbers
@@ -349,15 +341,21 @@ fn ioctl_checks() -> Vec<Check> {
     const PIDFS: u8 = 2;
     const TERMINAL: u8 = 3;
     const BREAK: u8 = 4;
+    const CONSOLE: u8 = 5;
     let deny = Ret(EPERM);
     let mut c = vec![Arg(1)];
-    // Sorted ranges: below one, the next; inside, denied; above the last,
-    // the types.
+    c.extend(TERMINAL_SIZED_IOCTLS_DENIED.iter().map(|&request| eq(request, deny, Next)));
+    c.extend([
+        If { op: JGE, k: 0x5400, then: Next, otherwise: To(CONSOLE) },
+        If { op: JGE, k: 0x5500, then: To(CONSOLE), otherwise: To(TERMINAL) },
+        Mark(CONSOLE),
+    ]);
+    // Sorted ranges: below one, the types; inside, denied; above, the next.
     for &(low, high) in &CONSOLE_IOCTL_RANGES {
         c.push(If { op: JGE, k: low, then: Next, otherwise: To(TYPES) });
         c.push(If { op: JGE, k: high + 1, then: Next, otherwise: deny });
     }
-    c.extend([Mark(TYPES), And(0xff00), eq(0x5400, To(TERMINAL), Next)]);
+    c.extend([Mark(TYPES), And(0xff00)]);
     c.extend(FS_IOCTL_TYPES.iter().map(|&ty| eq(ty << 8, To(FS), Next)));
     c.extend([eq(0xff00, To(PIDFS), Pass), Mark(FS), Arg(1)]);
     c.extend(FS_IOCTLS_ALLOWED.iter().map(|&request| eq(request, Pass, Next)));
@@ -978,7 +976,7 @@ mod tests {
     }
 
     /// Terminal requests that act beyond the run or the terminal's modes.
-    const TERMINAL_IOCTLS_DENIED: [u32; 22] = [
+    const TERMINAL_IOCTLS_DENIED: [u32; 24] = [
         libc::TIOCSTI as u32,
         libc::TIOCLINUX as u32,
         libc::TIOCSWINSZ as u32,
@@ -1000,7 +998,9 @@ mod tests {
         libc::TIOCVHANGUP as u32,
         libc::TIOCSLCKTRMIOS as u32,
         0xc028_5443, // TIOCSISO7816
-        0x4004_54ca, // TUNSETIFF, of another 'T' user
+        libc::TIOCSPTLCK as u32,
+        libc::TIOCPKT as u32,
+        libc::TIOCNXCL as u32,
     ];
 
     #[test]
@@ -1013,6 +1013,11 @@ mod tests {
         }
         for request in TERMINAL_IOCTLS_ALLOWED {
             assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), ALLOW, "{request:#x}");
+        }
+        // Sized requests of the type: termios2, the pseudo-terminal queries,
+        // TUN's and the sound timers'.
+        for request in [libc::TCGETS2, libc::TCSETS2, libc::TIOCGPTN, libc::TIOCGDEV, 0x8004_54cf, 0x4004_54ca] {
+            assert_eq!(ioctl(&spec, request as libc::c_ulong), ALLOW, "{request:#x}");
         }
         // Every plain 'T' number not on the list, the ones a later kernel adds too.
         for request in
