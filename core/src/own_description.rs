@@ -16,6 +16,7 @@
 
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::sync::Mutex;
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::stat::{fstat, SFlag};
@@ -31,28 +32,44 @@ const COPIED_FLAGS: OFlag = OFlag::O_APPEND.union(OFlag::O_NONBLOCK).union(OFlag
 /// description (`O_NOATIME` the filter refuses).
 const RESTORED_FLAGS: OFlag = COPIED_FLAGS.union(OFlag::O_ASYNC);
 
-/// The descriptions a run's child shares with the caller, with their status
-/// flags when the run started, put back once it is over. A stream the
-/// child inherits is found again at its number (the host holds it there
-/// anyway); of the fds a caller gives, only a regular file is held for it:
-/// a held copy of a pipe or socket would keep the caller's reader from its
-/// end of file until the run is reaped — a caller reading the child's
-/// output to the end before it waits would wait for good.
+/// The descriptions a run's child shares with the caller, put back once it
+/// is over. A stream the child inherits is found again at its number (the
+/// host holds it there anyway) and shared by every run of the process
+/// that inherits it: its flags are those before the first of them and come
+/// back when the last ends ([`INHERITED`]; a run ending first would put back
+/// what it saw, maybe set by another run's child). Of the fds a caller
+/// gives, only a regular file is held for it: a held copy of a pipe or
+/// socket would keep the caller's reader from its end of file until the
+/// run is reaped — a caller reading the child's output to the end before
+/// it waits would wait for good.
 #[derive(Debug, Default)]
-pub(crate) struct SharedFlags(Vec<(Place, OFlag)>);
+pub(crate) struct SharedFlags(Vec<Place>);
 
 #[derive(Debug)]
 enum Place {
     /// The host's stream at this number, while it is still this file.
-    Inherited { fd: RawFd, file: (u64, u64) },
-    /// Our copy of a regular file the caller gave.
-    Copy(OwnedFd),
+    Inherited(Stream),
+    /// Our copy of a regular file the caller gave, with its flags.
+    Copy(OwnedFd, OFlag),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stream {
+    fd: RawFd,
+    file: (u64, u64),
+}
+
+/// The host's streams that running sandboxes share: their flags before the
+/// first such run, and how many are not over.
+static INHERITED: Mutex<Vec<(Stream, OFlag, usize)>> = Mutex::new(Vec::new());
+
+fn inherited() -> std::sync::MutexGuard<'static, Vec<(Stream, OFlag, usize)>> {
+    INHERITED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl SharedFlags {
-    /// Remember the flags of the host's stream `fd`, which the child
-    /// shares. Not for other devices (`/dev/null`), whose flags change
-    /// nothing.
+    /// Count a run sharing the host's stream `fd`. Not for other devices
+    /// (`/dev/null`), whose flags change nothing.
     pub(crate) fn keep_inherited(&mut self, fd: RawFd) {
         let Ok(stat) = fstat(fd) else { return };
         let matters = match SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits()) {
@@ -60,9 +77,19 @@ impl SharedFlags {
             SFlag::S_IFCHR => is_terminal(fd),
             _ => false,
         };
-        if let (true, Some(flags)) = (matters, restored_flags(fd)) {
-            self.0.push((Place::Inherited { fd, file: (stat.st_dev, stat.st_ino) }, flags));
+        if !matters {
+            return;
         }
+        let stream = Stream { fd, file: (stat.st_dev, stat.st_ino) };
+        let mut streams = inherited();
+        if let Some(entry) = streams.iter_mut().find(|(s, _, _)| *s == stream) {
+            entry.2 += 1;
+        } else if let Some(flags) = restored_flags(fd) {
+            streams.push((stream, flags, 1));
+        } else {
+            return;
+        }
+        self.0.push(Place::Inherited(stream));
     }
 
     /// Remember the flags of `fd`, given by the caller, when it is a
@@ -72,30 +99,39 @@ impl SharedFlags {
         let Some(flags) = restored_flags(fd).filter(|_| regular) else { return };
         if let Ok(copy) = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(3)) {
             // SAFETY: F_DUPFD_CLOEXEC returned a new fd that nothing else owns.
-            self.0.push((Place::Copy(unsafe { OwnedFd::from_raw_fd(copy) }), flags));
+            self.0.push(Place::Copy(unsafe { OwnedFd::from_raw_fd(copy) }, flags));
         }
     }
 
-    /// Put back the flags the child changed; the run is over (its group
-    /// killed), so no process of it changes them again.
+    /// The run is over (its group killed, so none of its processes changes
+    /// the flags again): put back those of a given file, and of an
+    /// inherited stream once no other run shares it.
     pub(crate) fn restore(self) {
-        for (place, saved) in self.0 {
-            let fd = match &place {
-                Place::Inherited { fd, file } => {
-                    let still = fstat(*fd).is_ok_and(|stat| (stat.st_dev, stat.st_ino) == *file);
-                    if !still {
+        for place in self.0 {
+            match place {
+                Place::Copy(copy, saved) => put_back(std::os::fd::AsRawFd::as_raw_fd(&copy), saved),
+                Place::Inherited(stream) => {
+                    let mut streams = inherited();
+                    let Some(at) = streams.iter().position(|(s, _, _)| *s == stream) else { continue };
+                    streams[at].2 -= 1;
+                    if streams[at].2 > 0 {
                         continue;
                     }
-                    *fd
+                    let (_, saved, _) = streams.swap_remove(at);
+                    if fstat(stream.fd).is_ok_and(|stat| (stat.st_dev, stat.st_ino) == stream.file) {
+                        put_back(stream.fd, saved);
+                    }
                 }
-                Place::Copy(copy) => std::os::fd::AsRawFd::as_raw_fd(copy),
-            };
-            let Ok(now) = fcntl(fd, FcntlArg::F_GETFL) else { continue };
-            let now = OFlag::from_bits_truncate(now);
-            if now & RESTORED_FLAGS != saved {
-                let _ = fcntl(fd, FcntlArg::F_SETFL((now - RESTORED_FLAGS) | saved));
             }
         }
+    }
+}
+
+fn put_back(fd: RawFd, saved: OFlag) {
+    let Ok(now) = fcntl(fd, FcntlArg::F_GETFL) else { return };
+    let now = OFlag::from_bits_truncate(now);
+    if now & RESTORED_FLAGS != saved {
+        let _ = fcntl(fd, FcntlArg::F_SETFL((now - RESTORED_FLAGS) | saved));
     }
 }
 
@@ -104,9 +140,12 @@ fn restored_flags(fd: RawFd) -> Option<OFlag> {
 }
 
 /// A new description of the pipe, FIFO or terminal `fd` is, with its access
-/// mode and status flags; `None` for other files, or when it cannot be
-/// opened again (another uid's pipe, a FIFO with no reader left, a terminal
-/// in exclusive mode, no `/proc`): the child then shares `fd`'s.
+/// mode and status flags; `None` for other files, for an `O_PATH` fd (which
+/// grants no reading or writing: reopened, it would), or when it cannot be
+/// opened again as the same object (another uid's pipe, a FIFO with no
+/// reader left, a terminal in exclusive mode, no `/proc`, or a device that
+/// names whichever terminal is current — `/dev/tty`, `/dev/tty0`,
+/// `/dev/console`): the child then shares `fd`'s.
 pub(crate) fn reopened(fd: RawFd) -> Option<OwnedFd> {
     let stat = fstat(fd).ok()?;
     let kind = SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits());
@@ -115,10 +154,10 @@ pub(crate) fn reopened(fd: RawFd) -> Option<OwnedFd> {
         SFlag::S_IFCHR => is_terminal(fd) && device(stat.st_rdev) != PTMX,
         _ => false,
     };
-    if !reopenable {
+    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).ok()?);
+    if !reopenable || flags.contains(OFlag::O_PATH) {
         return None;
     }
-    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).ok()?);
     let access = flags & OFlag::O_ACCMODE;
     // Non-blocking, so that neither a FIFO without its other side nor a
     // serial line without carrier holds the spawn; not the controlling
@@ -132,8 +171,26 @@ pub(crate) fn reopened(fd: RawFd) -> Option<OwnedFd> {
     }
     // SAFETY: `open` returned a new fd that nothing else owns.
     let own = unsafe { OwnedFd::from_raw_fd(raw) };
-    fcntl(std::os::fd::AsRawFd::as_raw_fd(&own), FcntlArg::F_SETFL(flags & COPIED_FLAGS)).ok()?;
+    if identity(raw)? != identity(fd)? {
+        return None;
+    }
+    fcntl(raw, FcntlArg::F_SETFL(flags & COPIED_FLAGS)).ok()?;
     Some(own)
+}
+
+/// What `fd` reaches: a FIFO's inode, or the terminal a tty fd drives
+/// (`TIOCGDEV`: `/dev/tty0` opened again is the console in front now).
+fn identity(fd: RawFd) -> Option<(u64, u64, u64)> {
+    let stat = fstat(fd).ok()?;
+    if stat.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFCHR.bits() {
+        return Some((stat.st_dev, stat.st_ino, 0));
+    }
+    let mut tty: libc::c_uint = 0;
+    // SAFETY: TIOCGDEV writes one unsigned int into `tty`.
+    if unsafe { libc::ioctl(fd, libc::TIOCGDEV, &mut tty) } < 0 {
+        return None;
+    }
+    Some((0, 0, u64::from(tty)))
 }
 
 fn is_terminal(fd: RawFd) -> bool {
@@ -179,11 +236,28 @@ mod tests {
             nix::sys::socket::SockFlag::SOCK_CLOEXEC,
         )
         .unwrap();
-        let mut shared = SharedFlags::default();
-        shared.keep_inherited(a.as_raw_fd());
+        // Two runs that overlap: the first one's child sets the flag before
+        // the second starts, and the first ends first.
+        let mut first = SharedFlags::default();
+        first.keep_inherited(a.as_raw_fd());
         fcntl(a.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK | OFlag::O_APPEND)).unwrap();
-        shared.restore();
+        let mut second = SharedFlags::default();
+        second.keep_inherited(a.as_raw_fd());
+        first.restore();
+        assert!(status_flags(a.as_fd()).contains(OFlag::O_NONBLOCK), "the second run still shares it");
+        second.restore();
         assert_eq!(status_flags(a.as_fd()) & RESTORED_FLAGS, OFlag::empty());
+    }
+
+    #[test]
+    fn a_path_only_fd_is_not_opened_again() {
+        let (read, _write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
+        let path = format!("/proc/self/fd/{}", read.as_raw_fd());
+        let only_path =
+            nix::fcntl::open(path.as_str(), OFlag::O_PATH | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty()).unwrap();
+        // SAFETY: a new fd that nothing else owns.
+        let only_path = unsafe { OwnedFd::from_raw_fd(only_path) };
+        assert!(reopened(only_path.as_raw_fd()).is_none());
     }
 
     #[test]

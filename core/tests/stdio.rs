@@ -142,3 +142,25 @@ fn a_caller_reading_a_given_socket_to_its_end_before_it_waits_sees_the_end() {
     assert_eq!(text, "to the end\n");
     assert_eq!(child.wait().unwrap(), ExitStatus::Exited(0));
 }
+
+#[test]
+fn a_path_only_fd_given_as_stdin_stays_unreadable() {
+    for id in Identity::all() {
+        let (read, write) = raw_pipe();
+        std::fs::File::from(write).write_all(b"secret\n").unwrap();
+        // SAFETY: a NUL-terminated path; the new fd is owned below.
+        let only_path = unsafe {
+            let path =
+                std::ffi::CString::new(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&read))).unwrap();
+            let fd = libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC);
+            assert!(fd >= 0);
+            OwnedFd::from_raw_fd(fd)
+        };
+        let stdio = StdioOverrides { stdin: Some(Stdio::Fd(only_path)), ..Default::default() };
+        let out = sandbox_as(id, policy()).run_with(&["/bin/cat"], stdio).unwrap();
+        // The caller's fd grants no reading; the child's may not either.
+        assert_eq!(out.stdout, b"", "{id}");
+        assert_ne!(out.status, ExitStatus::Exited(0), "{id}");
+        drop(read);
+    }
+}
