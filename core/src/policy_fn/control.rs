@@ -111,6 +111,11 @@ impl Tightened {
     pub(crate) fn max_processes(&self) -> u32 {
         self.max_processes.load(Ordering::Relaxed)
     }
+
+    /// The address-space limit lowered at run time, `u64::MAX` for none.
+    pub(crate) fn max_memory(&self) -> u64 {
+        self.max_memory.load(Ordering::Relaxed)
+    }
 }
 
 /// The handle a `policy_fn` callback gets to tighten the sandbox while it
@@ -167,46 +172,92 @@ impl Control {
             return Err(SandlockError::ZeroLimit { limit: "max_memory" });
         }
         let limit = self.state.max_memory.fetch_min(bytes, Ordering::Relaxed).min(bytes);
-        if let Some(group) = self.state.sandbox.get() {
-            apply_memory_limit(group, limit);
+        match self.state.sandbox.get() {
+            Some(group) => apply_memory_limit(group, limit),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
 /// Set `RLIMIT_AS` (soft and hard) to at most `limit` for every process of
-/// the sandbox's group, pass after pass until one lowers nothing: a process
-/// forked by one not yet limited gets it in the next pass, one forked by a
-/// limited process inherits it. Each pass holds the group's lock (once the
+/// the sandbox's group, pass after pass until one finds every process at
+/// or below it: a process forked by one not yet limited gets it in the
+/// next pass, and every fork from now on is of a limited process (the
+/// process gate lowers the cloner first), whose child inherits it. A
+/// process gone before its turn counts as a change: a line of processes
+/// that each fork the next and exit would otherwise end the passes with
+/// its newest member unseen. Each pass holds the group's lock (once the
 /// run has reaped its leader, the group's id may be another process's)
 /// but only for itself: a sandbox forking without end kept one call, and
 /// with it the lock the run's timeout and reap wait for, going until the
 /// pid numbers wrapped.
-fn apply_memory_limit(group: &Group, limit: u64) {
-    let pass = |pgid: libc::pid_t| {
-        let mut lowered = false;
+fn apply_memory_limit(group: &Group, limit: u64) -> Result<()> {
+    let pass = |pgid: libc::pid_t| -> std::result::Result<bool, i32> {
+        let mut changed = false;
         for pid in crate::procs::in_group(pgid) {
-            lowered |= lower_rlimit(pid, limit);
+            changed |= lower_rlimit(pid, limit)? != Lowered::No;
         }
-        lowered
+        Ok(changed)
     };
-    while group.while_held(pass) == Some(true) {}
+    while let Some(changed) = group.while_held(pass) {
+        let changed = changed.map_err(|errno| SandlockError::Io {
+            context: "lowering the memory limit (RLIMIT_AS) of the sandbox's processes",
+            source: std::io::Error::from_raw_os_error(errno),
+        })?;
+        if !changed {
+            break;
+        }
+    }
+    Ok(())
 }
 
-/// Lower `pid`'s `RLIMIT_AS` to at most `limit`; true when it was above.
-fn lower_rlimit(pid: i32, limit: u64) -> bool {
-    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: prlimit64 reads the current limits into a local.
-    if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, std::ptr::null(), &mut old) } < 0 {
-        return false;
+/// What [`lower_rlimit`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lowered {
+    Yes,
+    /// Already at or below the limit.
+    No,
+    /// The process is gone.
+    Gone,
+}
+
+/// Lower `pid`'s `RLIMIT_AS` to at most `limit`, as a caller of its real
+/// ids (the kernel's rule for `prlimit` without `CAP_SYS_RESOURCE`); the
+/// errno when it may not be changed.
+pub(crate) fn lower_rlimit(pid: i32, limit: u64) -> std::result::Result<Lowered, i32> {
+    let ids = crate::procs::Status::of(pid as u32).and_then(|status| {
+        let first = |name| status.field(name)?.split_whitespace().next()?.parse::<u32>().ok();
+        Some((first("Uid:")?, first("Gid:")?))
+    });
+    let Some((uid, gid)) = ids else { return Ok(Lowered::Gone) };
+    crate::caps::with_real_ids(uid, gid, || {
+        let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: prlimit64 reads the current limits into a local.
+        if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, std::ptr::null(), &mut old) } < 0 {
+            return gone_or(errno());
+        }
+        if old.rlim_cur <= limit && old.rlim_max <= limit {
+            return Ok(Lowered::No);
+        }
+        let new = libc::rlimit { rlim_cur: old.rlim_cur.min(limit), rlim_max: old.rlim_max.min(limit) };
+        // SAFETY: prlimit64 reads `new`; lowering needs no privilege.
+        if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, &new, std::ptr::null_mut()) } < 0 {
+            return gone_or(errno());
+        }
+        Ok(Lowered::Yes)
+    })?
+}
+
+fn gone_or(errno: i32) -> std::result::Result<Lowered, i32> {
+    if errno == libc::ESRCH {
+        Ok(Lowered::Gone)
+    } else {
+        Err(errno)
     }
-    if old.rlim_cur <= limit && old.rlim_max <= limit {
-        return false;
-    }
-    let new = libc::rlimit { rlim_cur: old.rlim_cur.min(limit), rlim_max: old.rlim_max.min(limit) };
-    // SAFETY: prlimit64 reads `new`; lowering needs no privilege. A process
-    // that exited meanwhile is simply not found.
-    unsafe { libc::prlimit(pid, libc::RLIMIT_AS, &new, std::ptr::null_mut()) == 0 }
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
 }
 
 #[cfg(test)]
