@@ -142,7 +142,8 @@ pub(crate) fn with_real_ids<T>(uid: u32, gid: u32, call: impl FnOnce() -> T) -> 
     struct Restore(u32, u32);
     impl Drop for Restore {
         fn drop(&mut self) {
-            // SAFETY: as above; the effective uid kept the capability to.
+            // SAFETY: as above; the effective ids were kept, and with them
+            // the capabilities that switch the real ones back.
             let back = unsafe {
                 libc::syscall(libc::SYS_setresuid, libc::c_long::from(self.0), -1 as libc::c_long, -1 as libc::c_long)
                     == 0

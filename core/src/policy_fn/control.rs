@@ -221,31 +221,41 @@ pub(crate) enum Lowered {
     Gone,
 }
 
-/// Lower `pid`'s `RLIMIT_AS` to at most `limit`, as a caller of its real
-/// ids (the kernel's rule for `prlimit` without `CAP_SYS_RESOURCE`); the
-/// errno when it may not be changed.
+/// Lower `pid`'s `RLIMIT_AS` to at most `limit`; the errno when it may not
+/// be changed. Without `CAP_SYS_RESOURCE` (most containers withhold it)
+/// the kernel lets only a caller of the target's real ids change its limit:
+/// refused, the call is made again with this thread's real ids switched to
+/// the target's, for as short a time as the call — while they are switched,
+/// the target's uid may signal this thread, which Landlock's signal scope
+/// stops unless the policy turns it off (docs/threat-model.md).
 pub(crate) fn lower_rlimit(pid: i32, limit: u64) -> std::result::Result<Lowered, i32> {
+    match lower_rlimit_as_we_are(pid, limit) {
+        Err(libc::EPERM) => {}
+        other => return other,
+    }
     let ids = crate::procs::Status::of(pid as u32).and_then(|status| {
         let first = |name| status.field(name)?.split_whitespace().next()?.parse::<u32>().ok();
         Some((first("Uid:")?, first("Gid:")?))
     });
     let Some((uid, gid)) = ids else { return Ok(Lowered::Gone) };
-    crate::caps::with_real_ids(uid, gid, || {
-        let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: prlimit64 reads the current limits into a local.
-        if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, std::ptr::null(), &mut old) } < 0 {
-            return gone_or(errno());
-        }
-        if old.rlim_cur <= limit && old.rlim_max <= limit {
-            return Ok(Lowered::No);
-        }
-        let new = libc::rlimit { rlim_cur: old.rlim_cur.min(limit), rlim_max: old.rlim_max.min(limit) };
-        // SAFETY: prlimit64 reads `new`; lowering needs no privilege.
-        if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, &new, std::ptr::null_mut()) } < 0 {
-            return gone_or(errno());
-        }
-        Ok(Lowered::Yes)
-    })?
+    crate::caps::with_real_ids(uid, gid, || lower_rlimit_as_we_are(pid, limit))?
+}
+
+fn lower_rlimit_as_we_are(pid: i32, limit: u64) -> std::result::Result<Lowered, i32> {
+    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: prlimit64 reads the current limits into a local.
+    if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, std::ptr::null(), &mut old) } < 0 {
+        return gone_or(errno());
+    }
+    if old.rlim_cur <= limit && old.rlim_max <= limit {
+        return Ok(Lowered::No);
+    }
+    let new = libc::rlimit { rlim_cur: old.rlim_cur.min(limit), rlim_max: old.rlim_max.min(limit) };
+    // SAFETY: prlimit64 reads `new`; lowering needs no capability.
+    if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, &new, std::ptr::null_mut()) } < 0 {
+        return gone_or(errno());
+    }
+    Ok(Lowered::Yes)
 }
 
 fn gone_or(errno: i32) -> std::result::Result<Lowered, i32> {
