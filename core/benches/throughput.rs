@@ -35,6 +35,13 @@ fn run_true(sandbox: &Sandbox) {
     assert!(out.status.success());
 }
 
+/// One sandboxed start of /bin/true with the caller's streams, as the
+/// posix_spawn floor has them, waited for; it must succeed.
+fn spawn_true(sandbox: &Sandbox) {
+    let mut child = sandbox.spawn(&["/bin/true"]).expect("spawned /bin/true");
+    assert!(child.wait().expect("waiting").success());
+}
+
 /// `threads` threads each doing `iters` runs of `one`; the time until the
 /// last finishes.
 fn on_threads(threads: usize, iters: u64, one: &(dyn Fn() + Sync)) -> Duration {
@@ -82,23 +89,38 @@ fn interleaved_table() {
     let rounds = std::env::var("SANDLOCK_BENCH_THROUGHPUT_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(60);
     let sandbox = typical_sandbox();
     let run = || run_true(&sandbox);
+    let spawn = || spawn_true(&sandbox);
     let [few, many] = THREADS;
     let mut posix_few = || on_threads(few, RUNS_PER_ROUND, &harness::floors::posix_spawn_wait);
     let mut sandboxed_few = || on_threads(few, RUNS_PER_ROUND, &run);
+    let mut spawned_few = || on_threads(few, RUNS_PER_ROUND, &spawn);
     let mut posix_many = || on_threads(many, RUNS_PER_ROUND, &harness::floors::posix_spawn_wait);
     let mut sandboxed_many = || on_threads(many, RUNS_PER_ROUND, &run);
+    let mut spawned_many = || on_threads(many, RUNS_PER_ROUND, &spawn);
     let medians = harness::interleaved_timed(
         rounds,
-        &mut [&mut posix_few, &mut sandboxed_few, &mut posix_many, &mut sandboxed_many],
+        &mut [
+            &mut posix_few,
+            &mut sandboxed_few,
+            &mut spawned_few,
+            &mut posix_many,
+            &mut sandboxed_many,
+            &mut spawned_many,
+        ],
     );
     harness::print_interleaved_table(
         &format!(
             "Throughput: {RUNS_PER_ROUND} /bin/true runs on every host thread, median of {rounds} interleaved rounds, \
              against posix_spawn+waitpid on as many"
         ),
-        &["posix_spawn_4", "sandboxed_4", "posix_spawn_16", "sandboxed_16"],
+        &["posix_spawn_4", "sandboxed_4", "spawned_4", "posix_spawn_16", "sandboxed_16", "spawned_16"],
         &medians,
-        &[("sandboxed_4", "posix_spawn_4", Some(1.25)), ("sandboxed_16", "posix_spawn_16", Some(1.25))],
+        &[
+            ("sandboxed_4", "posix_spawn_4", Some(1.25)),
+            ("spawned_4", "posix_spawn_4", Some(1.25)),
+            ("sandboxed_16", "posix_spawn_16", Some(1.25)),
+            ("spawned_16", "posix_spawn_16", Some(1.25)),
+        ],
     );
 }
 
