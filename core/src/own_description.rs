@@ -229,13 +229,7 @@ mod tests {
 
     #[test]
     fn flags_of_a_shared_socket_are_put_back() {
-        let (a, _b) = nix::sys::socket::socketpair(
-            nix::sys::socket::AddressFamily::Unix,
-            nix::sys::socket::SockType::Stream,
-            None,
-            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
-        )
-        .unwrap();
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
         // Two runs that overlap: the first one's child sets the flag before
         // the second starts, and the first ends first.
         let mut first = SharedFlags::default();
@@ -264,13 +258,7 @@ mod tests {
     fn regular_files_sockets_and_the_multiplexer_keep_theirs() {
         let file = std::fs::File::open("/proc/self/status").unwrap();
         assert!(reopened(file.as_raw_fd()).is_none());
-        let (a, _b) = nix::sys::socket::socketpair(
-            nix::sys::socket::AddressFamily::Unix,
-            nix::sys::socket::SockType::Stream,
-            None,
-            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
-        )
-        .unwrap();
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
         assert!(reopened(a.as_raw_fd()).is_none());
         // SAFETY: posix_openpt returns a new fd or -1, checked here.
         let master = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };

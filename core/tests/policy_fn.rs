@@ -858,27 +858,35 @@ fn a_run_killed_amid_checked_execs_ends_at_its_timeout() {
     }
 }
 
+/// A sandbox with `timeout` whose `policy_fn` hands its `Control` to a
+/// thread of the host (a memory watchdog), which lowers the memory limit to
+/// 1 TiB a second into the next run, then ends.
+fn memory_lowered_by_a_watchdog(identity: Identity, timeout: Duration) -> (Sandbox, std::thread::JoinHandle<()>) {
+    let control: Arc<Mutex<Option<Control>>> = Arc::default();
+    let kept = Arc::clone(&control);
+    let sandbox = sandbox_as(identity, policy().timeout(timeout)).policy_fn(
+        Category::EXEC,
+        move |_: &Event, control: &Control| {
+            kept.lock().unwrap().get_or_insert_with(|| control.clone());
+            Decision::Allow
+        },
+    );
+    let watchdog = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1000));
+        let control = control.lock().unwrap().clone().expect("the callback saw an exec");
+        control.lower_max_memory(1 << 40).unwrap();
+    });
+    (sandbox, watchdog)
+}
+
 #[test]
 fn the_timeout_holds_while_a_thread_of_the_host_lowers_the_memory_of_a_sandbox_that_keeps_forking() {
     for identity in Identity::all() {
-        let control: Arc<Mutex<Option<Control>>> = Arc::default();
-        let kept = Arc::clone(&control);
-        let sandbox = sandbox_as(identity, policy().timeout(Duration::from_secs(2))).policy_fn(
-            Category::EXEC,
-            move |_: &Event, control: &Control| {
-                kept.lock().unwrap().get_or_insert_with(|| control.clone());
-                Decision::Allow
-            },
-        );
+        let (sandbox, watchdog) = memory_lowered_by_a_watchdog(identity, Duration::from_secs(2));
         // Many processes make each pass over the group long, and a new one
         // appears all the time: a pass never came out empty, and the run's
         // timeout waited for the group's lock the passes held.
         let started = Instant::now();
-        let watchdog = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(1000));
-            let control = control.lock().unwrap().clone().expect("the callback saw an exec");
-            control.lower_max_memory(1 << 40).unwrap();
-        });
         let out = sandbox.run(&[program("fork_churn").into_os_string(), "1000".into(), "100".into()]).unwrap();
         let elapsed = started.elapsed();
         watchdog.join().unwrap();
@@ -892,20 +900,7 @@ fn the_timeout_holds_while_a_thread_of_the_host_lowers_the_memory_of_a_sandbox_t
 #[test]
 fn memory_lowered_at_run_time_reaches_a_line_of_processes_that_each_fork_the_next_and_exit() {
     for identity in Identity::all() {
-        let control: Arc<Mutex<Option<Control>>> = Arc::default();
-        let kept = Arc::clone(&control);
-        let sandbox = sandbox_as(identity, policy().timeout(Duration::from_secs(20))).policy_fn(
-            Category::EXEC,
-            move |_: &Event, control: &Control| {
-                kept.lock().unwrap().get_or_insert_with(|| control.clone());
-                Decision::Allow
-            },
-        );
-        let watchdog = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(1000));
-            let control = control.lock().unwrap().clone().expect("the callback saw an exec");
-            control.lower_max_memory(1 << 40).unwrap();
-        });
+        let (sandbox, watchdog) = memory_lowered_by_a_watchdog(identity, Duration::from_secs(20));
         // Each member lives 200 µs: listed by a pass, it is often gone
         // before its turn, and its successor was not listed.
         let out = sandbox.run(&[program("fork_chain").into_os_string(), "3".into(), "200".into()]).unwrap();
