@@ -52,9 +52,8 @@ impl Group {
         let mut retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
         if !*retired {
             crate::guardian::forget(self.pgid);
-            if let Some(shared) = self.shared_flags.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                shared.restore();
-            }
+            // The group is killed: its flags on shared streams come back.
+            drop(self.shared_flags.lock().unwrap_or_else(|e| e.into_inner()).take());
         }
         *retired = true;
     }

@@ -102,12 +102,15 @@ impl SharedFlags {
             self.0.push(Place::Copy(unsafe { OwnedFd::from_raw_fd(copy) }, flags));
         }
     }
+}
 
-    /// The run is over (its group killed, so none of its processes changes
-    /// the flags again): put back those of a given file, and of an
-    /// inherited stream once no other run shares it.
-    pub(crate) fn restore(self) {
-        for place in self.0 {
+/// Dropped once the run is over (its group killed, so none of its
+/// processes changes the flags again) or its start failed: the flags of a
+/// given file are put back, and those of an inherited stream once no other
+/// run shares it — however the run ended, so no count is left behind.
+impl Drop for SharedFlags {
+    fn drop(&mut self) {
+        for place in self.0.drain(..) {
             match place {
                 Place::Copy(copy, saved) => put_back(std::os::fd::AsRawFd::as_raw_fd(&copy), saved),
                 Place::Inherited(stream) => {
@@ -237,9 +240,9 @@ mod tests {
         fcntl(a.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK | OFlag::O_APPEND)).unwrap();
         let mut second = SharedFlags::default();
         second.keep_inherited(a.as_raw_fd());
-        first.restore();
+        drop(first);
         assert!(status_flags(a.as_fd()).contains(OFlag::O_NONBLOCK), "the second run still shares it");
-        second.restore();
+        drop(second);
         assert_eq!(status_flags(a.as_fd()) & RESTORED_FLAGS, OFlag::empty());
     }
 

@@ -51,9 +51,8 @@ struct ProcessGate {
 impl Handler for ProcessGate {
     fn handle(&self, ctx: &HandlerCtx<'_>) -> HandlerResult {
         // A lowered memory limit reaches the child through its parent,
-        // limited before the clone goes.
-        // A cloner whose limit cannot be lowered gets no child, which would
-        // escape the limit.
+        // limited before the clone goes; a cloner whose limit cannot be
+        // lowered gets no child, which would escape it.
         let memory = self.state.max_memory();
         if memory != u64::MAX && crate::policy_fn::control::lower_rlimit(ctx.pid() as i32, memory).is_err() {
             return Ok(NotifAction::Errno(libc::EAGAIN));
