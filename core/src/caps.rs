@@ -113,54 +113,6 @@ pub(crate) fn as_child<T>(uid: u32, gid: u32, keep: u64, call: impl FnOnce() -> 
     }
 }
 
-/// Run `call` with this thread's real uid and gid set to `uid` and `gid`,
-/// its effective and saved ids untouched (so no capability is lost):
-/// `prlimit` on another process needs the caller's real ids to be the
-/// target's, or `CAP_SYS_RESOURCE`, which containers often withhold. Only
-/// this thread changes (raw syscalls, no glibc broadcast).
-pub(crate) fn with_real_ids<T>(uid: u32, gid: u32, call: impl FnOnce() -> T) -> Result<T, i32> {
-    // SAFETY: getuid/getgid only read this thread's credentials.
-    let (own_uid, own_gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    if (own_uid, own_gid) == (uid, gid) {
-        return Ok(call());
-    }
-    let keep = libc::c_long::from(-1i32);
-    let set = |nr: libc::c_long, id: u32| {
-        // SAFETY: setresuid/setresgid with -1 for the ids kept change only
-        // the calling thread's real id (the raw syscall, not glibc's).
-        unsafe { libc::syscall(nr, libc::c_long::from(id), keep, keep) == 0 }
-    };
-    if !set(libc::SYS_setresgid, gid) {
-        return Err(errno());
-    }
-    if !set(libc::SYS_setresuid, uid) {
-        let failed = errno();
-        set(libc::SYS_setresgid, own_gid);
-        return Err(failed);
-    }
-    // Restored even if `call` panics: the thread goes on serving sandboxes.
-    struct Restore(u32, u32);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            // SAFETY: as above; the effective ids were kept, and with them
-            // the capabilities that switch the real ones back.
-            let back = unsafe {
-                libc::syscall(libc::SYS_setresuid, libc::c_long::from(self.0), -1 as libc::c_long, -1 as libc::c_long)
-                    == 0
-                    && libc::syscall(
-                        libc::SYS_setresgid,
-                        libc::c_long::from(self.1),
-                        -1 as libc::c_long,
-                        -1 as libc::c_long,
-                    ) == 0
-            };
-            assert!(back, "restoring the thread's real ids");
-        }
-    }
-    let _restore = Restore(own_uid, own_gid);
-    Ok(call())
-}
-
 fn set_caps(data: &[CapData; 2]) -> Result<(), i32> {
     let mut header = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
     // SAFETY: `header` is a live v3 header and `data` borrows the two

@@ -392,6 +392,12 @@ struct StackTops {
     keeper: *mut libc::c_void,
 }
 
+/// The top of this thread's child stack, for a `CLONE_VM|CLONE_VFORK`
+/// child of the library's other than a spawn (it serves one at a time).
+pub(crate) fn child_stack_top() -> Result<*mut libc::c_void> {
+    Ok(CHILD_STACKS_OF_THREAD.with(ChildStacks::tops)?.child)
+}
+
 /// The child stacks of each spawning thread, mapped once: unmapping them
 /// after every spawn costs TLB-shootdown IPIs, and CLONE_VFORK suspends only
 /// the calling thread, so its stacks serve one child at a time.

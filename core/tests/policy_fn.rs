@@ -908,3 +908,29 @@ fn memory_lowered_at_run_time_reaches_a_line_of_processes_that_each_fork_the_nex
         assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}\n", 1u64 << 40), "{identity}");
     }
 }
+
+#[test]
+fn lowering_the_memory_of_a_sandbox_of_another_uid_opens_no_thread_of_the_host_to_its_signals() {
+    // Without CAP_SYS_RESOURCE (this machine) the limit of a uid-65534
+    // process is lowered as a caller of its real ids: a thread of the host
+    // with its ids switched could be signalled — SIGKILL ended the host —
+    // by a sandbox that turned Landlock's signal scope off, on every fork.
+    let dir = TempDir::new();
+    let tids = dir.file("tids");
+    let written = tids.clone();
+    let sandbox = sandbox_as(Identity::Nobody, policy().fs_read([dir.path()]).scope_ipc(false)).policy_fn(
+        Category::EXEC,
+        move |_: &Event, control: &Control| {
+            control.lower_max_memory(1 << 40).unwrap();
+            // Every thread of the host by now, the receiving ones among them.
+            let mut list = format!("{}\n", std::process::id());
+            for task in std::fs::read_dir("/proc/self/task").unwrap() {
+                list.push_str(&format!("{}\n", task.unwrap().file_name().to_string_lossy()));
+            }
+            std::fs::write(&written, list).unwrap();
+            Decision::Allow
+        },
+    );
+    let out = sandbox.run(&[program("signal_host_threads").into_os_string(), tids.into(), "2".into()]).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n", "{}", String::from_utf8_lossy(&out.stderr));
+}

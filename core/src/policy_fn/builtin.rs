@@ -53,9 +53,10 @@ impl Handler for ProcessGate {
         // A lowered memory limit reaches the child through its parent,
         // limited before the clone goes; a cloner whose limit cannot be
         // lowered gets no child, which would escape it.
-        let memory = self.state.max_memory();
-        if memory != u64::MAX && crate::policy_fn::control::lower_rlimit(ctx.pid() as i32, memory).is_err() {
-            return Ok(NotifAction::Errno(libc::EAGAIN));
+        if let Some(memory) = self.state.lowered_max_memory() {
+            if crate::policy_fn::control::lower_rlimit(ctx.pid() as i32, memory).is_err() {
+                return Ok(NotifAction::Errno(libc::EAGAIN));
+            }
         }
         let limit = self.state.max_processes();
         if limit == u32::MAX {

@@ -73,6 +73,8 @@ pub(crate) struct Tightened {
     connect: RwLock<Vec<Vec<Destination>>>,
     max_processes: AtomicU32,
     max_memory: AtomicU64,
+    /// The policy's own memory limit, which every process has from its start.
+    policy_max_memory: u64,
     /// The sandbox's group, known once it started.
     sandbox: OnceLock<Arc<Group>>,
     /// The denied paths, when the `policy_fn` controls paths.
@@ -90,6 +92,7 @@ impl Tightened {
             connect: RwLock::default(),
             max_processes: AtomicU32::new(max_processes.unwrap_or(u32::MAX)),
             max_memory: AtomicU64::new(max_memory.unwrap_or(u64::MAX)),
+            policy_max_memory: max_memory.unwrap_or(u64::MAX),
             sandbox: OnceLock::new(),
         }
     }
@@ -112,9 +115,11 @@ impl Tightened {
         self.max_processes.load(Ordering::Relaxed)
     }
 
-    /// The address-space limit lowered at run time, `u64::MAX` for none.
-    pub(crate) fn max_memory(&self) -> u64 {
-        self.max_memory.load(Ordering::Relaxed)
+    /// The address-space limit once lowered at run time below the policy's
+    /// (which every process has from its start); `None` before.
+    pub(crate) fn lowered_max_memory(&self) -> Option<u64> {
+        let now = self.max_memory.load(Ordering::Relaxed);
+        (now < self.policy_max_memory).then_some(now)
     }
 }
 
@@ -184,22 +189,32 @@ impl Control {
 /// or below it: a process forked by one not yet limited gets it in the
 /// next pass, and every fork from now on is of a limited process (the
 /// process gate lowers the cloner first), whose child inherits it. A
-/// process gone before its turn counts as a change: a line of processes
-/// that each fork the next and exit would otherwise end the passes with
-/// its newest member unseen. Each pass holds the group's lock (once the
+/// process gone before its turn in the first pass counts as a change: a
+/// line of processes that each fork the next and exit would otherwise end
+/// the passes with its newest member unseen. Each pass holds the group's lock (once the
 /// run has reaped its leader, the group's id may be another process's)
 /// but only for itself: a sandbox forking without end kept one call, and
 /// with it the lock the run's timeout and reap wait for, going until the
 /// pid numbers wrapped.
 fn apply_memory_limit(group: &Group, limit: u64) -> Result<()> {
-    let pass = |pgid: libc::pid_t| -> std::result::Result<bool, i32> {
+    let mut first = true;
+    let mut pass = |pgid: libc::pid_t| -> std::result::Result<bool, i32> {
         let mut changed = false;
         for pid in crate::procs::in_group(pgid) {
-            changed |= lower_rlimit(pid, limit)? != Lowered::No;
+            changed |= match lower_rlimit(pid, limit)? {
+                Lowered::Yes => true,
+                // Only a process that was there before the limit may have
+                // forked a child the gate did not lower: a sandbox keeping
+                // hundreds of short-lived processes going kept the call
+                // going for as long.
+                Lowered::Gone => first,
+                Lowered::No => false,
+            };
         }
+        first = false;
         Ok(changed)
     };
-    while let Some(changed) = group.while_held(pass) {
+    while let Some(changed) = group.while_held(&mut pass) {
         let changed = changed.map_err(|errno| SandlockError::Io {
             context: "lowering the memory limit (RLIMIT_AS) of the sandbox's processes",
             source: std::io::Error::from_raw_os_error(errno),
@@ -213,21 +228,23 @@ fn apply_memory_limit(group: &Group, limit: u64) -> Result<()> {
 
 /// What [`lower_rlimit`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
 pub(crate) enum Lowered {
-    Yes,
+    Yes = 0,
     /// Already at or below the limit.
-    No,
+    No = 1,
     /// The process is gone.
-    Gone,
+    Gone = 2,
 }
 
 /// Lower `pid`'s `RLIMIT_AS` to at most `limit`; the errno when it may not
 /// be changed. Without `CAP_SYS_RESOURCE` (most containers withhold it)
 /// the kernel lets only a caller of the target's real ids change its limit:
-/// refused, the call is made again with this thread's real ids switched to
-/// the target's, for as short a time as the call — while they are switched,
-/// the target's uid may signal this thread, which Landlock's signal scope
-/// stops unless the policy turns it off (docs/threat-model.md).
+/// refused, the call is made again by a short-lived child of ours whose
+/// real ids are the target's ([`lower_rlimit_as`]). Never by a thread of
+/// the host with its ids switched: the target's uid could signal that
+/// thread — a sandbox without Landlock's signal scope killed the host
+/// with `SIGKILL` while a fork of its own held the window open.
 pub(crate) fn lower_rlimit(pid: i32, limit: u64) -> std::result::Result<Lowered, i32> {
     match lower_rlimit_as_we_are(pid, limit) {
         Err(libc::EPERM) => {}
@@ -238,24 +255,91 @@ pub(crate) fn lower_rlimit(pid: i32, limit: u64) -> std::result::Result<Lowered,
         Some((first("Uid:")?, first("Gid:")?))
     });
     let Some((uid, gid)) = ids else { return Ok(Lowered::Gone) };
-    crate::caps::with_real_ids(uid, gid, || lower_rlimit_as_we_are(pid, limit))?
+    lower_rlimit_as(uid, gid, pid, limit)
 }
 
+/// What the child of [`lower_rlimit_as`] works on, in the memory it shares
+/// with us until it exits.
+struct AsTarget {
+    uid: u32,
+    gid: u32,
+    pid: i32,
+    limit: u64,
+    /// Where the child leaves its answer: `Lowered as i32`, or `-errno`.
+    answer: std::sync::atomic::AtomicI32,
+}
+
+/// [`lower_rlimit_as_we_are`] in a `CLONE_VM|CLONE_VFORK` child whose real
+/// uid and gid are `uid` and `gid` (its effective ids, and so its
+/// capabilities, kept to switch them): a process of its own, which the
+/// target's uid may signal and nothing more — killed, the answer is `EINTR`.
+fn lower_rlimit_as(uid: u32, gid: u32, pid: i32, limit: u64) -> std::result::Result<Lowered, i32> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let target = AsTarget { uid, gid, pid, limit, answer: std::sync::atomic::AtomicI32::new(-libc::EINTR) };
+    let top = crate::spawn::child_stack_top().map_err(|_| libc::ENOMEM)?;
+    // SAFETY: this thread's child stack serves one child at a time, and this
+    // thread waits in the clone until the child exits; the child makes only
+    // raw syscalls on `target`, which outlives it.
+    let (child, _pidfd) = unsafe { crate::clone_child::vfork(top, AsTarget::run, &target) }
+        .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+    // The child has exited; a wait of the host's own may have reaped it.
+    let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(child), None);
+    match target.answer.load(SeqCst) {
+        0 => Ok(Lowered::Yes),
+        1 => Ok(Lowered::No),
+        2 => Ok(Lowered::Gone),
+        errno => Err(-errno),
+    }
+}
+
+impl AsTarget {
+    fn run(target: &AsTarget) -> ! {
+        use std::sync::atomic::Ordering::SeqCst;
+        let keep = usize::MAX;
+        // SAFETY: setresgid/setresuid with -1 (all ones) for the ids kept
+        // change this child's credentials only.
+        let switched = unsafe {
+            crate::raw_syscall::call(libc::SYS_setresgid, [target.gid as usize, keep, keep])
+                .and_then(|_| crate::raw_syscall::call(libc::SYS_setresuid, [target.uid as usize, keep, keep]))
+        };
+        let answer = match switched.and_then(|_| lower_rlimit_as_we_are(target.pid, target.limit)) {
+            Ok(lowered) => lowered as i32,
+            Err(errno) => -errno,
+        };
+        target.answer.store(answer, SeqCst);
+        // SAFETY: exit ends this child only; the parent then resumes.
+        unsafe {
+            let _ = crate::raw_syscall::call(libc::SYS_exit, [0usize]);
+        }
+        unreachable!("exit returned")
+    }
+}
+
+/// Lower `pid`'s `RLIMIT_AS` with this process's credentials, in raw
+/// syscalls only (the child of [`lower_rlimit_as`] runs it too).
 fn lower_rlimit_as_we_are(pid: i32, limit: u64) -> std::result::Result<Lowered, i32> {
     let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: prlimit64 reads the current limits into a local.
-    if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, std::ptr::null(), &mut old) } < 0 {
-        return gone_or(errno());
-    }
-    if old.rlim_cur <= limit && old.rlim_max <= limit {
-        return Ok(Lowered::No);
+    let got = unsafe {
+        crate::raw_syscall::call(
+            libc::SYS_prlimit64,
+            [pid as usize, libc::RLIMIT_AS as usize, 0, &mut old as *mut libc::rlimit as usize],
+        )
+    };
+    match got {
+        Err(errno) => return gone_or(errno),
+        Ok(_) if old.rlim_cur <= limit && old.rlim_max <= limit => return Ok(Lowered::No),
+        Ok(_) => {}
     }
     let new = libc::rlimit { rlim_cur: old.rlim_cur.min(limit), rlim_max: old.rlim_max.min(limit) };
-    // SAFETY: prlimit64 reads `new`; lowering needs no capability.
-    if unsafe { libc::prlimit(pid, libc::RLIMIT_AS, &new, std::ptr::null_mut()) } < 0 {
-        return gone_or(errno());
-    }
-    Ok(Lowered::Yes)
+    // SAFETY: prlimit64 reads `new`.
+    let set = unsafe {
+        crate::raw_syscall::call(
+            libc::SYS_prlimit64,
+            [pid as usize, libc::RLIMIT_AS as usize, &new as *const libc::rlimit as usize, 0],
+        )
+    };
+    set.map(|_| Lowered::Yes).or_else(gone_or)
 }
 
 fn gone_or(errno: i32) -> std::result::Result<Lowered, i32> {
@@ -264,10 +348,6 @@ fn gone_or(errno: i32) -> std::result::Result<Lowered, i32> {
     } else {
         Err(errno)
     }
-}
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
 }
 
 #[cfg(test)]
