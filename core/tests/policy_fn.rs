@@ -860,8 +860,8 @@ fn a_run_killed_amid_checked_execs_ends_at_its_timeout() {
 
 /// A sandbox with `timeout` whose `policy_fn` hands its `Control` to a
 /// thread of the host (a memory watchdog), which lowers the memory limit to
-/// 1 TiB a second into the next run, then ends.
-fn memory_lowered_by_a_watchdog(identity: Identity, timeout: Duration) -> (Sandbox, std::thread::JoinHandle<()>) {
+/// 1 TiB a second into the next run, then ends with how long the call took.
+fn memory_lowered_by_a_watchdog(identity: Identity, timeout: Duration) -> (Sandbox, std::thread::JoinHandle<Duration>) {
     let control: Arc<Mutex<Option<Control>>> = Arc::default();
     let kept = Arc::clone(&control);
     let sandbox = sandbox_as(identity, policy().timeout(timeout)).policy_fn(
@@ -874,7 +874,9 @@ fn memory_lowered_by_a_watchdog(identity: Identity, timeout: Duration) -> (Sandb
     let watchdog = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(1000));
         let control = control.lock().unwrap().clone().expect("the callback saw an exec");
+        let started = Instant::now();
         control.lower_max_memory(1 << 40).unwrap();
+        started.elapsed()
     });
     (sandbox, watchdog)
 }
@@ -933,4 +935,17 @@ fn lowering_the_memory_of_a_sandbox_of_another_uid_opens_no_thread_of_the_host_t
     );
     let out = sandbox.run(&[program("signal_host_threads").into_os_string(), tids.into(), "2".into()]).unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n", "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn lowering_the_memory_returns_while_the_sandbox_keeps_short_lived_processes_going() {
+    for identity in Identity::all() {
+        let (sandbox, watchdog) = memory_lowered_by_a_watchdog(identity, Duration::from_secs(8));
+        let out = sandbox.run(&[program("fork_churn").into_os_string(), "0".into(), "300".into()]).unwrap();
+        let took = watchdog.join().unwrap();
+        assert!(out.timed_out, "{identity}");
+        // Before, a process gone before its turn made another pass every
+        // time, and the call went on until the run ended (6–7 s here).
+        assert!(took < Duration::from_secs(5), "{identity}: lower_max_memory took {took:?}");
+    }
 }
