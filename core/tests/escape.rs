@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{policy, probe, program, sandbox, sandbox_as, Identity, TempDir};
+use common::{policy, probe, program, pseudo_terminal, sandbox, sandbox_as, Identity, TempDir};
 use sandlock_core::{
     Category, Control, Decision, Event, ExitStatus, HandlerCtx, HandlerResult, NotifAction, Policy, SandlockError,
     Stdin, Syscall,
@@ -527,25 +527,6 @@ fn terminal_injection_ioctls_are_denied() {
         }
         // Other ioctls reach the kernel, which finds no terminal on /dev/null.
         assert_eq!(probe(&sandbox, "kernel", &["tcgets"]), "ENOTTY\n", "{id}");
-    }
-}
-
-/// A pseudo-terminal: (master, slave), the slave opened without making it
-/// this process's controlling terminal.
-fn pseudo_terminal() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
-    use std::os::fd::FromRawFd;
-    // SAFETY: each call checks its result; the fds are owned below.
-    unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        assert!(master >= 0, "posix_openpt");
-        let master = std::os::fd::OwnedFd::from_raw_fd(master);
-        assert_eq!(libc::grantpt(std::os::fd::AsRawFd::as_raw_fd(&master)), 0);
-        assert_eq!(libc::unlockpt(std::os::fd::AsRawFd::as_raw_fd(&master)), 0);
-        let mut name = [0 as libc::c_char; 64];
-        assert_eq!(libc::ptsname_r(std::os::fd::AsRawFd::as_raw_fd(&master), name.as_mut_ptr(), name.len()), 0);
-        let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        assert!(slave >= 0, "opening the pty slave");
-        (master, std::os::fd::OwnedFd::from_raw_fd(slave))
     }
 }
 

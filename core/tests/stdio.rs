@@ -6,7 +6,7 @@ mod common;
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use common::{policy, program, sandbox, sandbox_as, Identity};
+use common::{policy, program, pseudo_terminal, sandbox, sandbox_as, Identity};
 use sandlock_core::{ExitStatus, Stdio, StdioOverrides};
 
 /// (read end, write end), both close-on-exec.
@@ -62,24 +62,6 @@ fn status_flags(fd: &OwnedFd) -> libc::c_int {
     let flags = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(fd), libc::F_GETFL) };
     assert!(flags >= 0);
     flags & (libc::O_NONBLOCK | libc::O_APPEND)
-}
-
-/// (master, slave) of a new pseudo-terminal, neither our controlling terminal.
-fn pseudo_terminal() -> (OwnedFd, OwnedFd) {
-    // SAFETY: each call's result is checked; the fds are owned below.
-    unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        assert!(master >= 0);
-        let master = OwnedFd::from_raw_fd(master);
-        let raw = std::os::fd::AsRawFd::as_raw_fd(&master);
-        assert_eq!(libc::grantpt(raw), 0);
-        assert_eq!(libc::unlockpt(raw), 0);
-        let mut name = [0 as libc::c_char; 64];
-        assert_eq!(libc::ptsname_r(raw, name.as_mut_ptr(), name.len()), 0);
-        let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        assert!(slave >= 0);
-        (master, OwnedFd::from_raw_fd(slave))
-    }
 }
 
 #[test]
