@@ -67,39 +67,64 @@ fn inherited() -> std::sync::MutexGuard<'static, Vec<(Stream, OFlag, usize)>> {
     INHERITED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Where a stream of the child comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The host's own stream at its number.
+    Inherited,
+    /// An fd the caller gave for it.
+    Given,
+}
+
 impl SharedFlags {
-    /// Count a run sharing the host's stream `fd`. Not for other devices
-    /// (`/dev/null`), whose flags change nothing.
-    pub(crate) fn keep_inherited(&mut self, fd: RawFd) {
-        let Ok(stat) = fstat(fd) else { return };
-        let matters = match SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits()) {
-            SFlag::S_IFSOCK | SFlag::S_IFREG | SFlag::S_IFIFO => true,
-            SFlag::S_IFCHR => is_terminal(fd),
-            _ => false,
-        };
-        if !matters {
-            return;
+    /// The child's copy of the caller's stream `fd`: a new description of
+    /// the pipe, FIFO or terminal it is, with its access mode and status
+    /// flags. `None` for other files, for an `O_PATH` fd (which grants no
+    /// reading or writing: reopened, it would), or when it cannot be opened
+    /// again as the same object (another uid's pipe, a FIFO with no reader
+    /// left, a terminal in exclusive mode, no `/proc`, or a device that names
+    /// whichever terminal is current — `/dev/tty`, `/dev/tty0`,
+    /// `/dev/console`): the child then shares `fd`'s description, whose flags
+    /// are noted here to be put back — for an inherited socket, file, pipe or
+    /// terminal (not other devices, `/dev/null`, whose flags change nothing),
+    /// and for a given regular file.
+    pub(crate) fn own_or_share(&mut self, fd: RawFd, origin: Origin) -> Option<OwnedFd> {
+        let stat = fstat(fd).ok()?;
+        let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).ok()?);
+        let kind = SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits());
+        let terminal = kind == SFlag::S_IFCHR && is_terminal(fd);
+        let reopenable = kind == SFlag::S_IFIFO || (terminal && device(stat.st_rdev) != PTMX);
+        if reopenable && !flags.contains(OFlag::O_PATH) {
+            if let Some(own) = reopened(fd, &stat, flags) {
+                return Some(own);
+            }
         }
-        let stream = Stream { fd, file: (stat.st_dev, stat.st_ino) };
+        match origin {
+            Origin::Inherited if terminal || matches!(kind, SFlag::S_IFSOCK | SFlag::S_IFREG | SFlag::S_IFIFO) => {
+                self.count_inherited(Stream { fd, file: (stat.st_dev, stat.st_ino) }, flags);
+            }
+            Origin::Given if kind == SFlag::S_IFREG => self.hold_given(fd, flags),
+            _ => {}
+        }
+        None
+    }
+
+    /// Count a run sharing the host's stream, noting its flags if it is the
+    /// first.
+    fn count_inherited(&mut self, stream: Stream, flags: OFlag) {
         let mut streams = inherited();
-        if let Some(entry) = streams.iter_mut().find(|(s, _, _)| *s == stream) {
-            entry.2 += 1;
-        } else if let Some(flags) = restored_flags(fd) {
-            streams.push((stream, flags, 1));
-        } else {
-            return;
+        match streams.iter_mut().find(|(s, _, _)| *s == stream) {
+            Some(entry) => entry.2 += 1,
+            None => streams.push((stream, flags & RESTORED_FLAGS, 1)),
         }
         self.0.push(Place::Inherited(stream));
     }
 
-    /// Remember the flags of `fd`, given by the caller, when it is a
-    /// regular file.
-    pub(crate) fn keep_given(&mut self, fd: RawFd) {
-        let regular = fstat(fd).is_ok_and(|stat| stat.st_mode & SFlag::S_IFMT.bits() == SFlag::S_IFREG.bits());
-        let Some(flags) = restored_flags(fd).filter(|_| regular) else { return };
+    /// Hold a copy of a regular file the caller gave, with its flags.
+    fn hold_given(&mut self, fd: RawFd, flags: OFlag) {
         if let Ok(copy) = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(3)) {
             // SAFETY: F_DUPFD_CLOEXEC returned a new fd that nothing else owns.
-            self.0.push(Place::Copy(unsafe { OwnedFd::from_raw_fd(copy) }, flags));
+            self.0.push(Place::Copy(unsafe { OwnedFd::from_raw_fd(copy) }, flags & RESTORED_FLAGS));
         }
     }
 }
@@ -138,35 +163,14 @@ fn put_back(fd: RawFd, saved: OFlag) {
     }
 }
 
-fn restored_flags(fd: RawFd) -> Option<OFlag> {
-    Some(OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).ok()?) & RESTORED_FLAGS)
-}
-
-/// A new description of the pipe, FIFO or terminal `fd` is, with its access
-/// mode and status flags; `None` for other files, for an `O_PATH` fd (which
-/// grants no reading or writing: reopened, it would), or when it cannot be
-/// opened again as the same object (another uid's pipe, a FIFO with no
-/// reader left, a terminal in exclusive mode, no `/proc`, or a device that
-/// names whichever terminal is current — `/dev/tty`, `/dev/tty0`,
-/// `/dev/console`): the child then shares `fd`'s.
-pub(crate) fn reopened(fd: RawFd) -> Option<OwnedFd> {
-    let stat = fstat(fd).ok()?;
-    let kind = SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits());
-    let reopenable = match kind {
-        SFlag::S_IFIFO => true,
-        SFlag::S_IFCHR => is_terminal(fd) && device(stat.st_rdev) != PTMX,
-        _ => false,
-    };
-    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).ok()?);
-    if !reopenable || flags.contains(OFlag::O_PATH) {
-        return None;
-    }
-    let access = flags & OFlag::O_ACCMODE;
+/// `fd` (of `stat`, with `flags`) opened again through `/proc/self/fd/N`,
+/// if that is the same object.
+fn reopened(fd: RawFd, stat: &libc::stat, flags: OFlag) -> Option<OwnedFd> {
     // Non-blocking, so that neither a FIFO without its other side nor a
     // serial line without carrier holds the spawn; not the controlling
     // terminal of a host that has none.
     let path = CString::new(format!("/proc/self/fd/{fd}")).ok()?;
-    let open_flags = access | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC;
+    let open_flags = (flags & OFlag::O_ACCMODE) | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC;
     // SAFETY: a NUL-terminated path; the result is checked and owned below.
     let raw = unsafe { libc::open(path.as_ptr(), open_flags.bits()) };
     if raw < 0 {
@@ -174,17 +178,16 @@ pub(crate) fn reopened(fd: RawFd) -> Option<OwnedFd> {
     }
     // SAFETY: `open` returned a new fd that nothing else owns.
     let own = unsafe { OwnedFd::from_raw_fd(raw) };
-    if identity(raw)? != identity(fd)? {
+    if identity(raw, &fstat(raw).ok()?)? != identity(fd, stat)? {
         return None;
     }
     fcntl(raw, FcntlArg::F_SETFL(flags & COPIED_FLAGS)).ok()?;
     Some(own)
 }
 
-/// What `fd` reaches: a FIFO's inode, or the terminal a tty fd drives
-/// (`TIOCGDEV`: `/dev/tty0` opened again is the console in front now).
-fn identity(fd: RawFd) -> Option<(u64, u64, u64)> {
-    let stat = fstat(fd).ok()?;
+/// What `fd` (of `stat`) reaches: a FIFO's inode, or the terminal a tty fd
+/// drives (`TIOCGDEV`: `/dev/tty0` opened again is the console in front now).
+fn identity(fd: RawFd, stat: &libc::stat) -> Option<(u64, u64, u64)> {
     if stat.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFCHR.bits() {
         return Some((stat.st_dev, stat.st_ino, 0));
     }
@@ -208,6 +211,10 @@ fn device(rdev: u64) -> (u64, u64) {
 mod tests {
     use super::*;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+
+    fn reopened(fd: RawFd) -> Option<OwnedFd> {
+        SharedFlags::default().own_or_share(fd, Origin::Given)
+    }
 
     fn status_flags(fd: BorrowedFd<'_>) -> OFlag {
         OFlag::from_bits_truncate(fcntl(fd.as_raw_fd(), FcntlArg::F_GETFL).unwrap())
@@ -236,10 +243,10 @@ mod tests {
         // Two runs that overlap: the first one's child sets the flag before
         // the second starts, and the first ends first.
         let mut first = SharedFlags::default();
-        first.keep_inherited(a.as_raw_fd());
+        assert!(first.own_or_share(a.as_raw_fd(), Origin::Inherited).is_none());
         fcntl(a.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK | OFlag::O_APPEND)).unwrap();
         let mut second = SharedFlags::default();
-        second.keep_inherited(a.as_raw_fd());
+        assert!(second.own_or_share(a.as_raw_fd(), Origin::Inherited).is_none());
         drop(first);
         assert!(status_flags(a.as_fd()).contains(OFlag::O_NONBLOCK), "the second run still shares it");
         drop(second);

@@ -36,7 +36,7 @@ use crate::error::{Result, SandlockError, SpawnStage};
 use crate::group::Group;
 use crate::guardian;
 use crate::handoff::Handoff;
-use crate::own_description::{self, SharedFlags};
+use crate::own_description::{Origin, SharedFlags};
 use crate::own_fd_table::{self, KEEPER_STACK};
 use crate::private_shm::ShmPlan;
 use crate::raw_syscall::{self, errno};
@@ -234,7 +234,7 @@ fn dev_null(write: bool) -> Result<OwnedFd> {
 
 /// For each stream (`number` 0, 1 or 2): the child's end and, for a pipe,
 /// the parent's end. A caller's pipe, FIFO or terminal goes to the child
-/// as a description of its own ([`own_description`]); one the child shares
+/// as a description of its own ([`SharedFlags::own_or_share`]); one the child shares
 /// goes into `shared`. `None` for the child's end keeps the caller's
 /// stream at its number.
 fn stdio_pair(
@@ -244,24 +244,12 @@ fn stdio_pair(
     shared: &mut SharedFlags,
 ) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
     match mode {
-        StdioMode::Inherit => {
-            let own = own_description::reopened(number);
-            if own.is_none() {
-                shared.keep_inherited(number);
-            }
-            Ok((own.map(above_stdio).transpose()?, None))
-        }
+        StdioMode::Inherit => Ok((shared.own_or_share(number, Origin::Inherited).map(above_stdio).transpose()?, None)),
         StdioMode::Null => Ok((Some(dev_null(!child_reads)?), None)),
         // Above stdio like ours: one at another stream's number would be
         // overwritten when that stream is put in place first.
         StdioMode::Fd(fd) => {
-            let fd = match own_description::reopened(fd.as_raw_fd()) {
-                Some(own) => own,
-                None => {
-                    shared.keep_given(fd.as_raw_fd());
-                    fd
-                }
-            };
+            let fd = shared.own_or_share(fd.as_raw_fd(), Origin::Given).unwrap_or(fd);
             Ok((Some(above_stdio(fd)?), None))
         }
         StdioMode::Pipe if child_reads => {
