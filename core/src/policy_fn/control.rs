@@ -191,11 +191,11 @@ impl Control {
 /// process gate lowers the cloner first), whose child inherits it. A
 /// process gone before its turn in the first pass counts as a change: a
 /// line of processes that each fork the next and exit would otherwise end
-/// the passes with its newest member unseen. Each pass holds the group's lock (once the
-/// run has reaped its leader, the group's id may be another process's)
-/// but only for itself: a sandbox forking without end kept one call, and
-/// with it the lock the run's timeout and reap wait for, going until the
-/// pid numbers wrapped.
+/// the passes with its newest member unseen. Each pass holds the group's
+/// lock (once the run has reaped its leader, the group's id may be another
+/// process's) but only for itself: a sandbox forking without end kept one
+/// call, and with it the lock the run's timeout and reap wait for, going
+/// until the pid numbers wrapped.
 fn apply_memory_limit(group: &Group, limit: u64) -> Result<()> {
     let mut first = true;
     let mut pass = |pgid: libc::pid_t| -> std::result::Result<bool, i32> {

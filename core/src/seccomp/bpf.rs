@@ -136,6 +136,10 @@ const TERMINAL_IOCTLS_ALLOWED: [u32; 29] = [
     libc::FIONCLEX as u32,
 ];
 
+/// The tty core's plain request numbers, which [`TERMINAL_IOCTLS_ALLOWED`]
+/// filters.
+const TERMINAL_IOCTL_RANGE: (u32, u32) = (0x5400, 0x54ff);
+
 /// The tty core's requests with a size that act past the run: a signal to
 /// the foreground group of a caller's pseudo-terminal (`TIOCSIG`), its
 /// slave locked so no one opens it (`TIOCSPTLCK`), a smart-card port's
@@ -346,8 +350,8 @@ fn ioctl_checks() -> Vec<Check> {
     let mut c = vec![Arg(1)];
     c.extend(TERMINAL_SIZED_IOCTLS_DENIED.iter().map(|&request| eq(request, deny, Next)));
     c.extend([
-        If { op: JGE, k: 0x5400, then: Next, otherwise: To(CONSOLE) },
-        If { op: JGE, k: 0x5500, then: To(CONSOLE), otherwise: To(TERMINAL) },
+        If { op: JGE, k: TERMINAL_IOCTL_RANGE.0, then: Next, otherwise: To(CONSOLE) },
+        If { op: JGE, k: TERMINAL_IOCTL_RANGE.1 + 1, then: To(CONSOLE), otherwise: To(TERMINAL) },
         Mark(CONSOLE),
     ]);
     // Sorted ranges: below one, the types; inside, denied; above, the next.
@@ -1020,8 +1024,8 @@ mod tests {
             assert_eq!(ioctl(&spec, request as libc::c_ulong), ALLOW, "{request:#x}");
         }
         // Every plain 'T' number not on the list, the ones a later kernel adds too.
-        for request in
-            (0x5400..=0x54ffu32).filter(|r| !TERMINAL_IOCTLS_ALLOWED.contains(r) && *r != libc::TCSBRK as u32)
+        for request in (TERMINAL_IOCTL_RANGE.0..=TERMINAL_IOCTL_RANGE.1)
+            .filter(|r| !TERMINAL_IOCTLS_ALLOWED.contains(r) && *r != libc::TCSBRK as u32)
         {
             assert_eq!(ioctl(&spec, libc::c_ulong::from(request)), EPERM, "{request:#x}");
         }
