@@ -200,6 +200,54 @@ fn flags_the_program_sets_on_the_commands_pipes_stay_its_own() {
 }
 
 #[test]
+fn the_commands_pipes_open_again_only_the_way_the_program_was_given_them() {
+    // `producer | { sandlock run …; next; }`: writing into its stdin pipe
+    // would feed `next`. The pipes are made by the child's uid, whose
+    // owner check passes, as it does for uid 0.
+    let script = "true 3>/dev/stdin && echo stdin-for-writing || echo refused
+        true 3</proc/self/fd/1 && echo stdout-for-reading || echo refused
+        true 3</dev/stdin && echo stdin-for-reading";
+    for uid in [None, Some("65534")] {
+        let mut fds = [0; 4];
+        // SAFETY: pipe2 writes two new fds each time.
+        unsafe {
+            assert_eq!(libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC), 0);
+            assert_eq!(libc::pipe2(fds[2..].as_mut_ptr(), libc::O_CLOEXEC), 0);
+        }
+        if uid.is_some() {
+            for fd in [fds[0], fds[2]] {
+                // SAFETY: fchown on a pipe this test made.
+                assert_eq!(unsafe { libc::fchown(fd, 65534, 65534) }, 0);
+            }
+        }
+        // SAFETY: four new fds owned by nobody else.
+        let [stdin_read, stdin_write, stdout_read, stdout_write] =
+            fds.map(|fd| unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+        let mut args: Vec<&str> = vec!["run", "--read", "/usr", "--read", "/lib", "--read", "/bin"];
+        if let Some(uid) = uid {
+            args.extend(["--uid", uid, "--gid", uid]);
+        }
+        args.extend(["--", "sh", "-c", script]);
+        let status = sandlock()
+            .args(&args)
+            .stdin(Stdio::from(stdin_read.try_clone().unwrap()))
+            .stdout(Stdio::from(stdout_write))
+            .stderr(Stdio::null())
+            .status()
+            .expect("running sandlock");
+        assert!(status.success(), "{uid:?}: {status:?}");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::fs::File::from(stdout_read), &mut text).unwrap();
+        assert_eq!(text, "refused\nrefused\nstdin-for-reading\n", "{uid:?}");
+        // Nothing reached the pipe's next reader.
+        drop(stdin_write);
+        let mut rest = Vec::new();
+        std::io::Read::read_to_end(&mut std::fs::File::from(stdin_read), &mut rest).unwrap();
+        assert_eq!(rest, b"", "{uid:?}");
+    }
+}
+
+#[test]
 fn flags_the_program_sets_on_the_commands_socket_are_put_back_when_it_ends() {
     // A service's stdout to journald is a socket, which cannot be opened
     // again: the program shares the command's description.

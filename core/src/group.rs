@@ -10,7 +10,7 @@
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Mutex;
 
-use crate::own_description::SharedFlags;
+use crate::own_description::CallerStreams;
 
 #[derive(Debug)]
 pub(crate) struct Group {
@@ -20,12 +20,12 @@ pub(crate) struct Group {
     leader: OwnedFd,
     /// What the run's streams shared with the caller had set, put back
     /// once the group is killed.
-    shared_flags: Mutex<Option<SharedFlags>>,
+    caller_streams: Mutex<Option<CallerStreams>>,
 }
 
 impl Group {
-    pub(crate) fn new(leader_pid: libc::pid_t, leader: OwnedFd, shared_flags: SharedFlags) -> Group {
-        Group { pgid: leader_pid, retired: Mutex::new(false), leader, shared_flags: Mutex::new(Some(shared_flags)) }
+    pub(crate) fn new(leader_pid: libc::pid_t, leader: OwnedFd, caller_streams: CallerStreams) -> Group {
+        Group { pgid: leader_pid, retired: Mutex::new(false), leader, caller_streams: Mutex::new(Some(caller_streams)) }
     }
 
     /// The group's id, for reading only: acting on it goes through
@@ -53,7 +53,7 @@ impl Group {
         if !*retired {
             crate::guardian::forget(self.pgid);
             // The group is killed: its flags on shared streams come back.
-            drop(self.shared_flags.lock().unwrap_or_else(|e| e.into_inner()).take());
+            drop(self.caller_streams.lock().unwrap_or_else(|e| e.into_inner()).take());
         }
         *retired = true;
     }

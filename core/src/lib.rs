@@ -38,6 +38,7 @@ mod own_description;
 mod own_fd_table;
 mod per_run;
 mod pidfd;
+mod pipe_access;
 mod policy;
 pub mod policy_fn;
 mod private_shm;

@@ -11,8 +11,9 @@
 //! description (a regular file's offset must stay shared, so that the
 //! caller's writes and the child's follow each other; a socket cannot be
 //! opened again): the flags of the host's own streams are put back once
-//! the run is over ([`SharedFlags`]); docs/threat-model.md says what that
-//! leaves.
+//! the run is over ([`CallerStreams`]); docs/threat-model.md says what that
+//! leaves. A pipe's mode is narrowed meanwhile to the directions its runs
+//! use ([`PipeAccess`]).
 
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -20,6 +21,8 @@ use std::sync::Mutex;
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::stat::{fstat, SFlag};
+
+use crate::pipe_access::PipeAccess;
 
 /// The pseudo-terminal multiplexer (`/dev/ptmx`, `/dev/pts/ptmx`): opening
 /// it again makes a new terminal instead.
@@ -32,10 +35,11 @@ const COPIED_FLAGS: OFlag = OFlag::O_APPEND.union(OFlag::O_NONBLOCK).union(OFlag
 /// description (`O_NOATIME` the filter refuses).
 const RESTORED_FLAGS: OFlag = COPIED_FLAGS.union(OFlag::O_ASYNC);
 
-/// The descriptions a run's child shares with the caller, put back once it
-/// is over. A stream the child inherits is found again at its number (the
-/// host holds it there anyway) and shared by every run of the process
-/// that inherits it: its flags are those before the first of them and come
+/// What a run's child shares with the caller, put back once it is over:
+/// the flags of shared descriptions, and the modes of pipes. A shared
+/// stream the child inherits is found again at its number (the host holds
+/// it there anyway) and shared by every run of the process that inherits
+/// it: its flags are those before the first of them and come
 /// back when the last ends ([`INHERITED`]; a run ending first would put back
 /// what it saw, maybe set by another run's child). Of the fds a caller
 /// gives, only a regular file is held for it: a held copy of a pipe or
@@ -43,7 +47,10 @@ const RESTORED_FLAGS: OFlag = COPIED_FLAGS.union(OFlag::O_ASYNC);
 /// run is reaped — a caller reading the child's output to the end before
 /// it waits would wait for good.
 #[derive(Debug, Default)]
-pub(crate) struct SharedFlags(Vec<Place>);
+pub(crate) struct CallerStreams {
+    places: Vec<Place>,
+    pipes: PipeAccess,
+}
 
 #[derive(Debug)]
 enum Place {
@@ -76,7 +83,7 @@ pub(crate) enum Origin {
     Given,
 }
 
-impl SharedFlags {
+impl CallerStreams {
     /// The child's copy of the caller's stream `fd`: a new description of
     /// the pipe, FIFO or terminal it is, with its access mode and status
     /// flags. `None` for other files, for an `O_PATH` fd (which grants no
@@ -94,6 +101,10 @@ impl SharedFlags {
         let kind = SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits());
         let terminal = kind == SFlag::S_IFCHR && is_terminal(fd);
         let reopenable = kind == SFlag::S_IFIFO || (terminal && device(stat.st_rdev) != PTMX);
+        if kind == SFlag::S_IFIFO {
+            // Before it is opened again, in a direction it keeps.
+            self.pipes.narrow(fd, &stat, flags);
+        }
         if reopenable && !flags.contains(OFlag::O_PATH) {
             if let Some(own) = reopened(fd, &stat, flags) {
                 return Some(own);
@@ -117,14 +128,14 @@ impl SharedFlags {
             Some(entry) => entry.2 += 1,
             None => streams.push((stream, flags & RESTORED_FLAGS, 1)),
         }
-        self.0.push(Place::Inherited(stream));
+        self.places.push(Place::Inherited(stream));
     }
 
     /// Hold a copy of a regular file the caller gave, with its flags.
     fn hold_given(&mut self, fd: RawFd, flags: OFlag) {
         if let Ok(copy) = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(3)) {
             // SAFETY: F_DUPFD_CLOEXEC returned a new fd that nothing else owns.
-            self.0.push(Place::Copy(unsafe { OwnedFd::from_raw_fd(copy) }, flags & RESTORED_FLAGS));
+            self.places.push(Place::Copy(unsafe { OwnedFd::from_raw_fd(copy) }, flags & RESTORED_FLAGS));
         }
     }
 }
@@ -133,9 +144,9 @@ impl SharedFlags {
 /// processes changes the flags again) or its start failed: the flags of a
 /// given file are put back, and those of an inherited stream once no other
 /// run shares it — however the run ended, so no count is left behind.
-impl Drop for SharedFlags {
+impl Drop for CallerStreams {
     fn drop(&mut self) {
-        for place in self.0.drain(..) {
+        for place in self.places.drain(..) {
             match place {
                 Place::Copy(copy, saved) => put_back(std::os::fd::AsRawFd::as_raw_fd(&copy), saved),
                 Place::Inherited(stream) => {
@@ -213,7 +224,7 @@ mod tests {
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
     fn reopened(fd: RawFd) -> Option<OwnedFd> {
-        SharedFlags::default().own_or_share(fd, Origin::Given)
+        CallerStreams::default().own_or_share(fd, Origin::Given)
     }
 
     fn status_flags(fd: BorrowedFd<'_>) -> OFlag {
@@ -242,10 +253,10 @@ mod tests {
         let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
         // Two runs that overlap: the first one's child sets the flag before
         // the second starts, and the first ends first.
-        let mut first = SharedFlags::default();
+        let mut first = CallerStreams::default();
         assert!(first.own_or_share(a.as_raw_fd(), Origin::Inherited).is_none());
         fcntl(a.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK | OFlag::O_APPEND)).unwrap();
-        let mut second = SharedFlags::default();
+        let mut second = CallerStreams::default();
         assert!(second.own_or_share(a.as_raw_fd(), Origin::Inherited).is_none());
         drop(first);
         assert!(status_flags(a.as_fd()).contains(OFlag::O_NONBLOCK), "the second run still shares it");

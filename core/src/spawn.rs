@@ -36,7 +36,7 @@ use crate::error::{Result, SandlockError, SpawnStage};
 use crate::group::Group;
 use crate::guardian;
 use crate::handoff::Handoff;
-use crate::own_description::{Origin, SharedFlags};
+use crate::own_description::{CallerStreams, Origin};
 use crate::own_fd_table::{self, KEEPER_STACK};
 use crate::private_shm::ShmPlan;
 use crate::raw_syscall::{self, errno};
@@ -234,14 +234,14 @@ fn dev_null(write: bool) -> Result<OwnedFd> {
 
 /// For each stream (`number` 0, 1 or 2): the child's end and, for a pipe,
 /// the parent's end. A caller's pipe, FIFO or terminal goes to the child
-/// as a description of its own ([`SharedFlags::own_or_share`]); one the child shares
+/// as a description of its own ([`CallerStreams::own_or_share`]); one the child shares
 /// goes into `shared`. `None` for the child's end keeps the caller's
 /// stream at its number.
 fn stdio_pair(
     mode: StdioMode,
     number: RawFd,
     child_reads: bool,
-    shared: &mut SharedFlags,
+    shared: &mut CallerStreams,
 ) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
     match mode {
         StdioMode::Inherit => Ok((shared.own_or_share(number, Origin::Inherited).map(above_stdio).transpose()?, None)),
@@ -275,7 +275,7 @@ fn stdio_pair(
 pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> {
     refuse_ignored_sigchld()?;
     let [stdin, stdout, stderr] = stdio;
-    let mut shared = SharedFlags::default();
+    let mut shared = CallerStreams::default();
     let (child_in, parent_in) = stdio_pair(stdin, libc::STDIN_FILENO, true, &mut shared)?;
     let (child_out, parent_out) = stdio_pair(stdout, libc::STDOUT_FILENO, false, &mut shared)?;
     let (child_err, parent_err) = stdio_pair(stderr, libc::STDERR_FILENO, false, &mut shared)?;

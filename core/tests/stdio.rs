@@ -139,10 +139,87 @@ fn a_path_only_fd_given_as_stdin_stays_unreadable() {
             OwnedFd::from_raw_fd(fd)
         };
         let stdio = StdioOverrides { stdin: Some(Stdio::Fd(only_path)), ..Default::default() };
-        let out = sandbox_as(id, policy()).run_with(&["/bin/cat"], stdio).unwrap();
+        // Nor may it open the pipe again through its fd (the caller could
+        // not: an O_PATH fd is no reader).
+        let out = sandbox_as(id, policy()).run_with(&["/bin/sh", "-c", "cat; cat /dev/stdin"], stdio).unwrap();
         // The caller's fd grants no reading; the child's may not either.
         assert_eq!(out.stdout, b"", "{id}");
         assert_ne!(out.status, ExitStatus::Exited(0), "{id}");
         drop(read);
     }
+}
+
+/// Every way back to a given pipe: the `/dev/std*` links, the child's own
+/// `/proc/self/fd`, and another process's `/proc/<pid>/fd` in the sandbox.
+/// Prints "refused" for each open in a direction the child was not given,
+/// then tries the directions it was.
+const REOPEN_THE_OTHER_WAY: &str = "\
+    true 3>/dev/stdin && echo stdin-for-writing || echo refused
+    true 3</dev/stdout && echo stdout-for-reading || echo refused
+    true 3<>/proc/self/fd/0 && echo stdin-both-ways || echo refused
+    sh -c 'true 3>/proc/$PPID/fd/0' && echo stdin-of-another-process || echo refused
+    true 3</dev/stdin && echo stdin-for-reading
+    true 3>/dev/stdout && echo stdout-for-writing";
+
+fn mode_of(fd: &OwnedFd) -> u32 {
+    // SAFETY: fstat fills a zeroed stat for an fd we own.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::fstat(std::os::fd::AsRawFd::as_raw_fd(fd), &mut stat) }, 0);
+    stat.st_mode & 0o7777
+}
+
+/// Runs [`REOPEN_THE_OTHER_WAY`] in `sandbox` on two new pipes of the
+/// caller's, owned by `owner` (changed to it when it is given).
+fn only_the_given_directions_open_again(sandbox: &sandlock_core::Sandbox, owner: Option<u32>, what: &str) {
+    let (stdin_read, stdin_write) = raw_pipe();
+    let (stdout_read, stdout_write) = raw_pipe();
+    for (end, uid) in [&stdin_read, &stdout_read].into_iter().zip(owner.into_iter().cycle()) {
+        // SAFETY: fchown on a pipe we own.
+        assert_eq!(unsafe { libc::fchown(std::os::fd::AsRawFd::as_raw_fd(end), uid, uid) }, 0);
+    }
+    let stdio = StdioOverrides {
+        stdin: Some(Stdio::Fd(stdin_read.try_clone().unwrap())),
+        stdout: Some(Stdio::Fd(stdout_write)),
+        stderr: Some(Stdio::Null),
+    };
+    let out = sandbox.run_with(&["/bin/sh", "-c", REOPEN_THE_OTHER_WAY], stdio).unwrap();
+    assert_eq!(out.status, ExitStatus::Exited(0), "{what}");
+    let mut text = String::new();
+    std::fs::File::from(stdout_read.try_clone().unwrap()).read_to_string(&mut text).unwrap();
+    assert_eq!(
+        text, "refused\nrefused\nrefused\nrefused\nstdin-for-reading\nstdout-for-writing\n",
+        "{what}: a pipe opened again the other way reaches whoever reads or writes it next"
+    );
+    // Nothing went into the caller's stdin pipe, and both modes are back.
+    // SAFETY: F_SETFL on a pipe we own.
+    unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&stdin_read), libc::F_SETFL, libc::O_NONBLOCK) };
+    let read = std::fs::File::from(stdin_read.try_clone().unwrap()).read(&mut [0u8; 1]);
+    assert_eq!(read.map_err(|e| e.kind()), Err(std::io::ErrorKind::WouldBlock), "{what}");
+    assert_eq!((mode_of(&stdin_read), mode_of(&stdout_read)), (0o600, 0o600), "{what}");
+    drop(stdin_write);
+}
+
+#[test]
+fn the_callers_pipes_open_again_only_the_way_the_child_was_given_them() {
+    for id in Identity::all() {
+        // Made by the child's uid, as a host or shell of that uid makes
+        // them: the kernel's owner check passes then (and for uid 0 always).
+        only_the_given_directions_open_again(&sandbox_as(id, policy()), Some(id.uid()), &id.to_string());
+    }
+}
+
+/// A caller without privilege changes the mode of its own pipes, and its
+/// child, of the same uid, is held by it.
+#[test]
+fn an_unprivileged_callers_pipes_open_again_only_the_way_its_child_was_given_them() {
+    common::as_unprivileged_caller(
+        "an_unprivileged_callers_pipes_open_again_only_the_way_its_child_was_given_them",
+        &[],
+        || {
+            let policy = sandlock_core::Policy::builder().fs_read(common::system_read_paths()).build().unwrap();
+            let sandbox = sandlock_core::Sandbox::new(policy).unwrap();
+            only_the_given_directions_open_again(&sandbox, None, "an unprivileged caller");
+        },
+    );
 }
