@@ -52,6 +52,14 @@ pub const DEFAULT_DENY: &[DenyEntry] = &[
     entry("add_key", "the kernel keyring is shared state outside the sandbox"),
     entry("request_key", "the kernel keyring is shared state outside the sandbox, and can run a host upcall"),
     entry("keyctl", "reads and changes keys in the kernel keyring"),
+    entry(
+        "io_setup",
+        "AIO contexts take their events from one pool for the whole machine: one call took all of it, and every host process's io_setup failed",
+    ),
+    entry(
+        "futex_requeue",
+        "moves waiters between futex words whose flags are in memory; a shared word (a file mapping) holds other processes' waiters",
+    ),
     entry("io_uring_setup", "io_uring operations bypass seccomp"),
     entry("io_uring_enter", "io_uring operations bypass seccomp"),
     entry("io_uring_register", "io_uring operations bypass seccomp"),

@@ -138,6 +138,16 @@ impl SpawnPlan {
         if let Some(n) = input.max_open_files {
             rlimits.push((libc::RLIMIT_NOFILE, n));
         }
+        // Queued signals and POSIX timers are counted per uid, against the
+        // limit of the process that queues or creates them: with the
+        // caller's limit a uid-0 child took the whole count, and the host's
+        // root services got EAGAIN from timer_create and sigqueue until it
+        // ended. Half leaves the host the other half, whatever its runs do.
+        if let Ok((soft, _)) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_SIGPENDING) {
+            if soft != libc::RLIM_INFINITY {
+                rlimits.push((libc::RLIMIT_SIGPENDING, soft / 2));
+            }
+        }
         Ok(SpawnPlan {
             program: cstring("program", || format!("{program:?}"), program.as_bytes())?,
             _argv: argv,

@@ -369,3 +369,24 @@ fn a_host_listeners_reuseport_group_cannot_be_joined() {
         assert!(accepted.is_ok(), "{id}: the host listener lost its client: {accepted:?}");
     }
 }
+
+/// A multicast membership, even on a TCP socket, makes the host send IGMP
+/// or MLD reports of the groups and sources the child names onto the
+/// network — data out with no grant, which a helper decoded on the wire —
+/// and IPv6 flow labels fill one table for the whole machine, lingering
+/// after the run. The filter refuses every such option with `EPERM`; the
+/// kernel's answer to the same call outside is shown beside it (`ENODEV`
+/// on a machine without a multicast route, never `EPERM`).
+#[test]
+fn multicast_memberships_and_flow_labels_are_refused() {
+    let options = ["ip_join", "ip_source_join", "ip6_join", "ip6_flowlabel"];
+    for name in options {
+        assert_ne!(common::probe_unsandboxed("host_shared", &[name]), "EPERM\n", "{name} outside the sandbox");
+    }
+    for id in Identity::all() {
+        let sandbox = sandbox_as(id, policy());
+        for name in options {
+            assert_eq!(probe(&sandbox, "host_shared", &[name]), "EPERM\n", "{id}: {name}");
+        }
+    }
+}

@@ -194,11 +194,27 @@ const FS_IOCTLS_ALLOWED: [u32; 22] = [
     0x4020_940d, // FICLONERANGE
 ];
 
+/// The `IPPROTO_IP` options of multicast (<linux/in.h>): `IP_MULTICAST_IF`
+/// (32) to `IP_MULTICAST_ALL` (49) — memberships, source filters, the
+/// protocol-independent `MCAST_*` (42–48) among them.
+const IP_MULTICAST_OPTIONS: [(u32, u32); 1] = [(32, 49)];
+
+/// The `IPPROTO_IPV6` options of multicast, anycast and flow labels
+/// (<linux/in6.h>): `IPV6_MULTICAST_IF` to `IPV6_DROP_MEMBERSHIP` (17–21),
+/// `IPV6_JOIN_ANYCAST` to `IPV6_MULTICAST_ALL` (27–29),
+/// `IPV6_FLOWLABEL_MGR` (32), `MCAST_JOIN_GROUP` to `MCAST_MSFILTER`
+/// (42–48).
+const IPV6_MULTICAST_OPTIONS: [(u32, u32); 4] = [(17, 21), (27, 29), (32, 32), (42, 48)];
+
 /// `PIDFD_GET_INFO` (type 0xff, number 11, any size: the struct grows),
 /// which tells the parent and cgroup of any process a pidfd names, host
 /// processes included (and its uid and gid, which `stat` of `/proc/<pid>`
 /// shows anyway).
 const PIDFD_GET_INFO: u32 = 0xff0b;
+
+/// The command bits of a `futex` operation (without `FUTEX_PRIVATE_FLAG`
+/// and `FUTEX_CLOCK_REALTIME`).
+const FUTEX_COMMAND_MASK: u32 = 0x7f;
 
 /// `IOPRIO_WHO_USER` of <linux/ioprio.h>, which the libc crate lacks.
 const IOPRIO_WHO_USER: u32 = 3;
@@ -273,17 +289,20 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
             vec![Arg(3), If { op: JSET, k: libc::MSG_FASTOPEN as u32, then: deny, otherwise: Pass }]
         }
         libc::SYS_sendmsg => vec![Arg(2), If { op: JSET, k: libc::MSG_FASTOPEN as u32, then: deny, otherwise: Pass }],
-        // Sockets of one uid may share a port through `SO_REUSEPORT`, and a
-        // BPF program then steers the group's connections: with a bind
-        // grant, the child took over a host service's port (a uid-0 child,
-        // any root service's) — no Landlock hook sees the group.
-        libc::SYS_setsockopt => vec![
+        libc::SYS_setsockopt => setsockopt_checks(),
+        // Requeueing moves waiters from one futex word to another. Without
+        // the private flag the word's key is the page's, which a file
+        // mapping shares with every process mapping that file (read access
+        // is enough): a child moved a host thread waiting on a
+        // process-shared mutex to a word of its own, where it waited for
+        // good. Private requeues (every glibc one) stay in the child's memory.
+        libc::SYS_futex => vec![
             Arg(1),
-            eq(libc::SOL_SOCKET as u32, Next, Pass),
-            Arg(2),
-            eq(libc::SO_REUSEPORT as u32, deny, Next),
-            eq(libc::SO_ATTACH_REUSEPORT_CBPF as u32, deny, Next),
-            eq(libc::SO_ATTACH_REUSEPORT_EBPF as u32, deny, Pass),
+            If { op: JSET, k: libc::FUTEX_PRIVATE_FLAG as u32, then: Pass, otherwise: Next },
+            And(FUTEX_COMMAND_MASK),
+            eq(libc::FUTEX_REQUEUE as u32, deny, Next),
+            eq(libc::FUTEX_CMP_REQUEUE as u32, deny, Next),
+            eq(libc::FUTEX_CMP_REQUEUE_PI as u32, deny, Pass),
         ],
         // Flags are args[0] on both x86_64 and aarch64, and the kernel takes
         // only their low 32 bits. `CLONE_PARENT` would make the new process
@@ -334,6 +353,49 @@ fn arg_checks(nr: u32, spec: &FilterSpec) -> Option<Vec<Check>> {
         _ => return None,
     };
     Some(checks)
+}
+
+/// `setsockopt(fd, level, name, ...)`. Sockets of one uid may share a
+/// port through `SO_REUSEPORT`, and a BPF program then steers the group's
+/// connections: with a bind grant, the child took over a host service's
+/// port (a uid-0 child, any root service's) — no Landlock hook sees the
+/// group. A multicast membership, even on a TCP socket, makes the host
+/// send IGMP or MLD reports of the groups (and sources) the child names
+/// onto the network, with no grant: data out of the sandbox, 2 to 4 bytes
+/// a group. IPv6 flow labels fill one table for the whole machine, and
+/// linger after the run. All fail with `EPERM`
+/// ([`IP_MULTICAST_OPTIONS`], [`IPV6_MULTICAST_OPTIONS`]).
+fn setsockopt_checks() -> Vec<Check> {
+    const IP: u8 = 0;
+    const IPV6: u8 = 1;
+    let deny = Ret(EPERM);
+    let mut c = vec![
+        Arg(1),
+        eq(libc::SOL_SOCKET as u32, Next, To(IP)),
+        Arg(2),
+        eq(libc::SO_REUSEPORT as u32, deny, Next),
+        eq(libc::SO_ATTACH_REUSEPORT_CBPF as u32, deny, Next),
+        eq(libc::SO_ATTACH_REUSEPORT_EBPF as u32, deny, Pass),
+        Mark(IP),
+        eq(libc::IPPROTO_IP as u32, Next, To(IPV6)),
+        Arg(2),
+    ];
+    c.extend(refuse_ranges(&IP_MULTICAST_OPTIONS));
+    c.extend([Mark(IPV6), eq(libc::IPPROTO_IPV6 as u32, Next, Pass), Arg(2)]);
+    c.extend(refuse_ranges(&IPV6_MULTICAST_OPTIONS));
+    c
+}
+
+/// Checks of the loaded value that refuse it in any of `ranges` (sorted,
+/// inclusive, disjoint) and pass it otherwise, highest range first.
+fn refuse_ranges(ranges: &[(u32, u32)]) -> Vec<Check> {
+    let mut c = Vec::new();
+    for &(low, high) in ranges.iter().rev() {
+        c.push(If { op: JGE, k: high + 1, then: Pass, otherwise: Next });
+        c.push(If { op: JGE, k: low, then: Ret(EPERM), otherwise: Next });
+    }
+    c.push(Goto(Pass));
+    c
 }
 
 /// `ioctl(fd, request, ...)`: see [`CONSOLE_IOCTL_RANGES`],
@@ -523,6 +585,7 @@ fn checked_syscalls() -> impl Iterator<Item = u32> {
         libc::SYS_sendmsg,
         libc::SYS_sendmmsg,
         libc::SYS_setsockopt,
+        libc::SYS_futex,
         libc::SYS_clone,
         libc::SYS_prlimit64,
         libc::SYS_setpriority,
@@ -1184,6 +1247,52 @@ mod tests {
             assert_eq!(sockopt(libc::IPPROTO_TCP, name), ALLOW, "{name} of another level");
         }
         assert_eq!(sockopt(libc::SOL_SOCKET, libc::SO_REUSEADDR), ALLOW);
+    }
+
+    #[test]
+    fn multicast_anycast_and_flow_label_options_are_denied_and_their_neighbours_pass() {
+        let spec = FilterSpec::default();
+        let sockopt =
+            |level: i32, name: u32| verdict(&spec, nr("setsockopt"), [3, level as u64, u64::from(name), 0, 4, 0]);
+        for (level, ranges) in
+            [(libc::IPPROTO_IP, &IP_MULTICAST_OPTIONS[..]), (libc::IPPROTO_IPV6, &IPV6_MULTICAST_OPTIONS[..])]
+        {
+            for name in 0..=255 {
+                let denied = ranges.iter().any(|&(low, high)| (low..=high).contains(&name));
+                assert_eq!(sockopt(level, name), if denied { EPERM } else { ALLOW }, "level {level}, option {name}");
+            }
+        }
+        for name in
+            [libc::IP_ADD_MEMBERSHIP, libc::MCAST_JOIN_GROUP, libc::IP_ADD_SOURCE_MEMBERSHIP, libc::IP_MULTICAST_ALL]
+        {
+            assert_eq!(sockopt(libc::IPPROTO_IP, name as u32), EPERM, "{name}");
+        }
+        for name in [libc::IPV6_ADD_MEMBERSHIP, libc::MCAST_JOIN_SOURCE_GROUP, libc::IPV6_FLOWLABEL_MGR] {
+            assert_eq!(sockopt(libc::IPPROTO_IPV6, name as u32), EPERM, "{name}");
+        }
+        // The options of TCP sockets themselves pass.
+        for (level, name) in
+            [(libc::IPPROTO_IP, libc::IP_TOS), (libc::IPPROTO_IPV6, libc::IPV6_V6ONLY), (libc::IPPROTO_TCP, 32)]
+        {
+            assert_eq!(sockopt(level, name as u32), ALLOW, "level {level}, option {name}");
+        }
+    }
+
+    #[test]
+    fn only_private_futex_requeues_pass() {
+        let spec = FilterSpec::default();
+        let futex = |op: i32| verdict(&spec, nr("futex"), [0x1000, op as u64, 0, 1, 0x2000, 0]);
+        for command in [libc::FUTEX_REQUEUE, libc::FUTEX_CMP_REQUEUE, libc::FUTEX_CMP_REQUEUE_PI] {
+            assert_eq!(futex(command), EPERM, "{command}");
+            assert_eq!(futex(command | libc::FUTEX_CLOCK_REALTIME), EPERM, "{command} with the clock flag");
+            assert_eq!(futex(command | libc::FUTEX_PRIVATE_FLAG), ALLOW, "private {command}");
+        }
+        for command in
+            [libc::FUTEX_WAIT, libc::FUTEX_WAKE, libc::FUTEX_WAKE_OP, libc::FUTEX_LOCK_PI, libc::FUTEX_WAIT_BITSET]
+        {
+            assert_eq!(futex(command), ALLOW, "{command}");
+            assert_eq!(futex(command | libc::FUTEX_PRIVATE_FLAG), ALLOW, "private {command}");
+        }
     }
 
     #[test]

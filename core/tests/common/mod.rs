@@ -162,6 +162,14 @@ pub fn probe(sandbox: &Sandbox, name: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("probe output is UTF-8")
 }
 
+/// What the probe `name` with `args` prints run as a plain process, which
+/// shows the kernel's own answer to a call the sandbox refuses.
+pub fn probe_unsandboxed(name: &str, args: &[&str]) -> String {
+    let out = Command::new(program(name)).args(args).output().unwrap_or_else(|e| panic!("running probe {name}: {e}"));
+    assert!(out.status.success(), "probe {name} {args:?} failed unsandboxed: {out:?}");
+    String::from_utf8(out.stdout).expect("probe output is UTF-8")
+}
+
 /// Puts this process in the state where its fd table may hold copies of
 /// sandboxed children's sockets: a child binds through the net built-in,
 /// which makes the bind on a copy of its socket (`pidfd_getfd`). From then
