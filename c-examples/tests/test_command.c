@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 void command_new_rejects_bad_input(void)
@@ -177,6 +178,36 @@ void stdio_setters_refuse_bad_fds(void)
     check_bad_fds(sandlock_command_set_stdin);
     check_bad_fds(sandlock_command_set_stdout);
     check_bad_fds(sandlock_command_set_stderr);
+}
+
+/* A full fd table is this process's state, not a bad fd of the caller's:
+ * an I/O error with EMFILE, and the command is still usable. */
+void stdio_setters_say_when_the_fd_table_is_full(void)
+{
+    sandlock_policy_t *policy = base_policy();
+    const char *args[] = {"exit", "0"};
+    sandlock_command_t *command = probe_command(policy, args, 2);
+    struct rlimit normal;
+    CHECK_INT_EQ(getrlimit(RLIMIT_NOFILE, &normal), 0);
+    struct rlimit low = {64, normal.rlim_max};
+    CHECK_INT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+    int copies[64];
+    int count = 0;
+    while (count < 64 && (copies[count] = dup(1)) >= 0) {
+        count++;
+    }
+    sandlock_error_t *err = NULL;
+    int status = sandlock_command_set_stdout(command, 1, &err);
+    while (count > 0) {
+        close(copies[--count]);
+    }
+    CHECK_INT_EQ(setrlimit(RLIMIT_NOFILE, &normal), 0);
+    CHECK_INT_EQ(status, SANDLOCK_E_IO);
+    CHECK_ERROR(err, SANDLOCK_E_IO, EMFILE, "copying a stream's fd for the child: Too many open files (os error 24)");
+    sandlock_result_t *result = run_and_free(command);
+    CHECK_INT_EQ(sandlock_result_exit_code(result), 0);
+    sandlock_result_free(result);
+    sandlock_policy_free(policy);
 }
 
 void minus_one_restores_the_captured_default(void)

@@ -49,6 +49,7 @@ struct test_case {
     X(set_name_labels_the_runs_errors)                                                                              \
     X(a_command_runs_once)                                                                                          \
     X(stdio_setters_refuse_bad_fds)                                                                                 \
+    X(stdio_setters_say_when_the_fd_table_is_full)                                                                  \
     X(minus_one_restores_the_captured_default)                                                                      \
     X(add_handler_consumes_the_handler_on_every_path)                                                               \
     X(adding_one_handler_twice_is_refused)                                                                          \

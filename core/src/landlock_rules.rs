@@ -110,7 +110,10 @@ pub(crate) fn build(rules: &Rules, extra_write: &[(&Path, BorrowedFd<'_>)]) -> R
             .map_err(|e| IPC.unsupported(e))?;
     }
     let landlock = |e: RulesetError| SandlockError::Unsupported { feature: "Landlock", reason: e.to_string() };
-    let mut created = ruleset.create().map_err(landlock)?;
+    let mut created = ruleset.create().map_err(|e| match shortage(&e) {
+        Some(source) => SandlockError::io("creating the Landlock ruleset", source),
+        None => landlock(e),
+    })?;
     let mut exec_roots = Vec::new();
     let write = rules.write.iter().map(|p| (p.as_path(), AccessFs::from_all(TARGET)));
     for (path, access) in rules.read.iter().map(|p| (p.as_path(), AccessFs::from_read(TARGET))).chain(write) {
@@ -150,7 +153,10 @@ fn add_path_rule(
     access: BitFlags<AccessFs>,
 ) -> Result<(RulesetCreated, Option<(u64, u64)>)> {
     let not_found = |source| SandlockError::PathNotFound { path: path.to_path_buf(), source };
-    let fd = PathFd::new(path).map_err(|e| not_found(std::io::Error::other(e.to_string())))?;
+    let fd = PathFd::new(path).map_err(|e| match shortage(&e) {
+        Some(source) => SandlockError::io("opening a granted path for its Landlock rule", source),
+        None => not_found(std::io::Error::other(e.to_string())),
+    })?;
     add_fd_rule(created, fd.as_fd(), access, path)
 }
 
@@ -183,13 +189,35 @@ fn add_fd_rule(
 /// Read and write (no ioctl, no execution) on `device`, when its path is
 /// that device; anything else there gets no rule.
 fn add_device_rule(created: RulesetCreated, device: &crate::devices::Device) -> Result<RulesetCreated> {
-    let Ok(fd) = PathFd::new(device.path) else { return Ok(created) };
+    let fd = match PathFd::new(device.path) {
+        Ok(fd) => fd,
+        Err(e) => match shortage(&e) {
+            Some(source) => return Err(SandlockError::io("opening a standard device for its Landlock rule", source)),
+            None => return Ok(created),
+        },
+    };
     if !device.is(fd.as_fd()) {
         return Ok(created);
     }
     created.add_rule(PathBeneath::new(fd, AccessFs::ReadFile | AccessFs::WriteFile)).map_err(|e| {
         SandlockError::Unsupported { feature: "Landlock path rule", reason: format!("{}: {e}", device.path) }
     })
+}
+
+/// The error under a `landlock` crate error when it says that the host is
+/// short of fds or memory: a condition of the moment, reported as one. As
+/// an `Unsupported` error it would invite a caller to try again with best
+/// effort, which enforces less.
+fn shortage(error: &(dyn std::error::Error + 'static)) -> Option<std::io::Error> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(errno) = error.downcast_ref::<std::io::Error>().and_then(std::io::Error::raw_os_error) {
+            return matches!(errno, libc::EMFILE | libc::ENFILE | libc::ENOMEM)
+                .then(|| std::io::Error::from_raw_os_error(errno));
+        }
+        next = error.source();
+    }
+    None
 }
 
 /// (is a directory, is on procfs, (device, inode)) of an open fd.

@@ -51,29 +51,58 @@ impl PrivateTmp {
         // A relative TMPDIR is relative to this process's directory, not to
         // the child's: the child would get a path that leads nowhere.
         let base = std::path::absolute(&base).map_err(|source| SandlockError::PathNotFound { path: base, source })?;
-        let not_found = |e: Errno| SandlockError::PathNotFound { path: base.clone(), source: e.into() };
-        let base_fd = open_fd(None, base.as_os_str().as_bytes(), OFlag::empty()).map_err(not_found)?;
-        let path = mkdtemp(&base.join("sandlock-tmp-XXXXXX")).map_err(not_found)?;
+        // A base that is not there is the caller's to fix; a full or
+        // read-only one, or no fd to spare, is the host's state of the moment.
+        let base_error = |context: &'static str| {
+            let base = base.clone();
+            move |e: Errno| match e {
+                Errno::ENOENT | Errno::ENOTDIR => SandlockError::PathNotFound { path: base, source: e.into() },
+                _ => SandlockError::io(context, e.into()),
+            }
+        };
+        let base_fd = open_fd(None, base.as_os_str().as_bytes(), OFlag::empty())
+            .map_err(base_error("opening the base of the private temporary directory"))?;
+        let path =
+            mkdtemp(&base.join("sandlock-tmp-XXXXXX")).map_err(base_error("making the private temporary directory"))?;
         let name = CString::new(path.file_name().expect("mkdtemp names a file").as_bytes())
             .expect("mkdtemp's name has no NUL");
-        let replaced =
-            |source| SandlockError::Io { context: "opening the private temporary directory just made", source };
-        let dir = open_fd(Some(base_fd.as_fd()), name.as_bytes(), OFlag::O_NOFOLLOW).map_err(|e| replaced(e.into()))?;
-        // Another run with a grant on the base may have swapped in a
-        // directory of its own by now, which gives it nothing it could not
-        // make there itself; anything but a 0700 directory of our uid with
-        // no subdirectory (as mkdtemp made it) is refused.
-        let made = fstat(dir.as_raw_fd()).map_err(|e| replaced(e.into()))?;
-        let fresh = made.st_uid == Uid::effective().as_raw() && made.st_mode & 0o7777 == 0o700 && made.st_nlink == 2;
-        if !fresh {
-            return Err(replaced(io::Error::other(format!("{} was replaced by another directory", path.display()))));
-        }
+        let made = Self::open_made(base_fd.as_fd(), &name, &path);
+        let dir = match made {
+            Ok(dir) => dir,
+            Err(e) => {
+                // Empty, as mkdtemp made it: no fd is needed to remove it.
+                let _ = unlinkat(Some(base_fd.as_raw_fd()), name.as_c_str(), UnlinkatFlags::RemoveDir);
+                return Err(e);
+            }
+        };
         let tmp = PrivateTmp { path, dir, base: base_fd, name };
         if uid.is_some() || gid.is_some() {
             fchown(tmp.dir.as_raw_fd(), uid.map(Uid::from_raw), gid.map(Gid::from_raw))
                 .map_err(|e| SandlockError::io("giving the private temporary directory to the child", e.into()))?;
         }
         Ok(tmp)
+    }
+
+    /// The directory `name` that mkdtemp just made in `base`, opened and
+    /// given mode 0700 (mkdtemp's mode is 0700 less the umask). Another run
+    /// with a grant on the base may have swapped in a directory of its own
+    /// by now, which gives it nothing it could not make there itself;
+    /// anything but a directory of our uid with no subdirectory and no
+    /// permission for others (as mkdtemp made it) is refused.
+    fn open_made(base: BorrowedFd<'_>, name: &CString, path: &Path) -> Result<OwnedFd> {
+        let failed =
+            |source| SandlockError::Io { context: "opening the private temporary directory just made", source };
+        let dir = open_fd(Some(base), name.as_bytes(), OFlag::O_NOFOLLOW).map_err(|e| failed(e.into()))?;
+        let made = fstat(dir.as_raw_fd()).map_err(|e| failed(e.into()))?;
+        let fresh =
+            made.st_uid == Uid::effective().as_raw() && made.st_mode & 0o7777 & !0o700 == 0 && made.st_nlink == 2;
+        if !fresh {
+            return Err(failed(io::Error::other(format!("{} was replaced by another directory", path.display()))));
+        }
+        if made.st_mode & 0o7777 != 0o700 {
+            fchmod(dir.as_raw_fd(), Mode::S_IRWXU).map_err(|e| failed(e.into()))?;
+        }
+        Ok(dir)
     }
 
     /// The directory itself and its path, for the run's write rule.
@@ -95,17 +124,30 @@ impl PrivateTmp {
     /// the base if the name still leads to it (one moved elsewhere is left
     /// there, empty).
     fn remove(&self) -> io::Result<()> {
-        empty(self.dir.as_fd())?;
         let made = fstat(self.dir.as_raw_fd())?;
-        let named = match fstatat(Some(self.base.as_raw_fd()), self.name.as_c_str(), AtFlags::AT_SYMLINK_NOFOLLOW) {
-            Ok(named) => named,
-            Err(Errno::ENOENT) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        if (named.st_dev, named.st_ino) != (made.st_dev, made.st_ino) {
+        if self.named_by_its_name(&made)? {
+            // An empty directory goes without a new fd, which a host at
+            // its open-file limit would not have.
+            match unlinkat(Some(self.base.as_raw_fd()), self.name.as_c_str(), UnlinkatFlags::RemoveDir) {
+                Ok(()) | Err(Errno::ENOENT) => return Ok(()),
+                Err(_) => {}
+            }
+        }
+        empty(self.dir.as_fd())?;
+        if !self.named_by_its_name(&made)? {
             return Ok(());
         }
         Ok(unlinkat(Some(self.base.as_raw_fd()), self.name.as_c_str(), UnlinkatFlags::RemoveDir)?)
+    }
+
+    /// Whether the directory's name in the base still leads to it (`made`).
+    fn named_by_its_name(&self, made: &libc::stat) -> io::Result<bool> {
+        let named = match fstatat(Some(self.base.as_raw_fd()), self.name.as_c_str(), AtFlags::AT_SYMLINK_NOFOLLOW) {
+            Ok(named) => named,
+            Err(Errno::ENOENT) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        Ok((named.st_dev, named.st_ino) == (made.st_dev, made.st_ino))
     }
 }
 

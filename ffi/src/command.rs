@@ -387,7 +387,16 @@ fn duplicate(fd: c_int) -> Result<OwnedFd, FfiError> {
     // `fd` is not open.
     let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
     if copy < 0 {
-        return Err(FfiError::invalid(format!("fd {fd} is not open: {}", std::io::Error::last_os_error())));
+        let error = std::io::Error::last_os_error();
+        // Only EBADF is the caller's fd; EMFILE is this process's table full.
+        if error.raw_os_error() != Some(libc::EBADF) {
+            return Err(sandlock_core::SandlockError::Io {
+                context: "copying a stream's fd for the child",
+                source: error,
+            }
+            .into());
+        }
+        return Err(FfiError::invalid(format!("fd {fd} is not open: {error}")));
     }
     // SAFETY: fcntl returned a new fd that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(copy) })
