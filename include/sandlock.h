@@ -1083,8 +1083,10 @@ int sandlock_command_set_stderr(struct sandlock_command_t *command,
  * its own. -1 restores the default: the policy's stdin (`/dev/null`
  * unless set otherwise).
  *
- * Returns `SANDLOCK_OK`, or `SANDLOCK_E_INVALID` for a NULL command, an fd
- * that is not open, or a command that already ran. Not thread-safe on one
+ * Returns `SANDLOCK_OK`, `SANDLOCK_E_INVALID` for a NULL command, an fd
+ * that is not open, or a command that already ran, or `SANDLOCK_E_IO`
+ * (errno `EMFILE`) when this process has no fd to spare for the copy; the
+ * command is unchanged on failure. Not thread-safe on one
  * command. Since 1.1.
  *
  * # Safety
