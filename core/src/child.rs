@@ -388,7 +388,7 @@ fn reap_adopted_orphans(pgid: i32) {
 
 impl Drop for Child {
     fn drop(&mut self) {
-        if self.status.is_none() {
+        if self.status.is_none() && self.group.state.group.owned_here() {
             let _ = self.kill();
             let _ = self.wait();
         }

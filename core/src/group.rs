@@ -11,6 +11,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Mutex;
 
 use crate::own_description::CallerStreams;
+use crate::owner::Owner;
 
 #[derive(Debug)]
 pub(crate) struct Group {
@@ -21,11 +22,18 @@ pub(crate) struct Group {
     /// What the run's streams shared with the caller had set, put back
     /// once the group is killed.
     caller_streams: Mutex<Option<CallerStreams>>,
+    owner: Owner,
 }
 
 impl Group {
     pub(crate) fn new(leader_pid: libc::pid_t, leader: OwnedFd, caller_streams: CallerStreams) -> Group {
-        Group { pgid: leader_pid, retired: Mutex::new(false), leader, caller_streams: Mutex::new(Some(caller_streams)) }
+        Group {
+            pgid: leader_pid,
+            retired: Mutex::new(false),
+            leader,
+            caller_streams: Mutex::new(Some(caller_streams)),
+            owner: Owner::this_process(),
+        }
     }
 
     /// The group's id, for reading only: acting on it goes through
@@ -40,10 +48,19 @@ impl Group {
 
     /// Run `act` with the group's id while that id is still the sandbox's;
     /// `None`, without running it, once the leader is reaped or about to be.
-    /// The reaper waits for `act` to return.
+    /// The reaper waits for `act` to return. Never in a process the host
+    /// forked, whose copy of the group is not its own ([`Owner`]).
     pub(crate) fn while_held<R>(&self, act: impl FnOnce(libc::pid_t) -> R) -> Option<R> {
+        if !self.owner.is_here() {
+            return None;
+        }
         let retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
         (!*retired && self.leader_held()).then(|| act(self.pgid))
+    }
+
+    /// Whether this is the process that spawned the group.
+    pub(crate) fn owned_here(&self) -> bool {
+        self.owner.is_here()
     }
 
     /// Mark the leader as about to be reaped: nothing acts on the group
@@ -51,9 +68,15 @@ impl Group {
     pub(crate) fn retire(&self) {
         let mut retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
         if !*retired {
-            crate::guardian::forget(self.pgid);
-            // The group is killed: its flags on shared streams come back.
-            drop(self.caller_streams.lock().unwrap_or_else(|e| e.into_inner()).take());
+            let streams = self.caller_streams.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if self.owner.is_here() {
+                crate::guardian::forget(self.pgid);
+                // The group is killed: its flags on shared streams come back.
+                drop(streams);
+            } else {
+                // The run goes on in the process that spawned it.
+                std::mem::forget(streams);
+            }
         }
         *retired = true;
     }

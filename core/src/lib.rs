@@ -36,6 +36,7 @@ mod notif;
 mod output;
 mod own_description;
 mod own_fd_table;
+mod owner;
 mod per_run;
 mod pidfd;
 mod pipe_access;

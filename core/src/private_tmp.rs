@@ -40,6 +40,7 @@ pub(crate) struct PrivateTmp {
     /// The directory it was made in, and its name there.
     base: OwnedFd,
     name: CString,
+    owner: crate::owner::Owner,
 }
 
 impl PrivateTmp {
@@ -75,7 +76,7 @@ impl PrivateTmp {
                 return Err(e);
             }
         };
-        let tmp = PrivateTmp { path, dir, base: base_fd, name };
+        let tmp = PrivateTmp { path, dir, base: base_fd, name, owner: crate::owner::Owner::this_process() };
         if uid.is_some() || gid.is_some() {
             fchown(tmp.dir.as_raw_fd(), uid.map(Uid::from_raw), gid.map(Gid::from_raw))
                 .map_err(|e| SandlockError::io("giving the private temporary directory to the child", e.into()))?;
@@ -153,6 +154,10 @@ impl PrivateTmp {
 
 impl Drop for PrivateTmp {
     fn drop(&mut self) {
+        // A copy in a process the host forked: the run is the spawner's.
+        if !self.owner.is_here() {
+            return;
+        }
         for attempt in 0..REMOVE_ATTEMPTS {
             match self.remove() {
                 Ok(()) => return,

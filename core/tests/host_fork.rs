@@ -1,0 +1,32 @@
+//! A host that forks without exec (a pre-fork server; Python's `os.fork`,
+//! whose finalizers free every handle at exit) copies its running
+//! sandboxes' handles into the new process. A copy dropped there killed the
+//! parent's sandbox (the pidfd said the group was still held) and removed
+//! its temporary directory; it must act on nothing.
+
+mod common;
+
+use common::{policy, TempDir};
+use sandlock_core::{ExitStatus, Sandbox};
+
+#[test]
+fn a_handle_dropped_in_a_forked_process_leaves_the_run_alone() {
+    let base = TempDir::new();
+    std::env::set_var("TMPDIR", base.path());
+    let sandbox = Sandbox::new(policy().private_tmp(true).build().unwrap()).unwrap();
+    let mut child = sandbox.spawn(&["/bin/sh", "-c", "sleep 1; test -d \"$TMPDIR\" && exit 7"]).unwrap();
+    // SAFETY: the forked process only drops the copied handle and leaves
+    // with _exit, running no other code of this process.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        drop(child);
+        // SAFETY: ends the forked process without running destructors.
+        unsafe { libc::_exit(0) };
+    }
+    let mut status = 0;
+    // SAFETY: reaps the process forked above into a local.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert_eq!(child.wait().unwrap(), ExitStatus::Exited(7), "the run was disturbed by the forked copy");
+    assert_eq!(std::fs::read_dir(base.path()).unwrap().count(), 0, "the spawner removes the directory");
+}
