@@ -37,9 +37,10 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
 use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::sys::stat::fstat;
-use nix::sys::wait::waitpid;
+use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{getpid, Pid};
 
 use crate::clone_child;
@@ -47,6 +48,10 @@ use crate::raw_syscall;
 
 /// The guardian program, built by `build.rs`.
 static PROGRAM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guardian"));
+
+/// The guardian's first process's exit status when its fork was refused
+/// (program.c's `FORK_REFUSED`).
+const FORK_REFUSED: i32 = 3;
 
 /// How long after a failed start the next spawn tries again; a start that
 /// failed for good (exec refused) is not tried again.
@@ -267,8 +272,18 @@ fn start(stack_top: *mut libc::c_void) -> Result<Running, StartFailure> {
         return Err(StartFailure { retry: true });
     };
     // The first process exits at once, after its fork or its failed exec.
-    // A wait of the host's own may take it first (ECHILD here).
-    let _ = waitpid(Pid::from_raw(pid), None);
+    // A wait of the host's own may take it first (ECHILD here); a signal
+    // must not end this wait early, or the process is left a zombie.
+    let first = loop {
+        match waitpid(Pid::from_raw(pid), None) {
+            Err(Errno::EINTR) => continue,
+            other => break other,
+        }
+    };
+    if matches!(first, Ok(WaitStatus::Exited(_, FORK_REFUSED))) {
+        // The host is at its task limit: no guardian for now.
+        return Err(StartFailure { retry: true });
+    }
     if exec_errno.load(Ordering::Relaxed) != 0 {
         // The exec was refused, and will be again: no more tries.
         return Err(StartFailure { retry: false });

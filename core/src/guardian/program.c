@@ -82,6 +82,9 @@ enum operation { WATCH = 1, FORGET = 2 };
 
 /* One bit per pid: pid_max is at most 2^22. */
 #define PIDS (1UL << 22)
+/* The first process's exit status when its fork was refused (mod.rs's
+ * FORK_REFUSED). */
+#define FORK_REFUSED 3
 #define WORD_BITS (8 * sizeof(unsigned long))
 static unsigned long watched[PIDS / WORD_BITS];
 
@@ -155,8 +158,12 @@ void guardian_main(long *stack)
 		sys(__NR_exit_group, 2, 0, 0, 0);
 	/* Leave the host's children: the host reaps this first process, and
 	 * the guardian, orphaned, goes to init (or the host's subreaper), so
-	 * no wait of the host's counts it. A fork refused: guard as its child. */
+	 * no wait of the host's counts it. A fork refused (the host at its
+	 * task limit) is said with the exit status: the host waits for this
+	 * process, and would wait for good on one that served. */
 	long forked = sys(__NR_clone, SIGCHLD, 0, 0, 0);
+	if (forked < 0)
+		sys(__NR_exit_group, FORK_REFUSED, 0, 0, 0);
 	if (forked > 0)
 		sys(__NR_exit_group, 0, 0, 0, 0);
 	set_up();
