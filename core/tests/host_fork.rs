@@ -30,3 +30,40 @@ fn a_handle_dropped_in_a_forked_process_leaves_the_run_alone() {
     assert_eq!(child.wait().unwrap(), ExitStatus::Exited(7), "the run was disturbed by the forked copy");
     assert_eq!(std::fs::read_dir(base.path()).unwrap().count(), 0, "the spawner removes the directory");
 }
+
+/// A fork while another thread spawns copied the guardian's lock as that
+/// spawn held it (until its child exec'd): no thread of the new process
+/// would ever release it, and the new process's first spawn waited for good
+/// (a pre-fork server's worker, a `multiprocessing` child).
+#[test]
+fn a_process_forked_while_another_thread_spawns_can_spawn() {
+    let sandbox = std::sync::Arc::new(Sandbox::new(policy().build().unwrap()).unwrap());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spawner = {
+        let (sandbox, stop) = (sandbox.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                sandbox.run(&["/bin/true"]).unwrap();
+            }
+        })
+    };
+    for round in 0..40 {
+        // SAFETY: the forked process runs one sandbox and leaves with
+        // _exit; an alarm ends it if that spawn hangs.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            // SAFETY: alarm and _exit have no preconditions.
+            unsafe { libc::alarm(20) };
+            let ok = sandbox.run(&["/bin/true"]).is_ok_and(|out| out.status.success());
+            // SAFETY: as above.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: reaps the process forked above into a local.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "round {round}: status {status:#x}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    spawner.join().unwrap();
+}

@@ -225,3 +225,23 @@ def test_the_sandbox_dies_with_its_killed_host(uid):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_a_forked_process_that_exits_leaves_the_parents_sandbox_alone(policy):
+    """A process the host forks without exec finalises its copies of every
+    handle when it exits: the copy of a running child killed the parent's
+    sandbox (SIGKILL to its group). A handle acts only in its spawner."""
+    child = sandlock.spawn(policy, ["/bin/sh", "-c", "sleep 1; exit 7"])
+    try:
+        pid = os.fork()
+        if pid == 0:
+            # What the interpreter's exit does to every live handle, without
+            # running the rest of this test session in the fork.
+            child._free()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        exit = child.wait()
+        assert (exit.reason, exit.exit_code) == (ExitReason.EXITED, 7), exit
+    finally:
+        child.kill()
+        child.wait()

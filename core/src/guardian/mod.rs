@@ -121,6 +121,7 @@ impl ForSpawn {
 /// runs its first process on the stack that ends at `stack_top`, which no
 /// other child uses until this returns (the spawning thread's child stack).
 pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
+    hold_the_state_across_forks();
     let read = || STATE.read().unwrap_or_else(|e| e.into_inner());
     {
         let state = read();
@@ -150,6 +151,42 @@ pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
     ForSpawn(read())
 }
 
+/// `STATE` and `RUNS` are taken by the thread that forks, around glibc's
+/// `fork`: a fork while another thread held one (a spawn holds `STATE` until
+/// its child has exec'd) gave the child a lock no thread of its would ever
+/// release, and its first spawn waited on it for good. The forking thread
+/// waits for the spawns in flight, and is the one that lets go in both
+/// processes.
+fn hold_the_state_across_forks() {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: registers handlers that take and release this module's
+        // locks on the forking thread, and in the child close one fd.
+        unsafe { libc::pthread_atfork(Some(take_before_fork), Some(release_after_fork), Some(in_forked_child)) };
+    });
+}
+
+type HeldAcrossFork = (std::sync::RwLockWriteGuard<'static, State>, std::sync::MutexGuard<'static, Runs>);
+
+thread_local! {
+    static HELD_ACROSS_FORK: std::cell::RefCell<Option<HeldAcrossFork>> = const { std::cell::RefCell::new(None) };
+}
+
+extern "C" fn take_before_fork() {
+    let state = STATE.write().unwrap_or_else(|e| e.into_inner());
+    let held = (state, runs());
+    HELD_ACROSS_FORK.with(|slot| *slot.borrow_mut() = Some(held));
+}
+
+extern "C" fn release_after_fork() {
+    HELD_ACROSS_FORK.with(|slot| drop(slot.borrow_mut().take()));
+}
+
+extern "C" fn in_forked_child() {
+    release_after_fork();
+    close_socket_in_fork();
+}
+
 /// The host's end as `fork` children see it (-1 for none), and which file
 /// it is: a host that closed it may have another file at that number.
 static SOCKET_TO_CLOSE_IN_FORKS: AtomicI32 = AtomicI32::new(-1);
@@ -162,18 +199,14 @@ static SOCKET_INODE: AtomicU64 = AtomicU64::new(0);
 /// so glibc's `fork` only: the library's own clones run no handlers, and
 /// `posix_spawn` and Go's `os/exec` exec at once (the end is close-on-exec).
 fn close_in_forked_children(running: &Running) {
-    static REGISTERED: std::sync::Once = std::sync::Once::new();
     SOCKET_DEVICE.store(running.identity.0, Ordering::Relaxed);
     SOCKET_INODE.store(running.identity.1, Ordering::Relaxed);
     SOCKET_TO_CLOSE_IN_FORKS.store(running.socket.as_raw_fd(), Ordering::Release);
-    REGISTERED.call_once(|| {
-        // SAFETY: registers a handler that only reads atomics, `fstat`s and
-        // closes one fd, all async-signal-safe as a forked child needs.
-        unsafe { libc::pthread_atfork(None, None, Some(close_socket_in_fork)) };
-    });
 }
 
-extern "C" fn close_socket_in_fork() {
+/// Reads atomics, `fstat`s and closes one fd: all async-signal-safe, as a
+/// forked child needs.
+fn close_socket_in_fork() {
     let socket = SOCKET_TO_CLOSE_IN_FORKS.load(Ordering::Acquire);
     if socket < 0 {
         return;
