@@ -22,6 +22,7 @@ mod devices;
 mod error;
 mod exec_check;
 mod fds;
+mod fork_locks;
 mod group;
 mod guardian;
 mod handler;

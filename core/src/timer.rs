@@ -69,16 +69,38 @@ struct Timer {
     wake: Condvar,
 }
 
+static TIMER: OnceLock<Timer> = OnceLock::new();
+
+/// The process whose timer thread runs. A process the host forked without
+/// exec has none (threads do not survive a fork), and a thread that could
+/// not be started (the host at its task limit, a moment short of memory) is
+/// started at the next spawn with a timeout: either way the runs' timeouts
+/// never fired.
+static RUNNING_IN: Mutex<Option<u32>> = Mutex::new(None);
+
 fn timer() -> std::io::Result<&'static Timer> {
-    static TIMER: OnceLock<Timer> = OnceLock::new();
-    static STARTED: OnceLock<std::io::Result<()>> = OnceLock::new();
     let timer = TIMER.get_or_init(|| Timer { queue: Mutex::default(), wake: Condvar::new() });
-    match STARTED
-        .get_or_init(|| std::thread::Builder::new().name("sandlock-timer".into()).spawn(move || run(timer)).map(|_| ()))
-    {
-        Ok(()) => Ok(timer),
-        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+    let mut running_in = RUNNING_IN.lock().unwrap_or_else(|e| e.into_inner());
+    if *running_in != Some(std::process::id()) {
+        hold_the_locks_across_forks();
+        std::thread::Builder::new().name("sandlock-timer".into()).spawn(move || run(timer))?;
+        *running_in = Some(std::process::id());
     }
+    Ok(timer)
+}
+
+/// The timer's locks, taken by the thread that forks ([`crate::fork_locks`]):
+/// one the timer thread held at the fork would stay held in the new
+/// process, whose first spawn with a timeout would wait on it.
+fn hold_the_locks_across_forks() {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        crate::fork_locks::hold_across_forks(|| {
+            let running_in = RUNNING_IN.lock().unwrap_or_else(|e| e.into_inner());
+            let queue = TIMER.get().map(|timer| timer.queue.lock().unwrap_or_else(|e| e.into_inner()));
+            Box::new((running_in, queue))
+        });
+    });
 }
 
 /// Run `what` at `at`, unless it is dropped first.

@@ -67,3 +67,34 @@ fn a_process_forked_while_another_thread_spawns_can_spawn() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     spawner.join().unwrap();
 }
+
+/// The timer thread does not survive a fork: in a process forked after the
+/// parent had started it, the timeouts of the runs it spawned never fired.
+#[test]
+fn timeouts_fire_in_a_process_forked_after_the_timer_started() {
+    let sandbox = Sandbox::new(policy().timeout(std::time::Duration::from_millis(300)).build().unwrap()).unwrap();
+    // The parent's timer thread, started by a spawn with a timeout.
+    let mut first = sandbox.spawn(&["/bin/true"]).unwrap();
+    first.wait().unwrap();
+    // SAFETY: the forked process spawns one sandbox, looks at it, and leaves
+    // with _exit; an alarm ends it if anything there hangs.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        // SAFETY: alarm and _exit have no preconditions.
+        unsafe { libc::alarm(20) };
+        let child = sandbox.spawn(&["/bin/sleep", "30"]).unwrap();
+        // Not waited for: only the timer thread can end it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while common::running(child.pid()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let killed = !common::running(child.pid());
+        // SAFETY: as above.
+        unsafe { libc::_exit(if killed { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: reaps the process forked above into a local.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the timeout never fired: status {status:#x}");
+}

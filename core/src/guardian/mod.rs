@@ -151,40 +151,18 @@ pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
     ForSpawn(read())
 }
 
-/// `STATE` and `RUNS` are taken by the thread that forks, around glibc's
-/// `fork`: a fork while another thread held one (a spawn holds `STATE` until
-/// its child has exec'd) gave the child a lock no thread of its would ever
-/// release, and its first spawn waited on it for good. The forking thread
-/// waits for the spawns in flight, and is the one that lets go in both
-/// processes.
+/// `STATE` and `RUNS`, taken by the thread that forks
+/// ([`crate::fork_locks`]): a spawn holds `STATE` until its child has
+/// exec'd, and a fork meanwhile left the new process a lock no thread of
+/// its would release. In the child, its copy of the host's end is closed.
 fn hold_the_state_across_forks() {
     static REGISTERED: std::sync::Once = std::sync::Once::new();
     REGISTERED.call_once(|| {
-        // SAFETY: registers handlers that take and release this module's
-        // locks on the forking thread, and in the child close one fd.
-        unsafe { libc::pthread_atfork(Some(take_before_fork), Some(release_after_fork), Some(in_forked_child)) };
+        crate::fork_locks::hold_across_forks(|| Box::new((STATE.write().unwrap_or_else(|e| e.into_inner()), runs())));
+        // SAFETY: registers a child handler that only reads atomics,
+        // `fstat`s and closes one fd, all async-signal-safe.
+        unsafe { libc::pthread_atfork(None, None, Some(close_socket_in_fork)) };
     });
-}
-
-type HeldAcrossFork = (std::sync::RwLockWriteGuard<'static, State>, std::sync::MutexGuard<'static, Runs>);
-
-thread_local! {
-    static HELD_ACROSS_FORK: std::cell::RefCell<Option<HeldAcrossFork>> = const { std::cell::RefCell::new(None) };
-}
-
-extern "C" fn take_before_fork() {
-    let state = STATE.write().unwrap_or_else(|e| e.into_inner());
-    let held = (state, runs());
-    HELD_ACROSS_FORK.with(|slot| *slot.borrow_mut() = Some(held));
-}
-
-extern "C" fn release_after_fork() {
-    HELD_ACROSS_FORK.with(|slot| drop(slot.borrow_mut().take()));
-}
-
-extern "C" fn in_forked_child() {
-    release_after_fork();
-    close_socket_in_fork();
 }
 
 /// The host's end as `fork` children see it (-1 for none), and which file
@@ -204,9 +182,7 @@ fn close_in_forked_children(running: &Running) {
     SOCKET_TO_CLOSE_IN_FORKS.store(running.socket.as_raw_fd(), Ordering::Release);
 }
 
-/// Reads atomics, `fstat`s and closes one fd: all async-signal-safe, as a
-/// forked child needs.
-fn close_socket_in_fork() {
+extern "C" fn close_socket_in_fork() {
     let socket = SOCKET_TO_CLOSE_IN_FORKS.load(Ordering::Acquire);
     if socket < 0 {
         return;
