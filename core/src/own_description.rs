@@ -71,6 +71,8 @@ struct Stream {
 static INHERITED: Mutex<Vec<(Stream, OFlag, usize)>> = Mutex::new(Vec::new());
 
 fn inherited() -> std::sync::MutexGuard<'static, Vec<(Stream, OFlag, usize)>> {
+    static HELD_ACROSS_FORKS: std::sync::Once = std::sync::Once::new();
+    HELD_ACROSS_FORKS.call_once(|| crate::fork_locks::hold_across_forks(|| Box::new(inherited())));
     INHERITED.lock().unwrap_or_else(|e| e.into_inner())
 }
 

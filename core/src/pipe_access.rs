@@ -31,6 +31,8 @@ const WRITE_BITS: u32 = 0o222;
 static NARROWED: Mutex<Vec<Narrowed>> = Mutex::new(Vec::new());
 
 fn narrowed() -> std::sync::MutexGuard<'static, Vec<Narrowed>> {
+    static HELD_ACROSS_FORKS: std::sync::Once = std::sync::Once::new();
+    HELD_ACROSS_FORKS.call_once(|| crate::fork_locks::hold_across_forks(|| Box::new(narrowed())));
     NARROWED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
