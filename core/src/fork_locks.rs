@@ -4,8 +4,11 @@
 //! server's worker, or a `multiprocessing` child, then waited on it at its
 //! first spawn. A module registers a function that takes its locks; the
 //! thread that forks takes every module's first (waiting for whoever holds
-//! them) and lets go of them in both processes. No module takes another's
-//! locks while it holds its own, so the order of the modules is free.
+//! them) and lets go of them in both processes, in the order the modules
+//! registered. A spawn holds the guardian's lock while it sets up its
+//! streams, taking the streams' registries: the guardian registers first
+//! (at a process's first spawn, before any stream is set up), so the
+//! forking thread never holds a registry while it waits for the guardian's.
 
 use std::any::Any;
 use std::cell::RefCell;

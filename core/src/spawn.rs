@@ -285,14 +285,19 @@ fn stdio_pair(
 pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> {
     refuse_ignored_sigchld()?;
     let [stdin, stdout, stderr] = stdio;
+    let stacks = CHILD_STACKS_OF_THREAD.with(ChildStacks::tops)?;
+    // Held until the child has its copies and ours are closed: glibc's
+    // fork waits for it (crate::fork_locks), so no process the host forks
+    // meanwhile keeps a copy of the child's ends or of the report pipe's
+    // write end, which kept the run's start (and its reader's end of file)
+    // waiting for as long as that process lived.
+    let guardian = guardian::for_spawn(stacks.child);
     let mut shared = CallerStreams::default();
     let (child_in, parent_in) = stdio_pair(stdin, libc::STDIN_FILENO, true, &mut shared)?;
     let (child_out, parent_out) = stdio_pair(stdout, libc::STDOUT_FILENO, false, &mut shared)?;
     let (child_err, parent_err) = stdio_pair(stderr, libc::STDERR_FILENO, false, &mut shared)?;
     let (report_read, report_write) = pipe()?;
     let handoff = if plan.notify { Some(Handoff::new()?) } else { None };
-    let stacks = CHILD_STACKS_OF_THREAD.with(ChildStacks::tops)?;
-    let guardian = guardian::for_spawn(stacks.child);
     let child_fds = ChildFds {
         stdio: [raw(&child_in), raw(&child_out), raw(&child_err)],
         report: report_write.as_raw_fd(),

@@ -98,3 +98,59 @@ fn timeouts_fire_in_a_process_forked_after_the_timer_started() {
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the timeout never fired: status {status:#x}");
 }
+
+/// The write ends of pipes this process holds: a copy of a spawn's report
+/// pipe or of its child's output end in another process keeps that run's
+/// start, or its reader's end of file, waiting as long as the copy lives.
+fn pipe_write_ends() -> Vec<i32> {
+    let mut ends = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        // SAFETY: fstat and F_GETFL only read; a closed fd fails and is skipped.
+        let (mut stat, flags) =
+            (unsafe { std::mem::zeroed::<libc::stat>() }, unsafe { libc::fcntl(fd, libc::F_GETFL) });
+        // SAFETY: as above, into a local stat.
+        let is_fifo = unsafe { libc::fstat(fd, &mut stat) } == 0 && stat.st_mode & libc::S_IFMT == libc::S_IFIFO;
+        if is_fifo && flags >= 0 && flags & libc::O_ACCMODE == libc::O_WRONLY {
+            ends.push(fd);
+        }
+    }
+    ends
+}
+
+/// A process the host forks while another thread spawns holds none of that
+/// spawn's pipe ends (a worker that lived for 8 s held a run's start for
+/// 8 s): glibc's fork waits until the spawn has closed them.
+#[test]
+fn a_process_forked_while_another_thread_spawns_holds_none_of_its_pipes() {
+    let sandbox = std::sync::Arc::new(Sandbox::new(policy().build().unwrap()).unwrap());
+    let before = pipe_write_ends();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spawner = {
+        let (sandbox, stop) = (sandbox.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                sandbox.run(&["/bin/true"]).unwrap();
+            }
+        })
+    };
+    let mut held = 0;
+    for _ in 0..200 {
+        // SAFETY: the forked process lists its fds and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let copied = pipe_write_ends().iter().any(|fd| !before.contains(fd));
+            // SAFETY: _exit has no preconditions.
+            unsafe { libc::_exit(i32::from(copied)) };
+        }
+        let mut status = 0;
+        // SAFETY: reaps the process forked above into a local.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status), "status {status:#x}");
+        held += libc::WEXITSTATUS(status);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    spawner.join().unwrap();
+    assert_eq!(held, 0, "forks holding a spawn's pipe ends, of 200");
+}
