@@ -98,20 +98,36 @@ impl Handoff {
                     source: io::Error::new(io::ErrorKind::TimedOut, "the child never published its listener"),
                 });
             }
-            std::thread::sleep(POLL_PAUSE);
+            // One sleep, whatever interrupts it: a sleep that restarts
+            // with the time left never returned under signals more frequent
+            // than the timer slack, and the deadline above was never seen.
+            let pause = libc::timespec { tv_sec: 0, tv_nsec: POLL_PAUSE.as_nanos() as libc::c_long };
+            // SAFETY: nanosleep reads one timespec on this stack frame and
+            // is given no remainder to write.
+            unsafe { libc::nanosleep(&pause, std::ptr::null_mut()) };
         };
         // SAFETY: pidfd_getfd takes integers and touches no memory of ours;
         // `pidfd` is borrowed, so it stays open for the call.
         let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0u32) };
         shared.released.store(1, Ordering::Release);
         if copy < 0 {
+            let error = io::Error::last_os_error();
+            // SAFETY: PR_GET_DUMPABLE takes no pointer and changes nothing.
+            let dumpable = unsafe { libc::prctl(libc::PR_GET_DUMPABLE) } != 0;
+            let why = if dumpable {
+                "the supervisor needs ptrace access to its own child (Linux 5.6+, Yama ptrace_scope at most 2)"
+            } else {
+                "this process is not dumpable — it changed its uid or gid without exec, as a daemon dropping root \
+                 does — and neither are its children before their exec, so the kernel lets no process without \
+                 CAP_SYS_PTRACE take their fds; call prctl(PR_SET_DUMPABLE, 1) after the switch (its memory is then \
+                 open to other processes of its uid), or switch ids before exec"
+            };
             return Err(SandlockError::Spawn {
                 stage: SpawnStage::ListenerHandoff,
-                source: io::Error::other(format!(
-                    "pidfd_getfd of the seccomp listener failed ({}); the supervisor needs ptrace access to \
-                     its own child (Linux 5.6+, Yama ptrace_scope at most 2)",
-                    io::Error::last_os_error()
-                )),
+                source: io::Error::new(
+                    error.kind(),
+                    format!("pidfd_getfd of the seccomp listener failed ({error}); {why}"),
+                ),
             });
         }
         // SAFETY: pidfd_getfd returned a new fd (close-on-exec) that we own.

@@ -112,6 +112,24 @@ fn a_switch_an_unprivileged_caller_cannot_make_says_what_it_needs() {
     });
 }
 
+/// A daemon that dropped root without exec is not dumpable, and neither
+/// are its children before their exec: the kernel refuses it their
+/// listener. The error said Yama was to blame (this machine has none).
+#[test]
+fn a_supervised_run_of_a_caller_that_is_not_dumpable_says_so() {
+    common::as_unprivileged_caller("a_supervised_run_of_a_caller_that_is_not_dumpable_says_so", &[], || {
+        // What a switch of ids without exec leaves (setpriv's exec undid it).
+        // SAFETY: PR_SET_DUMPABLE takes an integer.
+        assert_eq!(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0) }, 0);
+        let policy = Policy::builder().fs_read(common::system_read_paths()).max_processes(8).build().unwrap();
+        let error = sandlock_core::Sandbox::new(policy).unwrap().run(&["/bin/true"]).unwrap_err();
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1) }, 0);
+        assert!(matches!(error, SandlockError::Spawn { .. }), "{error:?}");
+        assert!(error.to_string().contains("this process is not dumpable"), "{error}");
+    });
+}
+
 #[test]
 fn supplementary_groups_an_unprivileged_caller_cannot_drop_are_named() {
     common::as_unprivileged_caller("supplementary_groups_an_unprivileged_caller_cannot_drop_are_named", &[100], || {
