@@ -66,26 +66,33 @@ pub(crate) fn privilege(best_effort: bool) -> Result<Option<Privilege>> {
 }
 
 /// Whether this process may create a user namespace: a child cloned into
-/// one exits at once. Probed once per process.
+/// one exits at once. The answer is kept once it is the kernel's (yes, or a
+/// refusal by policy): a clone refused for want of tasks or memory, or at
+/// the namespace count's limit, is asked again next time.
 fn user_namespaces_allowed() -> bool {
     static ALLOWED: OnceLock<bool> = OnceLock::new();
-    *ALLOWED.get_or_init(|| {
-        let flags = (libc::CLONE_NEWUSER | libc::SIGCHLD) as libc::c_ulong;
-        // SAFETY: a fork-like clone (no CLONE_VM, no new stack): the child
-        // has its own copy of our memory and only makes the exit_group
-        // syscall, touching no lock or allocator state.
-        let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) };
-        if pid == 0 {
-            // SAFETY: ends the probe child at once; does not return.
-            unsafe { libc::syscall(libc::SYS_exit_group, 0 as libc::c_long) };
-        }
-        if pid < 0 {
+    if let Some(&allowed) = ALLOWED.get() {
+        return allowed;
+    }
+    let flags = (libc::CLONE_NEWUSER | libc::SIGCHLD) as libc::c_ulong;
+    // SAFETY: a fork-like clone (no CLONE_VM, no new stack): the child has
+    // its own copy of our memory and only makes the exit_group syscall,
+    // touching no lock or allocator state.
+    let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) };
+    if pid == 0 {
+        // SAFETY: ends the probe child at once; does not return.
+        unsafe { libc::syscall(libc::SYS_exit_group, 0 as libc::c_long) };
+    }
+    if pid < 0 {
+        let errno = std::io::Error::last_os_error().raw_os_error();
+        if matches!(errno, Some(libc::EAGAIN | libc::ENOMEM | libc::ENOSPC)) {
             return false;
         }
-        let pid = nix::unistd::Pid::from_raw(pid as libc::pid_t);
-        while let Err(nix::errno::Errno::EINTR) = nix::sys::wait::waitpid(pid, None) {}
-        true
-    })
+        return *ALLOWED.get_or_init(|| false);
+    }
+    let pid = nix::unistd::Pid::from_raw(pid as libc::pid_t);
+    while let Err(nix::errno::Errno::EINTR) = nix::sys::wait::waitpid(pid, None) {}
+    *ALLOWED.get_or_init(|| true)
 }
 
 /// What the child does for its `/dev/shm`, prepared before the fork.

@@ -50,3 +50,24 @@ fn the_first_spawn_at_the_task_limit_returns() {
         assert_eq!(status.unwrap(), ExitStatus::Exited(0));
     });
 }
+
+/// A private `/dev/shm` for an unprivileged caller needs a user namespace,
+/// which the library probes with a clone: one refused for want of a task
+/// was kept as the kernel's answer, and every later run failed saying the
+/// kernel refuses user namespaces.
+#[test]
+fn a_user_namespace_probe_refused_at_the_task_limit_is_asked_again() {
+    common::as_unprivileged_caller("a_user_namespace_probe_refused_at_the_task_limit_is_asked_again", &[], || {
+        let build = || Policy::builder().fs_read(common::system_read_paths()).private_shm(true).build();
+        let (_, hard) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NPROC).unwrap();
+        // No room for the probe's child.
+        let full = tasks_of(common::NOBODY);
+        nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NPROC, full, hard).unwrap();
+        let refused = build();
+        nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NPROC, hard, hard).unwrap();
+        assert!(refused.is_err(), "the probe had room: {refused:?}");
+        let policy = build().expect("asked again once the host had room");
+        let out = Sandbox::new(policy).unwrap().run(&["/bin/true"]).unwrap();
+        assert_eq!(out.status, ExitStatus::Exited(0));
+    });
+}

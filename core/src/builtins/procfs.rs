@@ -177,19 +177,21 @@ fn process_entry_allowed(tail: &[&str], in_task: bool) -> bool {
     }
 }
 
+/// `/proc`, opened once it could be: a failure (the host's fd table full
+/// for a moment) is not kept, or every later run's `/proc` would fail.
 fn proc_dir() -> Result<&'static OwnedFd, i32> {
-    static PROC: OnceLock<Result<OwnedFd, i32>> = OnceLock::new();
-    PROC.get_or_init(|| {
-        // O_PATH | O_DIRECTORY, and close-on-exec as std opens every file.
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_PATH | libc::O_DIRECTORY)
-            .open("/proc")
-            .map(OwnedFd::from)
-            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
-    })
-    .as_ref()
-    .map_err(|e| *e)
+    static PROC: OnceLock<OwnedFd> = OnceLock::new();
+    if let Some(proc) = PROC.get() {
+        return Ok(proc);
+    }
+    // O_PATH | O_DIRECTORY, and close-on-exec as std opens every file.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_DIRECTORY)
+        .open("/proc")
+        .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+    // Another thread may have opened it meanwhile: one copy is kept.
+    Ok(PROC.get_or_init(|| OwnedFd::from(opened)))
 }
 
 /// Open read-only beneath `/proc`, following no symlink of any kind.
