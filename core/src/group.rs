@@ -68,15 +68,10 @@ impl Group {
     pub(crate) fn retire(&self) {
         let mut retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
         if !*retired {
-            let streams = self.caller_streams.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if self.owner.is_here() {
-                crate::guardian::forget(self.pgid);
-                // The group is killed: its flags on shared streams come back.
-                drop(streams);
-            } else {
-                // The run goes on in the process that spawned it.
-                std::mem::forget(streams);
-            }
+            crate::guardian::forget(self.pgid);
+            // The group is killed: its flags on shared streams come back
+            // (in the process that spawned it only: see `CallerStreams`).
+            drop(self.caller_streams.lock().unwrap_or_else(|e| e.into_inner()).take());
         }
         *retired = true;
     }

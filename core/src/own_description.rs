@@ -22,6 +22,7 @@ use std::sync::Mutex;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::stat::{fstat, SFlag};
 
+use crate::owner::Owner;
 use crate::pipe_access::PipeAccess;
 
 /// The pseudo-terminal multiplexer (`/dev/ptmx`, `/dev/pts/ptmx`): opening
@@ -46,10 +47,19 @@ const RESTORED_FLAGS: OFlag = COPIED_FLAGS.union(OFlag::O_ASYNC);
 /// socket would keep the caller's reader from its end of file until the
 /// run is reaped — a caller reading the child's output to the end before
 /// it waits would wait for good.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct CallerStreams {
     places: Vec<Place>,
     pipes: PipeAccess,
+    /// A copy in a process the host forked puts nothing back: the run goes
+    /// on in its spawner.
+    owner: Owner,
+}
+
+impl Default for CallerStreams {
+    fn default() -> CallerStreams {
+        CallerStreams { places: Vec::new(), pipes: PipeAccess::default(), owner: Owner::this_process() }
+    }
 }
 
 #[derive(Debug)]
@@ -148,6 +158,11 @@ impl CallerStreams {
 /// run shares it — however the run ended, so no count is left behind.
 impl Drop for CallerStreams {
     fn drop(&mut self) {
+        if !self.owner.is_here() {
+            self.places.clear();
+            self.pipes.abandon();
+            return;
+        }
         for place in self.places.drain(..) {
             match place {
                 Place::Copy(copy, saved) => put_back(std::os::fd::AsRawFd::as_raw_fd(&copy), saved),

@@ -131,6 +131,14 @@ impl PipeAccess {
     }
 }
 
+impl PipeAccess {
+    /// Forget this run's uses without widening anything (see
+    /// [`crate::own_description::CallerStreams::abandon`]).
+    pub(crate) fn abandon(&mut self) {
+        self.0.clear();
+    }
+}
+
 impl Drop for PipeAccess {
     fn drop(&mut self) {
         let mut pipes = narrowed();

@@ -6,15 +6,29 @@
 
 mod common;
 
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
 use common::{policy, TempDir};
-use sandlock_core::{ExitStatus, Sandbox};
+use sandlock_core::{ExitStatus, Sandbox, Stdio, StdioOverrides};
+
+fn mode_of(fd: &OwnedFd) -> u32 {
+    nix::sys::stat::fstat(fd.as_raw_fd()).unwrap().st_mode & 0o7777
+}
 
 #[test]
 fn a_handle_dropped_in_a_forked_process_leaves_the_run_alone() {
     let base = TempDir::new();
     std::env::set_var("TMPDIR", base.path());
     let sandbox = Sandbox::new(policy().private_tmp(true).build().unwrap()).unwrap();
-    let mut child = sandbox.spawn(&["/bin/sh", "-c", "sleep 1; test -d \"$TMPDIR\" && exit 7"]).unwrap();
+    // A caller's pipe as its stdout, narrowed to writing while the run lasts.
+    let mut ends = [0; 2];
+    // SAFETY: pipe2 writes two new fds into `ends`.
+    assert_eq!(unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: both are new fds owned by nobody else.
+    let (read_end, write_end) = unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) };
+    let stdio = StdioOverrides { stdout: Some(Stdio::Fd(write_end)), ..Default::default() };
+    let script = "sleep 1; test -d \"$TMPDIR\" && exit 7";
+    let mut child = sandbox.spawn_with(&["/bin/sh", "-c", script], stdio).unwrap();
     // SAFETY: the forked process only drops the copied handle and leaves
     // with _exit, running no other code of this process.
     let pid = unsafe { libc::fork() };
@@ -27,7 +41,9 @@ fn a_handle_dropped_in_a_forked_process_leaves_the_run_alone() {
     let mut status = 0;
     // SAFETY: reaps the process forked above into a local.
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert_eq!(mode_of(&read_end), 0o200, "the forked copy widened the caller's pipe while the run lasts");
     assert_eq!(child.wait().unwrap(), ExitStatus::Exited(7), "the run was disturbed by the forked copy");
+    assert_eq!(mode_of(&read_end), 0o600, "the spawner puts the pipe's mode back");
     assert_eq!(std::fs::read_dir(base.path()).unwrap().count(), 0, "the spawner removes the directory");
 }
 
