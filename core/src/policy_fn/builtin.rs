@@ -81,7 +81,6 @@ enum Kind {
     Send,
     Open,
     Signal,
-    AsyncIo,
 }
 
 /// The syscalls a `policy_fn` traps, by their place in the chain.
@@ -108,10 +107,6 @@ impl Traps {
         // With path control, execs are checked against the denied paths.
         if categories.contains(Category::EXEC) || categories.contains(Category::PATHS) {
             last.extend(["execve", "execveat"]);
-        }
-        // Asynchronous I/O writes argv memory after the exec was decided.
-        if categories.contains(Category::EXEC) {
-            first.push("io_setup");
         }
         if categories.contains(Category::NETWORK) {
             last.extend(["bind", "listen"]);
@@ -446,9 +441,7 @@ impl PolicyFnHandler {
     /// A watched call a static rule fails: the callback sees it (and may
     /// flag it); the answer is the rule's.
     fn statically_denied(&self, ctx: &HandlerCtx<'_>, syscall: Syscall, kind: Kind, errno: i32) -> NotifAction {
-        // A call that is never an event (a context the kernel refuses to
-        // make writes nothing) just fails.
-        let Some(category) = category_of_kind(kind) else { return NotifAction::Errno(errno) };
+        let category = category_of_kind(kind);
         let mut event = from_notification(ctx, syscall, category);
         event.denied_by_policy = true;
         match kind {
@@ -493,10 +486,6 @@ impl Handler for PolicyFnHandler {
             Kind::Send => self.send(ctx, syscall),
             Kind::Open => self.open(ctx, syscall),
             Kind::Signal => self.signal(ctx, syscall),
-            Kind::AsyncIo => {
-                self.shared.note_async_io();
-                NotifAction::Continue
-            }
         })
     }
 
@@ -530,21 +519,18 @@ fn kinds() -> HashMap<u32, Kind> {
         ("rt_sigqueueinfo", Kind::Signal),
         ("rt_tgsigqueueinfo", Kind::Signal),
         ("pidfd_send_signal", Kind::Signal),
-        // Never an event: noted for the argv check (`SharedMemory::note_async_io`).
-        ("io_setup", Kind::AsyncIo),
     ];
     table.iter().filter_map(|&(name, kind)| Some((number_of(name)?, kind))).collect()
 }
 
-fn category_of_kind(kind: Kind) -> Option<Category> {
-    Some(match kind {
+fn category_of_kind(kind: Kind) -> Category {
+    match kind {
         Kind::Process => Category::PROCESS,
         Kind::Exec { .. } => Category::EXEC,
         Kind::Connect | Kind::Bind | Kind::Listen | Kind::Send => Category::NETWORK,
         Kind::Open => Category::FILE,
         Kind::Signal => Category::SIGNAL,
-        Kind::AsyncIo => return None,
-    })
+    }
 }
 
 /// The destination of a send, when it names one (copied once).

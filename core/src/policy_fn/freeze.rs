@@ -54,9 +54,6 @@ pub(crate) struct SharedMemory {
     /// A `CLONE_VM` clone without `CLONE_VFORK` (a thread, or a process
     /// sharing memory whose parent goes on running) happened in the sandbox.
     beyond_vfork: AtomicBool,
-    /// An `io_setup` happened in the sandbox: I/O it submits may write any
-    /// memory of its address space at any time.
-    async_io: AtomicBool,
 }
 
 impl SharedMemory {
@@ -74,17 +71,6 @@ impl SharedMemory {
     /// True while every process of the sandbox has memory of its own.
     fn never_shared(&self) -> bool {
         !self.any_clone_vm.load(Ordering::SeqCst)
-    }
-
-    /// The sandbox makes an AIO context. Noted for good, before the call is
-    /// let go, and for every process (contexts are per address space, which
-    /// a `vfork` child shares with its parent).
-    pub(crate) fn note_async_io(&self) {
-        self.async_io.store(true, Ordering::SeqCst);
-    }
-
-    fn async_io(&self) -> bool {
-        self.async_io.load(Ordering::SeqCst)
     }
 
     /// True while every task sharing memory with another got there through
@@ -156,7 +142,7 @@ pub(crate) fn read_argv(
     let private = memory.is_some_and(|m| m.private);
     let file_backed = memory.is_some_and(|m| m.file_backed);
     let mut expected = None;
-    if (shared_memory || file_backed || shared.async_io()) && private && !truncated {
+    if (shared_memory || file_backed) && private && !truncated {
         // The exec stop is where the copy is compared: the task is traced
         // for it, alone when nothing else had to stop.
         if frozen.is_none() {

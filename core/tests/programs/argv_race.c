@@ -1,6 +1,6 @@
 /* Exec racers for policy_fn:
  * argv_race thread|vfork|vmclone|shared|vforkwait|orphan|leftthread|leftprocess N ECHO,
- * argv_race cleartid N ECHO GO, argv_race mapped|aio N ECHO FILE,
+ * argv_race cleartid N ECHO GO, argv_race mapped N ECHO FILE,
  * argv_race spliced|paged|fromthread N ECHO.
  *
  * N times, a fresh process execs ECHO (an echo program) with argv[1] in
@@ -40,19 +40,13 @@
  *           at 2048, "EVIL" at 3072), which the test's callback rewrites
  *           to {ECHO, "EVIL", "AAAAAAAA"} while it decides;
  *   mapped  argv[1] is the first 8 bytes of FILE, mapped privately (the
- *           test's callback rewrites the file while it decides);
- *   aio     argv[1] is in the last page of AIO_AREA bytes of private
- *           anonymous memory at AIO_AT + AIO_ARG, which an asynchronous
- *           direct read of FILE (io_submit, O_DIRECT, in flight while the
- *           process execs) overwrites with what FILE holds there whenever
- *           the disk is done.
+ *           test's callback rewrites the file while it decides).
  * Each exec prints what really ran; the test compares it with what its
  * policy_fn callback saw. An exec killed because it copied another argv
  * than the callback saw shows as "killed". */
 #include "probe.h"
 
 #include <fcntl.h>
-#include <linux/aio_abi.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -66,10 +60,6 @@
 #include <unistd.h>
 
 #define WORD 8
-/* Where the aio racer's argv[1] is; the test reads it there. */
-#define AIO_AT 0x5a5a0000000UL
-#define AIO_AREA (8UL << 20)
-#define AIO_ARG (AIO_AREA - 4096 + 16)
 /* Where the spliced racer's argv is; the test rewrites it there. */
 #define SPLICE_AT 0x5b5b0000000UL
 
@@ -249,29 +239,6 @@ static void one_mapped_race(const char *echo) {
     exec_echo(echo);
 }
 
-static void one_aio_race(const char *echo) {
-    char *area = mmap((void *)AIO_AT, AIO_AREA, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (area != (char *)AIO_AT) {
-        _exit(6);
-    }
-    target = area + AIO_ARG;
-    memcpy(target, "AAAAAAAA", WORD + 1);
-    int fd = open(go, O_RDONLY | O_DIRECT | O_CLOEXEC);
-    aio_context_t context = 0;
-    if (fd < 0 || syscall(SYS_io_setup, 1, &context) != 0) {
-        _exit(9);
-    }
-    /* One read of the whole area: argv[1]'s page is its last. */
-    struct iocb read = {.aio_fildes = (uint32_t)fd, .aio_lio_opcode = IOCB_CMD_PREAD,
-                        .aio_buf = (uintptr_t)area, .aio_nbytes = AIO_AREA, .aio_offset = 0};
-    struct iocb *queue[] = {&read};
-    if (syscall(SYS_io_submit, context, 1, queue) != 1) {
-        _exit(9);
-    }
-    exec_echo(echo);
-}
-
 static void one_spliced_race(const char *echo) {
     char *page = mmap((void *)SPLICE_AT, 4096, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -427,7 +394,7 @@ static void one_shared_race(const char *echo) {
 }
 
 int main(int argc, char **argv) {
-    int with_file = strcmp(argv[1], "cleartid") == 0 || strcmp(argv[1], "mapped") == 0 || strcmp(argv[1], "aio") == 0;
+    int with_file = strcmp(argv[1], "cleartid") == 0 || strcmp(argv[1], "mapped") == 0;
     if (argc != (with_file ? 5 : 4)) {
         return usage(argv[0]);
     }
@@ -463,8 +430,6 @@ int main(int argc, char **argv) {
         race = one_leftthread_race;
     } else if (strcmp(argv[1], "leftprocess") == 0) {
         race = one_leftprocess_race;
-    } else if (strcmp(argv[1], "aio") == 0) {
-        race = one_aio_race;
     } else {
         return usage(argv[0]);
     }
