@@ -47,6 +47,30 @@ fn a_handle_dropped_in_a_forked_process_leaves_the_run_alone() {
     assert_eq!(std::fs::read_dir(base.path()).unwrap().count(), 0, "the spawner removes the directory");
 }
 
+/// Another thread running `/bin/true` in a sandbox until stopped.
+struct Spawner {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Spawner {
+    fn start(sandbox: &std::sync::Arc<Sandbox>) -> Spawner {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (sandbox, stopped) = (sandbox.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                sandbox.run(&["/bin/true"]).unwrap();
+            }
+        });
+        Spawner { stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap();
+    }
+}
+
 /// A fork while another thread spawns copied the guardian's lock as that
 /// spawn held it (until its child exec'd): no thread of the new process
 /// would ever release it, and the new process's first spawn waited for good
@@ -54,15 +78,7 @@ fn a_handle_dropped_in_a_forked_process_leaves_the_run_alone() {
 #[test]
 fn a_process_forked_while_another_thread_spawns_can_spawn() {
     let sandbox = std::sync::Arc::new(Sandbox::new(policy().build().unwrap()).unwrap());
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let spawner = {
-        let (sandbox, stop) = (sandbox.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                sandbox.run(&["/bin/true"]).unwrap();
-            }
-        })
-    };
+    let spawner = Spawner::start(&sandbox);
     for round in 0..40 {
         // SAFETY: the forked process runs one sandbox and leaves with
         // _exit; an alarm ends it if that spawn hangs.
@@ -80,8 +96,7 @@ fn a_process_forked_while_another_thread_spawns_can_spawn() {
         assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
         assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "round {round}: status {status:#x}");
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    spawner.join().unwrap();
+    spawner.stop();
 }
 
 /// The timer thread does not survive a fork: in a process forked after the
@@ -141,15 +156,7 @@ fn pipe_write_ends() -> Vec<i32> {
 fn a_process_forked_while_another_thread_spawns_holds_none_of_its_pipes() {
     let sandbox = std::sync::Arc::new(Sandbox::new(policy().build().unwrap()).unwrap());
     let before = pipe_write_ends();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let spawner = {
-        let (sandbox, stop) = (sandbox.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                sandbox.run(&["/bin/true"]).unwrap();
-            }
-        })
-    };
+    let spawner = Spawner::start(&sandbox);
     let mut held = 0;
     for _ in 0..200 {
         // SAFETY: the forked process lists its fds and leaves with _exit.
@@ -166,7 +173,6 @@ fn a_process_forked_while_another_thread_spawns_holds_none_of_its_pipes() {
         assert!(libc::WIFEXITED(status), "status {status:#x}");
         held += libc::WEXITSTATUS(status);
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    spawner.join().unwrap();
+    spawner.stop();
     assert_eq!(held, 0, "forks holding a spawn's pipe ends, of 200");
 }

@@ -28,11 +28,20 @@
 
 #define NR_FUTEX_REQUEUE 456
 
-static long join(int family, int level, int name) {
+/* One option set on a new TCP socket of `family`. */
+static long set_on_tcp_socket(int family, int level, int name, const void *value, socklen_t size) {
     int fd = socket(family, SOCK_STREAM, 0);
     if (fd < 0) {
         return fd;
     }
+    long rc = setsockopt(fd, level, name, value, size);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+static long join(int family, int level, int name) {
     struct group_req group;
     memset(&group, 0, sizeof group);
     if (family == AF_INET) {
@@ -44,34 +53,18 @@ static long join(int family, int level, int name) {
         in6->sin6_family = AF_INET6;
         inet_pton(AF_INET6, "ff15::4299", &in6->sin6_addr);
     }
-    long rc = setsockopt(fd, level, name, &group, sizeof group);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
+    return set_on_tcp_socket(family, level, name, &group, sizeof group);
 }
 
 static long source_join(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return fd;
-    }
     struct ip_mreq_source request;
     memset(&request, 0, sizeof request);
     inet_pton(AF_INET, "239.255.42.98", &request.imr_multiaddr);
     inet_pton(AF_INET, "10.42.42.42", &request.imr_sourceaddr);
-    long rc = setsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &request, sizeof request);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
+    return set_on_tcp_socket(AF_INET, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &request, sizeof request);
 }
 
 static long flow_label(void) {
-    int fd = socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return fd;
-    }
     struct in6_flowlabel_req request;
     memset(&request, 0, sizeof request);
     inet_pton(AF_INET6, "::1", &request.flr_dst);
@@ -81,11 +74,7 @@ static long flow_label(void) {
     request.flr_action = IPV6_FL_A_GET;
     request.flr_flags = IPV6_FL_F_CREATE;
     request.flr_share = IPV6_FL_S_EXCL;
-    long rc = setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, &request, sizeof request);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
+    return set_on_tcp_socket(AF_INET6, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, &request, sizeof request);
 }
 
 /* Wakes no one and moves at most one waiter to a word of our own; with no
