@@ -178,17 +178,17 @@ fn numbers(entries: &[DenyEntry]) -> Vec<u32> {
 
 pub(crate) fn default_deny_numbers() -> &'static [u32] {
     static NUMBERS: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
-    NUMBERS.get_or_init(|| numbers(DEFAULT_DENY))
+    crate::fork_locks::get_or_init(&NUMBERS, || numbers(DEFAULT_DENY)).as_slice()
 }
 
 pub(crate) fn root_child_deny_numbers() -> &'static [u32] {
     static NUMBERS: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
-    NUMBERS.get_or_init(|| numbers(ROOT_CHILD_DENY))
+    crate::fork_locks::get_or_init(&NUMBERS, || numbers(ROOT_CHILD_DENY)).as_slice()
 }
 
 pub(crate) fn host_ipc_deny_numbers() -> &'static [u32] {
     static NUMBERS: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
-    NUMBERS.get_or_init(|| numbers(HOST_IPC_DENY))
+    crate::fork_locks::get_or_init(&NUMBERS, || numbers(HOST_IPC_DENY)).as_slice()
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub struct KernelFeatures {
 impl KernelFeatures {
     pub fn get() -> &'static KernelFeatures {
         static FEATURES: OnceLock<KernelFeatures> = OnceLock::new();
-        FEATURES.get_or_init(KernelFeatures::probe)
+        crate::fork_locks::get_or_init(&FEATURES, KernelFeatures::probe)
     }
 
     fn probe() -> KernelFeatures {

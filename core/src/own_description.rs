@@ -80,9 +80,12 @@ struct Stream {
 /// first such run, and how many are not over.
 static INHERITED: Mutex<Vec<(Stream, OFlag, usize)>> = Mutex::new(Vec::new());
 
+/// The registry, taken by the thread that forks ([`crate::fork_locks`]).
+pub(crate) fn held_across_fork() -> Box<dyn std::any::Any> {
+    Box::new(inherited())
+}
+
 fn inherited() -> std::sync::MutexGuard<'static, Vec<(Stream, OFlag, usize)>> {
-    static HELD_ACROSS_FORKS: std::sync::Once = std::sync::Once::new();
-    HELD_ACROSS_FORKS.call_once(|| crate::fork_locks::hold_across_forks(|| Box::new(inherited())));
     INHERITED.lock().unwrap_or_else(|e| e.into_inner())
 }
 

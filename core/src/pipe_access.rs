@@ -30,9 +30,12 @@ const WRITE_BITS: u32 = 0o222;
 /// The caller's pipes that running sandboxes use, each once.
 static NARROWED: Mutex<Vec<Narrowed>> = Mutex::new(Vec::new());
 
+/// The registry, taken by the thread that forks ([`crate::fork_locks`]).
+pub(crate) fn held_across_fork() -> Box<dyn std::any::Any> {
+    Box::new(narrowed())
+}
+
 fn narrowed() -> std::sync::MutexGuard<'static, Vec<Narrowed>> {
-    static HELD_ACROSS_FORKS: std::sync::Once = std::sync::Once::new();
-    HELD_ACROSS_FORKS.call_once(|| crate::fork_locks::hold_across_forks(|| Box::new(narrowed())));
     NARROWED.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -88,11 +88,11 @@ fn user_namespaces_allowed() -> bool {
         if matches!(errno, Some(libc::EAGAIN | libc::ENOMEM | libc::ENOSPC)) {
             return false;
         }
-        return *ALLOWED.get_or_init(|| false);
+        return *crate::fork_locks::get_or_init(&ALLOWED, || false);
     }
     let pid = nix::unistd::Pid::from_raw(pid as libc::pid_t);
     while let Err(nix::errno::Errno::EINTR) = nix::sys::wait::waitpid(pid, None) {}
-    *ALLOWED.get_or_init(|| true)
+    *crate::fork_locks::get_or_init(&ALLOWED, || true)
 }
 
 /// What the child does for its `/dev/shm`, prepared before the fork.

@@ -348,9 +348,9 @@ impl Sandbox {
         let dispatch = Arc::new(Dispatch::new(chain));
         let notify = !dispatch.is_empty();
         // The filter is the same for every run of this sandbox: built once.
-        let filter = Arc::clone(
-            self.filter.get_or_init(|| Arc::new(bpf::assemble(&self.filter_spec(dispatch.syscalls(), &moved, &fixed)))),
-        );
+        let filter = Arc::clone(crate::fork_locks::get_or_init(&self.filter, || {
+            Arc::new(bpf::assemble(&self.filter_spec(dispatch.syscalls(), &moved, &fixed)))
+        }));
         let plan = SpawnPlan::new(PlanInput {
             argv: &argv,
             env: &per_run.env,

@@ -286,6 +286,7 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     refuse_ignored_sigchld()?;
     let [stdin, stdout, stderr] = stdio;
     let stacks = CHILD_STACKS_OF_THREAD.with(ChildStacks::tops)?;
+    crate::fork_locks::hold_across_forks();
     // Held until the child has its copies and ours are closed: glibc's
     // fork waits for it (crate::fork_locks), so no process the host forks
     // meanwhile keeps a copy of the child's ends or of the report pipe's

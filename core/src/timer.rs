@@ -8,7 +8,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Instant;
 
 /// What a timer entry does when it is due.
@@ -46,7 +46,6 @@ impl Ord for Entry {
 /// Fewest entries worth a sweep.
 const SWEEP_FLOOR: usize = 64;
 
-#[derive(Default)]
 struct Queue {
     entries: BinaryHeap<Reverse<Entry>>,
     next_seq: u64,
@@ -56,6 +55,10 @@ struct Queue {
 }
 
 impl Queue {
+    const fn new() -> Queue {
+        Queue { entries: BinaryHeap::new(), next_seq: 0, swept_len: 0 }
+    }
+
     fn sweep_if_due(&mut self) {
         if self.entries.len() >= SWEEP_FLOOR.max(2 * self.swept_len) {
             self.entries.retain(|Reverse(entry)| entry.what.strong_count() > 0);
@@ -69,7 +72,7 @@ struct Timer {
     wake: Condvar,
 }
 
-static TIMER: OnceLock<Timer> = OnceLock::new();
+static TIMER: Timer = Timer { queue: Mutex::new(Queue::new()), wake: Condvar::new() };
 
 /// The process whose timer thread runs. A process the host forked without
 /// exec has none (threads do not survive a fork), and a thread that could
@@ -79,28 +82,20 @@ static TIMER: OnceLock<Timer> = OnceLock::new();
 static RUNNING_IN: Mutex<Option<u32>> = Mutex::new(None);
 
 fn timer() -> std::io::Result<&'static Timer> {
-    let timer = TIMER.get_or_init(|| Timer { queue: Mutex::default(), wake: Condvar::new() });
     let mut running_in = RUNNING_IN.lock().unwrap_or_else(|e| e.into_inner());
     if *running_in != Some(std::process::id()) {
-        hold_the_locks_across_forks();
-        std::thread::Builder::new().name("sandlock-timer".into()).spawn(move || run(timer))?;
+        std::thread::Builder::new().name("sandlock-timer".into()).spawn(|| run(&TIMER))?;
         *running_in = Some(std::process::id());
     }
-    Ok(timer)
+    Ok(&TIMER)
 }
 
 /// The timer's locks, taken by the thread that forks ([`crate::fork_locks`]):
 /// one the timer thread held at the fork would stay held in the new
 /// process, whose first spawn with a timeout would wait on it.
-fn hold_the_locks_across_forks() {
-    static REGISTERED: std::sync::Once = std::sync::Once::new();
-    REGISTERED.call_once(|| {
-        crate::fork_locks::hold_across_forks(|| {
-            let running_in = RUNNING_IN.lock().unwrap_or_else(|e| e.into_inner());
-            let queue = TIMER.get().map(|timer| timer.queue.lock().unwrap_or_else(|e| e.into_inner()));
-            Box::new((running_in, queue))
-        });
-    });
+pub(crate) fn held_across_fork() -> Box<dyn std::any::Any> {
+    let running_in = RUNNING_IN.lock().unwrap_or_else(|e| e.into_inner());
+    Box::new((running_in, TIMER.queue.lock().unwrap_or_else(|e| e.into_inner())))
 }
 
 /// Run `what` at `at`, unless it is dropped first.
@@ -175,7 +170,7 @@ mod tests {
 
     #[test]
     fn entries_of_dropped_owners_are_swept_long_before_they_are_due() {
-        let mut queue = Queue::default();
+        let mut queue = Queue::new();
         let later = Instant::now() + Duration::from_secs(3600);
         let alive: Arc<dyn Due> = Arc::new(Count(AtomicUsize::new(0)));
         for seq in 0..10_000 {

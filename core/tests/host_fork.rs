@@ -99,6 +99,35 @@ fn a_process_forked_while_another_thread_spawns_can_spawn() {
     spawner.stop();
 }
 
+/// A fork while another thread made a sandbox's first run copied its filter
+/// half built (a `OnceLock` whose maker was on that thread): the new
+/// process's first run of that sandbox waited for it forever. The forks
+/// land at each point of the first run, 20 µs apart.
+#[test]
+fn a_process_forked_while_a_first_run_builds_the_filter_can_run_that_sandbox() {
+    for round in 0..40 {
+        let sandbox = std::sync::Arc::new(Sandbox::new(policy().build().unwrap()).unwrap());
+        let spawner = Spawner::start(&sandbox);
+        std::thread::sleep(std::time::Duration::from_micros(20 * round));
+        // SAFETY: the forked process runs one sandbox and leaves with
+        // _exit; an alarm ends it if that run hangs.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            // SAFETY: alarm and _exit have no preconditions.
+            unsafe { libc::alarm(10) };
+            let ok = sandbox.run(&["/bin/true"]).is_ok_and(|out| out.status.success());
+            // SAFETY: as above.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: reaps the process forked above into a local.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "round {round}: status {status:#x}");
+        spawner.stop();
+    }
+}
+
 /// The timer thread does not survive a fork: in a process forked after the
 /// parent had started it, the timeouts of the runs it spawned never fired.
 #[test]

@@ -191,7 +191,7 @@ fn proc_dir() -> Result<&'static OwnedFd, i32> {
         .open("/proc")
         .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
     // Another thread may have opened it meanwhile: one copy is kept.
-    Ok(PROC.get_or_init(|| OwnedFd::from(opened)))
+    Ok(crate::fork_locks::get_or_init(&PROC, || OwnedFd::from(opened)))
 }
 
 /// Open read-only beneath `/proc`, following no symlink of any kind.

@@ -121,7 +121,6 @@ impl ForSpawn {
 /// runs its first process on the stack that ends at `stack_top`, which no
 /// other child uses until this returns (the spawning thread's child stack).
 pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
-    hold_the_state_across_forks();
     let read = || STATE.read().unwrap_or_else(|e| e.into_inner());
     {
         let state = read();
@@ -154,15 +153,9 @@ pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
 /// `STATE` and `RUNS`, taken by the thread that forks
 /// ([`crate::fork_locks`]): a spawn holds `STATE` until its child has
 /// exec'd, and a fork meanwhile left the new process a lock no thread of
-/// its would release. In the child, its copy of the host's end is closed.
-fn hold_the_state_across_forks() {
-    static REGISTERED: std::sync::Once = std::sync::Once::new();
-    REGISTERED.call_once(|| {
-        crate::fork_locks::hold_across_forks(|| Box::new((STATE.write().unwrap_or_else(|e| e.into_inner()), runs())));
-        // SAFETY: registers a child handler that only reads atomics,
-        // `fstat`s and closes one fd, all async-signal-safe.
-        unsafe { libc::pthread_atfork(None, None, Some(close_socket_in_fork)) };
-    });
+/// its would release.
+pub(crate) fn held_across_fork() -> Box<dyn std::any::Any> {
+    Box::new((STATE.write().unwrap_or_else(|e| e.into_inner()), runs()))
 }
 
 /// The host's end as `fork` children see it (-1 for none), and which file
@@ -182,7 +175,10 @@ fn close_in_forked_children(running: &Running) {
     SOCKET_TO_CLOSE_IN_FORKS.store(running.socket.as_raw_fd(), Ordering::Release);
 }
 
-extern "C" fn close_socket_in_fork() {
+/// In a process the host forked: its copy of the host's end, closed. Only
+/// atomics, `fstat` and `close`, as the child of a fork in a threaded
+/// process may call.
+pub(crate) fn close_socket_in_fork() {
     let socket = SOCKET_TO_CLOSE_IN_FORKS.load(Ordering::Acquire);
     if socket < 0 {
         return;

@@ -124,7 +124,7 @@ pub(crate) fn name_of(nr: u32) -> Option<&'static str> {
 /// `u32::MAX`: the gaps between known syscalls and everything above them.
 pub(crate) fn unknown_ranges() -> &'static [(u32, u32)] {
     static RANGES: std::sync::OnceLock<Vec<(u32, u32)>> = std::sync::OnceLock::new();
-    RANGES.get_or_init(|| gaps(TABLE.iter().map(|&(_, nr)| nr)))
+    crate::fork_locks::get_or_init(&RANGES, || gaps(TABLE.iter().map(|&(_, nr)| nr))).as_slice()
 }
 
 fn gaps(known: impl Iterator<Item = u32>) -> Vec<(u32, u32)> {
