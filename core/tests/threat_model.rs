@@ -11,7 +11,7 @@ fn source_of(file: &str) -> String {
         unit if unit.starts_with("src/") => root.join(unit),
         // The command's and the bindings' tests, named by their path in
         // the workspace.
-        outside if ["cli/", "go/", "python/", "c-examples/"].iter().any(|dir| outside.starts_with(dir)) => {
+        outside if ["cli/", "ffi/", "go/", "python/", "c-examples/"].iter().any(|dir| outside.starts_with(dir)) => {
             root.join("..").join(outside)
         }
         other => root.join("tests").join(other),

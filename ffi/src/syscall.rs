@@ -1,12 +1,12 @@
 //! Syscall names to numbers of the architecture the library was built for,
 //! and back.
 
-use std::collections::HashMap;
 use std::ffi::{c_char, CStr, CString};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use sandlock_core::Syscall;
 
+use crate::error::FfiError;
 use crate::guard;
 
 /// Number of the syscall called `name` (e.g. `"openat"`) on this
@@ -29,17 +29,36 @@ pub unsafe extern "C" fn sandlock_syscall_nr(name: *const c_char) -> i64 {
 }
 versioned!(sandlock_syscall_nr, "SANDLOCK_1.0");
 
+/// More than the highest syscall number of any architecture the library
+/// builds for.
+const NAME_SLOTS: usize = 1024;
+
 /// The C string of a syscall's name, made once per syscall and kept for the
 /// life of the process (the table is bounded by the architecture's
-/// syscalls), so callers get a pointer they never free.
-fn interned(syscall: Syscall) -> &'static CStr {
-    static NAMES: OnceLock<Mutex<HashMap<u32, &'static CStr>>> = OnceLock::new();
-    let mut names = NAMES.get_or_init(Mutex::default).lock().unwrap_or_else(|e| e.into_inner());
-    names.entry(syscall.nr()).or_insert_with(|| {
+/// syscalls), so callers get a pointer they never free. Without a lock: one
+/// taken by another thread at a `fork` of the host stays taken in the new
+/// process.
+fn interned(syscall: Syscall) -> Result<&'static CStr, FfiError> {
+    static NAMES: [AtomicPtr<c_char>; NAME_SLOTS] = [const { AtomicPtr::new(std::ptr::null_mut()) }; NAME_SLOTS];
+    let slot = NAMES
+        .get(syscall.nr() as usize)
+        .ok_or_else(|| FfiError::invalid(format!("syscall {} is beyond the library's name table", syscall.nr())))?;
+    let mut name = slot.load(Ordering::Acquire);
+    if name.is_null() {
         // A table name never holds a NUL.
-        let name = CString::new(syscall.name()).unwrap_or_default();
-        Box::leak(name.into_boxed_c_str())
-    })
+        let made = CString::new(syscall.name()).unwrap_or_default().into_raw();
+        name = match slot.compare_exchange(std::ptr::null_mut(), made, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => made,
+            Err(theirs) => {
+                // SAFETY: `made` came from `into_raw` above and was never
+                // published: another thread's name won the slot.
+                drop(unsafe { CString::from_raw(made) });
+                theirs
+            }
+        };
+    }
+    // SAFETY: a slot holds only a leaked CString's pointer, never freed.
+    Ok(unsafe { CStr::from_ptr(name) })
 }
 
 /// Name of syscall `nr` on this architecture (e.g. `"openat"`), the inverse
@@ -52,6 +71,22 @@ fn interned(syscall: Syscall) -> &'static CStr {
 /// architecture. Thread-safe. Since 1.1.
 #[no_mangle]
 pub extern "C" fn sandlock_syscall_name(nr: i64) -> *const c_char {
-    guard::value(|| Ok(interned(Syscall::checked(nr)?).as_ptr()))
+    guard::value(|| Ok(interned(Syscall::checked(nr)?)?.as_ptr()))
 }
 versioned!(sandlock_syscall_name, "SANDLOCK_1.1");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_syscall_of_the_architecture_has_a_name_slot() {
+        let beyond = (NAME_SLOTS as i64..1 << 20).find(|&nr| Syscall::checked(nr).is_ok());
+        assert_eq!(beyond, None);
+        for nr in 0..NAME_SLOTS as i64 {
+            if let Ok(syscall) = Syscall::checked(nr) {
+                assert_eq!(interned(syscall).unwrap().to_str().unwrap(), syscall.name());
+            }
+        }
+    }
+}

@@ -1,11 +1,12 @@
 //! The control handle a `policy_fn` callback gets: it tightens the running
 //! sandbox, one way only, and is valid only while that callback runs.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::ffi::{c_char, c_int};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use sandlock_core::{Control, Destination};
 
@@ -23,16 +24,46 @@ pub struct sandlock_control_t {
 }
 
 /// The controls of the callbacks running now, by token.
-static LIVE: LazyLock<Mutex<HashMap<usize, Control>>> = LazyLock::new(Mutex::default);
+static LIVE: Mutex<BTreeMap<usize, Control>> = Mutex::new(BTreeMap::new());
 
 /// The next token. Tokens are never reused within a process; they start
 /// above the first page and step by 16, so that no binding mistakes one for
 /// a small integer or a misaligned pointer.
 static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1 << 16);
 
-fn live() -> std::sync::MutexGuard<'static, HashMap<usize, Control>> {
+fn live() -> MutexGuard<'static, BTreeMap<usize, Control>> {
+    hold_across_forks();
     // A map of clones stays consistent whatever panicked while it was held.
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `LIVE`, taken by a thread of the host that forks (`os.fork`, a pre-fork
+/// server) and let go of in both processes: one another thread's callback
+/// held at the fork stayed held in the new process, whose first callback
+/// then waited on it for good. Registered before the lock is first taken,
+/// never under it; not by a `Once`, whose copy "running" at a fork would be
+/// waited on forever the same way.
+fn hold_across_forks() {
+    static REGISTERED: AtomicBool = AtomicBool::new(false);
+    if REGISTERED.load(Ordering::Acquire) || REGISTERED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    // SAFETY: registers handlers that only take and drop `LIVE`'s guard on
+    // the forking thread.
+    unsafe { libc::pthread_atfork(Some(take_live), Some(release_live), Some(release_live)) };
+}
+
+thread_local! {
+    static LIVE_HELD: RefCell<Option<MutexGuard<'static, BTreeMap<usize, Control>>>> = const { RefCell::new(None) };
+}
+
+extern "C" fn take_live() {
+    let held = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    LIVE_HELD.with(|slot| *slot.borrow_mut() = Some(held));
+}
+
+extern "C" fn release_live() {
+    LIVE_HELD.with(|slot| drop(slot.borrow_mut().take()));
 }
 
 /// The handle of one callback: registered while it lives, refused from
@@ -56,7 +87,9 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        live().remove(&self.token);
+        // Dropped without the lock: the last clone frees the run's state.
+        let removed = live().remove(&self.token);
+        drop(removed);
     }
 }
 
