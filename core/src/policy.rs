@@ -515,7 +515,7 @@ impl PolicyBuilder {
             write_paths.extend(crate::devices::STANDARD.iter().map(|d| PathBuf::from(d.path)));
         }
         if self.private_tmp {
-            write_paths.push(std::env::temp_dir());
+            write_paths.push(crate::private_tmp::base_dir());
         }
         if private_shm.is_some() {
             write_paths.push(PathBuf::from("/dev/shm"));

@@ -30,6 +30,16 @@ use crate::error::{Result, SandlockError};
 const REMOVE_ATTEMPTS: usize = 5;
 const REMOVE_PAUSE: Duration = Duration::from_millis(20);
 
+/// Where runs' directories are made: the caller's `TMPDIR`, else `/tmp`. An
+/// empty TMPDIR means none, as for mktemp(1): a service started with
+/// `TMPDIR=` failed every run.
+pub(crate) fn base_dir() -> PathBuf {
+    match std::env::var_os("TMPDIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from("/tmp"),
+    }
+}
+
 /// The directory of one run; dropping it removes it with its content.
 #[derive(Debug)]
 pub(crate) struct PrivateTmp {
@@ -48,7 +58,7 @@ impl PrivateTmp {
     /// directory (`TMPDIR`, else `/tmp`), for a child running as `uid` and
     /// `gid` (the caller's when `None`).
     pub(crate) fn create(uid: Option<u32>, gid: Option<u32>) -> Result<PrivateTmp> {
-        let base = std::env::temp_dir();
+        let base = base_dir();
         // A relative TMPDIR is relative to this process's directory, not to
         // the child's: the child would get a path that leads nowhere.
         let base = std::path::absolute(&base).map_err(|source| SandlockError::PathNotFound { path: base, source })?;
