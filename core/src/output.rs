@@ -6,6 +6,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use nix::errno::Errno;
 use nix::sys::socket::{send, MsgFlags};
 
+use crate::fork_locks::PrivateFd;
+
 /// One output pipe being drained into a bounded buffer.
 pub(crate) struct Capture {
     fd: Option<OwnedFd>,
@@ -55,13 +57,13 @@ impl Capture {
 
 /// Bytes still to write to the child's stdin.
 pub(crate) struct Feed {
-    fd: Option<OwnedFd>,
+    fd: Option<PrivateFd>,
     data: Vec<u8>,
     written: usize,
 }
 
 impl Feed {
-    pub(crate) fn new(fd: Option<OwnedFd>, data: Vec<u8>) -> Feed {
+    pub(crate) fn new(fd: Option<PrivateFd>, data: Vec<u8>) -> Feed {
         let mut feed = Feed { fd, data, written: 0 };
         if feed.data.is_empty() {
             feed.fd = None;
@@ -80,7 +82,7 @@ impl Feed {
         let rest = &self.data[self.written..];
         // stdin is a socket so that MSG_NOSIGNAL keeps a child that stopped
         // reading from raising SIGPIPE in the caller's process.
-        let n = match send(fd.as_raw_fd(), rest, MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT) {
+        let n = match send(fd.as_fd().as_raw_fd(), rest, MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT) {
             Ok(n) => n,
             Err(Errno::EINTR | Errno::EAGAIN) => return,
             Err(_) => {

@@ -592,7 +592,7 @@ fn collect_modes(modes: [Result<StdioMode>; 3]) -> Result<[StdioMode; 3]> {
 
 /// The parent's ends of the child's stdio pipes.
 struct Pipes {
-    stdin: Option<std::os::fd::OwnedFd>,
+    stdin: Option<crate::fork_locks::PrivateFd>,
     stdout: Option<std::os::fd::OwnedFd>,
     stderr: Option<std::os::fd::OwnedFd>,
 }

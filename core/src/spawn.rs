@@ -33,6 +33,7 @@ use nix::unistd::{access, pipe2, read, setpgid, AccessFlags, Pid};
 
 use crate::clone_child;
 use crate::error::{Result, SandlockError, SpawnStage};
+use crate::fork_locks::PrivateFd;
 use crate::group::Group;
 use crate::guardian;
 use crate::handoff::Handoff;
@@ -215,7 +216,7 @@ pub(crate) struct Started {
     /// The child's process group, through its pidfd.
     pub group: Arc<Group>,
     pub listener: Option<OwnedFd>,
-    pub stdin: Option<OwnedFd>,
+    pub stdin: Option<PrivateFd>,
     pub stdout: Option<OwnedFd>,
     pub stderr: Option<OwnedFd>,
     report: OwnedFd,
@@ -312,6 +313,9 @@ pub(crate) fn start(plan: &SpawnPlan, stdio: [StdioMode; 3]) -> Result<Started> 
     // between had no pidfd to open, and its pid may be someone else's.
     let (pid, pidfd) =
         if plan.notify { fork_child(plan, &child_fds)? } else { vfork_child(plan, &child_fds, stacks.child)? };
+    // Registered while no fork can copy it: a copy of the feeding end kept
+    // the child from its end of input for as long as that process lived.
+    let parent_in = parent_in.map(PrivateFd::new);
     // The child has its copies; close ours so EOF reaches the right side.
     drop((child_in, child_out, child_err, report_write, guardian));
     guardian::started(pid);

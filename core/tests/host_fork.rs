@@ -9,7 +9,7 @@ mod common;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use common::{policy, TempDir};
-use sandlock_core::{ExitStatus, Sandbox, Stdio, StdioOverrides};
+use sandlock_core::{ExitStatus, Sandbox, Stdin, Stdio, StdioOverrides};
 
 fn mode_of(fd: &OwnedFd) -> u32 {
     nix::sys::stat::fstat(fd.as_raw_fd()).unwrap().st_mode & 0o7777
@@ -126,6 +126,43 @@ fn a_process_forked_while_a_first_run_builds_the_filter_can_run_that_sandbox() {
         assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "round {round}: status {status:#x}");
         spawner.stop();
     }
+}
+
+/// A fork while a run fed its stdin (`Stdin::Bytes`) copied the feeding
+/// end: the child never saw its end of input while the copy lived (a
+/// worker that lives for hours held the run for hours). The forked process
+/// here lives until the run is over; the run must end first.
+#[test]
+fn a_process_forked_while_a_run_feeds_its_stdin_holds_up_nothing() {
+    // More than the socket takes at once, read only after a pause: the feed
+    // is under way when the host forks.
+    let input = vec![b'x'; 1 << 20];
+    let sandbox = Sandbox::new(policy().stdin(Stdin::Bytes(input)).build().unwrap()).unwrap();
+    let run = std::thread::spawn(move || sandbox.run(&["/bin/sh", "-c", "sleep 0.3; wc -c"]).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    // SAFETY: the forked process waits for a signal and leaves with _exit;
+    // its alarm ends it if nobody kills it.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        // SAFETY: alarm, pause and _exit have no preconditions.
+        unsafe {
+            libc::alarm(15);
+            libc::pause();
+            libc::_exit(0);
+        }
+    }
+    let out = run.join().unwrap();
+    let mut status = 0;
+    // SAFETY: polls the process forked above into a local.
+    let fork_was_alive = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == 0;
+    // SAFETY: kills and reaps that process.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, &mut status, 0);
+    }
+    assert!(fork_was_alive, "the run ended only once the forked copy was gone");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), (1 << 20).to_string(), "{out:?}");
 }
 
 /// The timer thread does not survive a fork: in a process forked after the

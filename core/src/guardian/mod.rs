@@ -32,8 +32,8 @@
 use std::collections::BTreeSet;
 use std::ffi::{c_char, CString};
 use std::io;
-use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::os::fd::{AsFd, AsRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
@@ -44,6 +44,7 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{getpid, Pid};
 
 use crate::clone_child;
+use crate::fork_locks::ClosedInForks;
 use crate::raw_syscall;
 
 /// The guardian program, built by `build.rs`.
@@ -72,6 +73,12 @@ struct Running {
     /// The process that started it: a forked host holds a copy of its
     /// parent's end, which must not keep that guardian waiting.
     owner: libc::pid_t,
+    /// A child the host forks without exec (a prefork server's worker,
+    /// Python's `os.fork`) closes its copy at once: it would keep the
+    /// guardian from seeing the host's death for as long as it lives. Its
+    /// state still names the parent, and its first spawn starts a guardian
+    /// of its own, leaving the number alone once it names another file.
+    _closed_in_forks: ClosedInForks,
 }
 
 static STATE: RwLock<State> = RwLock::new(State::Unstarted);
@@ -140,7 +147,6 @@ pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
                     for &pgid in runs().of_process(running.owner).iter() {
                         let _ = send(running.socket.as_raw_fd(), WATCH, pgid as u32);
                     }
-                    close_in_forked_children(&running);
                     State::Running(running)
                 }
                 Err(failure) => State::Failed { retry_at: failure.retry.then(|| Instant::now() + RETRY_AFTER) },
@@ -156,47 +162,6 @@ pub(crate) fn for_spawn(stack_top: *mut libc::c_void) -> ForSpawn {
 /// its would release.
 pub(crate) fn held_across_fork() -> Box<dyn std::any::Any> {
     Box::new((STATE.write().unwrap_or_else(|e| e.into_inner()), runs()))
-}
-
-/// The host's end as `fork` children see it (-1 for none), and which file
-/// it is: a host that closed it may have another file at that number.
-static SOCKET_TO_CLOSE_IN_FORKS: AtomicI32 = AtomicI32::new(-1);
-static SOCKET_DEVICE: AtomicU64 = AtomicU64::new(0);
-static SOCKET_INODE: AtomicU64 = AtomicU64::new(0);
-
-/// A child the host forks without exec (a prefork server's worker, Python's
-/// `os.fork`) closes its copy at once: it would keep the guardian from
-/// seeing the host's death for as long as it lives. Through `pthread_atfork`,
-/// so glibc's `fork` only: the library's own clones run no handlers, and
-/// `posix_spawn` and Go's `os/exec` exec at once (the end is close-on-exec).
-fn close_in_forked_children(running: &Running) {
-    SOCKET_DEVICE.store(running.identity.0, Ordering::Relaxed);
-    SOCKET_INODE.store(running.identity.1, Ordering::Relaxed);
-    SOCKET_TO_CLOSE_IN_FORKS.store(running.socket.as_raw_fd(), Ordering::Release);
-}
-
-/// In a process the host forked: its copy of the host's end, closed. Only
-/// atomics, `fstat` and `close`, as the child of a fork in a threaded
-/// process may call.
-pub(crate) fn close_socket_in_fork() {
-    let socket = SOCKET_TO_CLOSE_IN_FORKS.load(Ordering::Acquire);
-    if socket < 0 {
-        return;
-    }
-    // SAFETY: a zeroed stat is a valid output buffer.
-    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: fstat writes one stat into `stat`, which outlives the call.
-    let known = unsafe { raw_syscall::call(libc::SYS_fstat, [socket as usize, &mut stat as *mut libc::stat as usize]) };
-    let ours = known.is_ok()
-        && stat.st_dev as u64 == SOCKET_DEVICE.load(Ordering::Relaxed)
-        && stat.st_ino as u64 == SOCKET_INODE.load(Ordering::Relaxed);
-    if ours {
-        // SAFETY: closes this child's copy of the host's end, which nothing
-        // in this child uses: its state still names the parent, and its
-        // first spawn starts a guardian of its own, leaving the number
-        // alone once it no longer names that socket.
-        let _ = unsafe { raw_syscall::call(libc::SYS_close, [socket as usize]) };
-    }
 }
 
 fn usable(state: &State) -> bool {
@@ -294,7 +259,8 @@ fn start(stack_top: *mut libc::c_void) -> Result<Running, StartFailure> {
         return Err(StartFailure { retry: false });
     }
     let identity = identity(&host_end)?;
-    Ok(Running { socket: host_end, identity, owner: getpid().as_raw() })
+    let closed_in_forks = ClosedInForks::new(host_end.as_fd());
+    Ok(Running { socket: host_end, identity, owner: getpid().as_raw(), _closed_in_forks: closed_in_forks })
 }
 
 /// A process that unshared its pid namespace (`unshare --pid` without
