@@ -10,6 +10,7 @@ it ends, so no path can leave an entry behind.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
@@ -62,6 +63,14 @@ class Registry:
         with self._lock:
             return len(self._entries)
 
+    def _after_fork_in_child(self) -> None:
+        """A fresh lock in a process ``os.fork`` made: one a thread of the
+        parent held at the fork (a handler's lookup) stayed held for good,
+        and the child's first run with a handler waited on it forever. The
+        entries are the parent's runs', consistent under the GIL."""
+        self._lock = threading.Lock()
+
 
 #: The one registry every handler of this process is in.
 REGISTRY = Registry()
+os.register_at_fork(after_in_child=REGISTRY._after_fork_in_child)

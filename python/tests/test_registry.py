@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
+import signal
 import threading
 import time
 
@@ -20,7 +22,7 @@ from helpers import lines
 
 import sandlock
 from sandlock import Action, Handler, Static
-from sandlock._registry import REGISTRY
+from sandlock._registry import REGISTRY, Entry
 
 run_module = importlib.import_module("sandlock.run")
 command_module = importlib.import_module("sandlock._command")
@@ -175,3 +177,29 @@ def test_a_callback_past_the_grace_keeps_no_entry(policy, probe, drops):
     while not drops and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(drops) == 1  # the library freed it when the callback returned
+
+
+def test_a_process_forked_while_another_thread_looks_up_a_handler_can_register_one():
+    """``os.fork`` while another thread held the registry's lock (every
+    handled syscall looks its handler up) left the lock held in the new
+    process: its first run with a handler waited for good."""
+    stop = threading.Event()
+
+    def look_up() -> None:
+        while not stop.is_set():
+            REGISTRY.get(1)
+
+    looker = threading.Thread(target=look_up)
+    looker.start()
+    try:
+        for round in range(100):
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(5)
+                REGISTRY.release(REGISTRY.add(Entry(Answer(), "getppid")))
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"round {round}: status {status:#x}"
+    finally:
+        stop.set()
+        looker.join()
