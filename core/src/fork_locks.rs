@@ -58,7 +58,7 @@ pub(crate) fn hold_across_forks() {
         return;
     }
     // SAFETY: registers handlers that take and release this crate's locks
-    // on the forking thread; the child's also closes the guardian's socket
+    // on the forking thread; the child's also closes the registered fds
     // with raw syscalls.
     unsafe { libc::pthread_atfork(Some(take_before_fork), Some(release_in_parent), Some(release_in_child)) };
 }
@@ -156,9 +156,10 @@ impl AsFd for PrivateFd {
     }
 }
 
-/// The locks first (a spawn holds the guardian's while it takes the
-/// streams' registries, so that one comes first), then no value being made:
-/// no maker waits for a lock.
+/// The modules' locks first (a spawn holds the guardian's while it takes
+/// the streams' registries, so that one comes first), then the list of fds
+/// to close, then no value being made: no maker waits for a lock, and no
+/// holder of a later lock waits for an earlier one.
 extern "C" fn take_before_fork() {
     let locks = vec![
         crate::guardian::held_across_fork(),
