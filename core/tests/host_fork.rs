@@ -80,23 +80,29 @@ fn a_process_forked_while_another_thread_spawns_can_spawn() {
     let sandbox = std::sync::Arc::new(Sandbox::new(policy().build().unwrap()).unwrap());
     let spawner = Spawner::start(&sandbox);
     for round in 0..40 {
-        // SAFETY: the forked process runs one sandbox and leaves with
-        // _exit; an alarm ends it if that spawn hangs.
-        let pid = unsafe { libc::fork() };
-        assert!(pid >= 0);
-        if pid == 0 {
-            // SAFETY: alarm and _exit have no preconditions.
-            unsafe { libc::alarm(20) };
-            let ok = sandbox.run(&["/bin/true"]).is_ok_and(|out| out.status.success());
-            // SAFETY: as above.
-            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-        }
-        let mut status = 0;
-        // SAFETY: reaps the process forked above into a local.
-        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "round {round}: status {status:#x}");
+        assert_eq!(status_of_a_run_in_a_fork(&sandbox), 0, "round {round}: status");
     }
     spawner.stop();
+}
+
+/// Fork, run `/bin/true` in `sandbox` in the new process, and give its wait
+/// status: 0 when the run succeeded, `SIGALRM`'s when it hung.
+fn status_of_a_run_in_a_fork(sandbox: &Sandbox) -> i32 {
+    // SAFETY: the forked process runs one sandbox and leaves with _exit;
+    // an alarm ends it if that run hangs.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        // SAFETY: alarm and _exit have no preconditions.
+        unsafe { libc::alarm(10) };
+        let ok = sandbox.run(&["/bin/true"]).is_ok_and(|out| out.status.success());
+        // SAFETY: as above.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: reaps the process forked above into a local.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    status
 }
 
 /// A fork while another thread made a sandbox's first run copied its filter
@@ -109,21 +115,7 @@ fn a_process_forked_while_a_first_run_builds_the_filter_can_run_that_sandbox() {
         let sandbox = std::sync::Arc::new(Sandbox::new(policy().build().unwrap()).unwrap());
         let spawner = Spawner::start(&sandbox);
         std::thread::sleep(std::time::Duration::from_micros(20 * round));
-        // SAFETY: the forked process runs one sandbox and leaves with
-        // _exit; an alarm ends it if that run hangs.
-        let pid = unsafe { libc::fork() };
-        assert!(pid >= 0);
-        if pid == 0 {
-            // SAFETY: alarm and _exit have no preconditions.
-            unsafe { libc::alarm(10) };
-            let ok = sandbox.run(&["/bin/true"]).is_ok_and(|out| out.status.success());
-            // SAFETY: as above.
-            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-        }
-        let mut status = 0;
-        // SAFETY: reaps the process forked above into a local.
-        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "round {round}: status {status:#x}");
+        assert_eq!(status_of_a_run_in_a_fork(&sandbox), 0, "round {round}: status");
         spawner.stop();
     }
 }
