@@ -165,6 +165,7 @@ extern "C" fn take_before_fork() {
         crate::guardian::held_across_fork(),
         crate::pipe_access::held_across_fork(),
         crate::own_description::held_across_fork(),
+        crate::private_tmp::held_across_fork(),
         crate::timer::held_across_fork(),
     ];
     let closed_in_forks = closed_in_forks();

@@ -15,6 +15,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use nix::dir::Dir;
@@ -43,6 +44,14 @@ pub(crate) fn base_dir() -> PathBuf {
 /// The directory of one run; dropping it removes it with its content.
 #[derive(Debug)]
 pub(crate) struct PrivateTmp {
+    /// Taken only by the drop.
+    made: Option<Made>,
+    owner: crate::owner::Owner,
+}
+
+/// The directory made, and where.
+#[derive(Debug)]
+struct Made {
     /// What the child is told (`TMPDIR`).
     path: PathBuf,
     /// The directory made, whatever its name now leads to.
@@ -50,7 +59,34 @@ pub(crate) struct PrivateTmp {
     /// The directory it was made in, and its name there.
     base: OwnedFd,
     name: CString,
-    owner: crate::owner::Owner,
+}
+
+/// Directories whose removal found the host out of fds (its table full
+/// when the run was reaped: emptying one opens its subdirectories), each
+/// still held by its two fds. A run's directory would otherwise stay for
+/// good; each is tried again when the process next makes one.
+static LEFT: Mutex<Vec<(crate::owner::Owner, Made)>> = Mutex::new(Vec::new());
+
+fn left() -> MutexGuard<'static, Vec<(crate::owner::Owner, Made)>> {
+    LEFT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `LEFT`, taken by the thread that forks ([`crate::fork_locks`]).
+pub(crate) fn held_across_fork() -> Box<dyn std::any::Any> {
+    Box::new(left())
+}
+
+/// Try again to remove the directories this process left; those still
+/// failing for want of fds stay. Never with the lock held: a removal takes
+/// as long as the tree, and a fork waits for the lock. Copies in a process
+/// the host forked are only let go of.
+fn remove_left() {
+    let pending = std::mem::take(&mut *left());
+    for (owner, made) in pending.into_iter().filter(|(owner, _)| owner.is_here()) {
+        if let Err(made) = made.remove_or_keep() {
+            left().push((owner, made));
+        }
+    }
 }
 
 impl PrivateTmp {
@@ -58,6 +94,7 @@ impl PrivateTmp {
     /// directory (`TMPDIR`, else `/tmp`), for a child running as `uid` and
     /// `gid` (the caller's when `None`).
     pub(crate) fn create(uid: Option<u32>, gid: Option<u32>) -> Result<PrivateTmp> {
+        remove_left();
         let base = base_dir();
         // A relative TMPDIR is relative to this process's directory, not to
         // the child's: the child would get a path that leads nowhere.
@@ -86,9 +123,10 @@ impl PrivateTmp {
                 return Err(e);
             }
         };
-        let tmp = PrivateTmp { path, dir, base: base_fd, name, owner: crate::owner::Owner::this_process() };
+        let made = Made { path, dir, base: base_fd, name };
+        let tmp = PrivateTmp { made: Some(made), owner: crate::owner::Owner::this_process() };
         if uid.is_some() || gid.is_some() {
-            fchown(tmp.dir.as_raw_fd(), uid.map(Uid::from_raw), gid.map(Gid::from_raw))
+            fchown(tmp.made().dir.as_raw_fd(), uid.map(Uid::from_raw), gid.map(Gid::from_raw))
                 .map_err(|e| SandlockError::io("giving the private temporary directory to the child", e.into()))?;
         }
         Ok(tmp)
@@ -118,17 +156,41 @@ impl PrivateTmp {
 
     /// The directory itself and its path, for the run's write rule.
     pub(crate) fn rule(&self) -> (&Path, BorrowedFd<'_>) {
-        (&self.path, self.dir.as_fd())
+        let made = self.made();
+        (&made.path, made.dir.as_fd())
     }
 
     #[cfg(test)]
     fn path(&self) -> &Path {
-        &self.path
+        &self.made().path
     }
 
     /// `TMPDIR=<the directory>`, for the child's environment.
     pub(crate) fn env(&self) -> (OsString, OsString) {
-        ("TMPDIR".into(), self.path.clone().into_os_string())
+        ("TMPDIR".into(), self.made().path.clone().into_os_string())
+    }
+
+    fn made(&self) -> &Made {
+        self.made.as_ref().expect("taken only by the drop")
+    }
+}
+
+impl Made {
+    /// Remove it, trying again a few times; give it back when the host had
+    /// no fd to spare, to be tried again later.
+    fn remove_or_keep(self) -> std::result::Result<(), Made> {
+        for attempt in 0..REMOVE_ATTEMPTS {
+            match self.remove() {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(_) if attempt + 1 < REMOVE_ATTEMPTS => std::thread::sleep(REMOVE_PAUSE),
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => return Err(self),
+                // Nothing to report to: the run has ended. What is left is
+                // an empty-ish directory only the child's uid can enter.
+                Err(_) => return Ok(()),
+            }
+        }
+        Ok(())
     }
 
     /// Remove the directory's content through its fd, then its name from
@@ -164,19 +226,13 @@ impl PrivateTmp {
 
 impl Drop for PrivateTmp {
     fn drop(&mut self) {
+        let Some(made) = self.made.take() else { return };
         // A copy in a process the host forked: the run is the spawner's.
         if !self.owner.is_here() {
             return;
         }
-        for attempt in 0..REMOVE_ATTEMPTS {
-            match self.remove() {
-                Ok(()) => return,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return,
-                Err(_) if attempt + 1 < REMOVE_ATTEMPTS => std::thread::sleep(REMOVE_PAUSE),
-                // Nothing to report to: the run has ended. What is left is
-                // an empty-ish directory only the child's uid can enter.
-                Err(_) => {}
-            }
+        if let Err(made) = made.remove_or_keep() {
+            left().push((self.owner, made));
         }
     }
 }

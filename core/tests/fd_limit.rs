@@ -71,4 +71,29 @@ fn runs_at_the_fd_limit_work_or_say_the_host_ran_short() {
     set_fd_limit(normal);
     let out = proc_sandbox.run(&reader).unwrap();
     assert!(out.status.success(), "/proc once the host had fds again: {out:?}");
+
+    // A run reaped while the table is full, whose child left a
+    // subdirectory in its private_tmp: emptying it opens that
+    // subdirectory, and the directory stayed for good. It goes at the
+    // process's next private_tmp run, and its fds with it.
+    let writer = Sandbox::new(policy().private_tmp(true).build().unwrap()).unwrap();
+    let before = open_fds();
+    let script = ["/bin/sh", "-c", "mkdir \"$TMPDIR/sub\" && echo x > \"$TMPDIR/sub/file\""];
+    let mut child = writer.spawn(&script).unwrap();
+    set_fd_limit(open_fds() as u64 + 4);
+    let mut filling = Vec::new();
+    while let Ok(copy) = std::fs::File::open("/dev/null") {
+        filling.push(copy);
+    }
+    let status = child.wait();
+    drop(filling);
+    set_fd_limit(normal);
+    let status = status.unwrap();
+    assert!(status.success(), "{status:?}");
+    drop(child);
+    assert_eq!(std::fs::read_dir(base.path()).unwrap().count(), 1, "the directory went with the table full");
+    writer.run(&["/bin/true"]).unwrap();
+    let left: Vec<_> = std::fs::read_dir(base.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?} left in TMPDIR after the next run");
+    assert_eq!(open_fds(), before, "fds left behind");
 }

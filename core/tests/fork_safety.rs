@@ -11,8 +11,19 @@ use std::path::{Path, PathBuf};
 
 /// The statics the fork handlers take: `fork_locks::take_before_fork` in
 /// the core, `take_live` in the C library.
-const TAKEN_ACROSS_FORKS: [&str; 10] =
-    ["STATE", "RUNS", "NARROWED", "INHERITED", "TIMER", "RUNNING_IN", "CLOSED_IN_FORKS", "MAKING", "MADE", "LIVE"];
+const TAKEN_ACROSS_FORKS: [&str; 11] = [
+    "STATE",
+    "RUNS",
+    "NARROWED",
+    "INHERITED",
+    "LEFT",
+    "TIMER",
+    "RUNNING_IN",
+    "CLOSED_IN_FORKS",
+    "MAKING",
+    "MADE",
+    "LIVE",
+];
 
 const LOCKS: [&str; 3] = ["Mutex", "RwLock", "Condvar"];
 const FORBIDDEN: [&str; 4] = ["Once<", "Once =", "LazyLock", "OnceCell"];
