@@ -64,8 +64,12 @@ struct Made {
 /// Directories whose removal found the host out of fds (its table full
 /// when the run was reaped: emptying one opens its subdirectories), each
 /// still held by its two fds. A run's directory would otherwise stay for
-/// good; each is tried again when the process next makes one.
+/// good; each is tried again, once, when the process next makes one. At
+/// most [`MAX_LEFT`]: a host kept at its limit gets its fds back, and the
+/// directories past that stay, as before.
 static LEFT: Mutex<Vec<(crate::owner::Owner, Made)>> = Mutex::new(Vec::new());
+
+const MAX_LEFT: usize = 64;
 
 fn left() -> MutexGuard<'static, Vec<(crate::owner::Owner, Made)>> {
     LEFT.lock().unwrap_or_else(|e| e.into_inner())
@@ -83,9 +87,16 @@ pub(crate) fn held_across_fork() -> Box<dyn std::any::Any> {
 fn remove_left() {
     let pending = std::mem::take(&mut *left());
     for (owner, made) in pending.into_iter().filter(|(owner, _)| owner.is_here()) {
-        if let Err(made) = made.remove_or_keep() {
-            left().push((owner, made));
+        if let Err(made) = made.remove_or_keep(1) {
+            keep((owner, made));
         }
+    }
+}
+
+fn keep(entry: (crate::owner::Owner, Made)) {
+    let mut left = left();
+    if left.len() < MAX_LEFT {
+        left.push(entry);
     }
 }
 
@@ -176,14 +187,14 @@ impl PrivateTmp {
 }
 
 impl Made {
-    /// Remove it, trying again a few times; give it back when the host had
-    /// no fd to spare, to be tried again later.
-    fn remove_or_keep(self) -> std::result::Result<(), Made> {
-        for attempt in 0..REMOVE_ATTEMPTS {
+    /// Remove it in at most `attempts` tries; give it back when the host
+    /// had no fd to spare, to be tried again later.
+    fn remove_or_keep(self, attempts: usize) -> std::result::Result<(), Made> {
+        for attempt in 0..attempts {
             match self.remove() {
                 Ok(()) => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-                Err(_) if attempt + 1 < REMOVE_ATTEMPTS => std::thread::sleep(REMOVE_PAUSE),
+                Err(_) if attempt + 1 < attempts => std::thread::sleep(REMOVE_PAUSE),
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => return Err(self),
                 // Nothing to report to: the run has ended. What is left is
                 // an empty-ish directory only the child's uid can enter.
@@ -231,8 +242,8 @@ impl Drop for PrivateTmp {
         if !self.owner.is_here() {
             return;
         }
-        if let Err(made) = made.remove_or_keep() {
-            left().push((self.owner, made));
+        if let Err(made) = made.remove_or_keep(REMOVE_ATTEMPTS) {
+            keep((self.owner, made));
         }
     }
 }
