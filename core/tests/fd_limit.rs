@@ -8,7 +8,7 @@
 mod common;
 
 use common::{policy, TempDir};
-use sandlock_core::{Sandbox, SandlockError};
+use sandlock_core::{ExitStatus, Sandbox, SandlockError};
 
 /// This process's open fds but the one `read_dir` uses, and the procfs
 /// built-in's `/proc`, which it opens once for the process's life.
@@ -20,6 +20,20 @@ fn open_fds() -> usize {
 fn set_fd_limit(soft: u64) {
     let (_, hard) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
     nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, soft, hard).unwrap();
+}
+
+/// Wait for `child` with every fd this process may open taken, then put the
+/// limit back to `normal`.
+fn wait_with_the_table_full(child: &mut sandlock_core::Child, normal: u64) -> sandlock_core::Result<ExitStatus> {
+    set_fd_limit(open_fds() as u64 + 4);
+    let mut filling = Vec::new();
+    while let Ok(copy) = std::fs::File::open("/dev/null") {
+        filling.push(copy);
+    }
+    let status = child.wait();
+    drop(filling);
+    set_fd_limit(normal);
+    status
 }
 
 #[test]
@@ -61,14 +75,7 @@ fn runs_at_the_fd_limit_work_or_say_the_host_ran_short() {
     let proc_sandbox = Sandbox::new(policy().fs_read(["/proc"]).build().unwrap()).unwrap();
     let reader = ["/bin/sh", "-c", "sleep 0.5; head -c 1 /proc/self/stat"];
     let mut child = proc_sandbox.spawn(&reader).unwrap();
-    set_fd_limit(open_fds() as u64 + 4);
-    let mut filling = Vec::new();
-    while let Ok(copy) = std::fs::File::open("/dev/null") {
-        filling.push(copy);
-    }
-    let _ = child.wait();
-    drop(filling);
-    set_fd_limit(normal);
+    let _ = wait_with_the_table_full(&mut child, normal);
     let out = proc_sandbox.run(&reader).unwrap();
     assert!(out.status.success(), "/proc once the host had fds again: {out:?}");
 
@@ -80,15 +87,7 @@ fn runs_at_the_fd_limit_work_or_say_the_host_ran_short() {
     let before = open_fds();
     let script = ["/bin/sh", "-c", "mkdir \"$TMPDIR/sub\" && echo x > \"$TMPDIR/sub/file\""];
     let mut child = writer.spawn(&script).unwrap();
-    set_fd_limit(open_fds() as u64 + 4);
-    let mut filling = Vec::new();
-    while let Ok(copy) = std::fs::File::open("/dev/null") {
-        filling.push(copy);
-    }
-    let status = child.wait();
-    drop(filling);
-    set_fd_limit(normal);
-    let status = status.unwrap();
+    let status = wait_with_the_table_full(&mut child, normal).unwrap();
     assert!(status.success(), "{status:?}");
     drop(child);
     assert_eq!(std::fs::read_dir(base.path()).unwrap().count(), 1, "the directory went with the table full");
